@@ -1,0 +1,98 @@
+"""The codebook: what a claim reports and how far it can be trusted.
+
+Kept apart from the models because the admin, the import, the API filters and the time
+series all speak it, and a researcher reading the method should find it in one place.
+"""
+
+from django.db import models
+
+
+class Activity(models.TextChoices):
+    CONSTRUCTION = "construction", "construction: new enterprise or factory built, completed, opened"
+    FACILITY = "facility", "facility: new or expanded facility or equipment"
+    MODERNIZATION = "modernization", "modernization: renovation, technical upgrade"
+    TECHNOLOGY = "technology", "technology: development, innovation, invention"
+    PRODUCTION = "production", "production: output, plan fulfilment, figures"
+    OPERATION = "operation", "operation: other sign of operating (visit, meeting, staff)"
+    CLOSURE = "closure", "closure: suspension, shutdown, merger, dissolution"
+
+
+ACTIVITY_GROUPS = {
+    "investment": (Activity.CONSTRUCTION, Activity.FACILITY, Activity.MODERNIZATION),
+    "technology": (Activity.TECHNOLOGY,),
+    "production": (Activity.PRODUCTION,),
+    "other": (Activity.OPERATION, Activity.CLOSURE),
+}
+
+
+class Code(models.IntegerChoices):
+    """Reliability of one claim: the less specific the information, the higher the number."""
+
+    ESTABLISHED = 1, "1 established fact"
+    SPECIFIC = 2, "2 specific and credible"
+    UNSPECIFIC = 3, "3 unspecific construction"
+    TECHNOLOGY = 4, "4 passing mention of technology"
+    PRODUCTION = 5, "5 production claim"
+
+
+# What the admin pre-selects for a new claim; the coder's judgement always wins.
+SUGGESTED_CODE = {
+    Activity.CONSTRUCTION: Code.ESTABLISHED,
+    Activity.FACILITY: Code.SPECIFIC,
+    Activity.MODERNIZATION: Code.SPECIFIC,
+    Activity.TECHNOLOGY: Code.TECHNOLOGY,
+    Activity.PRODUCTION: Code.PRODUCTION,
+    Activity.OPERATION: Code.UNSPECIFIC,
+    Activity.CLOSURE: Code.SPECIFIC,
+}
+
+
+class Grade(models.TextChoices):
+    SPECIAL = "special", "special (complexes, general enterprises)"
+    FIRST = "1", "1st grade"
+    SECOND = "2", "2nd grade"
+    THIRD = "3", "3rd grade"
+    FOURTH = "4", "4th grade"
+    FIFTH = "5", "5th grade"
+    SIXTH = "6", "6th grade"
+    SEVENTH = "7", "7th grade"
+    LOCAL = "local", "local industrial factory"
+    UNKNOWN = "unknown", "unknown"
+
+
+class Tier(models.TextChoices):
+    CENTRAL = "central", "central (special to 3rd grade)"
+    LOCAL = "local", "local (4th to 7th grade, local industry)"
+    UNKNOWN = "unknown", "unknown"
+
+
+TIER_GRADES = {
+    Tier.CENTRAL: (Grade.SPECIAL, Grade.FIRST, Grade.SECOND, Grade.THIRD),
+    Tier.LOCAL: (Grade.FOURTH, Grade.FIFTH, Grade.SIXTH, Grade.SEVENTH, Grade.LOCAL),
+    Tier.UNKNOWN: (Grade.UNKNOWN,),
+}
+
+
+class UnknownActivity(ValueError):
+    pass
+
+
+def expand_activities(names):
+    """Turn a list of group names and activity slugs, mixed, into a set of activity slugs.
+
+    >>> sorted(expand_activities(["investment", "production"]))
+    ['construction', 'facility', 'modernization', 'production']
+    """
+    activities = set()
+    for name in names:
+        name = name.strip().lower()
+        if not name:
+            continue
+        if name in ACTIVITY_GROUPS:
+            activities.update(str(a) for a in ACTIVITY_GROUPS[name])
+        elif name in Activity.values:
+            activities.add(name)
+        else:
+            known = ", ".join([*ACTIVITY_GROUPS, *Activity.values])
+            raise UnknownActivity(f"unknown activity or group {name!r}; use one of: {known}")
+    return activities
