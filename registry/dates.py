@@ -1,0 +1,47 @@
+"""Partial dates as coders and researchers write them: 2019-04-15, 2019-04 or 2019."""
+
+import calendar
+import datetime
+import re
+
+from .models import Precision
+
+_PARTIAL_DATE = re.compile(r"^([0-9]{4})(?:-([0-9]{1,2})(?:-([0-9]{1,2}))?)?$")
+
+
+class BadDate(ValueError):
+    pass
+
+
+def parse_partial_date(text):
+    """Return (first day of the period, precision) for YYYY, YYYY-MM or YYYY-MM-DD.
+
+    Raises BadDate with a message fit to show a coder ("not a date", not a traceback).
+    """
+    value = (text or "").strip()
+    match = _PARTIAL_DATE.match(value)
+    if not match:
+        raise BadDate("not a date: use YYYY-MM-DD, YYYY-MM or YYYY")
+    year, month, day = (int(part) if part else None for part in match.groups())
+    if year < 1900:
+        raise BadDate("not a date: the year must be 1900 or later")
+    if month is not None and not 1 <= month <= 12:
+        raise BadDate("not a date: the month must be 01 to 12")
+    if day is not None:
+        try:
+            return datetime.date(year, month, day), Precision.DAY
+        except ValueError:
+            raise BadDate(f"not a date: {calendar.month_name[month]} {year} has {calendar.monthrange(year, month)[1]} days") from None
+    if month is not None:
+        return datetime.date(year, month, 1), Precision.MONTH
+    return datetime.date(year, 1, 1), Precision.YEAR
+
+
+def period_end(text):
+    """The last day a partial date covers: 2019 -> 2019-12-31, 2019-02 -> 2019-02-28."""
+    start, precision = parse_partial_date(text)
+    if precision == Precision.YEAR:
+        return datetime.date(start.year, 12, 31)
+    if precision == Precision.MONTH:
+        return datetime.date(start.year, start.month, calendar.monthrange(start.year, start.month)[1])
+    return start

@@ -1,0 +1,397 @@
+"""Reading and checking a coder's CSV of coded claims (the `import_claims` format).
+
+One format, one validator: the management command and the admin's bulk import both call
+`parse_claims_csv` and `plan_import`, so a file that passes one passes the other.
+Every problem is collected (not just the first) and named by line and field, in the form
+`line 3: published: 2021-02-30 — not a date`.
+"""
+
+import csv
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from .codebook import Activity, Grade
+from .dates import BadDate, parse_partial_date
+from .models import Article, Claim, Enterprise, EnterpriseAlias, EnterpriseKind, Industry, Source
+from .names import name_key
+from .places import PlaceLookupError, describe_error, resolve_place
+
+HEADER = [
+    "source", "published", "title", "summary", "enterprise", "grade", "kind", "industry",
+    "location", "activity", "code", "detail", "quantity", "unit",
+]
+# The import's short spellings of the grade column.
+GRADE_VALUES = {g.value: g.value for g in Grade} | {"": Grade.UNKNOWN.value}
+# Keeps SQLite under its limit of host parameters in one statement.
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    field: str
+    value: str
+    message: str
+
+    def __str__(self):
+        shown = self.value if len(self.value) <= 80 else self.value[:77] + "..."
+        return f"line {self.line}: {self.field}: {shown} — {self.message}"
+
+
+class ImportFailed(Exception):
+    """The file cannot go in. `errors` lists every bad row; nothing was written."""
+
+    def __init__(self, errors):
+        self.errors = list(errors)
+        super().__init__("\n".join(str(e) for e in self.errors))
+
+
+def parse_claims_csv(data):
+    """Split CSV text or bytes into (line number, row dict) pairs, checking the header and
+    the shape of every row. Line numbers count physical lines, the header being line 1."""
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise ImportFailed([RowError(line, "file", "", "not UTF-8 text: save the CSV as UTF-8")]) from None
+    data = data.removeprefix("\ufeff")
+    reader = csv.reader(io.StringIO(data, newline=""))
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise ImportFailed([RowError(1, "header", "", f"not CSV: {exc}")]) from None
+    if not header or not any(h.strip() for h in header):
+        raise ImportFailed([RowError(1, "header", "", "the file is empty; the first line must be: " + ",".join(HEADER))])
+    header = [h.strip().lower() for h in header]
+    if header != HEADER:
+        missing = [h for h in HEADER if h not in header]
+        unknown = [h for h in header if h not in HEADER]
+        problems = []
+        if missing:
+            problems.append("missing " + ", ".join(missing))
+        if unknown:
+            problems.append("unknown " + ", ".join(unknown))
+        if not problems:
+            problems.append("columns out of order")
+        raise ImportFailed(
+            [RowError(1, "header", ",".join(header), "; ".join(problems) + "; expected: " + ",".join(HEADER))]
+        )
+    rows, errors = [], []
+    line = reader.line_num + 1
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            errors.append(RowError(line, "row", "", f"not valid CSV: {exc}"))
+            break
+        if any(v.strip() for v in values):
+            if len(values) != len(HEADER):
+                errors.append(RowError(line, "row", "", f"{len(values)} fields where the header has {len(HEADER)}"))
+            else:
+                rows.append((line, dict(zip(HEADER, (v.strip() for v in values)))))
+        line = reader.line_num + 1
+    if errors:
+        raise ImportFailed(errors)
+    return rows
+
+
+@dataclass
+class PlannedEnterprise:
+    name: str
+    line: int
+    grade: str = ""
+    kind: str = ""
+    industry: object = None
+    location: object = None
+    existing: Enterprise | None = None
+
+
+@dataclass
+class PlannedArticle:
+    source: Source
+    published: object
+    precision: str
+    title: str
+    summary: str
+    line: int
+    existing_id: int | None = None
+
+
+@dataclass
+class PlannedClaim:
+    article_key: tuple
+    enterprise_key: str
+    activity: str
+    code: int
+    detail: str
+    quantity: Decimal | None
+    unit: str
+    line: int
+    exists: bool = False
+
+
+@dataclass
+class ImportPlan:
+    rows: int = 0
+    articles: dict = field(default_factory=dict)  # key -> PlannedArticle
+    enterprises: dict = field(default_factory=dict)  # name key -> PlannedEnterprise
+    claims: dict = field(default_factory=dict)  # (article key, enterprise key, activity) -> PlannedClaim
+    _counts: dict | None = None
+
+    def counts(self):
+        """What the import creates and what it matches, as planned before any write."""
+        if self._counts is None:
+            self._counts = self._count()
+        return self._counts
+
+    def _count(self):
+        def split(items, is_new):
+            new = sum(1 for item in items if is_new(item))
+            return new, len(items) - new
+
+        a = split(self.articles.values(), lambda a: a.existing_id is None)
+        e = split(self.enterprises.values(), lambda e: e.existing is None)
+        c = split(self.claims.values(), lambda c: not c.exists)
+        return {
+            "rows": self.rows,
+            "articles_created": a[0], "articles_matched": a[1],
+            "enterprises_created": e[0], "enterprises_matched": e[1],
+            "claims_created": c[0], "claims_matched": c[1],
+        }
+
+    @property
+    def new_enterprises(self):
+        return [e for e in self.enterprises.values() if e.existing is None]
+
+
+class _Resolver:
+    """Caches every lookup of one import, so 50,000 rows naming 40 places cost 40 lookups."""
+
+    def __init__(self):
+        self.sources = {}
+        for source in Source.objects.all():
+            self.sources[name_key(source.name)] = source
+            self.sources[name_key(source.short_name)] = source
+        self.industries = list(Industry.objects.select_related("parent"))
+        self.places = {}
+
+    def source(self, text):
+        source = self.sources.get(name_key(text))
+        if source is None:
+            known = ", ".join(sorted({s.name for s in self.sources.values()}))
+            raise ValueError(f"unknown source; known sources: {known}")
+        return source
+
+    def place(self, text):
+        if text not in self.places:
+            try:
+                self.places[text] = resolve_place(text)
+            except PlaceLookupError as exc:
+                self.places[text] = exc
+        result = self.places[text]
+        if isinstance(result, PlaceLookupError):
+            raise ValueError(describe_error(result))
+        return result
+
+    def industry(self, text):
+        """A taxonomy name or slug, or a two-digit ISIC division: the sub-industry that
+        alone carries the code, else the top-level industry that alone carries it."""
+        key = name_key(text)
+        for industry in self.industries:
+            if key in (name_key(industry.name), name_key(industry.slug)):
+                return industry
+        if text.isdigit():
+            code = text.zfill(2)
+            for level in (lambda i: i.parent_id is not None, lambda i: i.parent_id is None):
+                matches = [i for i in self.industries if level(i) and code in i.isic_codes]
+                if len(matches) == 1:
+                    return matches[0]
+            raise ValueError("no single industry carries this ISIC division; give the industry's name")
+        raise ValueError("unknown industry; give a taxonomy name (e.g. Iron and steel) or an ISIC division (e.g. 24)")
+
+
+def _enterprise_attributes(row, resolver, add_error, line):
+    """The enterprise columns of a row, resolved; blank columns stay blank."""
+    attrs = {}
+    if row["grade"]:
+        grade = row["grade"].lower()
+        if grade not in GRADE_VALUES:
+            add_error(line, "grade", row["grade"], "unknown grade; use special, 1 to 7, local, or leave blank")
+        else:
+            attrs["grade"] = GRADE_VALUES[grade]
+    if row["kind"]:
+        kind = row["kind"].lower()
+        if kind not in EnterpriseKind.values:
+            add_error(line, "kind", row["kind"], "unknown kind; use one of " + ", ".join(EnterpriseKind.values))
+        else:
+            attrs["kind"] = kind
+    for column, lookup in (("industry", resolver.industry), ("location", resolver.place)):
+        if row[column]:
+            try:
+                attrs[column] = lookup(row[column])
+            except ValueError as exc:
+                add_error(line, column, row[column], str(exc))
+    return attrs
+
+
+def _describe(column, value):
+    if value is None or value == "":
+        return "unknown" if column == "grade" else "none"
+    return str(value)
+
+
+def plan_import(rows):
+    """Check every row and decide what the import would create and what it would match.
+
+    Raises ImportFailed with every problem found. Reads the database, writes nothing."""
+    resolver = _Resolver()
+    plan = ImportPlan(rows=len(rows))
+    errors = []
+
+    def add_error(line, column, value, message):
+        errors.append(RowError(line, column, value, message))
+
+    for line, row in rows:
+        problems_before = len(errors)
+        source = published = precision = code = quantity = None
+        try:
+            source = resolver.source(row["source"]) if row["source"] else None
+            if source is None:
+                add_error(line, "source", "", "required")
+        except ValueError as exc:
+            add_error(line, "source", row["source"], str(exc))
+        try:
+            published, precision = parse_partial_date(row["published"])
+        except BadDate as exc:
+            add_error(line, "published", row["published"], str(exc))
+        if not row["title"]:
+            add_error(line, "title", "", "required: the headline identifies the article")
+        if not row["enterprise"]:
+            add_error(line, "enterprise", "", "required")
+        if row["activity"].lower() not in Activity.values:
+            add_error(line, "activity", row["activity"], "unknown activity; use one of " + ", ".join(Activity.values))
+        try:
+            code = int(row["code"])
+            if not 1 <= code <= 5:
+                raise ValueError
+        except ValueError:
+            add_error(line, "code", row["code"], "the reliability code must be a whole number from 1 to 5")
+        if row["quantity"]:
+            try:
+                quantity = Decimal(row["quantity"].replace(",", ""))
+                if not quantity.is_finite() or abs(quantity) >= 10**16:
+                    raise InvalidOperation
+                if quantity.as_tuple().exponent < -4:
+                    add_error(line, "quantity", row["quantity"], "at most 4 decimal places")
+            except InvalidOperation:
+                add_error(line, "quantity", row["quantity"], "not a number")
+        attrs = _enterprise_attributes(row, resolver, add_error, line)
+        if len(errors) > problems_before:
+            continue
+
+        article_key = (source.pk, published, row["title"])
+        article = plan.articles.get(article_key)
+        if article is None:
+            plan.articles[article_key] = PlannedArticle(source, published, precision, row["title"], row["summary"], line)
+        elif article.precision != precision:
+            add_error(line, "published", row["published"], f"line {article.line} gives this article's date as a {article.precision}")
+        elif row["summary"] and article.summary and row["summary"] != article.summary:
+            add_error(line, "summary", row["summary"], f"differs from the summary of the same article on line {article.line}")
+        elif row["summary"] and not article.summary:
+            article.summary = row["summary"]
+
+        enterprise_key = name_key(row["enterprise"])
+        enterprise = plan.enterprises.get(enterprise_key)
+        if enterprise is None:
+            plan.enterprises[enterprise_key] = PlannedEnterprise(row["enterprise"], line, **attrs)
+        else:
+            for column, value in attrs.items():
+                given = getattr(enterprise, column)
+                if given in (None, ""):
+                    setattr(enterprise, column, value)
+                elif given != value:
+                    add_error(line, column, row[column], f"line {enterprise.line} gives {row['enterprise']!r} the {column} {_describe(column, given)}")
+
+        claim_key = (article_key, enterprise_key, row["activity"].lower())
+        claim = PlannedClaim(article_key, enterprise_key, row["activity"].lower(), code, row["detail"], quantity, row["unit"], line)
+        earlier = plan.claims.get(claim_key)
+        if earlier is None:
+            plan.claims[claim_key] = claim
+        elif (earlier.code, earlier.detail, earlier.quantity, earlier.unit) != (claim.code, claim.detail, claim.quantity, claim.unit):
+            add_error(line, "activity", row["activity"], f"line {earlier.line} already codes this activity for this enterprise in this article, differently")
+
+    if not errors:
+        _match_database(plan, add_error)
+    if errors:
+        raise ImportFailed(sorted(errors, key=lambda e: e.line))
+    return plan
+
+
+def _chunks(items):
+    items = list(items)
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+def _match_database(plan, add_error):
+    """Mark what already exists, and refuse any row that contradicts the database."""
+    keys = list(plan.enterprises)
+    found = {}
+    for chunk in _chunks(keys):
+        for e in Enterprise.objects.filter(name_key__in=chunk):
+            found.setdefault(e.name_key, {})[e.pk] = e
+        for alias in EnterpriseAlias.objects.filter(name_key__in=chunk).select_related("enterprise"):
+            found.setdefault(alias.name_key, {})[alias.enterprise_id] = alias.enterprise
+    for key, planned in plan.enterprises.items():
+        matches = found.get(key, {})
+        if len(matches) > 1:
+            names = " or ".join(sorted(repr(e.name) for e in matches.values()))
+            add_error(planned.line, "enterprise", planned.name, f"ambiguous: the name matches {names}; use the canonical name")
+            continue
+        if not matches:
+            continue
+        existing = next(iter(matches.values()))
+        planned.existing = existing
+        for column in ("grade", "kind", "industry", "location"):
+            given = getattr(planned, column)
+            if given in (None, ""):
+                continue
+            current = getattr(existing, column + "_id", None) if column in ("industry", "location") else getattr(existing, column)
+            wanted = given.pk if column in ("industry", "location") else given
+            if current != wanted:
+                shown = getattr(existing, column) if column in ("industry", "location") else current
+                add_error(
+                    planned.line, column, str(given),
+                    f"{existing.name!r} is recorded with the {column} {_describe(column, shown)}; change it in the admin or leave this column blank",
+                )
+
+    by_title = {}
+    for chunk in _chunks({key[2] for key in plan.articles}):
+        for a in Article.objects.filter(title__in=chunk).values("id", "source_id", "published", "title", "precision", "summary"):
+            by_title[(a["source_id"], a["published"], a["title"])] = a
+    for key, planned in plan.articles.items():
+        existing = by_title.get(key)
+        if existing is None:
+            continue
+        planned.existing_id = existing["id"]
+        if existing["precision"] != planned.precision:
+            add_error(planned.line, "published", str(planned.published), f"the article is recorded with a date precise to the {existing['precision']}")
+        if planned.summary and existing["summary"] and planned.summary != existing["summary"]:
+            add_error(planned.line, "summary", planned.summary, "differs from the summary recorded for this article")
+
+    article_keys = {a.existing_id: key for key, a in plan.articles.items() if a.existing_id}
+    enterprise_keys = {e.existing.pk: key for key, e in plan.enterprises.items() if e.existing}
+    for chunk in _chunks(article_keys):
+        for c in Claim.objects.filter(article_id__in=chunk).values("article_id", "enterprise_id", "activity", "code", "detail", "quantity", "unit"):
+            if c["enterprise_id"] not in enterprise_keys:
+                continue
+            planned = plan.claims.get((article_keys[c["article_id"]], enterprise_keys[c["enterprise_id"]], c["activity"]))
+            if planned is None:
+                continue
+            planned.exists = True
+            if (c["code"], c["detail"], c["quantity"], c["unit"]) != (planned.code, planned.detail, planned.quantity, planned.unit):
+                add_error(planned.line, "code", str(planned.code), f"this claim is already recorded, differently (code {c['code']}, detail {c['detail']!r}); change it in the admin")

@@ -1,0 +1,147 @@
+"""The one place lookup: import, API filters and time series all resolve names here.
+
+A coder may write "Chongjin", "Ch'ŏngjin", "Cheongjin", "청진시", "Chongjin City",
+"Chongjin-si", "Musan County", "Sadong-guyok" or "Sinpo, South Hamgyong". Each spelling a
+place is known by is stored as a LocationName with its key (names.name_key); the lookup
+tries the key of the text as written and with an administrative word taken off, so a
+match is always an exact, indexed comparison. Unknown or ambiguous names are errors that
+list the nearest candidates.
+"""
+
+from rapidfuzz import fuzz, process
+
+from .models import Location, LocationKind, LocationName
+from .names import name_key
+
+K = LocationKind
+# Administrative words, English and Korean (romanized and Hangul), with the kinds of place
+# they name. Longest first, so "guyok" is tried before "gu".
+_SUFFIXES = sorted(
+    {
+        "directlygovernedcity": {K.DIRECTLY_GOVERNED_CITY},
+        "specialcity": {K.SPECIAL_CITY},
+        "municipality": {K.DIRECTLY_GOVERNED_CITY, K.SPECIAL_CITY, K.CITY},
+        "province": {K.PROVINCE},
+        "county": {K.COUNTY},
+        "district": {K.DISTRICT, K.WORKERS_DISTRICT},
+        "workersdistrict": {K.WORKERS_DISTRICT},
+        "city": {K.CITY, K.SPECIAL_CITY, K.DIRECTLY_GOVERNED_CITY},
+        "jikhalsi": {K.DIRECTLY_GOVERNED_CITY},
+        "teukbyeolsi": {K.SPECIAL_CITY},
+        "tukpyolsi": {K.SPECIAL_CITY},
+        "tukbyolsi": {K.SPECIAL_CITY},
+        "guyok": {K.DISTRICT},
+        "kuyok": {K.DISTRICT},
+        "guyeok": {K.DISTRICT},
+        "jigu": {K.WORKERS_DISTRICT},
+        "chigu": {K.WORKERS_DISTRICT},
+        "gun": {K.COUNTY},
+        "kun": {K.COUNTY},
+        "si": {K.CITY, K.SPECIAL_CITY},
+        "gu": {K.DISTRICT},
+        "ku": {K.DISTRICT},
+        "do": {K.PROVINCE},
+        "직할시": {K.DIRECTLY_GOVERNED_CITY},
+        "특별시": {K.SPECIAL_CITY},
+        "구역": {K.DISTRICT},
+        "지구": {K.WORKERS_DISTRICT},
+        "시": {K.CITY, K.SPECIAL_CITY},
+        "군": {K.COUNTY},
+        "구": {K.DISTRICT},
+        "도": {K.PROVINCE},
+    }.items(),
+    key=lambda item: -len(item[0]),
+)
+
+
+class PlaceLookupError(ValueError):
+    """An unknown or ambiguous place name. `candidates` holds the nearest places."""
+
+    def __init__(self, message, candidates=()):
+        super().__init__(message)
+        self.candidates = list(candidates)
+
+
+def _spellings(key):
+    """(key, kinds) pairs to try: the key as written, then without an administrative word."""
+    tried = [(key, None)]
+    for suffix, kinds in _SUFFIXES:
+        if key.endswith(suffix) and len(key) > len(suffix):
+            tried.append((key[: -len(suffix)], kinds))
+    return tried
+
+
+def place_label(location):
+    """How a place is written unambiguously: "Sinpo, South Hamgyong"."""
+    return str(location)
+
+
+def _nearest(text, limit=5):
+    keys = dict(LocationName.objects.values_list("key", "location_id"))
+    found = process.extract(name_key(text), list(keys), scorer=fuzz.WRatio, limit=limit * 3)
+    ids = list(dict.fromkeys(keys[key] for key, score, _ in found if score >= 50))[:limit]
+    places = Location.objects.select_related("parent").in_bulk(ids)
+    return [places[i] for i in ids if i in places]
+
+
+def _match(text):
+    """All places a name (without ", Parent") can mean, preferring the exact spelling and
+    then a place whose kind fits the administrative word that was taken off."""
+    spellings = _spellings(name_key(text))
+    rows = LocationName.objects.filter(key__in={key for key, _ in spellings}).values_list(
+        "key", "location_id", "location__kind"
+    )
+    by_key = {}
+    for key, location_id, kind in rows:
+        by_key.setdefault(key, {})[location_id] = kind
+    for key, kinds in spellings:
+        places = by_key.get(key, {})
+        if kinds is not None:
+            fitting = {pk for pk, kind in places.items() if kind in kinds}
+            places = fitting or places
+        if places:
+            return set(places)
+    return set()
+
+
+def resolve_place(text):
+    """Return the one Location a name means, or raise PlaceLookupError naming candidates.
+
+    "Name, Parent" tells apart places of one name: the parent may be any ancestor."""
+    raw = (text or "").strip()
+    if not raw:
+        raise PlaceLookupError("no place given")
+    name, _, parent_text = raw.partition(",")
+    ids = _match(name)
+    if parent_text.strip() and ids:
+        parent_ids = _match(parent_text)
+        if not parent_ids:
+            raise PlaceLookupError(
+                f"unknown place {parent_text.strip()!r}", _nearest(parent_text)
+            )
+        parents = Location.objects.filter(pk__in=parent_ids)
+        inside = Location.objects.filter(pk__in=ids)
+        ids = {
+            loc.pk
+            for loc in inside
+            if any(loc.path.startswith(p.path) and loc.pk != p.pk for p in parents)
+        }
+        if not ids:
+            candidates = list(Location.objects.filter(pk__in=_match(name)).select_related("parent"))
+            raise PlaceLookupError(f"no place {name.strip()!r} in {parent_text.strip()!r}", candidates)
+    if not ids:
+        raise PlaceLookupError(f"unknown place {raw!r}", _nearest(name))
+    if len(ids) > 1:
+        candidates = list(Location.objects.filter(pk__in=ids).select_related("parent"))
+        raise PlaceLookupError(
+            f"ambiguous place {raw!r}: write it as " + " or ".join(repr(place_label(c)) for c in candidates),
+            candidates,
+        )
+    return Location.objects.select_related("parent").get(pk=ids.pop())
+
+
+def describe_error(error):
+    """The error with its candidates, as one line for a coder or a researcher."""
+    if error.candidates and "write it as" not in str(error):
+        return f"{error}; did you mean: " + ", ".join(place_label(c) for c in error.candidates)
+    return str(error)
