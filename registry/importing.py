@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from .codebook import Activity, Grade
 from .dates import BadDate, parse_partial_date
+from .industries import resolve_industry
 from .models import Article, Claim, Enterprise, EnterpriseAlias, EnterpriseKind, Industry, Source
 from .names import name_key
 from .places import PlaceLookupError, describe_error, resolve_place
@@ -198,20 +199,7 @@ class _Resolver:
         return result
 
     def industry(self, text):
-        """A taxonomy name or slug, or a two-digit ISIC division: the sub-industry that
-        alone carries the code, else the top-level industry that alone carries it."""
-        key = name_key(text)
-        for industry in self.industries:
-            if key in (name_key(industry.name), name_key(industry.slug)):
-                return industry
-        if text.isdigit():
-            code = text.zfill(2)
-            for level in (lambda i: i.parent_id is not None, lambda i: i.parent_id is None):
-                matches = [i for i in self.industries if level(i) and code in i.isic_codes]
-                if len(matches) == 1:
-                    return matches[0]
-            raise ValueError("no single industry carries this ISIC division; give the industry's name")
-        raise ValueError("unknown industry; give a taxonomy name (e.g. Iron and steel) or an ISIC division (e.g. 24)")
+        return resolve_industry(text, self.industries)
 
 
 def _enterprise_attributes(row, resolver, add_error, line):

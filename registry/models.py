@@ -16,7 +16,7 @@ from simple_history.models import HistoricalRecords
 
 from .codebook import TIER_GRADES, Activity, Code, Grade, Tier
 from .names import name_key
-from .querysets import ArticleQuerySet, ClaimQuerySet, EnterpriseQuerySet, LocationQuerySet
+from .querysets import ArticleQuerySet, ClaimQuerySet, EnterpriseQuerySet, IndustryQuerySet, LocationQuerySet
 
 
 def _choice_check(field, choices, name):
@@ -189,6 +189,7 @@ class Industry(models.Model):
     )
 
     history = HistoricalRecords()
+    objects = IndustryQuerySet.as_manager()
 
     class Meta:
         ordering = ["parent__name", "name"]
