@@ -9,3 +9,39 @@ from django.core.management import call_command
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         call_command("load_reference", verbosity=0)
+
+
+@pytest.fixture
+def live_reference(live_server):
+    """A live server whose database holds the reference data. Live-server tests run in
+    transactional mode, which empties the database after each test; so they load it again."""
+    call_command("load_reference", verbosity=0)
+    return live_server
+
+
+@pytest.fixture
+def browser():
+    """Headless Chromium (Debian's chromium and chromium-driver), driven by Selenium.
+    Screenshots go to artifacts/."""
+    import os
+    from pathlib import Path
+
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    chromium, driver_path = "/usr/bin/chromium", "/usr/bin/chromedriver"
+    if not (os.path.exists(chromium) and os.path.exists(driver_path)):
+        pytest.fail("browser tests need Debian's chromium and chromium-driver (.ci/run installs them)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in (
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--no-first-run", "--window-size=1366,900",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
+    driver.implicitly_wait(0)
+    Path("artifacts").mkdir(exist_ok=True)
+    yield driver
+    driver.quit()
