@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from .codebook import Activity, Grade
 from .dates import BadDate, parse_partial_date
-from .industries import resolve_industry
+from .industries import IndustryLookupError, resolve_industry
 from .models import Article, Claim, Enterprise, EnterpriseAlias, EnterpriseKind, Industry, Source
 from .names import name_key
 from .places import PlaceLookupError, describe_error, resolve_place
@@ -24,6 +24,8 @@ HEADER = [
 ]
 # The import's short spellings of the grade column.
 GRADE_VALUES = {g.value: g.value for g in Grade} | {"": Grade.UNKNOWN.value}
+ACTIVITIES = frozenset(Activity.values)
+KINDS = frozenset(EnterpriseKind.values)
 # Keeps SQLite under its limit of host parameters in one statement.
 CHUNK = 500
 
@@ -179,6 +181,7 @@ class _Resolver:
             self.sources[name_key(source.short_name)] = source
         self.industries = list(Industry.objects.select_related("parent"))
         self.places = {}
+        self.industry_cache = {}
 
     def source(self, text):
         source = self.sources.get(name_key(text))
@@ -187,19 +190,24 @@ class _Resolver:
             raise ValueError(f"unknown source; known sources: {known}")
         return source
 
-    def place(self, text):
-        if text not in self.places:
+    @staticmethod
+    def _cached(cache, text, lookup, error_class, describe=str):
+        """Look a value up once per import; remember failures too, with their message."""
+        if text not in cache:
             try:
-                self.places[text] = resolve_place(text)
-            except PlaceLookupError as exc:
-                self.places[text] = exc
-        result = self.places[text]
-        if isinstance(result, PlaceLookupError):
-            raise ValueError(describe_error(result))
+                cache[text] = lookup(text)
+            except error_class as exc:
+                cache[text] = ValueError(describe(exc))
+        result = cache[text]
+        if isinstance(result, ValueError):
+            raise result
         return result
 
+    def place(self, text):
+        return self._cached(self.places, text, resolve_place, PlaceLookupError, describe_error)
+
     def industry(self, text):
-        return resolve_industry(text, self.industries)
+        return self._cached(self.industry_cache, text, lambda t: resolve_industry(t, self.industries), IndustryLookupError)
 
 
 def _enterprise_attributes(row, resolver, add_error, line):
@@ -213,7 +221,7 @@ def _enterprise_attributes(row, resolver, add_error, line):
             attrs["grade"] = GRADE_VALUES[grade]
     if row["kind"]:
         kind = row["kind"].lower()
-        if kind not in EnterpriseKind.values:
+        if kind not in KINDS:
             add_error(line, "kind", row["kind"], "unknown kind; use one of " + ", ".join(EnterpriseKind.values))
         else:
             attrs["kind"] = kind
@@ -260,7 +268,7 @@ def plan_import(rows):
             add_error(line, "title", "", "required: the headline identifies the article")
         if not row["enterprise"]:
             add_error(line, "enterprise", "", "required")
-        if row["activity"].lower() not in Activity.values:
+        if row["activity"].lower() not in ACTIVITIES:
             add_error(line, "activity", row["activity"], "unknown activity; use one of " + ", ".join(Activity.values))
         try:
             code = int(row["code"])

@@ -19,7 +19,10 @@ def name_key(text):
     "Ch'ŏngjin", "Iron & Steel" and "Iron and Steel" meet. Hangul is kept as it is (composed)."""
     if text is None:
         return ""
-    decomposed = unicodedata.normalize("NFKD", str(text))
+    text = str(text)
+    if text.isascii():  # the common case, and a hot path of the import
+        return _DROP.sub("", text.lower().replace("&", "and"))
+    decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     # Recompose so Hangul syllables (decomposed by NFKD into jamo) compare as typed.
     stripped = unicodedata.normalize("NFC", stripped)

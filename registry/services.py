@@ -1,8 +1,8 @@
 """Writes that touch several models, as keyword-only functions under one transaction."""
 
 from django.db import transaction
-from simple_history.utils import bulk_create_with_history
 
+from .bulk import insert_with_history
 from .importing import parse_claims_csv, plan_import
 from .models import Article, Claim, Enterprise, Status
 from .names import name_key
@@ -35,7 +35,7 @@ def _write(plan, user, progress):
         )
         for e in plan.new_enterprises
     ]
-    created = bulk_create_with_history(new_enterprises, Enterprise, batch_size=BATCH, default_user=user, default_change_reason=reason)
+    created = insert_with_history(Enterprise, new_enterprises, user=user, reason=reason)
     for planned, enterprise in zip(plan.new_enterprises, created):
         planned.existing = enterprise
 
@@ -47,7 +47,7 @@ def _write(plan, user, progress):
         )
         for _, a in new_articles
     ]
-    created = bulk_create_with_history(articles, Article, batch_size=BATCH, default_user=user, default_change_reason=reason)
+    created = insert_with_history(Article, articles, user=user, reason=reason)
     for (_, planned), article in zip(new_articles, created):
         planned.existing_id = article.pk
 
@@ -61,6 +61,6 @@ def _write(plan, user, progress):
         if not c.exists
     ]
     for start in range(0, len(claims), BATCH):
-        bulk_create_with_history(claims[start : start + BATCH], Claim, batch_size=BATCH, default_user=user, default_change_reason=reason)
+        insert_with_history(Claim, claims[start : start + BATCH], user=user, reason=reason)
         if progress:
             progress(min(start + BATCH, len(claims)), len(claims))
