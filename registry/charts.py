@@ -40,7 +40,7 @@ def series_styles(result):
     return [(COLOURS[i % len(COLOURS)], DASHES[i % len(DASHES)]) for i in range(len(result.groups))]
 
 
-def line_chart(result, *, width=900, height=360, title=""):
+def line_chart(result, *, width=900, height=320, title=""):
     """An SVG line chart of a TimeSeries: one line per group along its periods."""
     periods, groups = result.periods, result.groups
     left, right, top, bottom = 52, 20, 18, 44
@@ -88,13 +88,18 @@ def line_chart(result, *, width=900, height=360, title=""):
     )
 
     styles = series_styles(result)
-    for group, (colour, dash) in zip(groups, styles):
+    per_group = min(5, result.query.max_code or 5) if result.query.bands else 0
+    for n, (group, (colour, dash)) in enumerate(zip(groups, styles)):
+        # Earlier lines are drawn wider, so a line that coincides with a later one still shows.
+        # With bands, a place's five lines share one width; the dash tells them apart.
+        rank, ranks = (n // per_group, len(groups) // per_group) if per_group else (n, len(groups))
+        stroke = 2 + 1.8 * (ranks - 1 - rank) / max(1, ranks - 1)
         values = result.values[group]
         points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values))
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
         out.append(f'<g class="series" data-group={quoteattr(group)}>')
         out.append(
-            f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2.5"{dash_attr} '
+            f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="{stroke:.1f}"{dash_attr} '
             f'stroke-linejoin="round" stroke-linecap="round"/>'
         )
         for i, v in enumerate(values):
