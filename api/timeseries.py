@@ -1,0 +1,65 @@
+"""/api/v1/timeseries/: the time-series service over HTTP, as JSON or long CSV.
+
+The parameters are the export command's, spelled with underscores (max_code, group_by,
+source_kind); lists are comma-separated or repeated. Anonymous users count public
+articles only; a signed-in user with registry.view_restricted counts everything."""
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import renderers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from registry import timeseries
+
+
+class CSVRenderer(renderers.BaseRenderer):
+    """Lets DRF accept ?format=csv; the view writes the CSV itself (see below)."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        # Only errors reach here (the CSV itself is an HttpResponse): one line each.
+        errors = (data or {}).get("errors") or {"detail": (data or {}).get("detail", "")}
+        return "".join(f"{key}: {value}\n" for key, value in errors.items()).encode("utf-8")
+
+
+_PARAMETERS = [
+    OpenApiParameter("metric", str, enum=list(timeseries.METRICS), description="what is counted; default articles"),
+    OpenApiParameter("activity", str, description="groups (investment, production, technology, other) and activity slugs, comma-separated; default all"),
+    OpenApiParameter("regions", str, description="places in any spelling, comma-separated (';' if a name carries its parent); each counts everything inside it"),
+    OpenApiParameter("group_by", str, enum=list(timeseries.GROUP_BYS), description="instead of regions: all first-level regions, top-level industries, grades or tiers"),
+    OpenApiParameter("interval", str, enum=list(timeseries.INTERVALS), description="default year"),
+    OpenApiParameter("start", str, description="YYYY, YYYY-MM or YYYY-MM-DD"),
+    OpenApiParameter("end", str, description="YYYY, YYYY-MM or YYYY-MM-DD; a partial date means its last day"),
+    OpenApiParameter("max_code", int, description="count codes 1 to N only"),
+    OpenApiParameter("source_kind", str), OpenApiParameter("grade", str), OpenApiParameter("tier", str),
+    OpenApiParameter("industry", str, description="names, slugs or ISIC divisions; each with its sub-industries"),
+    OpenApiParameter("status", str, description="draft, coded, reviewed"),
+    OpenApiParameter("bands", bool, description="each group at maximum code 1 to 5 side by side"),
+    OpenApiParameter("format", str, enum=["json", "csv"], description="csv: long format period,group,value"),
+]
+
+
+class TimeSeriesView(APIView):
+    permission_classes = [AllowAny]
+    renderer_classes = [renderers.JSONRenderer, renderers.BrowsableAPIRenderer, CSVRenderer]
+
+    @extend_schema(parameters=_PARAMETERS, responses=OpenApiTypes.OBJECT)
+    def get(self, request, format=None):
+        try:
+            query = timeseries.parse_params(request.query_params)
+        except timeseries.ParameterError as error:
+            return Response({"errors": {error.param: error.message}}, status=400)
+        result = timeseries.compute(query, user=request.user)
+        if request.accepted_renderer.format == "csv":
+            response = HttpResponse(result.to_csv(), content_type="text/csv; charset=utf-8")
+            response["Content-Disposition"] = 'inline; filename="timeseries.csv"'
+            # The CSV has no room for it; a header keeps it next to the numbers.
+            response["X-Left-Out"] = "; ".join(f"{g}={n}" for g, n in result.left_out.items())
+            return response
+        return Response(result.to_json())

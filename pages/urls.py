@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("compare/", views.compare, name="compare"),
+    path("enterprises/<int:pk>/", views.enterprise, name="enterprise"),
+]

@@ -1,0 +1,123 @@
+"""Public pages: the comparison chart and an enterprise's page. Thin: the counting is
+registry.timeseries, the drawing registry.charts."""
+
+from urllib.parse import urlencode
+
+from django.db.models import Count, Prefetch
+from django.db.models.functions import ExtractYear
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+
+from registry import charts, timeseries
+from registry.codebook import ACTIVITY_GROUPS
+from registry.models import Article, Claim, Enterprise, Location
+
+# The comparison the method exists for: Pyongyang against Chongjin, articles on production
+# or investment per year, codes 1–3, over the years the data covers.
+COMPARE_DEFAULTS = {
+    "regions": ["pyongyang", "chongjin"],
+    "activity": ["production", "investment"],
+    "metric": "articles",
+    "interval": "year",
+    "max_code": "3",
+}
+FORM_KEYS = ("regions", "activity", "metric", "interval", "max_code", "bands", "start", "end", "group_by")
+GROUP_BY_CHOICES = [("", "the places chosen"), ("region", "every province"), ("industry", "industry"), ("grade", "grade"), ("tier", "tier")]
+
+
+def _form_state(request):
+    """The raw choices: what the visitor sent, or the defaults on a first visit."""
+    if not any(key in request.GET for key in FORM_KEYS):
+        return {key: value for key, value in COMPARE_DEFAULTS.items()}
+    state = {key: request.GET.get(key, "").strip() for key in FORM_KEYS}
+    state["regions"] = [v for v in request.GET.getlist("regions") if v.strip()]
+    state["activity"] = [v for v in request.GET.getlist("activity") if v.strip()]
+    if state["group_by"]:
+        state["regions"] = []  # grouping replaces the chosen places
+    return state
+
+
+def _place_options():
+    """Provinces and special cities, each followed by its cities, counties and districts."""
+    groups = {}
+    for place in Location.objects.filter(level__lte=2).order_by("path"):
+        region = place.path.strip("/").split("/")[0]
+        groups.setdefault(region, []).append(place)
+    ordered = sorted(groups.values(), key=lambda places: (places[0].iso_code or "~", places[0].name))
+    return [
+        (places[0].name, [(p.slug, p.name if p.level == 1 else f"{p.name}, {places[0].name}") for p in places])
+        for places in ordered
+    ]
+
+
+def compare(request):
+    state = _form_state(request)
+    error, result, chart, links, table = "", None, "", {}, []
+    try:
+        query = timeseries.parse_params(state)
+    except timeseries.ParameterError as exc:
+        error = str(exc)
+    else:
+        result = timeseries.compute(query, user=request.user)
+        chart = mark_safe(charts.line_chart(result, title=_title(result)))
+        api = reverse("timeseries") + "?" + urlencode(query.parameters())
+        links = {"csv": api + "&format=csv", "json": api + "&format=json"}
+        table = [(period, [result.values[g][i] for g in result.groups]) for i, period in enumerate(result.periods)]
+        state["regions"] = [place.slug for place in query.regions]
+    slots = state["regions"] + [""] * max(1, 3 - len(state["regions"]))
+    context = {
+        "state": state,
+        "slots": slots,
+        "place_options": _place_options(),
+        "activity_groups": list(ACTIVITY_GROUPS),
+        "metrics": timeseries.METRICS,
+        "intervals": timeseries.INTERVALS,
+        "codes": ["1", "2", "3", "4", "5"],
+        "group_by_choices": GROUP_BY_CHOICES,
+        "error": error,
+        "result": result,
+        "chart": chart,
+        "table": table,
+        "links": links,
+        "title": _title(result) if result else "Compare",
+    }
+    return render(request, "pages/compare.html", context, status=400 if error else 200)
+
+
+def _title(result):
+    q = result.query
+    what = " or ".join(q.activities) if q.activities else "any activity"
+    codes = f"codes 1–{q.max_code}" if q.max_code and not q.bands else ("by code band" if q.bands else "all codes")
+    groups = " vs ".join(g for g in result.groups if "≤" not in g) or " vs ".join(
+        dict.fromkeys(g.rsplit(" ≤", 1)[0] for g in result.groups)
+    )
+    return f"{q.metric.capitalize()} on {what} per {q.interval}, {groups}, {codes}"
+
+
+def enterprise(request, pk):
+    enterprise = get_object_or_404(
+        Enterprise.objects.select_related("location__parent", "industry__parent", "parent"), pk=pk
+    )
+    claims = Claim.objects.visible_to(request.user).filter(enterprise=enterprise)
+    counts = (
+        claims.order_by()
+        .values("code", year=ExtractYear("article__published"))
+        .annotate(n=Count("id"))
+    )
+    strip = charts.timeline_strip([(int(c["year"]), c["code"], c["n"]) for c in counts])
+    articles = (
+        Article.objects.visible_to(request.user)
+        .filter(claims__enterprise=enterprise)
+        .distinct()
+        .select_related("source")
+        .prefetch_related(
+            Prefetch("claims", queryset=Claim.objects.filter(enterprise=enterprise).order_by("code", "activity"), to_attr="these_claims")
+        )
+        .order_by("published", "id")
+    )
+    return render(request, "pages/enterprise.html", {
+        "enterprise": enterprise,
+        "strip": mark_safe(strip),
+        "articles": articles,
+    })

@@ -1,0 +1,58 @@
+import json
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+
+from registry import timeseries
+
+
+class Command(BaseCommand):
+    help = (
+        "Export a time series of coded articles, enterprises or claims per period and place "
+        "(or region, industry, grade, tier) as long CSV (period,group,value) or JSON. "
+        "LIST is comma-separated; separate places that carry a parent with ';' "
+        "(\"Sinpo, South Hamgyong; Chongjin\")."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--metric", default="articles", choices=timeseries.METRICS)
+        parser.add_argument("--activity", default="", metavar="LIST",
+                            help="groups (investment, production, technology, other) and activity slugs; default all")
+        parser.add_argument("--regions", default="", metavar="LIST",
+                            help="places in any spelling; each counts everything inside it")
+        parser.add_argument("--group-by", default="", choices=("", *timeseries.GROUP_BYS),
+                            help="instead of --regions: all first-level regions, top-level industries, grades or tiers")
+        parser.add_argument("--interval", default="year", choices=timeseries.INTERVALS)
+        parser.add_argument("--start", default="", help="YYYY, YYYY-MM or YYYY-MM-DD")
+        parser.add_argument("--end", default="", help="YYYY, YYYY-MM or YYYY-MM-DD; a partial date means its last day")
+        parser.add_argument("--max-code", default="", help="count codes 1 to N only")
+        parser.add_argument("--source-kind", default="", metavar="LIST")
+        parser.add_argument("--grade", default="", metavar="LIST")
+        parser.add_argument("--tier", default="", metavar="LIST")
+        parser.add_argument("--industry", default="", metavar="LIST", help="names, slugs or ISIC divisions; with sub-industries")
+        parser.add_argument("--status", default="", metavar="LIST", help="draft, coded, reviewed")
+        parser.add_argument("--bands", action="store_true", help="each group at maximum code 1, 2, 3, 4 and 5 side by side")
+        parser.add_argument("--format", default="csv", choices=("csv", "json"))
+        parser.add_argument("--output", default="", metavar="FILE", help="write here instead of standard output")
+
+    def handle(self, *args, **options):
+        try:
+            query = timeseries.parse_params({**options, "bands": "1" if options["bands"] else ""})
+        except timeseries.ParameterError as error:
+            raise CommandError(f"{error.flag}: {error.message}") from None
+        # Anonymous: the export counts what the public may see, like the API without a token.
+        result = timeseries.compute(query, user=None)
+        text = (
+            json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n"
+            if options["format"] == "json" else result.to_csv()
+        )
+        if options["output"]:
+            try:
+                with open(options["output"], "w", encoding="utf-8", newline="") as out:
+                    out.write(text)
+            except OSError as exc:
+                raise CommandError(f"--output: cannot write {options['output']}: {exc.strerror}") from None
+        else:
+            self.stdout.write(text, ending="")
+        if options["format"] == "csv":
+            self.stderr.write(result.left_out_text())

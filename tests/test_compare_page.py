@@ -1,0 +1,132 @@
+"""/compare/ and /enterprises/<id>/: the chart, the table and the evidence, public data only."""
+
+import re
+
+import pytest
+from django.contrib.auth.models import Permission, User
+
+from registry import charts
+from registry.timeseries import compute, parse_params
+
+from .timeseries_data import build
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    return build()
+
+
+def table(html):
+    """The comparison table as {period: [values...]}, read back from the page."""
+    body = re.search(r'<table id="series-table">(.*?)</table>', html, re.S).group(1)
+    rows = re.findall(r"<tr><th scope=\"row\">(.*?)</th>(.*?)</tr>", body, re.S)
+    return {period: [int(v) for v in re.findall(r"<td>(\d+)</td>", cells)] for period, cells in rows}
+
+
+def test_it_opens_on_pyongyang_against_chongjin_production_or_investment_codes_1_to_3(client, world):
+    response = client.get("/compare/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Articles on production or investment per year, Pyongyang vs Chongjin, codes 1–3" in html
+    assert '<option value="pyongyang" selected>' in html and '<option value="chongjin" selected>' in html
+    # Hand-counted in timeseries_data: Pyongyang a1, a3; Chongjin a2 (facility 2), a4 (modernization 3).
+    assert table(html) == {"2015": [1, 1], "2016": [1, 0], "2017": [0, 0], "2018": [0, 1]}
+    assert '<svg xmlns="http://www.w3.org/2000/svg"' in html
+    assert re.findall(r'<g class="series" data-group="([^"]+)"', html) == ["Pyongyang", "Chongjin"]
+    assert 'href="/api/v1/timeseries/?metric=articles&amp;interval=year&amp;activity=production%2Cinvestment&amp;regions=pyongyang%2Cchongjin&amp;max_code=3&amp;format=csv"' in html
+
+
+def test_the_links_give_the_same_numbers_as_the_table(client, world):
+    html = client.get("/compare/").content.decode()
+    json_url = re.search(r'id="json-link" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    data = client.get(json_url).json()
+    assert data["values"] == {"Pyongyang": [1, 1, 0, 0], "Chongjin": [1, 0, 0, 1]}
+
+
+def test_choosing_other_places_and_bands_redraws(client, world):
+    html = client.get("/compare/?regions=sadong&regions=north-hamgyong&activity=investment&activity=production&metric=articles&interval=year&max_code=&bands=1").content.decode()
+    groups = re.findall(r'<g class="series" data-group="([^"]+)"', html)
+    assert groups == [f"Sadong ≤{b}" for b in range(1, 6)] + [f"North Hamgyong ≤{b}" for b in range(1, 6)]
+    rows = table(html)
+    assert rows["2015"] == [1, 1, 1, 1, 1, 0, 1, 1, 1, 2]  # a1 S construction 1; a2 C facility 2, a1 C production 5
+    assert rows["2018"] == [0, 0, 0, 0, 0, 0, 0, 1, 2, 2]  # a4 C modernization 3, a6 C production 4
+
+
+def test_a_quarterly_comparison_shows_what_was_left_out(client, world):
+    html = client.get("/compare/?regions=pyongyang&interval=quarter").content.decode()
+    assert "left out (articles dated less precisely than a quarter): Pyongyang 1" in html
+
+
+def test_group_by_replaces_the_places(client, world):
+    html = client.get("/compare/?regions=pyongyang&group_by=tier&metric=claims").content.decode()
+    assert re.findall(r'<g class="series" data-group="([^"]+)"', html) == ["central", "local", "unknown"]
+
+
+def test_a_bad_choice_is_shown_not_raised(client, world):
+    response = client.get("/compare/?regions=pyongyang&start=2015-13")
+    assert response.status_code == 400
+    assert "start: &#x27;2015-13&#x27; is not a date" in response.content.decode()
+
+
+def test_page_query_count_does_not_grow_with_bands(client, world, django_assert_num_queries):
+    # place options, 2 × resolve a place (name, row), one UNION of GROUP BYs
+    with django_assert_num_queries(6):
+        client.get("/compare/")
+    with django_assert_num_queries(6):
+        client.get("/compare/?regions=pyongyang&regions=chongjin&bands=1&interval=month")
+
+
+def test_enterprise_page_shows_a_timeline_and_public_articles_only(client, world):
+    response = client.get(f"/enterprises/{world['S'].pk}/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Machine factory built" in html and "Yearbook of output" in html
+    assert "Secret new line" not in html  # a5 is restricted
+    assert "Full text of" not in html
+    # Claims of S per year: 2015 code 1, 2016 code 3; 2017 is shown empty.
+    assert re.findall(r"<title>(\d{4}: \d+ claim\(s\) at code \d)</title>", html) == [
+        "2015: 1 claim(s) at code 1", "2016: 1 claim(s) at code 3",
+    ]
+    assert ">2017</text>" not in html  # the strip runs from first to last year only: 2015, 2016
+    reader = User.objects.create_user("reader")
+    reader.user_permissions.add(Permission.objects.get(codename="view_restricted"))
+    client.force_login(reader)
+    html = client.get(f"/enterprises/{world['S'].pk}/").content.decode()
+    assert "Secret new line" in html and ">2017</text>" in html and "Full text of" not in html
+
+
+def test_enterprise_page_queries_do_not_grow_with_articles(client, world, django_assert_num_queries):
+    # enterprise (with place, industry, parent), counts by year and code, articles, their claims
+    with django_assert_num_queries(4):
+        client.get(f"/enterprises/{world['H'].pk}/")  # 2 articles
+    with django_assert_num_queries(4):
+        client.get(f"/enterprises/{world['C'].pk}/")  # 4 articles
+
+
+def test_the_chart_escapes_names_and_tells_series_apart_in_print(world):
+    result = compute(parse_params({"regions": "Pyongyang,Chongjin,North Hamgyong"}))
+    result.groups[0] = "<Pyongyang & co>"
+    result.values["<Pyongyang & co>"] = result.values.pop("Pyongyang")
+    svg = charts.line_chart(result)
+    assert "&lt;Pyongyang &amp; co&gt;" in svg and "<Pyongyang" not in svg
+    lines = re.findall(r"<polyline [^>]*/>", svg)
+    colours = [re.search(r'stroke="(#[0-9A-F]{6})"', line).group(1) for line in lines]
+    dashes = [(re.search(r'stroke-dasharray="([^"]*)"', line) or [None, ""])[1] for line in lines]
+    assert len(set(colours)) == 3 and len(set(dashes)) == 3
+
+
+def test_bands_keep_one_colour_per_place_and_one_dash_per_band(world):
+    result = compute(parse_params({"regions": "Pyongyang,Chongjin", "bands": "1"}))
+    styles = charts.series_styles(result)
+    assert len({colour for colour, _ in styles[:5]}) == 1 and styles[0][0] != styles[5][0]
+    assert [dash for _, dash in styles[:5]] == [dash for _, dash in styles[5:]]
+    assert len({dash for _, dash in styles[:5]}) == 5
+
+
+def test_nice_ticks():
+    assert charts.nice_ticks(0) == [0, 1]
+    assert charts.nice_ticks(2) == [0, 1, 2]
+    assert charts.nice_ticks(7) == [0, 2, 4, 6, 8]
+    assert charts.nice_ticks(230) == [0, 50, 100, 150, 200, 250]
