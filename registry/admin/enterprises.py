@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
+from ..codebook import Tier
 from ..duplicates import similar_enterprises
 from ..models import Claim, Enterprise, EnterpriseAlias, Industry, Location
 from ..querysets import can_see_restricted
@@ -112,12 +113,12 @@ class ClaimEvidenceInline(admin.TabularInline):
 
 
 class TierFilter(admin.SimpleListFilter):
-    # The generated column has choices, but list_filter on it would need a field lookup.
+    # The generated column keeps its choices on its output field, out of list_filter's sight.
     title = "tier"
     parameter_name = "tier"
 
     def lookups(self, request, model_admin):
-        return Enterprise._meta.get_field("tier").choices
+        return Tier.choices
 
     def queryset(self, request, queryset):
         return queryset.filter(tier=self.value()) if self.value() else queryset
@@ -202,7 +203,12 @@ class EnterpriseAdmin(FastChangeList, SimpleHistoryAdmin):
         url = reverse("admin:registry_claim_changelist") + f"?enterprise__id__exact={obj.pk}"
         return format_html('<a href="{}">every claim on this enterprise</a>', url)
 
-    @admin.action(description="Merge selected enterprises into one…", permissions=["change", "delete"])
+    def has_merge_permission(self, request):
+        # A merge changes one enterprise and deletes the others: both rights are needed
+        # (admin.action(permissions=[...]) accepts any one of several).
+        return self.has_change_permission(request) and self.has_delete_permission(request)
+
+    @admin.action(description="Merge selected enterprises into one…", permissions=["merge"])
     def merge_enterprises(self, request, queryset):
         enterprises = list(queryset.order_by("pk"))
         if len(enterprises) < 2:
