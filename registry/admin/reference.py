@@ -79,14 +79,9 @@ class IndustryAdmin(SimpleHistoryAdmin):
     search_fields = ["name", "parent__name", "isic", "slug"]
     autocomplete_fields = ["parent"]
 
-    def get_queryset(self, request):
-        # Each top-level industry followed by its sub-industries.
-        return super().get_queryset(request).annotate(branch=Coalesce("parent__name", "name")).order_by(
-            "branch", F("parent").asc(nulls_first=True), "name"
-        )
-
     def get_ordering(self, request):
-        return []
+        # Each top-level industry followed by its sub-industries.
+        return [Coalesce("parent__name", "name").asc(), F("parent").asc(nulls_first=True), "name"]
 
     @admin.display(description="name")
     def tree_name(self, obj):
