@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from registry.models import Article, Claim, EnterpriseAlias
+from registry.models import Article, Claim, Enterprise, EnterpriseAlias
 
 from .admin_support import make_article, make_enterprise, make_user, management_form, place, source
 
@@ -169,3 +169,34 @@ def test_the_list_filters_by_status_coder_and_source(client, coder, kim_chaek):
     assert titles("?status__exact=reviewed") == ["Theirs"]
     assert titles(f"?source__id__exact={source('RS').pk}") == ["Theirs"]
     assert titles("?published__year=2019") == ["Mine", "Theirs"]
+
+
+def test_the_list_counts_exactly_when_filtered_or_small(monkeypatch):
+    from registry.admin import common
+
+    for i in range(7):
+        make_article(f"Report {i}", status="coded" if i < 3 else "draft")
+    assert common.EstimatedCountPaginator(Article.objects.all(), 5).count == 7
+    assert common.EstimatedCountPaginator(Article.objects.filter(status="coded"), 5).count == 3
+    if connection.vendor == "postgresql":
+        # Above the threshold an unfiltered list takes the planner's estimate instead.
+        monkeypatch.setattr(common, "ESTIMATE_ABOVE", -2)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = 'registry_article'::regclass")
+            estimate = cursor.fetchone()[0]
+        assert common.EstimatedCountPaginator(Article.objects.all(), 5).count == estimate
+        assert common.EstimatedCountPaginator(Article.objects.filter(status="coded"), 5).count == 3
+
+
+def test_a_missing_enterprise_is_created_in_a_popup_with_the_same_checks(client, coder, kim_chaek):
+    from .test_admin_enterprises import enterprise_post
+
+    page = client.get(ADD).content.decode()
+    assert 'id="add_id_claims-0-enterprise"' in page  # the "+" beside the autocomplete
+    popup = reverse("admin:registry_enterprise_add") + "?_to_field=id&_popup=1"
+    refused = client.post(popup, {**enterprise_post("Kimchaek Iron & Steel Works"), "_popup": "1"})
+    assert "Possible duplicate of: Kim Chaek Iron and Steel Complex" in refused.content.decode()
+    created = client.post(popup, {**enterprise_post("Chongjin Bag Factory", kind="factory"), "_popup": "1"})
+    assert created.status_code == 200
+    assert "popup_response" in created.templates[0].name
+    assert Enterprise.objects.filter(name="Chongjin Bag Factory").exists()

@@ -17,10 +17,6 @@ from ..roles import status_choices_for, stamp_workflow
 from . import importer
 from .common import FastChangeList, RegionFilter
 
-# What "save and add another" carries over: the next article is usually from the same
-# issue of the same paper.
-CARRIED_OVER = ("source", "published", "precision")
-RESTRICTED_FIELDS = ("full_text", "notes")
 
 
 class ClaimForm(forms.ModelForm):
@@ -116,9 +112,6 @@ class ArticleAdmin(FastChangeList, SimpleHistoryAdmin):
         form.user = request.user
         return form
 
-    def get_changeform_initial_data(self, request):
-        return {k: v for k, v in super().get_changeform_initial_data(request).items() if k in CARRIED_OVER}
-
     def save_model(self, request, obj, form, change):
         previous = form.initial.get("status") if change else None
         stamp_workflow(obj, request.user, previous)
@@ -126,7 +119,10 @@ class ArticleAdmin(FastChangeList, SimpleHistoryAdmin):
 
     def response_add(self, request, obj, post_url_continue=None):
         response = super().response_add(request, obj, post_url_continue)
+        # "Save and add another" keeps source and date: the next article is usually from the
+        # same issue of the same paper.
         if "_addanother" in request.POST and "_popup" not in request.POST:
+            # The add form takes its initial values from the query string.
             carried = {"source": obj.source_id, "published": obj.published.isoformat(), "precision": obj.precision}
             return HttpResponseRedirect(f"{response.url}?{urlencode(carried)}")
         return response
