@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from registry.models import Article, Claim, Enterprise, EnterpriseAlias
+from registry.models import Article, Enterprise, EnterpriseAlias
 
 from .admin_support import make_article, make_enterprise, make_user, management_form, place, source
 
