@@ -17,6 +17,7 @@ install: $(STAMP)
 # Migrate, load places/industries/sources and the sample articles, make a local admin login.
 setup: install
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py setup_roles
 	$(PY) manage.py load_reference
 	$(PY) manage.py import_claims fixtures/sample_claims.csv
 	$(PY) manage.py local_admin

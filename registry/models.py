@@ -390,6 +390,7 @@ class Article(models.Model):
         ordering = ["-published", "id"]
         permissions = [
             ("view_restricted", "Can see restricted articles, full texts and internal notes"),
+            ("review_article", "Can mark an article reviewed"),
         ]
         constraints = [
             _choice_check("precision", Precision, "registry_article_precision_valid"),

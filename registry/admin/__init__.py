@@ -1,0 +1,3 @@
+"""The coders' workbench. One module per area; importing them registers the ModelAdmins."""
+
+from . import articles, enterprises, reference  # noqa: F401

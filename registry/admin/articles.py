@@ -1,0 +1,181 @@
+"""Articles and their coded claims: the screen coders spend their days in."""
+
+import json
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import admin
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.http import HttpResponseRedirect
+from django.urls import path
+from simple_history.admin import SimpleHistoryAdmin
+
+from ..codebook import SUGGESTED_CODE
+from ..models import Article, Claim
+from ..querysets import can_see_restricted
+from ..roles import status_choices_for, stamp_workflow
+from . import importer
+from .common import FastChangeList, RegionFilter
+
+
+
+class ClaimForm(forms.ModelForm):
+    class Meta:
+        model = Claim
+        fields = ["enterprise", "activity", "code", "detail", "quantity", "unit"]
+        widgets = {
+            "detail": forms.TextInput(attrs={"size": 40}),
+            "quantity": forms.NumberInput(attrs={"style": "width: 8em"}),
+            "unit": forms.TextInput(attrs={"size": 6}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # static/registry/claim_codes.js reads this to pre-select the suggested code.
+        self.fields["activity"].widget.attrs["data-suggested-codes"] = json.dumps(
+            {str(activity): int(code) for activity, code in SUGGESTED_CODE.items()}
+        )
+        code = self.fields["code"]
+        code.widget.attrs["class"] = "claim-code"
+        code.choices = [("", "code…"), *list(code.choices)[1:]]
+        code.error_messages["invalid_choice"] = "The reliability code is a number from 1 to 5 (%(value)s is not)."
+
+
+class ClaimInline(admin.TabularInline):
+    model = Claim
+    form = ClaimForm
+    extra = 2
+    autocomplete_fields = ["enterprise"]
+
+    class Media:
+        js = ["registry/claim_codes.js"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("enterprise")
+
+
+class ArticleForm(forms.ModelForm):
+    user = None  # set by ArticleAdmin.get_form
+
+    class Meta:
+        model = Article
+        fields = "__all__"
+        widgets = {
+            "title": forms.TextInput(attrs={"size": 80}),
+            "title_ko": forms.TextInput(attrs={"size": 80}),
+            "summary": forms.Textarea(attrs={"rows": 4, "cols": 80}),
+            "full_text": forms.Textarea(attrs={"rows": 6, "cols": 80}),
+            "notes": forms.Textarea(attrs={"rows": 2, "cols": 80}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "status" in self.fields and self.user is not None:
+            status = self.fields["status"]
+            status.choices = status_choices_for(self.user, self.instance.status if self.instance.pk else None)
+            status.error_messages["invalid_choice"] = "Only a reviewer can set the status %(value)s."
+
+
+@admin.register(Article)
+class ArticleAdmin(FastChangeList, SimpleHistoryAdmin):
+    form = ArticleForm
+    inlines = [ClaimInline]
+    list_display = ["published_label", "source_name", "headline", "status", "coded_by", "claims", "disclosure"]
+    list_display_links = ["headline"]
+    list_select_related = ["source", "coded_by"]
+    list_filter = ["status", "coded_by", "source", "disclosure", "precision"]
+    date_hierarchy = "published"
+    search_fields = ["title", "title_ko", "=url"]
+    autocomplete_fields = ["follow_up_of"]
+    readonly_fields = ["coded_by", "reviewed_by", "text_sha256", "created_at", "updated_at"]
+    save_on_top = True
+    fieldsets = [
+        (None, {"fields": [("source", "published", "precision", "page"), "title", "title_ko", "summary", "url"]}),
+        ("Restricted", {"fields": ["full_text", "notes"], "classes": ["collapse"]}),
+        ("Coding", {"fields": [("status", "disclosure"), "follow_up_of", ("coded_by", "reviewed_by")]}),
+        ("Record", {"fields": [("created_at", "updated_at"), "text_sha256"], "classes": ["collapse"]}),
+    ]
+
+    def get_queryset(self, request):
+        claims = Claim.objects.filter(article=OuterRef("pk")).order_by().values("article").annotate(n=Count("pk")).values("n")
+        qs = super().get_queryset(request).annotate(claim_count=Subquery(claims, output_field=IntegerField()))
+        # Restricted articles stay hidden from staff without the permission, as from the public.
+        return qs.visible_to(request.user)
+
+    def get_fieldsets(self, request, obj=None):
+        if can_see_restricted(request.user):
+            return self.fieldsets
+        return [fs for fs in self.fieldsets if fs[0] != "Restricted"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.user = request.user
+        return form
+
+    def save_model(self, request, obj, form, change):
+        previous = form.initial.get("status") if change else None
+        stamp_workflow(obj, request.user, previous)
+        super().save_model(request, obj, form, change)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        response = super().response_add(request, obj, post_url_continue)
+        # "Save and add another" keeps source and date: the next article is usually from the
+        # same issue of the same paper.
+        if "_addanother" in request.POST and "_popup" not in request.POST:
+            # The add form takes its initial values from the query string.
+            carried = {"source": obj.source_id, "published": obj.published.isoformat(), "precision": obj.precision}
+            return HttpResponseRedirect(f"{response.url}?{urlencode(carried)}")
+        return response
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(importer.import_view(self))
+        return [path("import/", view, name="registry_article_import"), *super().get_urls()]
+
+    @admin.display(description="date", ordering="published")
+    def published_label(self, obj):
+        return obj.published_label
+
+    @admin.display(description="source", ordering="source__short_name")
+    def source_name(self, obj):
+        return obj.source.short_name
+
+    @admin.display(description="headline", ordering="title")
+    def headline(self, obj):
+        return obj.title or obj.title_ko
+
+    @admin.display(description="claims", ordering="claim_count")
+    def claims(self, obj):
+        return obj.claim_count or 0
+
+
+class ClaimRegionFilter(RegionFilter):
+    path_field = "enterprise__location__path"
+
+
+@admin.register(Claim)
+class ClaimAdmin(FastChangeList, SimpleHistoryAdmin):
+    """Every claim on its own, for search across articles and for each claim's history."""
+
+    list_display = ["article_date", "source_name", "article", "enterprise", "activity", "code", "detail"]
+    list_select_related = ["article__source", "enterprise"]
+    list_filter = ["activity", "code", "article__status", ClaimRegionFilter]
+    search_fields = ["enterprise__name", "article__title", "detail"]
+    autocomplete_fields = ["article", "enterprise"]
+    form = ClaimForm
+
+    class Media:
+        js = ["registry/claim_codes.js"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
+    def get_fields(self, request, obj=None):
+        return ["article", *ClaimForm.Meta.fields]
+
+    @admin.display(description="date", ordering="article__published")
+    def article_date(self, obj):
+        return obj.article.published_label
+
+    @admin.display(description="source", ordering="article__source__short_name")
+    def source_name(self, obj):
+        return obj.article.source.short_name

@@ -1,0 +1,240 @@
+"""Enterprises: the list researchers and coders scan, the duplicate guard, and merging."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Length, Substr
+from django.forms.models import BaseInlineFormSet
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
+
+from ..codebook import Tier
+from ..duplicates import similar_enterprises
+from ..models import Claim, Enterprise, EnterpriseAlias, Industry, Location
+from ..querysets import can_see_restricted
+from ..search import enterprises_named
+from ..services import MergeConflict, enterprise_merge
+from .common import FastChangeList, RegionFilter
+
+# How many of an enterprise's claims its page shows; the rest are one click away.
+CLAIMS_SHOWN = 50
+
+
+class EnterpriseForm(forms.ModelForm):
+    save_anyway = forms.BooleanField(
+        required=False,
+        label="Save anyway",
+        help_text="Tick after checking the possible duplicates listed above: this is a different enterprise.",
+    )
+
+    class Meta:
+        model = Enterprise
+        fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        name = cleaned.get("name")
+        renamed = self.instance.pk is None or "name" in self.changed_data
+        if name and renamed and not cleaned.get("save_anyway"):
+            candidates = similar_enterprises(name, exclude=self.instance.pk)
+            if candidates:
+                listed = "; ".join(
+                    f"{c.name} (#{c.enterprise_id}" + (f", as {c.matched!r}" if c.matched != c.name else "") + f", {c.score:.0f}% alike)"
+                    for c in candidates
+                )
+                raise forms.ValidationError(
+                    f"Possible duplicate of: {listed}. If this is a different enterprise, tick "
+                    "\"Save anyway\"; if not, pick the existing one instead.",
+                    code="possible_duplicate",
+                )
+        return cleaned
+
+
+class AliasInline(admin.TabularInline):
+    model = EnterpriseAlias
+    extra = 1
+    fields = ["name"]
+
+
+class UnitInline(admin.TabularInline):
+    """The affiliated units of a complex, read-only here: each is edited on its own page."""
+
+    model = Enterprise
+    fk_name = "parent"
+    verbose_name = "affiliated unit"
+    verbose_name_plural = "affiliated units"
+    fields = ["name", "kind", "grade", "location"]
+    readonly_fields = fields
+    extra = 0
+    show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("location__parent")
+
+
+class NewestClaims(BaseInlineFormSet):
+    def get_queryset(self):
+        # Evaluated once: the formset asks for its queryset several times.
+        if not hasattr(self, "_newest"):
+            self._newest = list(super().get_queryset()[:CLAIMS_SHOWN])
+        return self._newest
+
+
+class ClaimEvidenceInline(admin.TabularInline):
+    """The enterprise's evidence, newest first; claims are edited on their article."""
+
+    model = Claim
+    formset = NewestClaims
+    verbose_name_plural = f"claims (newest {CLAIMS_SHOWN}; edit them on their article)"
+    fields = ["published", "article", "activity", "code", "detail", "quantity", "unit"]
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request).select_related("article__source").order_by("-article__published", "-id")
+        return qs.visible_to(request.user)
+
+    @admin.display(description="date")
+    def published(self, obj):
+        return obj.article.published_label
+
+
+class TierFilter(admin.SimpleListFilter):
+    # The generated column keeps its choices on its output field, out of list_filter's sight.
+    title = "tier"
+    parameter_name = "tier"
+
+    def lookups(self, request, model_admin):
+        return Tier.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(tier=self.value()) if self.value() else queryset
+
+
+class IndustryFilter(admin.SimpleListFilter):
+    """An industry with its sub-industries; the choices in one query (the related-field
+    filter would fetch each sub-industry's parent for its label)."""
+
+    title = "industry"
+    parameter_name = "industry"
+
+    def lookups(self, request, model_admin):
+        rows = Industry.objects.order_by(Coalesce("parent__name", "name"), F("parent").asc(nulls_first=True), "name")
+        return [
+            (str(pk), f"\u2003{name}" if parent else name)
+            for pk, name, parent in rows.values_list("pk", "name", "parent__name")
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(Q(industry_id=self.value()) | Q(industry__parent_id=self.value()))
+        return queryset
+
+
+@admin.register(Enterprise)
+class EnterpriseAdmin(FastChangeList, SimpleHistoryAdmin):
+    form = EnterpriseForm
+    inlines = [AliasInline, UnitInline, ClaimEvidenceInline]
+    list_display = ["name", "grade", "tier", "kind", "location", "region", "industry", "claims", "first_seen", "last_seen"]
+    list_select_related = ["location__parent", "industry__parent"]
+    list_filter = ["grade", TierFilter, "kind", RegionFilter, IndustryFilter]
+    search_fields = ["name", "hangul", "aliases__name"]  # see get_search_results
+    autocomplete_fields = ["parent", "location", "industry"]
+    readonly_fields = ["tier", "created_at", "updated_at", "evidence_link"]
+    actions = ["merge_enterprises"]
+    fieldsets = [
+        (None, {"fields": ["name", "hangul", ("grade", "tier"), ("kind", "integration"), "parent", "location", "industry"]}),
+        ("Details", {"fields": ["products", "ministry", "notes", "evidence_link", ("created_at", "updated_at")]}),
+        ("Duplicate check", {"fields": ["save_anyway"]}),
+    ]
+
+    def get_queryset(self, request):
+        # The first-level region: the level-1 place whose path is a prefix of the
+        # enterprise's place path. A correlated subquery over a dozen rows, per listed row.
+        region = Location.objects.filter(
+            level=1, path=Substr(OuterRef("location__path"), 1, Length("path"))
+        ).values("name")[:1]
+        return super().get_queryset(request).with_evidence().annotate(region_name=Subquery(region))
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = self.fieldsets
+        if not can_see_restricted(request.user):
+            fieldsets = [(n, {**o, "fields": [f for f in o["fields"] if f != "notes"]}) for n, o in fieldsets]
+        return fieldsets
+
+    def get_search_results(self, request, queryset, search_term):
+        """Names, Hangul and aliases in any spelling (see search.enterprises_named); one
+        subquery over aliases rather than a JOIN, so no duplicate rows and no DISTINCT."""
+        return enterprises_named(queryset, search_term), False
+
+    @admin.display(description="region", ordering="region_name")
+    def region(self, obj):
+        return obj.region_name
+
+    @admin.display(description="claims", ordering="claim_count")
+    def claims(self, obj):
+        return obj.claim_count or 0
+
+    @admin.display(ordering="first_seen")
+    def first_seen(self, obj):
+        return obj.first_seen
+
+    @admin.display(ordering="last_seen")
+    def last_seen(self, obj):
+        return obj.last_seen
+
+    @admin.display(description="all evidence")
+    def evidence_link(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        url = reverse("admin:registry_claim_changelist") + f"?enterprise__id__exact={obj.pk}"
+        return format_html('<a href="{}">every claim on this enterprise</a>', url)
+
+    def has_merge_permission(self, request):
+        # A merge changes one enterprise and deletes the others: both rights are needed
+        # (admin.action(permissions=[...]) accepts any one of several).
+        return self.has_change_permission(request) and self.has_delete_permission(request)
+
+    @admin.action(description="Merge selected enterprises into one…", permissions=["merge"])
+    def merge_enterprises(self, request, queryset):
+        enterprises = list(queryset.order_by("pk"))
+        if len(enterprises) < 2:
+            self.message_user(request, "Select at least two enterprises to merge.", messages.WARNING)
+            return None
+        keep_id = request.POST.get("keep")
+        if request.POST.get("confirm") == "yes" and keep_id:
+            keep = next((e for e in enterprises if str(e.pk) == keep_id), None)
+            if keep is None:
+                raise PermissionDenied
+            merged = []
+            try:
+                for absorb in enterprises:
+                    if absorb.pk != keep.pk:
+                        enterprise_merge(keep=keep, absorb=absorb, user=request.user)
+                        merged.append(absorb.name)
+            except MergeConflict as conflict:
+                self.message_user(request, f"Not merged: {absorb.name}: {conflict}", messages.ERROR)
+            if merged:
+                self.message_user(request, f"Merged into {keep.name}: {', '.join(merged)}.", messages.SUCCESS)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Merge enterprises",
+            "opts": self.model._meta,
+            "enterprises": Enterprise.objects.filter(pk__in=[e.pk for e in enterprises]).with_evidence().select_related("location"),
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/registry/enterprise/merge.html", context)

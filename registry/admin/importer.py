@@ -1,0 +1,99 @@
+"""The bulk import page: upload a CSV in the import_claims format, read the dry-run report,
+confirm. It calls services.claims_import, the same validation the command runs.
+
+Between the dry run and the confirmation the file's text waits in the session, with its
+SHA-256 in the confirmation form: the confirm imports exactly the file the coder checked, and
+refuses if the session holds another one (a second tab uploaded a different file)."""
+
+import base64
+import hashlib
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+
+from ..duplicates import NameIndex
+from ..importing import HEADER, ImportFailed
+from ..services import claims_import
+
+SESSION_KEY = "registry_claims_import"
+# The session keeps the file between the two steps; bigger files go through the command.
+MAX_BYTES = 10 * 1024 * 1024
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label="CSV file", help_text="UTF-8, first line: " + ",".join(HEADER))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_BYTES:
+            raise forms.ValidationError(
+                f"The file has {upload.size:,} bytes; the admin takes up to {MAX_BYTES:,}. Use manage.py import_claims."
+            )
+        return upload
+
+
+def import_view(model_admin):
+    def view(request):
+        if not model_admin.has_add_permission(request):
+            raise PermissionDenied
+        context = {
+            **model_admin.admin_site.each_context(request),
+            "opts": model_admin.model._meta,
+            "title": "Import coded claims from CSV",
+            "header": ",".join(HEADER),
+        }
+        if request.method == "POST" and "confirm" in request.POST:
+            return _confirm(request, context)
+        form = UploadForm(request.POST or None, request.FILES or None)
+        context["form"] = form
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            data = upload.read()
+            context["file_name"] = upload.name
+            try:
+                plan = claims_import(data=data, user=request.user, dry_run=True)
+            except ImportFailed as failed:
+                context["errors"] = failed.errors
+            else:
+                digest = hashlib.sha256(data).hexdigest()
+                request.session[SESSION_KEY] = {"sha256": digest, "name": upload.name, "data": base64.b64encode(data).decode("ascii")}
+                context.update(counts=plan.counts(), sha256=digest, new_enterprises=_new_enterprises(plan))
+        return TemplateResponse(request, "admin/registry/article/import.html", context)
+
+    return view
+
+
+def _new_enterprises(plan):
+    """The enterprises the file would create, each with the existing ones it may duplicate."""
+    planned = plan.new_enterprises
+    index = NameIndex.load() if planned else None
+    return [{"name": e.name, "line": e.line, "similar": index.search(e.name)} for e in planned]
+
+
+def _confirm(request, context):
+    stored = request.session.get(SESSION_KEY)
+    if not stored or stored["sha256"] != request.POST.get("sha256"):
+        messages.error(request, "The checked file is no longer waiting here; upload it again.")
+        return redirect("admin:registry_article_import")
+    data = base64.b64decode(stored["data"])
+    if hashlib.sha256(data).hexdigest() != stored["sha256"]:
+        messages.error(request, "The stored file does not match the one checked; upload it again.")
+        return redirect("admin:registry_article_import")
+    try:
+        plan = claims_import(data=data, user=request.user, dry_run=False)
+    except ImportFailed as failed:
+        # The database changed since the dry run (someone coded the same article meanwhile).
+        context.update(errors=failed.errors, file_name=stored["name"], form=UploadForm())
+        return TemplateResponse(request, "admin/registry/article/import.html", context)
+    del request.session[SESSION_KEY]
+    c = plan.counts()
+    messages.success(
+        request,
+        f"Imported {stored['name']}: {c['rows']} rows; created {c['articles_created']} articles, "
+        f"{c['enterprises_created']} enterprises, {c['claims_created']} claims; matched "
+        f"{c['articles_matched']} articles, {c['enterprises_matched']} enterprises, {c['claims_matched']} claims.",
+    )
+    return redirect("admin:registry_article_changelist")

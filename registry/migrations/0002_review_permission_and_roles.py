@@ -1,0 +1,41 @@
+"""The permission to mark an article reviewed, and the role groups coder, reviewer, viewer."""
+
+from django.db import migrations
+
+
+def create_roles(apps, schema_editor):
+    # Permissions are normally created after all migrations (post_migrate); the groups need
+    # them now, so create them here first (idempotent).
+    from django.contrib.auth.management import create_permissions
+
+    for config in apps.get_app_configs():
+        config.models_module = True
+        create_permissions(config, apps=apps, verbosity=0)
+        config.models_module = None
+
+    from registry.roles import ensure_roles
+
+    ensure_roles(Group=apps.get_model("auth", "Group"), Permission=apps.get_model("auth", "Permission"))
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ("registry", "0001_initial"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("contenttypes", "0002_remove_content_type_name"),
+    ]
+
+    operations = [
+        migrations.AlterModelOptions(
+            name="article",
+            options={
+                "ordering": ["-published", "id"],
+                "permissions": [
+                    ("view_restricted", "Can see restricted articles, full texts and internal notes"),
+                    ("review_article", "Can mark an article reviewed"),
+                ],
+            },
+        ),
+        migrations.RunPython(create_roles, migrations.RunPython.noop),
+    ]

@@ -1,0 +1,71 @@
+"""Roles of the team, as auth Groups, and the coding workflow draft → coded → reviewed.
+
+`ensure_roles()` is idempotent: the migration that introduced the roles runs it, and
+`manage.py setup_roles` (run by `make setup`) brings the groups back in line with ROLES after
+they are edited here or by hand in the admin.
+"""
+
+from .models import Status
+
+REVIEW_PERMISSION = "registry.review_article"
+
+_READ = [
+    f"view_{model}"
+    for model in ("article", "claim", "enterprise", "enterprisealias", "location", "locationname", "industry", "source")
+]
+_CODE = [
+    "add_article", "change_article",
+    "add_claim", "change_claim", "delete_claim",  # a wrong claim is removed from its article
+    "add_enterprise", "change_enterprise",
+    "add_enterprisealias", "change_enterprisealias", "delete_enterprisealias",
+    "view_restricted",  # coders enter the full text and notes
+]
+
+ROLES = {
+    # Reads everything in the admin except restricted material; changes nothing.
+    "viewer": _READ,
+    "coder": _READ + _CODE,
+    # Also marks articles reviewed, deletes articles, and merges duplicate enterprises
+    # (a merge deletes the absorbed one).
+    "reviewer": _READ + _CODE + ["review_article", "delete_article", "delete_enterprise"],
+}
+
+
+def ensure_roles(Group=None, Permission=None):
+    """Create or update the role groups to hold exactly the permissions in ROLES.
+    Takes the models as arguments so a migration can pass its historical ones."""
+    if Group is None:
+        from django.contrib.auth.models import Group, Permission
+    wanted = {codename for codenames in ROLES.values() for codename in codenames}
+    permissions = {
+        p.codename: p for p in Permission.objects.filter(content_type__app_label="registry", codename__in=wanted)
+    }
+    missing = wanted - set(permissions)
+    if missing:
+        raise LookupError(f"permissions not created yet (run migrate): {', '.join(sorted(missing))}")
+    for name, codenames in ROLES.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.set([permissions[c] for c in codenames])
+
+
+def may_review(user):
+    return user.has_perm(REVIEW_PERMISSION)
+
+
+def status_choices_for(user, current=None):
+    """The statuses a user may pick: coders never see "reviewed" unless it is already set."""
+    if may_review(user) or current == Status.REVIEWED:
+        return Status.choices
+    return [(value, label) for value, label in Status.choices if value != Status.REVIEWED]
+
+
+def stamp_workflow(article, user, previous_status):
+    """Record who coded and who reviewed, from the status a save moves the article to:
+    the first to save it coded is its coder; whoever marks it reviewed is its reviewer;
+    taking it back out of review forgets the reviewer."""
+    if article.status in (Status.CODED, Status.REVIEWED) and article.coded_by_id is None:
+        article.coded_by = user
+    if article.status == Status.REVIEWED and previous_status != Status.REVIEWED:
+        article.reviewed_by = user
+    if article.status != Status.REVIEWED:
+        article.reviewed_by = None

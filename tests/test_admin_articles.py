@@ -1,0 +1,202 @@
+"""The article form: an article and its claims entered in one go, as a coder does all day."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from registry.models import Article, Enterprise, EnterpriseAlias
+
+from .admin_support import make_article, make_enterprise, make_user, management_form, place, source
+
+pytestmark = pytest.mark.django_db
+
+ADD = reverse("admin:registry_article_add")
+CHANGELIST = reverse("admin:registry_article_changelist")
+
+
+@pytest.fixture
+def coder(client):
+    user = make_user("coder")
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def kim_chaek():
+    return make_enterprise("Kim Chaek Iron and Steel Complex", location=place("chongjin"))
+
+
+@pytest.fixture
+def musan():
+    return make_enterprise("Musan Mining Complex", kind="mine")
+
+
+def article_post(claims=(), **fields):
+    data = {
+        "source": source().pk, "published": "2019-04-15", "precision": "day", "page": "2",
+        "title": "Oxygen furnace completed", "title_ko": "", "summary": "A furnace was completed.",
+        "full_text": "", "notes": "", "url": "", "follow_up_of": "", "disclosure": "public", "status": "coded",
+        **management_form("claims", total=len(claims)),
+    }
+    for i, claim in enumerate(claims):
+        for field in ("enterprise", "activity", "code", "detail", "quantity", "unit"):
+            data[f"claims-{i}-{field}"] = claim.get(field, "")
+    data.update(fields)
+    return data
+
+
+def test_a_coder_saves_an_article_with_two_claims(client, coder, kim_chaek, musan):
+    response = client.post(ADD, article_post([
+        {"enterprise": kim_chaek.pk, "activity": "facility", "code": "2", "detail": "new oxygen furnace"},
+        {"enterprise": musan.pk, "activity": "production", "code": "5", "quantity": "5000000", "unit": "t"},
+    ]))
+    assert response.status_code == 302, response.context["errors"] if response.context else response
+    article = Article.objects.get(title="Oxygen furnace completed")
+    assert (article.status, article.coded_by, article.reviewed_by) == ("coded", coder, None)
+    claims = {(c.enterprise.name, c.activity, c.code, c.quantity) for c in article.claims.all()}
+    assert claims == {
+        ("Kim Chaek Iron and Steel Complex", "facility", 2, None),
+        ("Musan Mining Complex", "production", 5, 5000000),
+    }
+    # Every row carries its author in the history.
+    assert article.history.get().history_user == coder
+    assert {c.history.get().history_user for c in article.claims.all()} == {coder}
+
+
+def test_a_code_out_of_range_is_refused_with_a_message(client, coder, kim_chaek):
+    response = client.post(ADD, article_post([{"enterprise": kim_chaek.pk, "activity": "facility", "code": "7"}]))
+    assert response.status_code == 200
+    assert "The reliability code is a number from 1 to 5 (7 is not)." in response.content.decode()
+    assert not Article.objects.exists()
+
+
+def test_a_draft_keeps_no_coder_until_it_is_coded(client, coder):
+    client.post(ADD, article_post(status="draft"))
+    article = Article.objects.get()
+    assert article.coded_by is None
+    data = article_post(status="coded")
+    response = client.post(reverse("admin:registry_article_change", args=[article.pk]), data)
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert (article.status, article.coded_by) == ("coded", coder)
+
+
+def test_save_and_add_another_keeps_source_and_date(client, coder):
+    response = client.post(ADD, article_post(precision="month", published="2019-04-01", _addanother="1"))
+    assert response.status_code == 302
+    assert response.url.startswith(ADD + "?")
+    form = client.get(response.url).context["adminform"].form
+    assert form.initial["source"] == str(source().pk)
+    assert (form.initial["published"], form.initial["precision"]) == ("2019-04-01", "month")
+    assert "title" not in form.initial
+
+
+def test_the_code_choice_shows_the_codebook_and_the_suggestion(client, coder):
+    page = client.get(ADD).content.decode()
+    assert "1 established fact" in page and "5 production claim" in page
+    assert "data-suggested-codes" in page and '&quot;production&quot;: 5' in page
+    assert "registry/claim_codes.js" in page
+
+
+def autocomplete(client, term):
+    response = client.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "registry", "model_name": "claim", "field_name": "enterprise", "term": term},
+    )
+    assert response.status_code == 200
+    return sorted(r["text"] for r in response.json()["results"])
+
+
+def test_the_enterprise_autocomplete_finds_any_spelling(client, coder, kim_chaek, musan):
+    kim_chaek.hangul = "김책제철연합기업소"
+    kim_chaek.save()
+    bag = make_enterprise("Chongjin Bag Factory", kind="factory", grade="local")
+    EnterpriseAlias.objects.create(enterprise=musan, name="Musan Mine")
+    assert autocomplete(client, "kim chaek iron & steel") == [kim_chaek.name]
+    assert autocomplete(client, "Kimchaek") == [kim_chaek.name]
+    assert autocomplete(client, "김책") == [kim_chaek.name]
+    assert autocomplete(client, "musan mine") == [musan.name]  # the alias
+    # Revised Romanization and Hangul of the place, through the place's names.
+    assert autocomplete(client, "Cheongjin Bag") == [bag.name]
+    assert autocomplete(client, "청진 bag factory") == [bag.name]
+    assert autocomplete(client, "Ch'ŏngjin") == [bag.name]
+
+
+def test_a_viewer_sees_no_restricted_article_or_field(client):
+    make_article("Public report")
+    make_article("Internal report", disclosure="restricted", full_text="secret text")
+    client.force_login(make_user("viewer"))
+    page = client.get(CHANGELIST).content.decode()
+    assert "Public report" in page and "Internal report" not in page
+    public = Article.objects.get(title="Public report")
+    form_page = client.get(reverse("admin:registry_article_change", args=[public.pk])).content.decode()
+    assert "full_text" not in form_page
+    assert client.post(ADD, article_post()).status_code == 403
+
+
+def changelist_queries(client, rows, url=CHANGELIST):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    assert len(response.context["cl"].result_list) == rows
+    return len(queries)
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+def test_the_article_list_costs_the_same_for_5_and_50_rows(client, coder, kim_chaek, rows):
+    for i in range(rows):
+        make_article(f"Report {i}", published=datetime.date(2019, 1, 1) + datetime.timedelta(days=i),
+                     coded_by=coder, claims=[(kim_chaek, "production", 5)])
+    # session, user, user's and group permissions, the filters' choices (coders, sources),
+    # count (on PostgreSQL: the estimate with the count as fallback, one statement), page,
+    # the date hierarchy's first/last date and its dates.
+    assert changelist_queries(client, rows) == 10
+    assert changelist_queries(client, rows, CHANGELIST + "?status__exact=draft&q=Report") == 10
+
+
+def test_the_list_filters_by_status_coder_and_source(client, coder, kim_chaek):
+    other = make_user("coder", username="other")
+    make_article("Mine", coded_by=coder, status="coded")
+    make_article("Theirs", coded_by=other, status="reviewed", source=source("RS"))
+
+    def titles(query):
+        return sorted(a.title for a in client.get(CHANGELIST + query).context["cl"].result_list)
+
+    assert titles(f"?coded_by__id__exact={coder.pk}") == ["Mine"]
+    assert titles("?status__exact=reviewed") == ["Theirs"]
+    assert titles(f"?source__id__exact={source('RS').pk}") == ["Theirs"]
+    assert titles("?published__year=2019") == ["Mine", "Theirs"]
+
+
+def test_the_list_counts_exactly_when_filtered_or_small(monkeypatch):
+    from registry.admin import common
+
+    for i in range(7):
+        make_article(f"Report {i}", status="coded" if i < 3 else "draft")
+    assert common.EstimatedCountPaginator(Article.objects.all(), 5).count == 7
+    assert common.EstimatedCountPaginator(Article.objects.filter(status="coded"), 5).count == 3
+    if connection.vendor == "postgresql":
+        # Above the threshold an unfiltered list takes the planner's estimate instead.
+        monkeypatch.setattr(common, "ESTIMATE_ABOVE", -2)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = 'registry_article'::regclass")
+            estimate = cursor.fetchone()[0]
+        assert common.EstimatedCountPaginator(Article.objects.all(), 5).count == estimate
+        assert common.EstimatedCountPaginator(Article.objects.filter(status="coded"), 5).count == 3
+
+
+def test_a_missing_enterprise_is_created_in_a_popup_with_the_same_checks(client, coder, kim_chaek):
+    from .test_admin_enterprises import enterprise_post
+
+    page = client.get(ADD).content.decode()
+    assert 'id="add_id_claims-0-enterprise"' in page  # the "+" beside the autocomplete
+    popup = reverse("admin:registry_enterprise_add") + "?_to_field=id&_popup=1"
+    refused = client.post(popup, {**enterprise_post("Kimchaek Iron & Steel Works"), "_popup": "1"})
+    assert "Possible duplicate of: Kim Chaek Iron and Steel Complex" in refused.content.decode()
+    created = client.post(popup, {**enterprise_post("Chongjin Bag Factory", kind="factory"), "_popup": "1"})
+    assert created.status_code == 200
+    assert "popup_response" in created.templates[0].name
+    assert Enterprise.objects.filter(name="Chongjin Bag Factory").exists()

@@ -1,0 +1,167 @@
+"""Enterprises in the admin: the duplicate guard, the list, and merging two into one."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from registry.models import Claim, Enterprise, EnterpriseAlias, Industry
+from registry.services import MergeConflict, enterprise_merge
+
+from .admin_support import make_article, make_enterprise, make_user, management_form, place
+from .test_admin_articles import changelist_queries
+
+pytestmark = pytest.mark.django_db
+
+ADD = reverse("admin:registry_enterprise_add")
+CHANGELIST = reverse("admin:registry_enterprise_changelist")
+
+
+@pytest.fixture
+def coder(client):
+    user = make_user("coder")
+    client.force_login(user)
+    return user
+
+
+def enterprise_post(name, **fields):
+    return {
+        "name": name, "hangul": "", "grade": "special", "kind": "complex", "integration": "",
+        "parent": "", "location": place("chongjin").pk, "industry": "", "products": "", "ministry": "",
+        "notes": "", **management_form("aliases"), **management_form("units"), **management_form("claims"),
+        **fields,
+    }
+
+
+def test_a_near_duplicate_is_warned_about_before_saving(client, coder):
+    existing = make_enterprise("Kim Chaek Iron and Steel Complex")
+    response = client.post(ADD, enterprise_post("Kim Chaek Iron & Steel Complex"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Possible duplicate of: Kim Chaek Iron and Steel Complex (#%d, 100%% alike)" % existing.pk in page
+    assert Enterprise.objects.count() == 1
+
+    response = client.post(ADD, enterprise_post("Kim Chaek Iron & Steel Complex", save_anyway="on"))
+    assert response.status_code == 302
+    assert Enterprise.objects.count() == 2
+
+
+def test_a_distinct_name_saves_without_a_warning(client, coder):
+    make_enterprise("Kim Chaek Iron and Steel Complex")
+    response = client.post(ADD, enterprise_post("Chongjin Bag Factory", kind="factory", grade="local"))
+    assert response.status_code == 302
+
+
+def test_an_alias_spelt_another_way_is_caught(client, coder):
+    musan = make_enterprise("Musan Mining Complex")
+    EnterpriseAlias.objects.create(enterprise=musan, name="Musan Mine")
+    response = client.post(ADD, enterprise_post("Musan Mine"))
+    [error] = response.context["adminform"].form.non_field_errors()
+    assert error.startswith("Possible duplicate of: Musan Mining Complex (#%d, as 'Musan Mine', 100%% alike)" % musan.pk)
+
+
+def test_editing_other_fields_does_not_warn(client, coder):
+    make_enterprise("Kim Chaek Iron and Steel Complex")
+    twin = make_enterprise("Kim Chaek Iron & Steel Complex")
+    url = reverse("admin:registry_enterprise_change", args=[twin.pk])
+    response = client.post(url, enterprise_post(twin.name, products="steel"))
+    assert response.status_code == 302
+
+
+def test_the_list_shows_region_evidence_and_filters(client, coder):
+    steel = Industry.objects.get(slug="iron-and-steel")
+    kim_chaek = make_enterprise("Kim Chaek Iron and Steel Complex", location=place("chongjin"), industry=steel)
+    bag = make_enterprise("Pyongyang Bag Factory", grade="local", kind="factory", location=place("pyongyang"))
+    make_article("First", published=datetime.date(2015, 3, 1), claims=[(kim_chaek, "production", 5)])
+    make_article("Last", published=datetime.date(2019, 4, 15), claims=[(kim_chaek, "facility", 2)])
+
+    cl = client.get(CHANGELIST).context["cl"]
+    row = next(e for e in cl.result_list if e.pk == kim_chaek.pk)
+    assert (row.claim_count, row.first_seen, row.last_seen) == (2, datetime.date(2015, 3, 1), datetime.date(2019, 4, 15))
+    assert row.region_name == "North Hamgyong"
+    assert next(e for e in cl.result_list if e.pk == bag.pk).region_name == "Pyongyang"
+
+    def names(query):
+        return [e.name for e in client.get(CHANGELIST + query).context["cl"].result_list]
+
+    assert names("?region=north-hamgyong") == [kim_chaek.name]
+    assert names("?tier=local") == [bag.name]
+    assert names("?grade__exact=special") == [kim_chaek.name]
+    assert names(f"?industry={steel.parent_id}") == [kim_chaek.name]  # a top-level industry includes its branches
+    assert names("?q=Cheongjin") == []  # the name holds no place; the search is on names
+    assert names("?q=kim+chaek+iron+%26+steel") == [kim_chaek.name]
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+def test_the_enterprise_list_costs_the_same_for_5_and_50_rows(client, coder, rows):
+    industry = Industry.objects.filter(parent__isnull=False).first()
+    source_article = make_article("Roundup")
+    for i in range(rows):
+        e = make_enterprise(f"Factory {i}", location=place("chongjin"), industry=industry)
+        Claim.objects.create(article=source_article, enterprise=e, activity="production", code=5)
+    # session, user, user's and group permissions, the region and industry filters'
+    # choices, count, page (claims, first/last seen and region are subqueries in it).
+    assert changelist_queries(client, rows, CHANGELIST) == 8
+    # A search adds one: the place names in the search term.
+    assert changelist_queries(client, rows, CHANGELIST + "?region=north-hamgyong&q=factory") == 9
+
+
+def test_the_change_page_shows_aliases_units_and_claims_newest_first(client, coder):
+    complex_ = make_enterprise("Kim Chaek Iron and Steel Complex")
+    EnterpriseAlias.objects.create(enterprise=complex_, name="Kimchaek Steel Works")
+    make_enterprise("Kim Chaek Oxygen Plant", parent=complex_, kind="factory")
+    make_article("Older report", published=datetime.date(2015, 1, 1), claims=[(complex_, "production", 5)])
+    make_article("Newer report", published=datetime.date(2020, 1, 1), claims=[(complex_, "facility", 2)])
+    page = client.get(reverse("admin:registry_enterprise_change", args=[complex_.pk])).content.decode()
+    assert "Kimchaek Steel Works" in page and "Kim Chaek Oxygen Plant" in page
+    assert page.index("Newer report") < page.index("Older report")
+
+
+def test_a_merge_keeps_every_claim(client):
+    client.force_login(make_user("reviewer"))
+    keep = make_enterprise("Kim Chaek Iron and Steel Complex", location=place("chongjin"))
+    absorb = make_enterprise("Kimchaek Steel Works", hangul="김책제철연합기업소", products="steel")
+    EnterpriseAlias.objects.create(enterprise=absorb, name="Songjin Steel Works")
+    unit = make_enterprise("Oxygen Plant", parent=absorb, kind="factory")
+    make_article("Both", claims=[(keep, "production", 5), (absorb, "facility", 2)])
+    make_article("Same claim twice", claims=[(keep, "production", 5), (absorb, "production", 5)])
+    make_article("Absorbed only", claims=[(absorb, "technology", 4), (absorb, "operation", 3)])
+    claims_before = {(c.article.title, c.activity, c.code) for c in Claim.objects.select_related("article")}
+    assert len(claims_before) == 5  # the twin of "Same claim twice" counts once
+
+    ids = {"_selected_action": [keep.pk, absorb.pk], "action": "merge_enterprises"}
+    confirm_page = client.post(CHANGELIST, ids)
+    assert confirm_page.status_code == 200 and b"Pick the enterprise to keep" in confirm_page.content
+    response = client.post(CHANGELIST, {**ids, "keep": keep.pk, "confirm": "yes"})
+    assert response.status_code == 302
+
+    assert not Enterprise.objects.filter(pk=absorb.pk).exists()
+    keep.refresh_from_db()
+    assert {(c.article.title, c.activity, c.code) for c in keep.claims.select_related("article")} == claims_before
+    assert sorted(keep.aliases.values_list("name", flat=True)) == ["Kimchaek Steel Works", "Songjin Steel Works"]
+    assert (keep.hangul, keep.products, keep.location.slug) == ("김책제철연합기업소", "steel", "chongjin")
+    unit.refresh_from_db()
+    assert unit.parent == keep
+    # The history tells the story.
+    deleted = Enterprise.history.get(id=absorb.pk, history_type="-")
+    assert "merge: Kimchaek Steel Works" in deleted.history_change_reason
+    assert deleted.history_user.username == "reviewer"
+    moved = Claim.history.filter(enterprise_id=keep.pk, history_type="~")
+    assert moved.count() == 3
+
+
+def test_a_merge_with_differently_coded_twin_claims_changes_nothing():
+    keep = make_enterprise("Kim Chaek Iron and Steel Complex")
+    absorb = make_enterprise("Kimchaek Steel Works")
+    make_article("Conflict", claims=[(keep, "production", 5), (absorb, "production", 3)])
+    with pytest.raises(MergeConflict, match="production coded 5"):
+        enterprise_merge(keep=keep, absorb=absorb, user=None)
+    assert Enterprise.objects.filter(pk=absorb.pk).exists()
+    assert absorb.claims.count() == 1
+
+
+def test_a_coder_cannot_merge(client, coder):
+    a, b = make_enterprise("A Works"), make_enterprise("B Works")
+    response = client.post(CHANGELIST, {"_selected_action": [a.pk, b.pk], "action": "merge_enterprises", "keep": a.pk, "confirm": "yes"})
+    assert Enterprise.objects.filter(pk=b.pk).exists()
+    assert response.status_code in (200, 302)

@@ -1,0 +1,45 @@
+"""History in the admin: every change to an article, claim or enterprise, with who and when,
+and a changed value restored."""
+
+import pytest
+from django.urls import reverse
+
+from registry.models import Article
+
+from .admin_support import make_article, make_enterprise, make_user
+from .test_admin_articles import article_post
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("model", ["article", "claim", "enterprise"])
+def test_history_pages_name_the_user(client, model):
+    coder = make_user("coder", username="kim")
+    client.force_login(coder)
+    kim_chaek = make_enterprise("Kim Chaek Iron and Steel Complex")
+    article = make_article("Oxygen furnace completed", claims=[(kim_chaek, "facility", 2)])
+    obj = {"article": article, "claim": article.claims.get(), "enterprise": kim_chaek}[model]
+    obj.history.update(history_user=coder)
+    page = client.get(reverse(f"admin:registry_{model}_history", args=[obj.pk])).content.decode()
+    assert "kim" in page and "Created" in page
+
+
+def test_a_changed_title_is_restored_from_history(client):
+    coder = make_user("coder")
+    client.force_login(coder)
+    client.post(reverse("admin:registry_article_add"), article_post(title="Original headline"))
+    article = Article.objects.get()
+    change = reverse("admin:registry_article_change", args=[article.pk])
+    assert client.post(change, article_post(title="Mistyped headline")).status_code == 302
+    original = article.history.order_by("history_id").first()
+    assert original.history_user == coder
+
+    revert = reverse("admin:registry_article_simple_history", args=[article.pk, original.history_id])
+    form = client.get(revert).context["adminform"].form
+    assert form.initial["title"] == "Original headline"
+    data = article_post(title="Original headline")
+    data = {k: v for k, v in data.items() if not k.startswith("claims-")}
+    assert client.post(revert, data).status_code == 302
+    article.refresh_from_db()
+    assert article.title == "Original headline"
+    assert article.history.count() == 3

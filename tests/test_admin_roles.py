@@ -1,0 +1,72 @@
+"""Roles and the coding workflow: who may set what, and who did, recorded without typing."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.urls import reverse
+
+from registry.models import Article
+from registry.roles import ROLES
+
+from .admin_support import make_article, make_user
+from .test_admin_articles import article_post
+
+pytestmark = pytest.mark.django_db
+
+
+def change_url(article):
+    return reverse("admin:registry_article_change", args=[article.pk])
+
+
+def test_the_roles_exist_with_their_permissions():
+    call_command("setup_roles", verbosity=0)  # idempotent over what the migration made
+    for name, codenames in ROLES.items():
+        group = Group.objects.get(name=name)
+        assert set(group.permissions.values_list("codename", flat=True)) == set(codenames)
+    assert "review_article" in ROLES["reviewer"] and "review_article" not in ROLES["coder"]
+    assert not any(c.startswith(("add_", "change_", "delete_")) for c in ROLES["viewer"])
+
+
+def test_a_coder_is_refused_when_setting_reviewed(client):
+    coder = make_user("coder")
+    client.force_login(coder)
+    article = make_article("Oxygen furnace completed", status="coded", coded_by=coder)
+    response = client.post(change_url(article), article_post(status="reviewed", **{"claims-TOTAL_FORMS": "0"}))
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["status"] == ["Only a reviewer can set the status reviewed."]
+    article.refresh_from_db()
+    assert (article.status, article.reviewed_by) == ("coded", None)
+    # The choice is not even offered.
+    assert "reviewed" not in dict(response.context["adminform"].form.fields["status"].choices)
+
+
+def test_a_reviewer_marks_reviewed_and_is_recorded(client):
+    coder, reviewer = make_user("coder"), make_user("reviewer")
+    article = make_article("Oxygen furnace completed", status="coded", coded_by=coder)
+    client.force_login(reviewer)
+    response = client.post(change_url(article), article_post(status="reviewed"))
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert (article.status, article.coded_by, article.reviewed_by) == ("reviewed", coder, reviewer)
+
+    # A coder later editing the reviewed article may keep the status, not re-stamp it.
+    client.force_login(coder)
+    response = client.post(change_url(article), article_post(status="reviewed", summary="Corrected."))
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert (article.summary, article.reviewed_by) == ("Corrected.", reviewer)
+    # Sending it back to coded forgets the reviewer.
+    client.post(change_url(article), article_post(status="coded"))
+    article.refresh_from_db()
+    assert (article.status, article.reviewed_by) == ("coded", None)
+
+
+def test_a_viewer_reads_but_changes_nothing(client):
+    article = make_article("Oxygen furnace completed")
+    client.force_login(make_user("viewer"))
+    assert client.get(reverse("admin:registry_article_changelist")).status_code == 200
+    assert client.get(reverse("admin:registry_enterprise_changelist")).status_code == 200
+    response = client.post(change_url(article), article_post(title="Changed"))
+    assert response.status_code == 403
+    assert Article.objects.get().title == "Oxygen furnace completed"
+    assert client.get(reverse("admin:registry_article_import")).status_code == 403
