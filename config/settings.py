@@ -139,6 +139,11 @@ STORAGES = {
     },
 }
 
+if TESTING:
+    # Tests serve static files from the finders; there is no collected folder to scan.
+    STATIC_ROOT = None
+    WHITENOISE_USE_FINDERS = True
+
 LOGIN_URL = "admin:login"
 
 REST_FRAMEWORK = {
