@@ -396,9 +396,11 @@ class Article(models.Model):
             _choice_check("precision", Precision, "registry_article_precision_valid"),
             _choice_check("disclosure", Disclosure, "registry_article_disclosure_valid"),
             _choice_check("status", Status, "registry_article_status_valid"),
-            # The import recognises an article by source, date and headline.
+            # The import recognises an article by source, date and headline. Headline first:
+            # import_claims looks existing articles up by title alone (title__in=...), which
+            # at 500k articles was a sequential scan per chunk of 500 (837 rows/s).
             models.UniqueConstraint(
-                fields=["source", "published", "title"],
+                fields=["title", "source", "published"],
                 condition=~Q(title=""),
                 name="registry_article_unique_headline",
             ),
@@ -410,6 +412,10 @@ class Article(models.Model):
             # Date-range filters and the time series' period grouping.
             models.Index(fields=["published", "precision"], name="registry_art_published"),
             models.Index(fields=["disclosure", "published"], name="registry_art_public_date"),
+            # Time series and enterprise evidence join each claim to its article only for
+            # these columns: with them in an index the join is an index-only scan, not a heap
+            # fetch per claim (time series Pyongyang vs Chongjin: 1.9 s -> 0.5 s at 1M claims).
+            models.Index(fields=["id", "published", "disclosure", "precision"], name="registry_art_id_cover"),
         ]
 
     def __str__(self):
@@ -443,8 +449,10 @@ class Article(models.Model):
 class Claim(models.Model):
     """One coded piece of information: an article says an enterprise did something."""
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="claims")
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="claims")
+    # No single-column indexes: registry_claim_one_per_activity leads with article and
+    # registry_claim_ent_cover with enterprise; two more indexes only slow every insert.
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="claims", db_index=False)
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="claims", db_index=False)
     activity = models.CharField(max_length=20, choices=Activity.choices)
     code = models.PositiveSmallIntegerField(choices=Code.choices)
     detail = models.CharField(max_length=500, blank=True)
@@ -465,8 +473,10 @@ class Claim(models.Model):
             ),
         ]
         indexes = [
-            # Enterprise evidence (first/last seen, counts) and enterprise filters on claims.
-            models.Index(fields=["enterprise", "activity", "code"], name="registry_claim_ent"),
+            # Enterprise evidence (first/last seen, counts), enterprise filters on claims, and
+            # the time series by place (enterprise ids from the place, then their claims). The
+            # article column makes these index-only scans.
+            models.Index(fields=["enterprise", "activity", "code", "article"], name="registry_claim_ent_cover"),
             # Time series and claim lists filtered by activity and code threshold.
             models.Index(fields=["activity", "code"], name="registry_claim_activity_code"),
         ]

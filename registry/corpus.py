@@ -1,0 +1,487 @@
+"""A synthetic corpus at research-archive size, for benchmarks and load tests.
+
+Shaped like real coverage so that query plans meet realistic data: a few big complexes get
+most articles (Zipf–Mandelbrot over a prominence ranking), enterprises cluster in Pyongyang
+and the industrial cities, grades follow kinds, codes follow activities, some dates are
+month- or year-only. Everything is drawn from one `random.Random(seed)`: one seed, one corpus.
+
+Rows are written without history (no django-simple-history rows): synthetic data has no
+author and its history would only double the size of the database. PostgreSQL gets COPY,
+other databases bulk_create in batches.
+"""
+
+import hashlib
+import random
+import time
+from bisect import bisect
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from itertools import accumulate
+
+from django.core.management.color import no_style
+from django.db import connection, transaction
+from django.utils import timezone
+
+from .codebook import Activity, Grade
+from .models import Article, Claim, Enterprise, EnterpriseAlias, Industry, Location, Source
+from .names import name_key
+
+FIRST_YEAR, LAST_YEAR = 1995, 2025
+# Articles written per COPY / per transaction: big enough to be fast, small enough that
+# progress shows and memory stays flat.
+CHUNK = 20_000
+
+# Share of enterprises in each hot spot (the place and everything inside it); the rest
+# is spread evenly over the other reference places.
+HOT_PLACES = {
+    "pyongyang": 0.20, "chongjin": 0.045, "hamhung": 0.045, "nampo": 0.035, "sinuiju": 0.03,
+    "kimchaek": 0.025, "sunchon": 0.025, "songnim": 0.02, "anju": 0.02, "kanggye": 0.02,
+    "tanchon": 0.015, "wonsan": 0.015, "kaechon": 0.012, "hyesan": 0.012, "haeju": 0.012,
+    "sariwon": 0.012, "pyongsong": 0.012, "tokchon": 0.01, "musan": 0.01,
+}
+# Enterprises known only to be "in North Hamgyong" sit on the province.
+PROVINCE_SHARE = 0.02
+
+# kind: (share, grade weights, industry slugs, name endings)
+KINDS = {
+    "complex": (0.03, {"special": 80, "1": 20},
+                ["iron-and-steel", "non-ferrous-metals", "chemicals-and-fertilizer", "chemical-fibre",
+                 "machinery", "vehicles", "coal-mining", "metal-ore-mining", "textiles"],
+                ["Complex"]),
+    "general": (0.04, {"special": 40, "1": 40, "2": 20},
+                ["machinery", "electrical-equipment", "textiles", "food-processing",
+                 "chemicals-and-fertilizer", "fabricated-metal", "cement"],
+                ["General Enterprise", "Works"]),
+    "factory": (0.58, {"1": 3, "2": 8, "3": 15, "4": 15, "5": 12, "6": 8, "7": 5, "local": 24, "unknown": 10},
+                ["fabricated-metal", "machinery", "electrical-equipment", "vehicles", "chemicals-and-fertilizer",
+                 "pharmaceuticals", "rubber-and-plastics", "cement", "glass-and-ceramics", "food-processing",
+                 "food-processing", "food-processing", "beverages", "textiles", "clothing", "clothing",
+                 "leather-and-bags", "wood-and-paper", "daily-necessities", "daily-necessities", "fishing"],
+                ["Factory", "Factory", "Mill", "Plant"]),
+    "mine": (0.14, {"special": 3, "1": 10, "2": 20, "3": 25, "4": 15, "unknown": 27},
+             ["coal-mining", "coal-mining", "metal-ore-mining", "non-metallic-mining"], ["Mine"]),
+    "power_station": (0.06, {"special": 5, "1": 25, "2": 30, "3": 20, "unknown": 20},
+                      ["hydropower", "hydropower", "thermal-power"], ["Power Station"]),
+    "shipyard": (0.02, {"1": 30, "2": 30, "3": 20, "unknown": 20}, ["shipbuilding"], ["Shipyard"]),
+    "other": (0.13, {"4": 10, "5": 10, "6": 5, "7": 5, "local": 20, "unknown": 50},
+              ["food-processing", "fishing", "wood-and-paper", "construction-materials", "light-industry",
+               "machine-building"],
+              ["Enterprise", "Station", "Farm Machine Station", "Repair Works"]),
+}
+PRODUCT_WORDS = {
+    "iron-and-steel": ["Iron and Steel", "Steel", "Steel Rolling"], "non-ferrous-metals": ["Smelting", "Zinc", "Copper"],
+    "fabricated-metal": ["Metal Products", "Wire", "Steel Tube"], "machinery": ["Machine Tool", "Heavy Machine", "Pump"],
+    "electrical-equipment": ["Electric Machine", "Cable", "Electronics"], "vehicles": ["Motor", "Rolling Stock", "Tractor"],
+    "shipbuilding": ["Ship Repair", ""], "chemicals-and-fertilizer": ["Fertilizer", "Chemical", "Carbide"],
+    "chemical-fibre": ["Vinalon", "Chemical Fibre"], "pharmaceuticals": ["Pharmaceutical", "Medical Appliances"],
+    "rubber-and-plastics": ["Tyre", "Daily Plastics"], "petroleum-and-coke": ["Coke", "Oil Refinery"],
+    "cement": ["Cement"], "glass-and-ceramics": ["Glass", "Ceramics", "Tile"],
+    "food-processing": ["Foodstuff", "Kimchi", "Soy Sauce", "Flour", "Confectionery", "Noodle"],
+    "beverages": ["Beer", "Soft Drink", "Mineral Water"], "textiles": ["Textile", "Silk", "Knitwear"],
+    "clothing": ["Garment", "Clothing", "Uniform"], "leather-and-bags": ["Bag", "Shoe", "Leather"],
+    "wood-and-paper": ["Paper", "Timber", "Printing"], "daily-necessities": ["Cosmetics", "Furniture", "Daily Necessities"],
+    "fishing": ["Fish Processing", "Fisheries"], "coal-mining": ["Coal", "Youth Coal"], "metal-ore-mining": ["Iron Ore", "Gold", "Zinc", "Lead"],
+    "non-metallic-mining": ["Magnesite", "Graphite", "Limestone"], "hydropower": ["Hydroelectric", "Youth Hydroelectric"],
+    "thermal-power": ["Thermal", "Heat and Power"], "construction-materials": ["Building Materials"],
+    "light-industry": ["Local Industry"], "machine-building": ["Machine Repair"],
+}
+UNITS = {
+    "Metal": ["t"], "Mining": ["t"], "Electric power": ["kWh", "MW"], "Construction materials": ["t", "m2"],
+    "Light industry": ["t", "pieces", "pairs", "m"], "Machine building": ["units"], "Chemical industry": ["t"],
+    "Fisheries and aquaculture": ["t"],
+}
+MINISTRIES = {
+    "Metal": "Ministry of Metal Industry", "Mining": "Ministry of Mining Industry",
+    "Electric power": "Ministry of Electric Power Industry", "Construction materials": "Ministry of Building-Materials Industry",
+    "Light industry": "Ministry of Light Industry", "Machine building": "Ministry of Machine-Building Industry",
+    "Chemical industry": "Ministry of Chemical Industry", "Fisheries and aquaculture": "Ministry of Fisheries",
+}
+HONORIFICS = ["February 8", "April 25", "October 5", "Chollima", "Sungri", "Taean", "Unha", "Kangson",
+              "Pulgunbyol", "Paektusan", "Songgang", "Ryonha", "Kim Jong Suk"]
+PROMINENCE = {"complex": 5, "general": 4, "power_station": 2.5, "shipyard": 2.5, "mine": 2, "factory": 1, "other": 0.5}
+GRADE_BONUS = {"special": 3, "1": 2, "2": 1.5, "3": 1}
+
+SOURCES = {"RS": 45, "KCNA": 30, "MJ": 8, "PT": 5, "DNK": 4, "RFA": 3, "38N": 3, "USGS": 2}
+ACTIVITIES = {"production": 35, "operation": 20, "modernization": 15, "facility": 10, "technology": 10,
+              "construction": 7, "closure": 3}
+CODES = {  # the codebook's rule, with the coder's judgement spreading it
+    "construction": {1: 50, 2: 20, 3: 30}, "facility": {2: 55, 1: 15, 3: 30},
+    "modernization": {2: 50, 3: 40, 1: 10}, "technology": {4: 80, 3: 10, 2: 10},
+    "production": {5: 85, 4: 5, 3: 5, 2: 5}, "operation": {3: 50, 4: 30, 5: 20},
+    "closure": {2: 60, 1: 20, 3: 20},
+}
+CLAIMS_PER_ARTICLE = {1: 40, 2: 30, 3: 20, 4: 10}  # mean 2.0
+STATUSES = {"reviewed": 40, "coded": 56, "draft": 4}
+RESTRICTED_SHARE = 0.05
+MONTH_ONLY, YEAR_ONLY = 0.08, 0.03
+SAME_ENTERPRISE = 0.55  # an article's further claims are often about the same enterprise
+HEADLINES = {
+    "construction": ["{e} completed", "New {e} inaugurated", "{e} built in record time"],
+    "facility": ["New production line set up at {e}", "{e} builds new workshop", "Oxygen furnace installed at {e}"],
+    "modernization": ["{e} modernized", "Modernization of {e} pushed forward", "{e} renovates production processes"],
+    "technology": ["Technical innovation at {e}", "{e} develops new technology", "Scientists help {e}"],
+    "production": ["{e} overfulfils production plan", "Production increases at {e}", "{e} boosts output"],
+    "operation": ["Workers of {e} hold meeting", "Visit to {e}", "Innovators of {e} praised"],
+    "closure": ["{e} merged into complex", "{e} suspends operation", "{e} reorganized"],
+}
+DETAILS = {
+    "construction": "new enterprise completed", "facility": "new or expanded facility", "modernization": "production processes renovated",
+    "technology": "technical innovation introduced", "production": "production plan fulfilled", "operation": "meeting of workers held",
+    "closure": "operation suspended",
+}
+FILLER = (
+    "The workers, upholding the call of the Party, waged a dynamic struggle to increase production. "
+    "Officials of the enterprise organized the work in a creative manner and technicians solved many difficult problems. "
+)
+
+ARTICLE_COLUMNS = [
+    "id", "source_id", "published", "precision", "page", "title", "title_ko", "summary", "full_text", "text_sha256",
+    "url", "follow_up_of_id", "disclosure", "status", "notes", "coded_by_id", "reviewed_by_id", "created_at", "updated_at",
+]
+CLAIM_COLUMNS = ["id", "article_id", "enterprise_id", "activity", "code", "detail", "quantity", "unit", "created_at"]
+ENTERPRISE_COLUMNS = [
+    "id", "name", "name_key", "hangul", "grade", "kind", "integration", "parent_id", "location_id", "industry_id",
+    "products", "ministry", "notes", "created_at", "updated_at",
+]
+
+
+class CorpusError(Exception):
+    pass
+
+
+class Pick:
+    """A weighted choice that costs one random() and one bisect."""
+
+    def __init__(self, weights):
+        if isinstance(weights, dict):
+            self.items, values = list(weights), list(weights.values())
+        else:
+            self.items, values = [w[0] for w in weights], [w[1] for w in weights]
+        self.cumulative = list(accumulate(values))
+        self.total = self.cumulative[-1]
+
+    def __call__(self, rng):
+        return self.items[bisect(self.cumulative, rng.random() * self.total)]
+
+
+@dataclass
+class CorpusReport:
+    enterprises: int
+    articles: int
+    claims: int
+    seconds: float
+
+    def __str__(self):
+        rows = self.enterprises + self.articles + self.claims
+        return (
+            f"{self.enterprises:,} enterprises, {self.articles:,} articles, {self.claims:,} claims "
+            f"in {self.seconds:.1f} s ({rows / max(self.seconds, 1e-9):,.0f} rows/s)"
+        )
+
+
+def _check_reference():
+    places, industries, sources = Location.objects.count(), Industry.objects.count(), Source.objects.count()
+    missing = [s for s in SOURCES if not Source.objects.filter(short_name=s).exists()]
+    if places < 100 or not industries or missing:
+        raise CorpusError(
+            f"the reference data is missing ({places} places, {industries} industries, sources missing: "
+            f"{', '.join(missing) or 'none'}): run `python manage.py load_reference` first"
+        )
+
+
+def clear_corpus():
+    """Delete every enterprise, article and claim (history tables are left alone)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # Inside a transaction (a test), deferred foreign-key checks must fire before a TRUNCATE.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(
+                "TRUNCATE registry_claim, registry_article, registry_enterprisealias, registry_enterprise RESTART IDENTITY"
+            )
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    else:
+        for model in (Claim, EnterpriseAlias, Article, Enterprise):
+            model.objects.all()._raw_delete(model.objects.db)
+
+
+def _location_weights(locations):
+    by_slug = {loc.slug: loc for loc in locations}
+    hot_paths = {by_slug[slug].path: share for slug, share in HOT_PLACES.items() if slug in by_slug}
+    groups, rest, provinces = {}, [], []
+    for loc in locations:
+        hot = next((p for p in hot_paths if loc.path.startswith(p)), None)
+        if hot:
+            groups.setdefault(hot, []).append(loc)
+        elif loc.level == 1 and loc.kind == "province":
+            provinces.append(loc)
+        else:
+            rest.append(loc)
+    weights = []
+    for path, members in groups.items():
+        weights += [(loc.pk, hot_paths[path] / len(members)) for loc in members]
+    weights += [(loc.pk, PROVINCE_SHARE / len(provinces)) for loc in provinces]
+    rest_share = max(0.0, 1 - sum(hot_paths.values()) - PROVINCE_SHARE)
+    weights += [(loc.pk, rest_share / len(rest)) for loc in rest]
+    return weights
+
+
+def _enterprises(rng, n, start_id, now):
+    """Enterprise rows (ENTERPRISE_COLUMNS), plus per row (kind, industry top name) and the
+    popularity ranking the articles draw from."""
+    locations = list(Location.objects.order_by("path"))
+    names_of = {loc.pk: loc.name for loc in locations}
+    region_of = {loc.pk: loc.path.split("/")[1] for loc in locations}
+    industries = {i.slug: i for i in Industry.objects.select_related("parent")}
+    pick_location = Pick(_location_weights(locations))
+    pick_kind = Pick({kind: spec[0] for kind, spec in KINDS.items()})
+    pick_grade = {kind: Pick(spec[1]) for kind, spec in KINDS.items()}
+    seen_keys = set()
+    rows, traits, complexes_by_region = [], [], {}
+    for i in range(n):
+        kind = pick_kind(rng)
+        _, _, industry_slugs, endings = KINDS[kind]
+        grade = pick_grade[kind](rng)
+        industry = industries[rng.choice(industry_slugs)]
+        location_id = pick_location(rng)
+        word = rng.choice(PRODUCT_WORDS[industry.slug])
+        parts = [names_of[location_id], word, rng.choice(endings)]
+        if rng.random() < 0.1:
+            parts.insert(0, rng.choice(HONORIFICS))
+        name = " ".join(p for p in parts if p)
+        number = 1
+        while name_key(name) in seen_keys:
+            number += 1
+            name = " ".join(p for p in parts if p) + f" No. {number}"
+        key = name_key(name)
+        seen_keys.add(key)
+        top = industry.parent.name if industry.parent_id else industry.name
+        integration = ""
+        if kind == "complex":
+            integration = rng.choice(["vertical", "vertical", "horizontal", ""])
+        parent_id = None
+        region = region_of[location_id]
+        if kind in ("factory", "mine") and complexes_by_region.get(region) and rng.random() < 0.06:
+            parent_id = rng.choice(complexes_by_region[region])
+        central = grade in ("special", "1", "2", "3")
+        pk = start_id + i
+        rows.append((
+            pk, name, key, "", grade, kind, integration, parent_id, location_id, industry.pk,
+            word.lower() if word else "", MINISTRIES.get(top, "") if central else "", "", now, now,
+        ))
+        traits.append((name, top, region))
+        if kind == "complex":
+            complexes_by_region.setdefault(region, []).append(pk)
+    # Prominence: complexes and high grades first, with noise; coverage falls off as
+    # 1/(rank + 3), so the top 1% of enterprises draw about half of all claims.
+    order = sorted(range(n), key=lambda i: -(PROMINENCE[rows[i][5]] + GRADE_BONUS.get(rows[i][4], 0) + rng.random() * 3))
+    popularity = Pick([(i, 1.0 / (rank + 3)) for rank, i in enumerate(order)])
+    return rows, traits, popularity
+
+
+def _date(rng, pick_year):
+    year = pick_year(rng)
+    r = rng.random()
+    if r < YEAR_ONLY:
+        return date(year, 1, 1), "year"
+    if r < YEAR_ONLY + MONTH_ONLY:
+        return date(year, rng.randint(1, 12), 1), "month"
+    return date(year, 1, 1) + timedelta(days=rng.randrange(366 if year % 4 == 0 else 365)), "day"
+
+
+class _ArticleMaker:
+    """Draws articles and their claims, one article at a time."""
+
+    def __init__(self, rng, enterprise_rows, traits, popularity, claims_range, now):
+        self.rng = rng
+        self.enterprise_ids = [row[0] for row in enterprise_rows]
+        self.traits = traits
+        self.popularity = popularity
+        self.now = now
+        sources = {s.short_name: s.pk for s in Source.objects.all()}
+        self.pick_source = Pick({sources[s]: w for s, w in SOURCES.items()})
+        self.paged = {sources["RS"], sources["MJ"]}
+        low, high = claims_range
+        self.pick_count = Pick({k: w for k, w in CLAIMS_PER_ARTICLE.items() if low <= k <= high})
+        self.pick_activity = Pick(ACTIVITIES)
+        self.pick_code = {a: Pick(c) for a, c in CODES.items()}
+        self.pick_status = Pick(STATUSES)
+        # Coverage grows over the years (more sources online, more coders' attention).
+        self.pick_year = Pick({y: 1 + (y - FIRST_YEAR) * 0.1 for y in range(FIRST_YEAR, LAST_YEAR + 1)})
+        self.titles = set()
+        self.last_article_of = {}
+
+    def article(self, article_id, claim_id):
+        rng = self.rng
+        published, precision = _date(rng, self.pick_year)
+        source_id = self.pick_source(rng)
+        claims, seen = [], set()
+        first = None
+        for _ in range(self.pick_count(rng)):
+            for _attempt in range(20):
+                if first is not None and rng.random() < SAME_ENTERPRISE:
+                    e = first
+                else:
+                    e = self.popularity(rng)
+                activity = self.pick_activity(rng)
+                if (e, activity) not in seen:
+                    break
+            else:
+                continue
+            seen.add((e, activity))
+            first = e if first is None else first
+            code = self.pick_code[activity](rng)
+            quantity = unit = None
+            if activity == "production" and rng.random() < 0.4:
+                unit = rng.choice(UNITS.get(self.traits[e][1], ["t"]))
+                quantity = Decimal(int(rng.lognormvariate(9, 2)) + 1)
+            claims.append((
+                claim_id + len(claims), article_id, self.enterprise_ids[e], activity, code, DETAILS[activity],
+                quantity, unit or "", self.now,
+            ))
+        name, _, _ = self.traits[first]
+        main_activity = claims[0][3]
+        title = rng.choice(HEADLINES[main_activity]).format(e=name)
+        key, n = (source_id, published, title), 1
+        while key in self.titles:
+            n += 1
+            key = (source_id, published, f"{title} ({n})")
+        self.titles.add(key)
+        title = key[2]
+        summary = f"{title}. " + "; ".join(f"{self.traits[self._index(c[2])][0]}: {c[5]}" for c in claims) + "."
+        restricted = rng.random() < RESTRICTED_SHARE
+        full_text = f"{summary}\n\n" + FILLER * rng.randint(2, 6) if restricted else ""
+        follow_up = self.last_article_of.get(first) if rng.random() < 0.03 else None
+        self.last_article_of[first] = article_id
+        row = (
+            article_id, source_id, published, precision,
+            rng.randint(1, 6) if source_id in self.paged else None,
+            title, "", summary, full_text,
+            hashlib.sha256(full_text.encode()).hexdigest() if full_text else "",
+            "", follow_up, "restricted" if restricted else "public", self.pick_status(rng), "", None, None,
+            self.now, self.now,
+        )
+        return row, claims
+
+    def _index(self, enterprise_id):
+        return enterprise_id - self.enterprise_ids[0]
+
+
+def _write(model, columns, rows):
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        # Django's cursor wrapper hands through to psycopg 3's cursor, which speaks COPY.
+        with connection.cursor() as cursor:
+            with cursor.cursor.copy(f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+    else:
+        model.objects.bulk_create([model(**dict(zip(columns, row))) for row in rows], batch_size=2000)
+
+
+def _next_id(model):
+    last = model.objects.order_by("-pk").values_list("pk", flat=True).first()
+    return (last or 0) + 1
+
+
+def generate_corpus(*, enterprises, articles, seed, claims_per_article=(1, 4), clear=False, progress=None):
+    """Write a synthetic corpus of `enterprises` enterprises and `articles` articles with
+    1–4 claims each (about 2 on average). Refuses a database that already holds enterprises
+    or articles unless `clear`. `progress(stage, done, total, rows_per_second)` is called
+    after each chunk. Returns a CorpusReport."""
+    if enterprises < 1 or articles < 0:
+        raise CorpusError("give at least one enterprise and zero or more articles")
+    low, high = claims_per_article
+    if not 1 <= low <= high <= 4:
+        raise CorpusError("claims per article must lie within 1-4")
+    _check_reference()
+    if clear:
+        clear_corpus()
+    elif Enterprise.objects.exists() or Article.objects.exists():
+        raise CorpusError("the database already holds enterprises or articles: pass --clear to replace them")
+    started = time.perf_counter()
+    rng = random.Random(seed)
+    # One timestamp for the whole corpus keeps it reproducible apart from that.
+    now = timezone.now()
+    rows, traits, popularity = _enterprises(rng, enterprises, _next_id(Enterprise), now)
+    with transaction.atomic():
+        _write(Enterprise, ENTERPRISE_COLUMNS, rows)
+    if progress:
+        progress("enterprises", enterprises, enterprises, enterprises / (time.perf_counter() - started))
+    maker = _ArticleMaker(rng, rows, traits, popularity, (low, high), now)
+    article_id, claim_id = _next_id(Article), _next_id(Claim)
+    total_claims, done = 0, 0
+    while done < articles:
+        batch, claims = [], []
+        for _ in range(min(CHUNK, articles - done)):
+            row, article_claims = maker.article(article_id, claim_id)
+            batch.append(row)
+            claims += article_claims
+            article_id += 1
+            claim_id += len(article_claims)
+        with transaction.atomic():
+            _write(Article, ARTICLE_COLUMNS, batch)
+            _write(Claim, CLAIM_COLUMNS, claims)
+        done += len(batch)
+        total_claims += len(claims)
+        if progress:
+            elapsed = time.perf_counter() - started
+            progress("articles", done, articles, (enterprises + done + total_claims) / elapsed)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # COPY with explicit ids leaves the sequences behind.
+            for sql in connection.ops.sequence_reset_sql(no_style(), [Enterprise, Article, Claim]):
+                cursor.execute(sql)
+            # Fresh statistics, or the first plans are made for empty tables; and outside a
+            # transaction a VACUUM too, which sets the visibility map that index-only scans
+            # (the time series' covering indexes) need: COPY leaves it empty.
+            analyze = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
+            cursor.execute(f"{analyze} registry_enterprise, registry_article, registry_claim")
+    return CorpusReport(enterprises, articles, total_claims, time.perf_counter() - started)
+
+
+def claims_csv(*, rows, seed, existing_share=0.7):
+    """A CSV in the import_claims format with `rows` rows, about two per article: most rows
+    name enterprises already in the database (attribute columns blank), the rest new ones
+    with every column filled. Titles are new, so every article and claim is created."""
+    import csv
+    import io
+
+    from .importing import HEADER
+
+    rng = random.Random(seed)
+    existing = list(Enterprise.objects.order_by("pk").values_list("name", flat=True)[:5000])
+    places = list(Location.objects.filter(level__gte=2).values_list("slug", flat=True))
+    industries = list(Industry.objects.filter(parent__isnull=False).values_list("slug", flat=True))
+    pick_activity, pick_code = Pick(ACTIVITIES), {a: Pick(c) for a, c in CODES.items()}
+    pick_year = Pick({y: 1 for y in range(FIRST_YEAR, LAST_YEAR + 1)})
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(HEADER)
+    written, article = 0, 0
+    new_enterprises = {}
+    while written < rows:
+        article += 1
+        published, precision = _date(rng, pick_year)
+        shown = {"day": published.isoformat(), "month": published.strftime("%Y-%m"), "year": str(published.year)}[precision]
+        source = rng.choice(["RS", "KCNA", "MJ"])
+        title = f"Import benchmark {seed}-{article}"
+        pairs = set()
+        for _ in range(min(rng.randint(1, 3), rows - written)):
+            if existing and rng.random() < existing_share:
+                name, attrs = rng.choice(existing), ["", "", "", ""]
+            else:
+                number = rng.randrange(1, max(2, rows // 10))
+                name = f"Import Benchmark Factory No. {seed}-{number}"
+                attrs = new_enterprises.setdefault(name, [
+                    rng.choice(["3", "4", "5", "local", "unknown"]), "factory", rng.choice(industries), rng.choice(places),
+                ])
+            activity = pick_activity(rng)
+            if (name, activity) in pairs:
+                continue
+            pairs.add((name, activity))
+            summary = f"{title} summary" if len(pairs) == 1 else ""
+            writer.writerow([source, shown, title, summary, name, *attrs, activity, pick_code[activity](rng), DETAILS[activity], "", ""])
+            written += 1
+    return out.getvalue()
