@@ -18,7 +18,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0001_initial'),
+        ('registry', '0002_review_permission_and_roles'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
