@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-requirements
 HOST ?= 127.0.0.1:8000
 
-.PHONY: install run setup test test-postgres
+.PHONY: install run setup test test-postgres serve backup restore loadtest
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,3 +30,24 @@ test: install
 
 test-postgres: install
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(PY) -m pytest
+
+# Production: static files collected (hashed, compressed) for whitenoise, then gunicorn with
+# config/gunicorn.py (GUNICORN_WORKERS, GUNICORN_BIND). Needs DJANGO_DEBUG=0,
+# DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and DATABASE_URL; see README.
+serve: install
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py migrate --noinput
+	$(VENV)/bin/gunicorn --config config/gunicorn.py config.wsgi
+
+# `make backup` (FILE=path optional) and `make restore FILE=path`: pg_dump -Fc/pg_restore on
+# PostgreSQL, SQLite's online backup on SQLite. Restore asks before replacing anything.
+backup: install
+	$(PY) manage.py backup $(if $(FILE),--output $(FILE))
+
+restore: install
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/registry-....dump"; exit 2; }
+	$(PY) manage.py restore $(FILE)
+
+# 50 clients for 60 s (CLIENTS, LOAD_SECONDS) against gunicorn on loopback, on DATABASE_URL.
+loadtest: install
+	$(PY) scripts/loadtest.py --gunicorn --clients $${CLIENTS:-50} --seconds $${LOAD_SECONDS:-60}

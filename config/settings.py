@@ -170,3 +170,101 @@ SPECTACULAR_SETTINGS = {
 
 # Simple-history stores the user of each change; keep history rows when a user is removed.
 SIMPLE_HISTORY_HISTORY_ID_USE_UUID = False
+
+
+# ---------------------------------------------------------------------------------------
+# Production hardening. Each switch is on by default once DEBUG is off and can be turned off
+# from the environment (a site behind a TLS-terminating proxy on plain HTTP in a lab, say).
+# `python manage.py check --deploy` with DJANGO_DEBUG=0 and a real secret reports nothing.
+
+
+def envint(name, default):
+    """Read a whole number, refusing anything else ("20MB" is an error, not 20)."""
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        return int(value.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r}: expected a whole number") from None
+
+
+SECURE_SSL_REDIRECT = envbool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
+SESSION_COOKIE_SECURE = envbool("DJANGO_SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = envbool("DJANGO_CSRF_COOKIE_SECURE", not DEBUG)
+# A year of HSTS by default in production. Start a new site lower (DJANGO_HSTS_SECONDS=3600):
+# a browser that has seen the header refuses plain HTTP for that long.
+SECURE_HSTS_SECONDS = envint("DJANGO_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = envbool("DJANGO_HSTS_PRELOAD", not DEBUG)
+# Behind nginx or a load balancer that terminates TLS, Django sees plain HTTP; trust the
+# proxy's X-Forwarded-Proto only when told to, since a client could send it too.
+if envbool("DJANGO_TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+
+# Content-Security-Policy (django-csp): only our own origin, no inline script or style
+# except a tag carrying this response's nonce (Swagger UI's start-up script). Nothing is
+# loaded from a CDN, so nothing else needs allowing. data: images are Swagger UI's icons.
+from csp.constants import NONCE, NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        # style="..." attributes (simple-history's history list has one) cannot run script;
+        # <style> elements and scripts stay nonce-only.
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
+if os.environ.get("DJANGO_CSP_REPORT_URI"):
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [os.environ["DJANGO_CSP_REPORT_URI"]]
+INSTALLED_APPS += ["csp", "axes"]
+MIDDLEWARE += ["csp.middleware.CSPMiddleware"]
+
+# Sign-in lockout (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username
+# from one address, that pair is locked out for the cool-off time; a success resets the count.
+# Axes' backend comes first so a locked-out pair is refused before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "registry.signin.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Axes' middleware turns a lockout into a 429 page; it must come last.
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
+AXES_FAILURE_LIMIT = envint("DJANGO_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = envint("DJANGO_LOGIN_COOLOFF_MINUTES", 30) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+
+# Request size. Ordinary form and JSON bodies stay small; an upload (the admin's CSV import)
+# may be up to MAX_UPLOAD_BYTES, and is refused from its Content-Length before it is read.
+DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DJANGO_DATA_UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
+# Larger files are spooled to a temporary file rather than held in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = envint("DJANGO_FILE_UPLOAD_MAX_MEMORY_BYTES", 5 * 1024 * 1024)
+# A claims CSV larger than this is refused before it is parsed (registry.importing).
+MAX_IMPORT_BYTES = envint("DJANGO_MAX_IMPORT_BYTES", 20 * 1024 * 1024)
+MAX_UPLOAD_BYTES = envint("DJANGO_MAX_UPLOAD_BYTES", MAX_IMPORT_BYTES + 1024 * 1024)
+FILE_UPLOAD_HANDLERS = [
+    "registry.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
+# Static files: whitenoise serves the hashed, compressed copies `collectstatic` makes (see
+# STORAGES above); a hashed name never changes content, so whitenoise sends it with a
+# ten-year, immutable Cache-Control, and unhashed names for WHITENOISE_MAX_AGE seconds.
+if os.environ.get("DJANGO_STATIC_ROOT"):
+    STATIC_ROOT = Path(os.environ["DJANGO_STATIC_ROOT"])
+WHITENOISE_MAX_AGE = envint("DJANGO_STATIC_MAX_AGE", 0 if DEBUG else 3600)

@@ -8,8 +8,11 @@ Every problem is collected (not just the first) and named by line and field, in 
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
 
 from .codebook import Activity, Grade
 from .dates import BadDate, parse_partial_date
@@ -28,6 +31,11 @@ ACTIVITIES = frozenset(Activity.values)
 KINDS = frozenset(EnterpriseKind.values)
 # Keeps SQLite under its limit of host parameters in one statement.
 CHUNK = 500
+# The largest file the import reads (settings.MAX_IMPORT_BYTES, DJANGO_MAX_IMPORT_BYTES in the
+# environment). 20 MB is some 80,000 rows; a larger file is split, or a mistake.
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+# Control characters have no place in a cell, and PostgreSQL refuses NUL in text outright.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,11 @@ class ImportFailed(Exception):
 def parse_claims_csv(data):
     """Split CSV text or bytes into (line number, row dict) pairs, checking the header and
     the shape of every row. Line numbers count physical lines, the header being line 1."""
+    limit = getattr(settings, "MAX_IMPORT_BYTES", MAX_IMPORT_BYTES)
+    # Checked before anything is decoded or parsed; a str is measured as the UTF-8 it came as.
+    size = len(data) if isinstance(data, bytes) else len(data.encode("utf-8", "surrogatepass"))
+    if size > limit:
+        raise ImportFailed([RowError(1, "file", "", f"the file is {size:,} bytes; the limit is {limit:,}: split it into smaller files")])
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8-sig")
@@ -95,7 +108,11 @@ def parse_claims_csv(data):
             if len(values) != len(HEADER):
                 errors.append(RowError(line, "row", "", f"{len(values)} fields where the header has {len(HEADER)}"))
             else:
-                rows.append((line, dict(zip(HEADER, (v.strip() for v in values)))))
+                row = dict(zip(HEADER, (v.strip() for v in values)))
+                for column, value in row.items():
+                    if bad := _CONTROL.search(value):
+                        errors.append(RowError(line, column, value, f"a control character (U+{ord(bad.group()):04X}) in the text"))
+                rows.append((line, row))
         line = reader.line_num + 1
     if errors:
         raise ImportFailed(errors)
