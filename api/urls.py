@@ -4,7 +4,15 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from . import views
+
 router = DefaultRouter()
+router.register("enterprises", views.EnterpriseViewSet, basename="enterprise")
+router.register("articles", views.ArticleViewSet, basename="article")
+router.register("claims", views.ClaimViewSet, basename="claim")
+router.register("places", views.PlaceViewSet, basename="place")
+router.register("industries", views.IndustryViewSet, basename="industry")
+router.register("sources", views.SourceViewSet, basename="source")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

@@ -164,3 +164,13 @@ SPECTACULAR_SETTINGS = {
 
 # Simple-history stores the user of each change; keep history rows when a user is removed.
 SIMPLE_HISTORY_HISTORY_ID_USE_UUID = False
+
+# The REST API (api/): anonymous requests are throttled; tests and the schemathesis run
+# raise the rate through the environment.
+API_ANON_THROTTLE_RATE = os.environ.get("API_ANON_THROTTLE_RATE", "100000/minute" if TESTING else "120/minute")
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["api.throttling.AnonThrottle"]
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    "EnterpriseKindEnum": "registry.models.EnterpriseKind",
+    "LocationKindEnum": "registry.models.LocationKind",
+    "SourceKindEnum": "registry.models.SourceKind",
+}
