@@ -75,6 +75,7 @@ class EnterpriseQuerySet(models.QuerySet):
                 last_seen=Subquery(claims.annotate(d=Max("article__published")).values("d")),
                 parent_visible=Exists(Enterprise.objects.visible_to(user).filter(pk=OuterRef("parent_id"))),
             )
+            .order_by("name", "id")
             .annotate(
                 visible_parent_id=Case(When(parent_visible=True, then=F("parent_id"))),
                 visible_parent_name=Case(When(parent_visible=True, then=F("parent__name"))),
@@ -187,9 +188,11 @@ class ClaimQuerySet(models.QuerySet):
     def for_api(self, user):
         """Claims as the API lists them: visible ones, article, source, enterprise and its
         place and industry joined."""
+        # Explicit order: "article" in Meta.ordering follows Article's ordering in model
+        # queries but not in values_list(), and the CSV must come out in the JSON's order.
         return self.visible_to(user).select_related(
             "article__source", "enterprise__location", "enterprise__industry"
-        )
+        ).order_by("-article__published", "article_id", "id")
 
     def evidence_summary(self):
         """Claims counted by activity and code, with the first and last article dates
