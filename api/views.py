@@ -7,6 +7,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 
 from registry.models import Article, Claim, Enterprise, Industry, Location, Source
@@ -56,6 +57,8 @@ class RegistryViewSet(viewsets.GenericViewSet):
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
     pagination_class = Pagination
     filter_backends = [FilterBackend]
+    # Token first: a bad or revoked token is then a 401 with `WWW-Authenticate: Token`.
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [ModelPermissionsOrReadOnly]
     schema = RegistrySchema()
     list_serializer_class = None
