@@ -6,7 +6,11 @@ from drf_spectacular.openapi import AutoSchema
 ERROR = {
     "type": "object",
     "properties": {
-        "detail": {"type": "string", "description": "What went wrong, in words a researcher can act on"},
+        # A string, except in a write's field errors for a field itself named "detail".
+        "detail": {
+            "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+            "description": "What went wrong, in words a researcher can act on",
+        },
         "errors": {
             "type": "object",
             "description": "Per query parameter, its problems",

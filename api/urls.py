@@ -1,10 +1,11 @@
 """The researchers' API, versioned: /api/v1/… ; schema at /api/schema/, docs at /api/docs/."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from . import views
+from .errors import not_found
 
 router = DefaultRouter()
 router.register("enterprises", views.EnterpriseViewSet, basename="enterprise")
@@ -18,4 +19,5 @@ urlpatterns = [
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    re_path(r"^.*$", not_found),
 ]

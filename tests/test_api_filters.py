@@ -164,3 +164,11 @@ def test_errors_are_json_even_when_csv_was_asked_for(client, d):
 def test_a_place_written_with_its_parent_is_one_value(client, d):
     # "Chongjin, North Hamgyong" holds a comma but names one place.
     assert ids(get(client, "enterprises", place="Chongjin, North Hamgyong")) == sorted([d.e1.pk, d.e2.pk, d.e3.pk])
+
+
+def test_an_address_no_route_matches_is_a_json_404(client):
+    for url in ["/api/v1/articles/1/x/", "/api/v1/nothing/", "/api/v2/"]:
+        response = client.get(url)
+        assert response.status_code == 404
+        assert "/api/docs/" in response.json()["detail"]
+    assert client.patch("/api/v1/articles/1/x/", {}).json()["detail"].startswith("No such address")
