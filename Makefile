@@ -29,3 +29,9 @@ test: install
 
 test-postgres: install
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(PY) -m pytest
+
+# Schemathesis against the live API schema (dev server on loopback, SQLite, sample data),
+# anonymously and as a coder with a token; fails on a server error or a schema violation.
+.PHONY: schemathesis
+schemathesis: install
+	PY=$(PY) scripts/schemathesis.sh
