@@ -51,3 +51,8 @@ restore: install
 # 50 clients for 60 s (CLIENTS, LOAD_SECONDS) against gunicorn on loopback, on DATABASE_URL.
 loadtest: install
 	$(PY) scripts/loadtest.py --gunicorn --clients $${CLIENTS:-50} --seconds $${LOAD_SECONDS:-60}
+# Schemathesis against the live API schema (dev server on loopback, SQLite, sample data),
+# anonymously and as a coder with a token; fails on a server error or a schema violation.
+.PHONY: schemathesis
+schemathesis: install
+	PY=$(PY) scripts/schemathesis.sh

@@ -268,3 +268,12 @@ FILE_UPLOAD_HANDLERS = [
 if os.environ.get("DJANGO_STATIC_ROOT"):
     STATIC_ROOT = Path(os.environ["DJANGO_STATIC_ROOT"])
 WHITENOISE_MAX_AGE = envint("DJANGO_STATIC_MAX_AGE", 0 if DEBUG else 3600)
+# The REST API (api/): anonymous requests are throttled; tests and the schemathesis run
+# raise the rate through the environment.
+API_ANON_THROTTLE_RATE = os.environ.get("API_ANON_THROTTLE_RATE", "100000/minute" if TESTING else "120/minute")
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["api.throttling.AnonThrottle"]
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    "EnterpriseKindEnum": "registry.models.EnterpriseKind",
+    "LocationKindEnum": "registry.models.LocationKind",
+    "SourceKindEnum": "registry.models.SourceKind",
+}

@@ -1,7 +1,11 @@
 """Read paths of the registry, as named queryset methods the views call."""
 
+import re
+
 from django.db import models
-from django.db.models import Count, Max, Min, OuterRef, Q, Subquery
+from django.db.models import BooleanField, Case, Count, Exists, F, Max, Min, OuterRef, Q, Subquery, When
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 
 RESTRICTED_PERMISSION = "registry.view_restricted"
 
@@ -45,6 +49,52 @@ class EnterpriseQuerySet(models.QuerySet):
             last_seen=Subquery(claims.annotate(d=Max("article__published")).values("d")),
         )
 
+    def visible_to(self, user):
+        """Enterprises a user may see. An enterprise known only from restricted articles is
+        itself restricted; one with public evidence, or with none yet, is public."""
+        if can_see_restricted(user):
+            return self
+        from .models import Claim
+
+        claims = Claim.objects.filter(enterprise=OuterRef("pk"))
+        return self.filter(Exists(claims.filter(article__disclosure="public")) | ~Exists(claims))
+
+    def for_api(self, user):
+        """Enterprises as the API lists them: the visible ones, with place, industry and
+        parent joined, and claim_count, first_seen and last_seen computed from the claims
+        the user may see (a restricted article's date must not show through first_seen).
+        `visible_parent_id`/`_name` name the parent complex only if the user may see it."""
+        from .models import Claim, Enterprise
+
+        claims = Claim.objects.visible_to(user).filter(enterprise=OuterRef("pk")).order_by().values("enterprise")
+        return (
+            self.visible_to(user)
+            .select_related("location", "industry", "parent")
+            .annotate(
+                claim_count=Coalesce(Subquery(claims.annotate(n=Count("id")).values("n")), 0),
+                first_seen=Subquery(claims.annotate(d=Min("article__published")).values("d")),
+                last_seen=Subquery(claims.annotate(d=Max("article__published")).values("d")),
+                parent_visible=Exists(Enterprise.objects.visible_to(user).filter(pk=OuterRef("parent_id"))),
+            )
+            .order_by("name", "id")
+            .annotate(
+                visible_parent_id=Case(When(parent_visible=True, then=F("parent_id"))),
+                visible_parent_name=Case(When(parent_visible=True, then=F("parent__name"))),
+            )
+        )
+
+    def search(self, text):
+        """Enterprises whose name, Hangul name or an alias contains the text, in any
+        spelling that shares its name key ("Kim Chaek", "kimchaek", "김책")."""
+        from .models import EnterpriseAlias
+        from .names import name_key
+
+        key = name_key(text)
+        if not key:
+            return self
+        aliases = EnterpriseAlias.objects.filter(name_key__contains=key).values("enterprise")
+        return self.filter(Q(name_key__contains=key) | Q(hangul__contains=text.strip()) | Q(pk__in=aliases))
+
 
 class ArticleQuerySet(models.QuerySet):
     def public(self):
@@ -52,6 +102,43 @@ class ArticleQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         return self if can_see_restricted(user) else self.public()
+
+    def for_api(self, user):
+        """Articles as the API lists them: visible ones, source joined, claims counted."""
+        # GROUP BY drops Meta.ordering, so it is said again.
+        return self.visible_to(user).select_related("source").annotate(claim_count=Count("claims")).order_by("-published", "id")
+
+    def search(self, text):
+        """Articles whose headlines or summary contain every word of the text.
+
+        PostgreSQL: full-text search with the 'simple' configuration (no stemming, so a
+        word matches as written), served by the GIN index of migration 0002 — the
+        expression here must stay identical to the index's. SQLite: each word matched on
+        word boundaries, which gives the same results for plain words."""
+        words = _WORDS.findall(text or "")
+        if not words:
+            return self
+        if _vendor(self.db) == "postgresql":
+            return self.filter(
+                RawSQL(f"{ARTICLE_TSVECTOR} @@ plainto_tsquery('simple', %s)", [" ".join(words)], output_field=BooleanField())
+            )
+        found = Q()
+        for word in words:
+            pattern = rf"(^|\W){re.escape(word)}($|\W)"
+            found &= Q(title__iregex=pattern) | Q(title_ko__iregex=pattern) | Q(summary__iregex=pattern)
+        return self.filter(found)
+
+
+# Unqualified columns: the expression is also used inside subqueries, where Django renames
+# the article table; it must match the index expression in migration 0002 exactly.
+ARTICLE_TSVECTOR = "to_tsvector('simple', coalesce(title, '') || ' ' || coalesce(title_ko, '') || ' ' || coalesce(summary, ''))"
+_WORDS = re.compile(r"\w+")
+
+
+def _vendor(alias):
+    from django.db import connections
+
+    return connections[alias].vendor
 
 
 class ClaimQuerySet(models.QuerySet):
@@ -98,3 +185,22 @@ class ClaimQuerySet(models.QuerySet):
         if end is not None:
             qs = qs.filter(article__published__lte=end)
         return qs
+
+    def for_api(self, user):
+        """Claims as the API lists them: visible ones, article, source, enterprise and its
+        place and industry joined."""
+        # Explicit order: "article" in Meta.ordering follows Article's ordering in model
+        # queries but not in values_list(), and the CSV must come out in the JSON's order.
+        return self.visible_to(user).select_related(
+            "article__source", "enterprise__location", "enterprise__industry"
+        ).order_by("-article__published", "article_id", "id")
+
+    def evidence_summary(self):
+        """Claims counted by activity and code, with the first and last article dates
+        (one GROUP BY): an enterprise's evidence at a glance."""
+        return (
+            self.order_by()
+            .values("activity", "code")
+            .annotate(claims=Count("id"), first_seen=Min("article__published"), last_seen=Max("article__published"))
+            .order_by("activity", "code")
+        )

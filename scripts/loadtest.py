@@ -31,12 +31,12 @@ from urllib.parse import urlsplit
 # use the API. Edit to taste; --url replaces the whole mix.
 URLS = [
     (4, "/api/v1/enterprises/"),
-    (3, "/api/v1/enterprises/?grade=special&location=Chongjin"),
+    (3, "/api/v1/enterprises/?grade=special&place=North%20Hamgyong"),
     (3, "/api/v1/articles/?q=steel"),
-    (2, "/api/v1/articles/?q=fertilizer&source=KCNA"),
-    (4, "/api/v1/claims/?activity=investment&max_code=3"),
+    (2, "/api/v1/articles/?q=fertilizer&source=KCNA&published_after=2010"),
+    (4, "/api/v1/claims/?activity=investment&max_code=3&published_after=2015-01-01&published_before=2016-12-31"),
     (3, "/api/v1/timeseries/?metric=articles&regions=Pyongyang,Chongjin&interval=year&max_code=3"),
-    (1, "/api/v1/timeseries/?metric=enterprises&by=tier&interval=year&format=csv"),
+    (1, "/api/v1/timeseries/?metric=enterprises&group_by=tier&interval=year&format=csv"),
     (1, "/api/v1/claims/?format=csv&activity=production"),
 ]
 
@@ -161,6 +161,8 @@ def start_gunicorn(workers):
     # Plain HTTP on loopback: no redirect to https, which would make every answer a 301.
     env.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
     env.setdefault("DJANGO_STATIC_ROOT", tempfile.mkdtemp(prefix="loadtest-static-"))
+    # The load measures capacity; the anonymous throttle would turn most answers into 429s.
+    env.setdefault("API_ANON_THROTTLE_RATE", "100000000/minute")
     env.update(GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_ACCESS_LOG="")
     if workers:
         env["GUNICORN_WORKERS"] = str(workers)

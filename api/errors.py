@@ -1,0 +1,28 @@
+"""Errors a researcher can act on: JSON with a one-line `detail` and, per query
+parameter, what is wrong with it."""
+
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework.exceptions import APIException
+
+
+class BadQuery(APIException):
+    status_code = 400
+    default_code = "invalid_query"
+
+    def __init__(self, errors, candidates=None):
+        summary = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in errors.items())
+        body = {"detail": f"Bad query parameter — {summary}", "errors": errors}
+        if candidates:
+            body["candidates"] = candidates
+        super().__init__(body)
+
+
+@csrf_exempt  # a PATCH to a wrong address is a 404, not the CSRF middleware's HTML 403
+def not_found(request, *args, **kwargs):
+    """Any /api/ address no route matches (e.g. /api/v1/articles/1.5/): JSON, not Django's
+    HTML page, so a client never has to parse HTML."""
+    return JsonResponse(
+        {"detail": f"No such address: {request.path}. The routes are listed at /api/v1/ and documented at /api/docs/."},
+        status=404,
+    )

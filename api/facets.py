@@ -1,0 +1,121 @@
+"""Facets, as Datasette shows them: beside a filtered list, how many of its rows have each
+value of a field (`?facets=grade,region,year`). Each facet is one GROUP BY over the filtered
+set, counted by the database; a facet that lives on the claims (activity, code, year…)
+counts distinct enterprises or articles with such a claim — among the claims the user may
+see.
+"""
+
+from django.db.models import Count, F, Value
+from django.db.models.functions import ExtractYear, StrIndex, Substr
+
+from api.errors import BadQuery
+from registry.codebook import Activity, Code, Grade, Tier
+from registry.models import (
+    Article, Claim, Disclosure, Enterprise, EnterpriseKind, Industry, Location, Source, SourceKind, Status,
+)
+
+# Each facet as a path from a claim.
+CLAIM_PATHS = {
+    "grade": "enterprise__grade",
+    "tier": "enterprise__tier",
+    "kind": "enterprise__kind",
+    "region": "enterprise__location__path",
+    "industry": "enterprise__industry__slug",
+    "activity": "activity",
+    "code": "code",
+    "year": "article__published",
+    "source": "article__source__short_name",
+    "source_kind": "article__source__kind",
+    "status": "article__status",
+}
+# Facets read from the listed rows themselves rather than through their claims.
+OWN_PATHS = {
+    Enterprise: {"grade": "grade", "tier": "tier", "kind": "kind", "region": "location__path", "industry": "industry__slug"},
+    Article: {
+        "source": "source__short_name", "source_kind": "source__kind", "status": "status",
+        "disclosure": "disclosure", "year": "published",
+    },
+    Claim: CLAIM_PATHS,
+}
+# How a claim points at a listed row.
+CLAIM_LINK = {Enterprise: "enterprise", Article: "article"}
+
+CHOICE_LABELS = {
+    "grade": dict(Grade.choices),
+    "tier": dict(Tier.choices),
+    "kind": dict(EnterpriseKind.choices),
+    "activity": dict(Activity.choices),
+    "code": dict(Code.choices),
+    "source_kind": dict(SourceKind.choices),
+    "status": dict(Status.choices),
+    "disclosure": dict(Disclosure.choices),
+}
+
+
+def available(model):
+    names = set(OWN_PATHS.get(model, ())) | (set(CLAIM_PATHS) if model in CLAIM_LINK else set())
+    return sorted(names)
+
+
+def parse(model, text):
+    """The facet names asked for, or a 400 naming the ones that exist."""
+    names = [n.strip() for n in (text or "").split(",") if n.strip()]
+    known = available(model)
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        offer = f"available here: {', '.join(known)}" if known else "this list has no facets"
+        raise BadQuery({"facets": [f"unknown facet {', '.join(map(repr, unknown))}; {offer}"]})
+    return list(dict.fromkeys(names))
+
+
+def _region(path):
+    """The first-level region's slug from a materialised path: "/north-hamgyong/chongjin/"."""
+    rest = Substr(F(path), 2)
+    return Substr(rest, 1, StrIndex(rest, Value("/")) - 1)
+
+
+def _expression(name, path):
+    if name == "region":
+        return _region(path)
+    if name == "year":
+        return ExtractYear(path)
+    return F(path)
+
+
+def _labels(name):
+    if name in CHOICE_LABELS:
+        return CHOICE_LABELS[name]
+    if name == "region":
+        return dict(Location.objects.filter(level=1).values_list("slug", "name"))
+    if name == "industry":
+        return {i.slug: str(i) for i in Industry.objects.select_related("parent")}
+    if name == "source":
+        return dict(Source.objects.values_list("short_name", "name"))
+    return {}
+
+
+def compute(model, queryset, names, user):
+    """{facet: [{"value", "label", "count"}, …]} over the filtered queryset, most common first."""
+    ids = queryset.order_by().values("pk")
+    result = {}
+    for name in names:
+        if name in OWN_PATHS[model]:
+            rows, path, counted = model.objects.filter(pk__in=ids), OWN_PATHS[model][name], "pk"
+        else:
+            link = CLAIM_LINK[model]
+            rows = Claim.objects.visible_to(user).filter(**{f"{link}__in": ids})
+            path, counted = CLAIM_PATHS[name], link
+        counts = (
+            rows.order_by()
+            .annotate(facet_value=_expression(name, path))
+            .values("facet_value")
+            .annotate(n=Count(counted, distinct=True))
+            .values_list("facet_value", "n")
+        )
+        labels = _labels(name)
+        values = sorted(counts, key=lambda row: (-row[1], str(row[0])))
+        result[name] = [
+            {"value": value, "label": labels.get(value, str(value) if value is not None else "none"), "count": n}
+            for value, n in values
+        ]
+    return result

@@ -1,0 +1,272 @@
+"""What the API shows and accepts. Thin: every value comes from the queryset (joined or
+annotated in registry/querysets.py `for_api`), never from a query made per row here.
+
+List serializers are flat, and their fields' `source`s are also the CSV export's columns
+(renderers.columns_of), so JSON and CSV carry the same data. Restricted fields (full text,
+internal notes) are dropped for users without `registry.view_restricted`.
+"""
+
+import copy
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+from rest_framework.fields import get_error_detail
+from rest_framework.settings import api_settings
+
+from registry.codebook import Tier
+from registry.models import Article, Claim, Enterprise, Industry, Location, LocationName, Source, Status
+from registry.querysets import can_see_restricted
+from registry.roles import may_review, stamp_workflow
+
+
+def _text(source, **kwargs):
+    return serializers.CharField(source=source, read_only=True, allow_null=True, **kwargs)
+
+
+class RestrictedFieldsMixin:
+    """Drops `restricted_fields` unless the request's user may see restricted material."""
+
+    restricted_fields = ()
+
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if not can_see_restricted(getattr(request, "user", None)):
+            for name in self.restricted_fields:
+                fields.pop(name, None)
+        return fields
+
+
+class ModelCleanMixin:
+    """Runs the model's full_clean() — field checks, clean(), unique and check constraints —
+    on the object as it would be saved, so the API refuses what the admin refuses."""
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        candidate = copy.copy(self.instance) if self.instance is not None else self.Meta.model()
+        for name, value in attrs.items():
+            setattr(candidate, name, value)
+        try:
+            candidate.full_clean()
+        except DjangoValidationError as error:
+            detail = get_error_detail(error)
+            if isinstance(detail, dict) and NON_FIELD_ERRORS in detail:
+                detail[api_settings.NON_FIELD_ERRORS_KEY] = detail.pop(NON_FIELD_ERRORS)
+            raise serializers.ValidationError(detail) from None
+        return attrs
+
+
+# ---- places, industries, sources -------------------------------------------------------
+
+
+class PlaceSerializer(serializers.ModelSerializer):
+    parent = _text("parent.slug", help_text="The enclosing place's slug")
+
+    class Meta:
+        model = Location
+        fields = [
+            "slug", "name", "name_mr", "name_rr", "hangul", "kind", "level", "iso_code", "parent",
+            "path", "latitude", "longitude",
+        ]
+
+
+class PlaceBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Location
+        fields = ["slug", "name", "hangul", "kind", "level"]
+
+
+class PlaceDetailSerializer(PlaceSerializer):
+    ancestors = PlaceBriefSerializer(many=True, read_only=True, source="api_ancestors", help_text="Outermost first")
+    names = serializers.SlugRelatedField(
+        many=True, read_only=True, slug_field="name", help_text="Every spelling the place is found by"
+    )
+
+    class Meta(PlaceSerializer.Meta):
+        fields = PlaceSerializer.Meta.fields + ["ancestors", "names"]
+
+
+class IndustrySerializer(serializers.ModelSerializer):
+    parent = _text("parent.slug")
+    parent_name = _text("parent.name")
+
+    class Meta:
+        model = Industry
+        fields = ["slug", "name", "parent", "parent_name", "isic"]
+
+
+class SourceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Source
+        fields = ["id", "short_name", "name", "kind", "language", "reliability", "url"]
+
+
+# ---- enterprises --------------------------------------------------------------------
+
+
+class EnterpriseListSerializer(serializers.ModelSerializer):
+    tier = serializers.ChoiceField(choices=Tier.choices, read_only=True)
+    parent = serializers.IntegerField(source="visible_parent_id", read_only=True, allow_null=True)
+    parent_name = _text("visible_parent_name")
+    location = _text("location.slug", help_text="Slug of the lowest place known")
+    location_name = _text("location.name")
+    industry = _text("industry.slug")
+    industry_name = _text("industry.name")
+    claim_count = serializers.IntegerField(read_only=True, help_text="Claims you may see")
+    first_seen = serializers.DateField(read_only=True, allow_null=True)
+    last_seen = serializers.DateField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Enterprise
+        fields = [
+            "id", "name", "hangul", "grade", "tier", "kind", "integration", "parent", "parent_name",
+            "location", "location_name", "industry", "industry_name", "products", "ministry",
+            "claim_count", "first_seen", "last_seen",
+        ]
+
+
+class EnterpriseBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Enterprise
+        fields = ["id", "name", "grade", "kind"]
+
+
+class EvidenceRowSerializer(serializers.Serializer):
+    activity = serializers.CharField()
+    code = serializers.IntegerField()
+    claims = serializers.IntegerField()
+    first_seen = serializers.DateField()
+    last_seen = serializers.DateField()
+
+
+class EvidenceSerializer(serializers.Serializer):
+    claim_count = serializers.IntegerField()
+    first_seen = serializers.DateField(allow_null=True)
+    last_seen = serializers.DateField(allow_null=True)
+    by_activity_and_code = EvidenceRowSerializer(many=True)
+
+
+class PlaceWithAncestorsSerializer(PlaceBriefSerializer):
+    ancestors = PlaceBriefSerializer(many=True, read_only=True, source="api_ancestors", help_text="Outermost first")
+
+    class Meta(PlaceBriefSerializer.Meta):
+        fields = PlaceBriefSerializer.Meta.fields + ["ancestors"]
+
+
+class EnterpriseDetailSerializer(RestrictedFieldsMixin, EnterpriseListSerializer):
+    restricted_fields = ("notes",)
+    aliases = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+    parent_complex = EnterpriseBriefSerializer(source="visible_parent", read_only=True, allow_null=True)
+    units = EnterpriseBriefSerializer(source="visible_units", many=True, read_only=True, help_text="Affiliated units")
+    place = PlaceWithAncestorsSerializer(source="location", read_only=True, allow_null=True)
+    evidence = EvidenceSerializer(read_only=True, help_text="From the claims you may see")
+
+    class Meta(EnterpriseListSerializer.Meta):
+        fields = EnterpriseListSerializer.Meta.fields + [
+            "aliases", "parent_complex", "units", "place", "evidence", "notes", "created_at", "updated_at",
+        ]
+
+
+# ---- articles and claims --------------------------------------------------------------
+
+
+class ClaimSerializer(ModelCleanMixin, serializers.ModelSerializer):
+    article = serializers.PrimaryKeyRelatedField(queryset=Article.objects.none())
+    enterprise = serializers.PrimaryKeyRelatedField(queryset=Enterprise.objects.none())
+    published = serializers.DateField(source="article.published", read_only=True)
+    precision = serializers.CharField(source="article.precision", read_only=True)
+    source = serializers.CharField(source="article.source.short_name", read_only=True)
+    article_title = serializers.CharField(source="article.title", read_only=True)
+    enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
+    grade = serializers.CharField(source="enterprise.grade", read_only=True)
+    location = _text("enterprise.location.slug")
+    industry = _text("enterprise.industry.slug")
+
+    class Meta:
+        model = Claim
+        fields = [
+            "id", "article", "published", "precision", "source", "article_title", "enterprise",
+            "enterprise_name", "grade", "location", "industry", "activity", "code", "detail",
+            "quantity", "unit",
+        ]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        user = getattr(self.context.get("request"), "user", None)
+        # A claim may only be attached to what its author may see.
+        fields["article"].queryset = Article.objects.visible_to(user)
+        fields["enterprise"].queryset = Enterprise.objects.visible_to(user)
+        return fields
+
+
+class ArticleClaimSerializer(serializers.ModelSerializer):
+    enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
+
+    class Meta:
+        model = Claim
+        fields = ["id", "enterprise", "enterprise_name", "activity", "code", "detail", "quantity", "unit"]
+
+
+class ArticleListSerializer(serializers.ModelSerializer):
+    source = serializers.CharField(source="source.short_name", read_only=True)
+    source_name = serializers.CharField(source="source.name", read_only=True)
+    source_kind = serializers.CharField(source="source.kind", read_only=True)
+    claim_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Article
+        fields = [
+            "id", "source", "source_name", "source_kind", "published", "precision", "page", "title",
+            "title_ko", "summary", "url", "disclosure", "status", "follow_up_of", "claim_count",
+        ]
+
+
+class ArticleSerializer(RestrictedFieldsMixin, ModelCleanMixin, serializers.ModelSerializer):
+    """An article with its claims. Coders create and change it; the claims are written
+    through /claims/."""
+
+    restricted_fields = ("full_text", "notes", "text_sha256", "coded_by", "reviewed_by")
+    source = serializers.SlugRelatedField(slug_field="short_name", queryset=Source.objects.all(), help_text="Short name: KCNA, RS…")
+    source_name = serializers.CharField(source="source.name", read_only=True)
+    source_kind = serializers.CharField(source="source.kind", read_only=True)
+    follow_up_of = serializers.PrimaryKeyRelatedField(queryset=Article.objects.none(), allow_null=True, required=False)
+    claims = ArticleClaimSerializer(many=True, read_only=True)
+    coded_by = serializers.CharField(source="coded_by.username", read_only=True, allow_null=True)
+    reviewed_by = serializers.CharField(source="reviewed_by.username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Article
+        fields = ArticleListSerializer.Meta.fields[:-1] + [
+            "claims", "full_text", "notes", "text_sha256", "coded_by", "reviewed_by", "created_at", "updated_at",
+        ]
+        read_only_fields = ["text_sha256", "created_at", "updated_at"]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if "follow_up_of" in fields:
+            user = getattr(self.context.get("request"), "user", None)
+            fields["follow_up_of"].queryset = Article.objects.visible_to(user)
+        return fields
+
+    def validate_status(self, status):
+        user = getattr(self.context.get("request"), "user", None)
+        current = self.instance.status if self.instance is not None else None
+        if status == Status.REVIEWED and current != Status.REVIEWED and not (user and may_review(user)):
+            raise serializers.ValidationError("Only a reviewer may mark an article reviewed; save it as coded.")
+        return status
+
+    def create(self, validated_data):
+        # Coded-by and reviewed-by are recorded the way the admin records them.
+        article = Article(**validated_data)
+        stamp_workflow(article, self.context["request"].user, None)
+        article.save()
+        return article
+
+    def update(self, instance, validated_data):
+        previous_status = instance.status
+        for name, value in validated_data.items():
+            setattr(instance, name, value)
+        stamp_workflow(instance, self.context["request"].user, previous_status)
+        instance.save()
+        return instance

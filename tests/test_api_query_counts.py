@@ -1,0 +1,83 @@
+"""Fixed query counts on every list and detail endpoint, whatever the page size: nothing
+is fetched per row (querysets.for_api joins and annotates, facets are one GROUP BY each)."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from registry.models import Article, Claim, Enterprise, EnterpriseAlias, Location, Source
+from tests.api_data import build, user_with
+
+pytestmark = pytest.mark.django_db
+
+# Anonymous: count + page for every list.
+LISTS = {
+    "enterprises": 2,
+    "articles": 2,
+    "claims": 2,
+    "places": 2,
+    "industries": 2,
+    "sources": 2,
+    # One GROUP BY per facet, plus the label lookups of region and industry.
+    "enterprises?facets=grade,region,industry,activity,code,year": 2 + 6 + 2,
+    "articles?facets=source,year,region,activity": 2 + 4 + 2,
+    "claims?facets=activity,code,grade,region": 2 + 4 + 1,
+    # Resolving a place or an industry costs the same queries whatever it matches.
+    "enterprises?place=Chongjin&industry=metal&activity=investment": 2 + 2 + 1,
+}
+
+
+@pytest.fixture
+def d():
+    d = build()
+    # Enough rows that a page of 5 and a page of 50 differ.
+    chongjin, kcna = Location.objects.get(slug="chongjin"), Source.objects.get(short_name="KCNA")
+    for i in range(30):
+        e = Enterprise.objects.create(name=f"Factory {i}", grade="4", kind="factory", location=chongjin, parent=d.e1)
+        EnterpriseAlias.objects.create(enterprise=e, name=f"Alias {i}")
+        a = Article.objects.create(source=kcna, published=datetime.date(2017, 1, 1) + datetime.timedelta(days=i), title=f"Report {i}")
+        Claim.objects.create(article=a, enterprise=e, activity="facility", code=2)
+        Claim.objects.create(article=a, enterprise=d.e1, activity="operation", code=3)
+    return d
+
+
+def count(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.content[:300])
+    return len(queries)
+
+
+def with_size(url, size):
+    return f"/api/v1/{url.replace('?', '/?', 1) if '?' in url else url + '/'}{'&' if '?' in url else '?'}page_size={size}"
+
+
+def test_list_counts_are_fixed_and_equal_for_page_sizes_5_and_50(d):
+    client = APIClient()
+    measured = {url: (count(client, with_size(url, 5)), count(client, with_size(url, 50))) for url in LISTS}
+    assert measured == {url: (n, n) for url, n in LISTS.items()}
+
+
+def test_detail_counts_are_fixed(d):
+    client = APIClient()
+    details = {
+        # enterprise, aliases, visible units, place's ancestors, evidence by activity and code
+        f"/api/v1/enterprises/{d.e1.pk}/": 5,
+        f"/api/v1/articles/{d.a1.pk}/": 2,  # article with source, its claims with enterprises
+        f"/api/v1/claims/{d.c1.pk}/": 1,
+        "/api/v1/places/chongjin/": 3,  # place, its names, its ancestors
+        "/api/v1/industries/iron-and-steel/": 1,
+        f"/api/v1/sources/{d.a1.source_id}/": 1,
+    }
+    assert {url: count(client, url) for url in details} == details
+
+
+def test_signed_in_counts_do_not_grow_with_the_page_either(d):
+    client = APIClient()
+    client.force_login(user_with("researcher", "view_restricted"))
+    for url in LISTS:
+        small, large = count(client, with_size(url, 5)), count(client, with_size(url, 50))
+        assert small == large, url

@@ -1,0 +1,69 @@
+"""`q=`: enterprise names and aliases in any spelling, article headlines and summaries by
+whole words — PostgreSQL full-text search or SQLite word matching, same results."""
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from registry.models import Article
+from registry.querysets import ARTICLE_TSVECTOR
+from tests.api_data import build, ids
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def d():
+    return build()
+
+
+def q(path, text):
+    response = APIClient().get(f"/api/v1/{path}/", {"q": text})
+    assert response.status_code == 200
+    return ids(response)
+
+
+def test_enterprise_names_and_aliases_in_any_spelling(d):
+    assert q("enterprises", "Kim Chaek") == sorted([d.e1.pk, d.e3.pk])
+    assert q("enterprises", "kimchaek iron") == [d.e1.pk]
+    assert q("enterprises", "김책제철") == [d.e1.pk]  # a Hangul alias
+    assert q("enterprises", "Songjin") == [d.e1.pk]  # a former name
+    assert q("enterprises", "Cosmetics") == [d.e4.pk]
+
+
+def test_article_headlines_and_summaries_by_whole_words(d):
+    assert q("articles", "oxygen furnace") == [d.a1.pk]
+    assert q("articles", "FURNACE Oxygen") == [d.a1.pk]  # any order, any case
+    assert q("articles", "fulfilled") == [d.a2.pk]  # in the summary only
+    assert q("articles", "oxygen cosmetics") == []  # every word must appear
+    assert q("articles", "oxyg") == []  # whole words, on both databases
+
+
+def test_articles_also_found_by_the_enterprises_they_name(d):
+    assert q("articles", "Bag Factory") == [d.a2.pk]
+    assert q("claims", "Cosmetics") == [d.c6.pk]
+    assert q("claims", "oxygen") == sorted([d.c1.pk, d.c2.pk])
+
+
+def test_search_never_reaches_restricted_articles(d):
+    assert q("articles", "RESTRICTED-TITLE-MARKER") == []
+    assert q("articles", "furnace") == [d.a1.pk]  # A4's summary holds "furnace" too
+    assert q("enterprises", "SECRET-ENTERPRISE-MARKER") == []
+
+
+def test_search_uses_the_same_expression_as_the_postgresql_index():
+    from importlib import import_module
+
+    migration = import_module("registry.migrations.0004_article_fulltext_index_postgresql")
+    assert migration.EXPRESSION == ARTICLE_TSVECTOR
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL full-text index")
+def test_postgresql_search_can_use_the_gin_index(d):
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        sql, params = Article.objects.search("oxygen").values("pk").query.sql_with_params()
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("SET enable_seqscan = on")
+    assert "registry_article_fulltext" in plan
