@@ -8,14 +8,14 @@ from decimal import Decimal
 from django.http import StreamingHttpResponse
 from rest_framework.renderers import BaseRenderer
 
-# A cell starting with one of these is a formula to a spreadsheet: a published headline
-# such as "=HYPERLINK(...)" must stay text (OWASP "CSV injection").
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from registry import csvsafe
+
 CHUNK = 2000
 
 
 def inert(value):
-    """The cell as text; strings that a spreadsheet would run as a formula get a leading '."""
+    """The cell as text; text a spreadsheet would run as a formula gets a leading '
+    (registry.csvsafe: a published headline such as "=HYPERLINK(...)" must stay text)."""
     if value is None:
         return ""
     if isinstance(value, (datetime.date, datetime.datetime)):
@@ -24,8 +24,7 @@ def inert(value):
         return "true" if value else "false"
     if isinstance(value, (int, float, Decimal)):
         return str(value)
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return csvsafe.inert(str(value))
 
 
 class _Echo:
