@@ -17,7 +17,7 @@ from registry.codebook import Activity, Code, Grade, Tier, UnknownActivity, expa
 from registry.dates import BadDate, parse_partial_date, period_end
 from registry.industries import IndustryLookupError, resolve_industry
 from registry.models import (
-    Article, Claim, Disclosure, Enterprise, EnterpriseKind, Industry, Location, LocationKind, LocationName, Source,
+    Article, Claim, Disclosure, Enterprise, EnterpriseKind, Industry, Location, LocationKind, Source,
     SourceKind, Status,
 )
 from registry.places import PlaceLookupError, describe_error, place_label, resolve_place
@@ -425,10 +425,7 @@ class PlaceFilter(MultiValueFilterSet):
                 within |= Q(path__startswith=place.path)
             qs = qs.filter(within)
         if data.get("q"):
-            from registry.names import name_key
-
-            key = name_key(data["q"])
-            qs = qs.filter(pk__in=LocationName.objects.filter(key__contains=key).values("location"))
+            qs = qs.named(data["q"])
         return qs
 
 

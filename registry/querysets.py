@@ -27,6 +27,12 @@ class LocationQuerySet(models.QuerySet):
         """The place and everything inside it."""
         return self.filter(path__startswith=location.path)
 
+    def named(self, text):
+        """Places any of whose names (every romanization, Hangul, aliases) contains the text."""
+        from .search import places_named
+
+        return places_named(self, text)
+
 
 class EnterpriseQuerySet(models.QuerySet):
     def in_place(self, location):
@@ -85,15 +91,12 @@ class EnterpriseQuerySet(models.QuerySet):
 
     def search(self, text):
         """Enterprises whose name, Hangul name or an alias contains the text, in any
-        spelling that shares its name key ("Kim Chaek", "kimchaek", "김책")."""
-        from .models import EnterpriseAlias
-        from .names import name_key
+        spelling that shares its name key ("Kim Chaek", "kimchaek", "김책") or a place
+        spelling the place tree knows ("Cheongjin Bag Factory"). The admin's search box and
+        autocomplete and the API's q= all use this."""
+        from .search import enterprises_named
 
-        key = name_key(text)
-        if not key:
-            return self
-        aliases = EnterpriseAlias.objects.filter(name_key__contains=key).values("enterprise")
-        return self.filter(Q(name_key__contains=key) | Q(hangul__contains=text.strip()) | Q(pk__in=aliases))
+        return enterprises_named(self, text)
 
 
 class ArticleQuerySet(models.QuerySet):

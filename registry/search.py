@@ -5,6 +5,7 @@ autocompletes. A coder types what the article prints: "Cheongjin", "Ch'ŏngjin",
 import re
 
 from django.db.models import Q
+from rapidfuzz import fuzz
 
 from .names import name_key
 
@@ -30,7 +31,10 @@ def _place_variants(term):
     substituted = full
     for key, place in LocationName.objects.filter(key__in=grams).values_list("key", "location__name").order_by():
         canonical = name_key(place)
-        if key != canonical and key in full:
+        # Spellings only (Cheongjin, Nampho, 청진), not former names: "Songjin" must not
+        # turn into "Kimchaek" and find everything named after Kim Chaek.
+        is_spelling = not key.isascii() or fuzz.ratio(key, canonical) >= 60
+        if key != canonical and key in full and is_spelling:
             variants.add(full.replace(key, canonical))
             substituted = substituted.replace(key, canonical)
     variants.add(substituted)

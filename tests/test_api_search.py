@@ -67,3 +67,12 @@ def test_postgresql_search_can_use_the_gin_index(d):
         plan = "\n".join(row[0] for row in cursor.fetchall())
         cursor.execute("SET enable_seqscan = on")
     assert "registry_article_fulltext" in plan
+
+
+def test_a_place_spelled_another_way_finds_the_enterprise_named_after_it(d):
+    # "Cheongjin" is Revised Romanization of Chongjin; the stored name uses McCune–Reischauer.
+    from registry.models import Enterprise
+
+    bag = Enterprise.objects.create(name="Chongjin Bag Factory", grade="local", kind="factory")
+    assert bag.pk in q("enterprises", "Cheongjin Bag")
+    assert bag.pk in q("enterprises", "청진 bag factory")

@@ -15,7 +15,6 @@ from ..codebook import Tier
 from ..duplicates import similar_enterprises
 from ..models import Claim, Enterprise, EnterpriseAlias, Industry, Location
 from ..querysets import can_see_restricted
-from ..search import enterprises_named
 from ..services import MergeConflict, enterprise_merge
 from .common import FastChangeList, RegionFilter
 
@@ -176,9 +175,9 @@ class EnterpriseAdmin(FastChangeList, SimpleHistoryAdmin):
         return fieldsets
 
     def get_search_results(self, request, queryset, search_term):
-        """Names, Hangul and aliases in any spelling (see search.enterprises_named); one
+        """Names, Hangul and aliases in any spelling (see EnterpriseQuerySet.search); one
         subquery over aliases rather than a JOIN, so no duplicate rows and no DISTINCT."""
-        return enterprises_named(queryset, search_term), False
+        return queryset.search(search_term), False
 
     @admin.display(description="region", ordering="region_name")
     def region(self, obj):

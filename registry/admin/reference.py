@@ -7,7 +7,6 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from ..models import Industry, Location, LocationName, Source
-from ..search import places_named
 from .common import RegionFilter
 
 
@@ -50,7 +49,7 @@ class LocationAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["parent"]
 
     def get_search_results(self, request, queryset, search_term):
-        return places_named(queryset, search_term), False
+        return queryset.named(search_term), False
 
     @admin.display(description="name", ordering="path")
     def tree_name(self, obj):
