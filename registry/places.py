@@ -143,5 +143,5 @@ def resolve_place(text):
 def describe_error(error):
     """The error with its candidates, as one line for a coder or a researcher."""
     if error.candidates and "write it as" not in str(error):
-        return f"{error}; did you mean: " + ", ".join(place_label(c) for c in error.candidates)
+        return f"{error}; did you mean: " + "; ".join(place_label(c) for c in error.candidates)
     return str(error)
