@@ -83,3 +83,18 @@ def test_bad_input_is_a_clear_command_error(args, message):
     with pytest.raises(CommandError) as raised:
         export(*args)
     assert str(raised.value).startswith(message)
+
+
+def test_restricted_articles_count_only_for_a_user_allowed_to_see_them(world):
+    from django.contrib.auth.models import Permission, User
+
+    researcher = User.objects.create(username="researcher")
+    researcher.user_permissions.add(Permission.objects.get(codename="view_restricted"))
+    User.objects.create(username="visitor")
+    args = ("--regions", "Pyongyang", "--start", "2018", "--end", "2018", "--activity", "facility")
+    # a5 (2018, S facility 2, Sadong in Pyongyang) is the only such article, and it is restricted.
+    assert export(*args)[0].splitlines()[1:] == ["2018,Pyongyang,0"]
+    assert export(*args, "--user", "visitor")[0].splitlines()[1:] == ["2018,Pyongyang,0"]
+    assert export(*args, "--user", "researcher")[0].splitlines()[1:] == ["2018,Pyongyang,1"]
+    with pytest.raises(CommandError, match="--user: no user named 'nobody'"):
+        export(*args, "--user", "nobody")

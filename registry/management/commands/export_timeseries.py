@@ -1,6 +1,7 @@
 import json
 import sys
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from registry import timeseries
@@ -34,14 +35,23 @@ class Command(BaseCommand):
         parser.add_argument("--bands", action="store_true", help="each group at maximum code 1, 2, 3, 4 and 5 side by side")
         parser.add_argument("--format", default="csv", choices=("csv", "json"))
         parser.add_argument("--output", default="", metavar="FILE", help="write here instead of standard output")
+        parser.add_argument("--user", default="", metavar="USERNAME",
+                            help="count what this user may see (restricted articles too, with the permission); "
+                                 "default: public articles only")
 
     def handle(self, *args, **options):
         try:
             query = timeseries.parse_params({**options, "bands": "1" if options["bands"] else ""})
         except timeseries.ParameterError as error:
             raise CommandError(f"{error.flag}: {error.message}") from None
-        # Anonymous: the export counts what the public may see, like the API without a token.
-        result = timeseries.compute(query, user=None)
+        # Without --user the export counts what the public may see, like the API without a token.
+        user = None
+        if options["user"]:
+            try:
+                user = get_user_model().objects.get(username=options["user"])
+            except get_user_model().DoesNotExist:
+                raise CommandError(f"--user: no user named {options['user']!r}") from None
+        result = timeseries.compute(query, user=user)
         text = (
             json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n"
             if options["format"] == "json" else result.to_csv()
