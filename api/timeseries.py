@@ -14,18 +14,15 @@ from rest_framework.views import APIView
 
 from registry import timeseries
 
+from .errors import BadQuery, JSONErrors
+
 
 class CSVRenderer(renderers.BaseRenderer):
-    """Lets DRF accept ?format=csv; the view writes the CSV itself (see below)."""
+    """Lets DRF accept ?format=csv; the view writes the CSV itself, and errors are JSON."""
 
     media_type = "text/csv"
     format = "csv"
     charset = "utf-8"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        # Only errors reach here (the CSV itself is an HttpResponse): one line each.
-        errors = (data or {}).get("errors") or {"detail": (data or {}).get("detail", "")}
-        return "".join(f"{key}: {value}\n" for key, value in errors.items()).encode("utf-8")
 
 
 _PARAMETERS = [
@@ -45,7 +42,7 @@ _PARAMETERS = [
 ]
 
 
-class TimeSeriesView(APIView):
+class TimeSeriesView(JSONErrors, APIView):
     permission_classes = [AllowAny]
     renderer_classes = [renderers.JSONRenderer, renderers.BrowsableAPIRenderer, CSVRenderer]
 
@@ -54,7 +51,7 @@ class TimeSeriesView(APIView):
         try:
             query = timeseries.parse_params(request.query_params)
         except timeseries.ParameterError as error:
-            return Response({"errors": {error.param: error.message}}, status=400)
+            raise BadQuery({error.param: [error.message]}) from None
         result = timeseries.compute(query, user=request.user)
         if request.accepted_renderer.format == "csv":
             response = HttpResponse(result.to_csv(), content_type="text/csv; charset=utf-8")

@@ -13,7 +13,7 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from registry.models import Article, Claim, Enterprise, Industry, Location, Source
 
 from . import facets, filters, serializers
-from .errors import BadQuery
+from .errors import BadQuery, JSONErrors
 from .pagination import Pagination
 from .permissions import ModelPermissionsOrReadOnly, ReadOnlyRoutes
 from .renderers import CSVRenderer, stream_csv
@@ -53,7 +53,7 @@ def _list_parameters(model):
     ]
 
 
-class RegistryViewSet(viewsets.GenericViewSet):
+class RegistryViewSet(JSONErrors, viewsets.GenericViewSet):
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
     pagination_class = Pagination
     filter_backends = [FilterBackend]
@@ -79,13 +79,6 @@ class RegistryViewSet(viewsets.GenericViewSet):
         data = self.get_serializer(page, many=True).data
         found = facets.compute(self.model, queryset, wanted, request.user) if wanted else None
         return self.paginator.get_paginated_response(data, facets=found)
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        # Errors are JSON whatever format was asked for.
-        if response.status_code >= 400 and getattr(request, "accepted_renderer", None) is not None:
-            if request.accepted_renderer.format == "csv":
-                request.accepted_renderer, request.accepted_media_type = JSONRenderer(), "application/json"
-        return super().finalize_response(request, response, *args, **kwargs)
 
 
 def _schema(model, name):

@@ -82,8 +82,10 @@ def test_bad_parameters_are_a_400_naming_the_parameter(client, params, errors):
     response = client.get(URL, params)
     assert response.status_code == 400
     assert list(response.json()["errors"]) == [errors]
+    # Errors are JSON even when CSV was asked for, as on every other endpoint.
     csv = client.get(URL, {**params, "format": "csv"})
-    assert csv.status_code == 400 and csv.content.decode().startswith(f"{errors}: ")
+    assert csv.status_code == 400 and csv["Content-Type"].startswith("application/json")
+    assert list(csv.json()["errors"]) == [errors]
 
 
 def test_query_count_does_not_grow_with_bands(client, world, django_assert_num_queries):
@@ -94,6 +96,8 @@ def test_query_count_does_not_grow_with_bands(client, world, django_assert_num_q
         client.get(URL, {"regions": "Chongjin", "bands": "1", "interval": "month"})
 
 
-def test_the_endpoint_is_in_the_schema(client):
-    schema = client.get("/api/schema/").content.decode()
-    assert "/api/v1/timeseries/" in schema and "max_code" in schema
+def test_the_endpoint_is_in_the_schema_with_its_error_answer(client):
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    operation = schema["paths"]["/api/v1/timeseries/"]["get"]
+    assert "max_code" in [p["name"] for p in operation["parameters"]]
+    assert "400" in operation["responses"]
