@@ -246,7 +246,8 @@ def export_once(url):
     for chunk in response.streaming_content:
         size += len(chunk)
         lines += chunk.count(b"\n")
-    response.close()
+    # No response.close(): the test client closes a streamed response once it is consumed,
+    # and a second close would close the database connection (and break a test's transaction).
     return lines - 1, time.perf_counter() - started, size
 
 
