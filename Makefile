@@ -56,3 +56,14 @@ loadtest: install
 .PHONY: schemathesis
 schemathesis: install
 	PY=$(PY) scripts/schemathesis.sh
+
+# The scale benchmark (BENCHMARKS.md) on PostgreSQL, DATABASE_URL or the `bench` database on
+# loopback: creates the database if missing, migrates, generates the corpus (20k enterprises,
+# 500k articles, ~1M claims) when it holds none, and prints every figure next to its target.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bench
+.PHONY: benchmark
+benchmark: install
+	export DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)}; \
+	$(PY) scripts/ensure_database.py && \
+	$(PY) manage.py migrate --noinput --verbosity 0 && \
+	$(PY) manage.py benchmark

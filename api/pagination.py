@@ -1,11 +1,75 @@
-"""Page-number pagination: `page` and `page_size` (up to 500), with facets beside results."""
+"""Page-number pagination: `page` and `page_size` (up to 500), with facets beside results.
+
+Counts are exact up to COUNT_CAP rows. Beyond it a list says `count: 10000` with
+`count_exact: false` (as search engines report "10,000+" hits): an exact COUNT of 90,000
+filtered claims out of a million costs 200–400 ms on every page view, more than the page
+itself. Paging goes on past the cap; `next` is known by fetching one row more."""
 
 from collections import OrderedDict
 
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.utils.functional import cached_property
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
 MAX_PAGE_SIZE = 500
+COUNT_CAP = 10_000
+
+
+class _PageBeyondCount(Page):
+    def __init__(self, object_list, number, paginator, more):
+        super().__init__(object_list, number, paginator)
+        self.more = more
+
+    def has_next(self):
+        return self.more
+
+
+class CappedCountPaginator(Paginator):
+    """A Django paginator whose COUNT stops at COUNT_CAP + 1 rows (LIMIT in a subquery,
+    ordering dropped): one query, cheap whatever the filter matches."""
+
+    cap = COUNT_CAP
+
+    @cached_property
+    def _counted(self):
+        rows = self.object_list
+        if hasattr(rows, "order_by"):
+            # values("pk"): the annotations of the rows are not computed just to be counted.
+            return rows.order_by().values("pk")[: self.cap + 1].count()
+        return len(rows)
+
+    @cached_property
+    def count(self):
+        return min(self._counted, self.cap)
+
+    @property
+    def count_exact(self):
+        return self._counted <= self.cap
+
+    def validate_number(self, number):
+        if self.count_exact:
+            return super().validate_number(number)
+        # Past the cap the number of pages is unknown; page() finds a page past the end empty.
+        try:
+            if isinstance(number, float) and not number.is_integer():
+                raise ValueError
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
+        if number < 1:
+            raise EmptyPage(self.error_messages["min_page"])
+        return number
+
+    def page(self, number):
+        if self.count_exact:
+            return super().page(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        if not rows:
+            raise EmptyPage(self.error_messages["no_results"])
+        return _PageBeyondCount(rows[: self.per_page], number, self, more=len(rows) > self.per_page)
 
 
 class Pagination(PageNumberPagination):
@@ -13,11 +77,14 @@ class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
     page_size_query_description = f"Rows per page, 1 to {MAX_PAGE_SIZE} (default 50). For everything at once use format=csv."
+    django_paginator_class = CappedCountPaginator
 
     def get_paginated_response(self, data, facets=None):
+        paginator = self.page.paginator
         body = OrderedDict(
             [
-                ("count", self.page.paginator.count),
+                ("count", paginator.count),
+                ("count_exact", paginator.count_exact),
                 ("next", self.get_next_link()),
                 ("previous", self.get_previous_link()),
             ]
@@ -29,8 +96,18 @@ class Pagination(PageNumberPagination):
 
     def get_paginated_response_schema(self, schema):
         schema = super().get_paginated_response_schema(schema)
+        properties = dict(schema["properties"])
+        count = {
+            **properties.pop("count"),
+            "description": f"Rows matching, counted exactly up to {COUNT_CAP:,}. Beyond that this is "
+            f"{COUNT_CAP} and count_exact is false; page on with `next` (or use format=csv for all rows).",
+        }
+        count_exact = {"type": "boolean", "description": f"false when more than {COUNT_CAP:,} rows match"}
+        schema["required"] = ["count", "count_exact", "results"]
         schema["properties"] = {
-            **{k: v for k, v in schema["properties"].items() if k != "results"},
+            "count": count,
+            "count_exact": count_exact,
+            **{k: v for k, v in properties.items() if k != "results"},
             "facets": {
                 "type": "object",
                 "description": "Present when `facets=` was asked for: per facet, the count of rows for each value.",
@@ -47,6 +124,6 @@ class Pagination(PageNumberPagination):
                     },
                 },
             },
-            "results": schema["properties"]["results"],
+            "results": properties["results"],
         }
         return schema

@@ -11,11 +11,14 @@ from rest_framework.renderers import BaseRenderer
 from registry import csvsafe
 
 CHUNK = 2000
+LINES_PER_CHUNK = 200
 
 
 def inert(value):
     """The cell as text; text a spreadsheet would run as a formula gets a leading '
     (registry.csvsafe: a published headline such as "=HYPERLINK(...)" must stay text)."""
+    if type(value) is str:  # most cells: checked first, the export calls this per cell
+        return csvsafe.inert(value)
     if value is None:
         return ""
     if isinstance(value, (datetime.date, datetime.datetime)):
@@ -48,8 +51,15 @@ def stream_csv(queryset, serializer_class, filename):
 
     def lines():
         yield writer.writerow([name for name, _ in columns])
+        # Lines go out in batches: one response chunk per row cost as much as the row.
+        batch = []
         for row in rows:
-            yield writer.writerow([inert(value) for value in row])
+            batch.append(writer.writerow([inert(value) for value in row]))
+            if len(batch) == LINES_PER_CHUNK:
+                yield "".join(batch)
+                batch = []
+        if batch:
+            yield "".join(batch)
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'

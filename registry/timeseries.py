@@ -18,7 +18,7 @@ import datetime
 import io
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.db.models.functions import ExtractMonth, ExtractQuarter, ExtractYear
 
 from . import codebook
@@ -379,7 +379,10 @@ def compute(query, *, user=None):
                 sub=_SUB_PERIOD[query.interval](),
                 placed=placed,
             )
-            .annotate(value=_METRIC_AGGREGATE[query.metric](), articles=Count("article", distinct=True))
+            .annotate(value=_METRIC_AGGREGATE[query.metric]())
+            # Counting articles, the left-out count is the value itself: a second
+            # COUNT(DISTINCT) would sort every group's rows once more.
+            .annotate(articles=F("value") if query.metric == "articles" else Count("article", distinct=True))
         )
     combined = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
 

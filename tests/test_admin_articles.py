@@ -171,6 +171,22 @@ def test_the_list_filters_by_status_coder_and_source(client, coder, kim_chaek):
     assert titles("?published__year=2019") == ["Mine", "Theirs"]
 
 
+def test_the_list_search_matches_words_and_their_beginnings_or_an_address(client, coder):
+    make_article("Oxygen furnace completed at Kim Chaek", summary="A new oxygen furnace.")
+    make_article("Workers of Musan hold meeting", summary="Miners of the Musan Mine met.", url="https://kcna.kp/a/1")
+    make_article("Oxygenated water plant", summary="")
+
+    def titles(term):
+        response = client.get(CHANGELIST, {"q": term})
+        return sorted(a.title for a in response.context["cl"].result_list)
+
+    assert titles("oxygen furnace") == ["Oxygen furnace completed at Kim Chaek"]
+    assert titles("Oxyg") == ["Oxygen furnace completed at Kim Chaek", "Oxygenated water plant"]
+    assert titles("miners") == ["Workers of Musan hold meeting"]  # the summary counts
+    assert titles("urnace") == []  # words, not any substring: the index serves word beginnings
+    assert titles("https://kcna.kp/a/1") == ["Workers of Musan hold meeting"]
+
+
 def test_the_list_counts_exactly_when_filtered_or_small(monkeypatch):
     from registry.admin import common
 

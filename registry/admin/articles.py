@@ -85,7 +85,7 @@ class ArticleAdmin(FastChangeList, SimpleHistoryAdmin):
     list_select_related = ["source", "coded_by"]
     list_filter = ["status", "coded_by", "source", "disclosure", "precision"]
     date_hierarchy = "published"
-    search_fields = ["title", "title_ko", "=url"]
+    search_fields = ["title", "title_ko", "=url"]  # see get_search_results
     autocomplete_fields = ["follow_up_of"]
     readonly_fields = ["coded_by", "reviewed_by", "text_sha256", "created_at", "updated_at"]
     save_on_top = True
@@ -101,6 +101,17 @@ class ArticleAdmin(FastChangeList, SimpleHistoryAdmin):
         qs = super().get_queryset(request).annotate(claim_count=Subquery(claims, output_field=IntegerField()))
         # Restricted articles stay hidden from staff without the permission, as from the public.
         return qs.visible_to(request.user)
+
+    def get_search_results(self, request, queryset, search_term):
+        """Headlines and summaries by word beginnings, through the full-text index on
+        PostgreSQL (a substring match read all 500k articles: 1.3 s); an address finds
+        its article. Serves the follow-up autocomplete too."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        if "://" in term:
+            return queryset.filter(url__iexact=term), False
+        return queryset.search(term, prefix=True), False
 
     def get_fieldsets(self, request, obj=None):
         if can_see_restricted(request.user):

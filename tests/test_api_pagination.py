@@ -1,0 +1,80 @@
+"""Pages and counts: exact up to a cap, then "at least the cap" with count_exact false, and
+paging that goes on past the cap without counting."""
+
+import datetime
+
+import pytest
+from rest_framework.test import APIClient
+
+from api import pagination
+from registry.models import Article, Claim, Enterprise, Location, Source
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def twelve_claims():
+    chongjin, kcna = Location.objects.get(slug="chongjin"), Source.objects.get(short_name="KCNA")
+    for i in range(12):
+        e = Enterprise.objects.create(name=f"Factory {i}", grade="4", kind="factory", location=chongjin)
+        a = Article.objects.create(source=kcna, published=datetime.date(2017, 1, 1) + datetime.timedelta(days=i), title=f"Report {i}")
+        Claim.objects.create(article=a, enterprise=e, activity="facility", code=2)
+
+
+@pytest.fixture
+def cap_of_5(monkeypatch):
+    monkeypatch.setattr(pagination.CappedCountPaginator, "cap", 5)
+
+
+def get(url, status=200):
+    response = APIClient().get(url)
+    assert response.status_code == status, response.content[:300]
+    return response.json()
+
+
+def test_a_count_within_the_cap_is_exact(twelve_claims):
+    body = get("/api/v1/claims/?page_size=5")
+    assert (body["count"], body["count_exact"]) == (12, True)
+    assert len(body["results"]) == 5 and "page=2" in body["next"]
+    assert get("/api/v1/claims/?page=3&page_size=5")["next"] is None
+
+
+def test_beyond_the_cap_the_count_says_at_least_the_cap(twelve_claims, cap_of_5):
+    body = get("/api/v1/claims/?page_size=4")
+    assert (body["count"], body["count_exact"]) == (5, False)
+    newest = Claim.objects.order_by("-article__published", "article_id", "id").values_list("id", flat=True)[:4]
+    assert [r["id"] for r in body["results"]] == list(newest)
+    assert "page=2" in body["next"] and body["previous"] is None
+
+
+def test_paging_goes_on_past_the_cap_and_ends_where_the_rows_end(twelve_claims, cap_of_5):
+    seen = []
+    for page in (1, 2, 3):
+        body = get(f"/api/v1/claims/?page_size=4&page={page}")
+        seen += [r["id"] for r in body["results"]]
+        assert body["count_exact"] is False
+    assert body["next"] is None  # rows 9-12 are the last: the extra row fetched was not there
+    assert len(seen) == len(set(seen)) == 12
+    assert seen == list(Claim.objects.order_by("-article__published", "article_id", "id").values_list("id", flat=True))
+    get("/api/v1/claims/?page_size=4&page=4", status=404)
+    get("/api/v1/claims/?page_size=4&page=0", status=404)
+
+
+def test_a_filter_that_matches_few_rows_is_counted_exactly_again(twelve_claims, cap_of_5):
+    body = get("/api/v1/claims/?published_after=2017-01-10")
+    assert (body["count"], body["count_exact"]) == (3, True)
+
+
+def test_capped_lists_still_cost_the_same_queries_for_any_page_size(twelve_claims, cap_of_5, django_assert_num_queries):
+    client = APIClient()
+    for size in (2, 4):
+        with django_assert_num_queries(2):  # capped count, page (+1 row)
+            client.get(f"/api/v1/claims/?page_size={size}&page=2")
+
+
+def test_the_schema_documents_the_cap():
+    schema = APIClient().get("/api/schema/?format=json").json()
+    page = schema["components"]["schemas"]["PaginatedClaimList"]
+    assert page["properties"]["count_exact"]["type"] == "boolean"
+    assert "10,000" in page["properties"]["count"]["description"]
+    assert "count_exact" in page["required"]
