@@ -18,7 +18,8 @@ from .errors import BadQuery, JSONErrors
 
 
 class CSVRenderer(renderers.BaseRenderer):
-    """Lets DRF accept ?format=csv; the view writes the CSV itself, and errors are JSON."""
+    """Lets DRF accept ?format=csv. The view writes the CSV itself; anything else DRF
+    answers (errors, OPTIONS) is sent as JSON."""
 
     media_type = "text/csv"
     format = "csv"
@@ -45,6 +46,13 @@ _PARAMETERS = [
 class TimeSeriesView(JSONErrors, APIView):
     permission_classes = [AllowAny]
     renderer_classes = [renderers.JSONRenderer, renderers.BrowsableAPIRenderer, CSVRenderer]
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # Only the series itself is CSV (an HttpResponse); DRF's own answers are JSON.
+        if isinstance(response, Response) and getattr(request, "accepted_renderer", None) is not None:
+            if request.accepted_renderer.format == "csv":
+                request.accepted_renderer, request.accepted_media_type = renderers.JSONRenderer(), "application/json"
+        return super().finalize_response(request, response, *args, **kwargs)
 
     @extend_schema(parameters=_PARAMETERS, responses=OpenApiTypes.OBJECT)
     def get(self, request, format=None):

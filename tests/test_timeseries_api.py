@@ -101,3 +101,8 @@ def test_the_endpoint_is_in_the_schema_with_its_error_answer(client):
     operation = schema["paths"]["/api/v1/timeseries/"]["get"]
     assert "max_code" in [p["name"] for p in operation["parameters"]]
     assert "400" in operation["responses"]
+
+
+def test_options_with_format_csv_answers_json(client):
+    response = client.options(URL + "?format=csv")
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/json")
