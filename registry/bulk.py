@@ -1,9 +1,10 @@
 """Fast inserts with their history rows, for the import (and any other bulk writer).
 
-Django's bulk_create spends most of its time preparing each value of each row; at 50,000
-claims plus their history that is tens of seconds. On PostgreSQL rows are streamed with
-COPY instead, ids taken from the table's sequence first so that history rows can name them.
-Elsewhere (SQLite) simple-history's bulk_create_with_history does the same job.
+Django's bulk_create spends most of its time building model instances and preparing each
+value of each row; at 50,000 claims plus their history that is tens of seconds. On
+PostgreSQL, plain rows are streamed with COPY instead, ids taken from the table's sequence
+first so that the history rows can name them. Elsewhere (SQLite) simple-history's
+bulk_create_with_history does the same job.
 """
 
 from django.db import connection, models
@@ -13,36 +14,41 @@ from simple_history.utils import bulk_create_with_history
 BATCH = 2000
 
 
-def insert_with_history(model, objs, *, user=None, reason=""):
-    """Insert `objs` (unsaved instances of `model`) and a "+" history row for each; set
-    their primary keys. Returns `objs`. Runs inside the caller's transaction."""
-    objs = list(objs)
-    if not objs:
-        return objs
+def insert_rows(model, rows, *, user=None, reason=""):
+    """Insert `rows` (dicts of field attname -> value; omitted fields take their defaults)
+    and a "+" history row for each. Returns the new ids, in order. Runs inside the caller's
+    transaction. Model.save() is not called: a caller sets what save() would derive."""
+    rows = list(rows)
+    if not rows:
+        return []
     if connection.vendor != "postgresql":
-        return bulk_create_with_history(objs, model, batch_size=BATCH, default_user=user, default_change_reason=reason)
+        objs = bulk_create_with_history(
+            [model(**row) for row in rows], model, batch_size=BATCH, default_user=user, default_change_reason=reason
+        )
+        return [obj.pk for obj in objs]
     now = timezone.now()
-    fields = _stored_fields(model)
+    fields = [f for f in _stored_fields(model) if not f.primary_key]
+    defaults = {f.attname: _default(f, now) for f in fields}
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [model._meta.db_table, len(objs)],
+            [model._meta.db_table, len(rows)],
         )
-        for obj, (pk,) in zip(objs, cursor.fetchall()):
-            obj.pk = pk
-        rows = [[_value(obj, f, now) for f in fields] for obj in objs]
-        _copy(cursor, model._meta.db_table, [f.column for f in fields], rows)
+        ids = [pk for (pk,) in cursor.fetchall()]
+        full = [{**defaults, **row, "id": pk} for row, pk in zip(rows, ids)]
+        columns = ["id", *(f.attname for f in fields)]
+        _copy(cursor, model._meta.db_table, [_column(model, c) for c in columns], ([row[c] for c in columns] for row in full))
 
         history = model.history.model
-        tracked = [f for f in _stored_fields(history) if not f.name.startswith("history_")]
-        extra = {"history_date": now, "history_change_reason": reason or None, "history_type": "+", "history_user_id": user.pk if user else None}
-        columns = [f.column for f in tracked] + list(extra)
-        rows = [[getattr(obj, f.attname) for f in tracked] + list(extra.values()) for obj in objs]
-        _copy(cursor, history._meta.db_table, columns, rows)
-    for obj in objs:
-        obj._state.adding = False
-        obj._state.db = connection.alias
-    return objs
+        tracked = [f.attname for f in _stored_fields(history) if not f.name.startswith("history_")]
+        extra = [now, reason or None, "+", user.pk if user else None]
+        _copy(
+            cursor,
+            history._meta.db_table,
+            [_column(history, c) for c in tracked] + ["history_date", "history_change_reason", "history_type", "history_user_id"],
+            ([row[c] for c in tracked] + extra for row in full),
+        )
+    return ids
 
 
 def _stored_fields(model):
@@ -50,10 +56,16 @@ def _stored_fields(model):
     return [f for f in model._meta.concrete_fields if not isinstance(f, models.GeneratedField)]
 
 
-def _value(obj, field, now):
+def _default(field, now):
     if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-        setattr(obj, field.attname, now)
-    return getattr(obj, field.attname)
+        return now
+    if field.has_default():
+        return field.get_default()
+    return None if field.null else ""
+
+
+def _column(model, attname):
+    return next(f.column for f in model._meta.concrete_fields if f.attname == attname)
 
 
 def _copy(cursor, table, columns, rows):

@@ -3,7 +3,7 @@
 from django.db import transaction
 from simple_history.utils import bulk_update_with_history
 
-from .bulk import insert_with_history
+from .bulk import insert_rows
 from .importing import parse_claims_csv, plan_import
 from .models import Article, Claim, Enterprise, Status
 from .names import name_key
@@ -28,41 +28,45 @@ def claims_import(*, data, user=None, dry_run=False, progress=None):
 
 def _write(plan, user, progress):
     reason = "import_claims"
-    # bulk_create skips save(), so the name key is set here.
-    new_enterprises = [
-        Enterprise(
-            name=e.name, name_key=name_key(e.name), grade=e.grade or "unknown",
-            kind=e.kind or "other", industry=e.industry, location=e.location,
-        )
-        for e in plan.new_enterprises
-    ]
-    created = insert_with_history(Enterprise, new_enterprises, user=user, reason=reason)
-    for planned, enterprise in zip(plan.new_enterprises, created):
-        planned.existing = enterprise
+    user_id = user.pk if user else None
+    # Plain rows, not model instances: save() is not called, so the name key is set here.
+    new_enterprises = plan.new_enterprises
+    ids = insert_rows(
+        Enterprise,
+        [
+            {"name": e.name, "name_key": name_key(e.name), "grade": e.grade or "unknown", "kind": e.kind or "other",
+             "industry_id": e.industry.pk if e.industry else None, "location_id": e.location.pk if e.location else None}
+            for e in new_enterprises
+        ],
+        user=user, reason=reason,
+    )
+    enterprise_ids = {id(e): pk for e, pk in zip(new_enterprises, ids)}
 
-    new_articles = [(key, a) for key, a in plan.articles.items() if a.existing_id is None]
-    articles = [
-        Article(
-            source=a.source, published=a.published, precision=a.precision, title=a.title,
-            summary=a.summary, status=Status.CODED, coded_by=user,
-        )
-        for _, a in new_articles
-    ]
-    created = insert_with_history(Article, articles, user=user, reason=reason)
-    for (_, planned), article in zip(new_articles, created):
-        planned.existing_id = article.pk
+    new_articles = [a for a in plan.articles.values() if a.existing_id is None]
+    ids = insert_rows(
+        Article,
+        [
+            {"source_id": a.source.pk, "published": a.published, "precision": a.precision, "title": a.title,
+             "summary": a.summary, "status": Status.CODED, "coded_by_id": user_id}
+            for a in new_articles
+        ],
+        user=user, reason=reason,
+    )
+    for article, pk in zip(new_articles, ids):
+        article.existing_id = pk
+
+    def enterprise_id(key):
+        planned = plan.enterprises[key]
+        return planned.existing.pk if planned.existing else enterprise_ids[id(planned)]
 
     claims = [
-        Claim(
-            article_id=plan.articles[c.article_key].existing_id,
-            enterprise_id=plan.enterprises[c.enterprise_key].existing.pk,
-            activity=c.activity, code=c.code, detail=c.detail, quantity=c.quantity, unit=c.unit,
-        )
+        {"article_id": plan.articles[c.article_key].existing_id, "enterprise_id": enterprise_id(c.enterprise_key),
+         "activity": c.activity, "code": c.code, "detail": c.detail, "quantity": c.quantity, "unit": c.unit}
         for c in plan.claims.values()
         if not c.exists
     ]
     for start in range(0, len(claims), BATCH):
-        insert_with_history(Claim, claims[start : start + BATCH], user=user, reason=reason)
+        insert_rows(Claim, claims[start : start + BATCH], user=user, reason=reason)
         if progress:
             progress(min(start + BATCH, len(claims)), len(claims))
 
