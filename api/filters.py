@@ -334,9 +334,24 @@ class ArticleFilter(MultiValueFilterSet):
                 claims = claims.filter(enterprise__in=data["enterprise"])
             qs = qs.filter(pk__in=claims.values("article"))
         if data.get("q"):
-            named = Claim.objects.filter(enterprise__in=Enterprise.objects.search(data["q"]).values("pk"))
-            qs = qs.filter(Q(pk__in=Article.objects.search(data["q"]).values("pk")) | Q(pk__in=named.values("article")))
+            named = Claim.objects.filter(enterprise__in=_enterprise_ids(Enterprise.objects.search(data["q"])))
+            # One UNION of ids, not `id IN (…) OR id IN (…)`: PostgreSQL cannot hash the second
+            # IN at 500k articles and re-scanned it per article (minutes per request).
+            found = Article.objects.search(data["q"]).order_by().values("pk").union(named.order_by().values("article"))
+            qs = qs.filter(pk__in=found)
         return qs
+
+
+# Up to this many enterprises matched by name go into the SQL as a list of ids.
+NAMED_IDS_INLINE = 2000
+
+
+def _enterprise_ids(enterprises):
+    """The ids as a list when there are few: PostgreSQL cannot estimate `name_key LIKE '%…%'`
+    (it guesses half the table), and with the guess it scans all 1M claims instead of reading
+    the few hundred enterprises' claims from registry_claim_ent_cover. Many: the subquery."""
+    ids = list(enterprises.order_by().values_list("pk", flat=True)[: NAMED_IDS_INLINE + 1])
+    return ids if len(ids) <= NAMED_IDS_INLINE else enterprises.values("pk")
 
 
 def _source_filter(qs, data, prefix):
