@@ -67,3 +67,17 @@ def test_postgresql_search_can_use_the_gin_index(d):
         plan = "\n".join(row[0] for row in cursor.fetchall())
         cursor.execute("SET enable_seqscan = on")
     assert "registry_article_fulltext" in plan
+
+
+@pytest.mark.parametrize("inline", [2000, 1])
+def test_articles_found_by_headline_or_by_an_enterprise_they_name(d, inline, monkeypatch):
+    """The same answer whether the named enterprises go into the SQL as ids or, when there
+    are many, as a subquery (api.filters.NAMED_IDS_INLINE)."""
+    from api import filters
+
+    monkeypatch.setattr(filters, "NAMED_IDS_INLINE", inline)
+    # "Kim Chaek": E1 (claims in A1, A2; A4 is restricted) and E3 (A1), and A1's headline.
+    assert q("articles", "Kim Chaek") == sorted([d.a1.pk, d.a2.pk])
+    # "Cosmetics": E4 in A3; "oxygen": A1 by its headline. Each article once.
+    assert q("articles", "Cosmetics") == [d.a3.pk]
+    assert q("articles", "oxygen") == [d.a1.pk]
