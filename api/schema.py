@@ -3,6 +3,8 @@ documents its error answers (a JSON object with `detail`)."""
 
 from drf_spectacular.openapi import AutoSchema
 
+from .versions import RESPONSES as VERSION_ERRORS
+
 ERROR = {
     "type": "object",
     "properties": {
@@ -44,8 +46,11 @@ class RegistrySchema(AutoSchema):
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
+        errors = dict(ERRORS)
+        if direction == "response" and self.method in ("PUT", "PATCH") and hasattr(self.view, "update"):
+            errors.update(VERSION_ERRORS)
         if direction == "response":
-            for code, description in ERRORS.items():
+            for code, description in errors.items():
                 responses.setdefault(
                     code, {"description": description, "content": {"application/json": {"schema": ERROR}}}
                 )

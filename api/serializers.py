@@ -14,6 +14,7 @@ from rest_framework import serializers
 from rest_framework.fields import get_error_detail
 from rest_framework.settings import api_settings
 
+from registry import locking
 from registry.codebook import Tier
 from registry.models import Article, Claim, Enterprise, Industry, Location, LocationName, Source, Status
 from registry.querysets import can_see_restricted
@@ -164,7 +165,7 @@ class EnterpriseDetailSerializer(RestrictedFieldsMixin, EnterpriseListSerializer
 
     class Meta(EnterpriseListSerializer.Meta):
         fields = EnterpriseListSerializer.Meta.fields + [
-            "aliases", "parent_complex", "units", "place", "evidence", "notes", "created_at", "updated_at",
+            "aliases", "parent_complex", "units", "place", "evidence", "notes", "created_at", "updated_at", "version",
         ]
 
 
@@ -190,6 +191,13 @@ class ClaimSerializer(ModelCleanMixin, serializers.ModelSerializer):
             "enterprise_name", "grade", "location", "industry", "activity", "code", "detail",
             "quantity", "unit",
         ]
+
+    def save(self, **kwargs):
+        moved_from = self.instance.article_id if self.instance is not None else None
+        claim = super().save(**kwargs)
+        # A claim is part of its article: a coder holding the article must reload it first.
+        locking.touch(Article, {moved_from, claim.article_id})
+        return claim
 
     def get_fields(self):
         fields = super().get_fields()
@@ -234,11 +242,17 @@ class ArticleSerializer(RestrictedFieldsMixin, ModelCleanMixin, serializers.Mode
     claims = ArticleClaimSerializer(many=True, read_only=True)
     coded_by = serializers.CharField(source="coded_by.username", read_only=True, allow_null=True)
     reviewed_by = serializers.CharField(source="reviewed_by.username", read_only=True, allow_null=True)
+    version = serializers.IntegerField(
+        min_value=1, required=False,
+        help_text="Raised by one on every change. A PUT/PATCH sends the version it read (or If-Match: "
+        "the ETag); if the article changed since, nothing is written (409, or 412 for If-Match).",
+    )
 
     class Meta:
         model = Article
         fields = ArticleListSerializer.Meta.fields[:-1] + [
             "claims", "full_text", "notes", "text_sha256", "coded_by", "reviewed_by", "created_at", "updated_at",
+            "version",
         ]
         read_only_fields = ["text_sha256", "created_at", "updated_at"]
 
@@ -257,6 +271,7 @@ class ArticleSerializer(RestrictedFieldsMixin, ModelCleanMixin, serializers.Mode
         return status
 
     def create(self, validated_data):
+        validated_data.pop("version", None)  # a new article starts at 1
         # Coded-by and reviewed-by are recorded the way the admin records them.
         article = Article(**validated_data)
         stamp_workflow(article, self.context["request"].user, None)

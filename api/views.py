@@ -9,10 +9,13 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.response import Response
 
+from registry import locking
+from registry.locking import VersionConflict
 from registry.models import Article, Claim, Enterprise, Industry, Location, Source
 
-from . import facets, filters, serializers
+from . import facets, filters, serializers, versions
 from .errors import BadQuery, JSONErrors
 from .pagination import Pagination
 from .permissions import ModelPermissionsOrReadOnly, ReadOnlyRoutes
@@ -81,15 +84,46 @@ class RegistryViewSet(JSONErrors, viewsets.GenericViewSet):
         return self.paginator.get_paginated_response(data, facets=found)
 
 
-def _schema(model, name):
-    return extend_schema_view(
-        list=extend_schema(parameters=_list_parameters(model), summary=f"List {name}"),
-        retrieve=extend_schema(summary=f"One {name.rstrip('s')}"),
-    )
+def _schema(model, name, writable=False):
+    one = name.rstrip("s")
+    views = {
+        "list": extend_schema(parameters=_list_parameters(model), summary=f"List {name}"),
+        "retrieve": extend_schema(summary=f"One {one}", parameters=[versions.ETAG]),
+    }
+    if writable:
+        for action, verb in (("update", "Replace"), ("partial_update", "Change")):
+            views[action] = extend_schema(
+                summary=f"{verb} {one} (send the version you read: If-Match or `version`)",
+                parameters=[versions.IF_MATCH, versions.ETAG],
+            )
+    return extend_schema_view(**views)
+
+
+class VersionedMixin:
+    """Detail answers carry an ETag; PUT/PATCH must name the version they change, and a stale
+    one writes nothing (see api/versions.py and registry/locking.py)."""
+
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        return Response(self.get_serializer(instance).data, headers={"ETag": versions.etag(instance)})
+
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        expected, via_header = versions.expected_version(request)
+        instance = self.get_object()
+        serializer = self.get_serializer(instance, data=request.data, partial=partial)
+        try:
+            if instance.version != expected:
+                raise locking.conflict(instance, expected)
+            serializer.is_valid(raise_exception=True)
+            serializer.save(version=expected)
+        except VersionConflict as conflict:
+            raise versions.stale(conflict, via_header) from None
+        return Response(serializer.data, headers={"ETag": versions.etag(instance)})
 
 
 @_schema(Enterprise, "enterprises")
-class EnterpriseViewSet(mixins.RetrieveModelMixin, RegistryViewSet):
+class EnterpriseViewSet(VersionedMixin, mixins.RetrieveModelMixin, RegistryViewSet):
     """Enterprises, with the evidence (claims) you may see. Detail adds aliases, parent
     complex, affiliated units, place with its ancestors and an evidence summary."""
 
@@ -124,9 +158,9 @@ class EnterpriseViewSet(mixins.RetrieveModelMixin, RegistryViewSet):
         return enterprise
 
 
-@_schema(Article, "articles")
+@_schema(Article, "articles", writable=True)
 class ArticleViewSet(
-    mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, RegistryViewSet
+    VersionedMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, RegistryViewSet
 ):
     """Coded articles. Anonymous users see public articles and their public fields only.
     Coders (add/change article permission) create and change them; only reviewers may

@@ -14,6 +14,7 @@ from django.db.models import Case, Q, Value, When
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
+from . import locking
 from .codebook import TIER_GRADES, Activity, Code, Grade, Tier
 from .names import name_key
 from .querysets import ArticleQuerySet, ClaimQuerySet, EnterpriseQuerySet, IndustryQuerySet, LocationQuerySet
@@ -255,6 +256,8 @@ class Enterprise(models.Model):
     notes = models.TextField("internal notes", blank=True, help_text="Restricted: never public")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Two coders on one enterprise: the second save is refused, not merged (see locking.py).
+    version = locking.version_field()
 
     history = HistoricalRecords()
     objects = EnterpriseQuerySet.as_manager()
@@ -279,7 +282,8 @@ class Enterprise(models.Model):
 
     def save(self, *args, **kwargs):
         self.name_key = name_key(self.name)
-        super().save(*args, **kwargs)
+        with locking.next_version(self):
+            super().save(*args, **kwargs)
 
     def clean(self):
         if self.integration and self.kind not in (self.Kind.COMPLEX, self.Kind.GENERAL):
@@ -382,6 +386,8 @@ class Article(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Two coders on one article: the second save is refused, not merged (see locking.py).
+    version = locking.version_field()
 
     history = HistoricalRecords(excluded_fields=["text_sha256"])
     objects = ArticleQuerySet.as_manager()
@@ -443,7 +449,8 @@ class Article(models.Model):
         self.text_sha256 = (
             hashlib.sha256(self.full_text.encode("utf-8")).hexdigest() if self.full_text else ""
         )
-        super().save(*args, **kwargs)
+        with locking.next_version(self):
+            super().save(*args, **kwargs)
 
 
 class Claim(models.Model):

@@ -3,6 +3,7 @@
 from django.db import transaction
 from simple_history.utils import bulk_update_with_history
 
+from . import locking
 from .bulk import insert_rows
 from .importing import parse_claims_csv, plan_import
 from .models import Article, Claim, Enterprise, Status
@@ -42,6 +43,7 @@ def _write(plan, user, progress):
     )
     enterprise_ids = {id(e): pk for e, pk in zip(new_enterprises, ids)}
 
+    already_stored = {a.existing_id for a in plan.articles.values() if a.existing_id is not None}
     new_articles = [a for a in plan.articles.values() if a.existing_id is None]
     ids = insert_rows(
         Article,
@@ -69,6 +71,8 @@ def _write(plan, user, progress):
         insert_rows(Claim, claims[start : start + BATCH], user=user, reason=reason)
         if progress:
             progress(min(start + BATCH, len(claims)), len(claims))
+    # New claims on articles already stored change those articles (locking.touch).
+    locking.touch(Article, {c["article_id"] for c in claims} & already_stored)
 
 
 class MergeConflict(Exception):
@@ -125,6 +129,8 @@ def enterprise_merge(*, keep, absorb, user=None):
     for claim in moving:
         claim.enterprise = keep
     bulk_update_with_history(moving, Claim, ["enterprise"], default_user=user, default_change_reason=reason)
+    # Their articles now name another enterprise: a coder holding one open must reload it.
+    locking.touch(Article, {claim.article_id for claim in moving + duplicates})
 
     # Fill what `keep` does not know from what `absorb` did; never overwrite.
     blank = {"hangul": "", "grade": "unknown", "kind": "other", "integration": "", "location_id": None,
@@ -159,6 +165,7 @@ def enterprise_merge(*, keep, absorb, user=None):
     for unit in units:
         unit.parent = keep
     bulk_update_with_history(units, Enterprise, ["parent"], default_user=user, default_change_reason=reason)
+    locking.touch(Enterprise, [unit.pk for unit in units])
 
     absorb._change_reason, absorb._history_user = reason, user
     absorb.delete()

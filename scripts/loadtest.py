@@ -37,7 +37,10 @@ URLS = [
     (4, "/api/v1/claims/?activity=investment&max_code=3&published_after=2015-01-01&published_before=2016-12-31"),
     (3, "/api/v1/timeseries/?metric=articles&regions=Pyongyang,Chongjin&interval=year&max_code=3"),
     (1, "/api/v1/timeseries/?metric=enterprises&group_by=tier&interval=year&format=csv"),
-    (1, "/api/v1/claims/?format=csv&activity=production"),
+    # CSV on a bounded filter: a whole-table export (all production claims: 60 MB, 12 s) is
+    # a download, not a request to load-test.
+    (1, "/api/v1/claims/?format=csv&activity=investment&max_code=2&place=Chongjin&published_after=2015-01-01"),
+    (1, "/api/v1/enterprises/?format=csv&place=Chongjin&grade=special"),
 ]
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -163,6 +166,9 @@ def start_gunicorn(workers):
     env.setdefault("DJANGO_STATIC_ROOT", tempfile.mkdtemp(prefix="loadtest-static-"))
     # The load measures capacity; the anonymous throttle would turn most answers into 429s.
     env.setdefault("API_ANON_THROTTLE_RATE", "100000000/minute")
+    # Persistent connections, as in production (DEPLOY.md): a new PostgreSQL connection per
+    # request costs a backend fork and Django's connection set-up.
+    env.setdefault("DJANGO_CONN_MAX_AGE", "60")
     env.update(GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_ACCESS_LOG="")
     if workers:
         env["GUNICORN_WORKERS"] = str(workers)

@@ -77,7 +77,7 @@ def test_a_draft_keeps_no_coder_until_it_is_coded(client, coder):
     client.post(ADD, article_post(status="draft"))
     article = Article.objects.get()
     assert article.coded_by is None
-    data = article_post(status="coded")
+    data = article_post(status="coded", opened_version=article.version)
     response = client.post(reverse("admin:registry_article_change", args=[article.pk]), data)
     assert response.status_code == 302
     article.refresh_from_db()

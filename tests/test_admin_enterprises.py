@@ -64,7 +64,7 @@ def test_editing_other_fields_does_not_warn(client, coder):
     make_enterprise("Kim Chaek Iron and Steel Complex")
     twin = make_enterprise("Kim Chaek Iron & Steel Complex")
     url = reverse("admin:registry_enterprise_change", args=[twin.pk])
-    response = client.post(url, enterprise_post(twin.name, products="steel"))
+    response = client.post(url, enterprise_post(twin.name, products="steel", opened_version=twin.version))
     assert response.status_code == 302
 
 

@@ -30,14 +30,15 @@ def test_a_changed_title_is_restored_from_history(client):
     client.post(reverse("admin:registry_article_add"), article_post(title="Original headline"))
     article = Article.objects.get()
     change = reverse("admin:registry_article_change", args=[article.pk])
-    assert client.post(change, article_post(title="Mistyped headline")).status_code == 302
+    assert client.post(change, article_post(title="Mistyped headline", opened_version=1)).status_code == 302
     original = article.history.order_by("history_id").first()
     assert original.history_user == coder
 
     revert = reverse("admin:registry_article_simple_history", args=[article.pk, original.history_id])
     form = client.get(revert).context["adminform"].form
     assert form.initial["title"] == "Original headline"
-    data = article_post(title="Original headline")
+    data = article_post(title="Original headline", opened_version=form.fields["opened_version"].initial)
+    assert data["opened_version"] == 2  # the version stored now, not the old one shown
     data = {k: v for k, v in data.items() if not k.startswith("claims-")}
     assert client.post(revert, data).status_code == 302
     article.refresh_from_db()

@@ -44,19 +44,19 @@ def test_a_reviewer_marks_reviewed_and_is_recorded(client):
     coder, reviewer = make_user("coder"), make_user("reviewer")
     article = make_article("Oxygen furnace completed", status="coded", coded_by=coder)
     client.force_login(reviewer)
-    response = client.post(change_url(article), article_post(status="reviewed"))
+    response = client.post(change_url(article), article_post(status="reviewed", opened_version=1))
     assert response.status_code == 302
     article.refresh_from_db()
     assert (article.status, article.coded_by, article.reviewed_by) == ("reviewed", coder, reviewer)
 
     # A coder later editing the reviewed article may keep the status, not re-stamp it.
     client.force_login(coder)
-    response = client.post(change_url(article), article_post(status="reviewed", summary="Corrected."))
+    response = client.post(change_url(article), article_post(status="reviewed", summary="Corrected.", opened_version=article.version))
     assert response.status_code == 302
     article.refresh_from_db()
     assert (article.summary, article.reviewed_by) == ("Corrected.", reviewer)
     # Sending it back to coded forgets the reviewer.
-    client.post(change_url(article), article_post(status="coded"))
+    client.post(change_url(article), article_post(status="coded", opened_version=article.version))
     article.refresh_from_db()
     assert (article.status, article.reviewed_by) == ("coded", None)
 

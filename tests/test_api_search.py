@@ -76,3 +76,17 @@ def test_a_place_spelled_another_way_finds_the_enterprise_named_after_it(d):
     bag = Enterprise.objects.create(name="Chongjin Bag Factory", grade="local", kind="factory")
     assert bag.pk in q("enterprises", "Cheongjin Bag")
     assert bag.pk in q("enterprises", "청진 bag factory")
+
+
+@pytest.mark.parametrize("inline", [2000, 1])
+def test_articles_found_by_headline_or_by_an_enterprise_they_name(d, inline, monkeypatch):
+    """The same answer whether the named enterprises go into the SQL as ids or, when there
+    are many, as a subquery (api.filters.NAMED_IDS_INLINE)."""
+    from api import filters
+
+    monkeypatch.setattr(filters, "NAMED_IDS_INLINE", inline)
+    # "Kim Chaek": E1 (claims in A1, A2; A4 is restricted) and E3 (A1), and A1's headline.
+    assert q("articles", "Kim Chaek") == sorted([d.a1.pk, d.a2.pk])
+    # "Cosmetics": E4 in A3; "oxygen": A1 by its headline. Each article once.
+    assert q("articles", "Cosmetics") == [d.a3.pk]
+    assert q("articles", "oxygen") == [d.a1.pk]

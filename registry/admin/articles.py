@@ -15,7 +15,8 @@ from ..models import Article, Claim
 from ..querysets import can_see_restricted
 from ..roles import status_choices_for, stamp_workflow
 from . import importer
-from .common import FastChangeList, RegionFilter
+from .. import locking
+from .common import FastChangeList, RegionFilter, VersionedAdmin, VersionedForm
 
 
 
@@ -54,7 +55,7 @@ class ClaimInline(admin.TabularInline):
         return super().get_queryset(request).select_related("enterprise")
 
 
-class ArticleForm(forms.ModelForm):
+class ArticleForm(VersionedForm):
     user = None  # set by ArticleAdmin.get_form
 
     class Meta:
@@ -77,7 +78,7 @@ class ArticleForm(forms.ModelForm):
 
 
 @admin.register(Article)
-class ArticleAdmin(FastChangeList, SimpleHistoryAdmin):
+class ArticleAdmin(VersionedAdmin, FastChangeList, SimpleHistoryAdmin):
     form = ArticleForm
     inlines = [ClaimInline]
     list_display = ["published_label", "source_name", "headline", "status", "coded_by", "claims", "disclosure"]
@@ -90,7 +91,7 @@ class ArticleAdmin(FastChangeList, SimpleHistoryAdmin):
     readonly_fields = ["coded_by", "reviewed_by", "text_sha256", "created_at", "updated_at"]
     save_on_top = True
     fieldsets = [
-        (None, {"fields": [("source", "published", "precision", "page"), "title", "title_ko", "summary", "url"]}),
+        (None, {"fields": [("source", "published", "precision", "page"), "title", "title_ko", "summary", "url", "opened_version"]}),
         ("Restricted", {"fields": ["full_text", "notes"], "classes": ["collapse"]}),
         ("Coding", {"fields": [("status", "disclosure"), "follow_up_of", ("coded_by", "reviewed_by")]}),
         ("Record", {"fields": [("created_at", "updated_at"), "text_sha256"], "classes": ["collapse"]}),
@@ -182,6 +183,11 @@ class ClaimAdmin(FastChangeList, SimpleHistoryAdmin):
 
     def get_fields(self, request, obj=None):
         return ["article", *ClaimForm.Meta.fields]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # A claim is part of its article: a coder with the article open must see it first.
+        locking.touch(Article, {obj.article_id, form.initial.get("article")})
 
     @admin.display(description="date", ordering="article__published")
     def article_date(self, obj):

@@ -1,11 +1,14 @@
 """What every big change list of the registry shares: no full COUNT on PostgreSQL's huge
 tables, and the region filter over the place tree."""
 
+from django import forms
 from django.contrib import admin
 from django.core.paginator import Paginator
 from django.db import connections
 from django.utils.functional import cached_property
+from simple_history.manager import SIMPLE_HISTORY_REVERSE_ATTR_NAME
 
+from .. import locking
 from ..models import Location
 
 # Below this many rows an exact COUNT is cheap enough and the page numbers stay exact.
@@ -60,3 +63,47 @@ class RegionFilter(admin.SimpleListFilter):
         if self.value():
             return queryset.filter(**{f"{self.path_field}__startswith": f"/{self.value()}/"})
         return queryset
+
+
+class VersionedForm(forms.ModelForm):
+    """A change form that carries the version the coder opened (see registry/locking.py) and
+    refuses to save over a newer one, keeping what the coder typed on the page."""
+
+    # Not named `version`: the admin refuses a non-editable model field in its fieldsets.
+    opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            version = self.instance.version
+            if hasattr(self.instance, SIMPLE_HISTORY_REVERSE_ATTR_NAME):
+                # simple-history's revert page: the instance is an old version rebuilt from its
+                # history row; saving it replaces the version stored now.
+                version = locking.stored_version(type(self.instance), self.instance.pk)
+            self.fields["opened_version"].initial = version
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is not None:
+            expected = cleaned.get("opened_version")
+            try:
+                # Inside the admin's transaction: on PostgreSQL this locks the row until the save.
+                locking.check(self.instance, expected)
+            except locking.VersionConflict as conflict:
+                raise forms.ValidationError(str(conflict), code="stale") from None
+            self.instance.version = expected
+        return cleaned
+
+
+class VersionedAdmin:
+    """Mixin for the ModelAdmins of versioned models (their form a VersionedForm,
+    `opened_version` in a fieldset)."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except locking.VersionConflict:
+            # Lost a race between validation and save (possible on SQLite, where the check
+            # cannot lock the row). Nothing was written; run the view again: its validation
+            # now sees the newer version and shows the form, with the coder's input, and why.
+            return super().changeform_view(request, object_id, form_url, extra_context)

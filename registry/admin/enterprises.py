@@ -16,13 +16,13 @@ from ..duplicates import similar_enterprises
 from ..models import Claim, Enterprise, EnterpriseAlias, Industry, Location
 from ..querysets import can_see_restricted
 from ..services import MergeConflict, enterprise_merge
-from .common import FastChangeList, RegionFilter
+from .common import FastChangeList, RegionFilter, VersionedAdmin, VersionedForm
 
 # How many of an enterprise's claims its page shows; the rest are one click away.
 CLAIMS_SHOWN = 50
 
 
-class EnterpriseForm(forms.ModelForm):
+class EnterpriseForm(VersionedForm):
     save_anyway = forms.BooleanField(
         required=False,
         label="Save anyway",
@@ -144,7 +144,7 @@ class IndustryFilter(admin.SimpleListFilter):
 
 
 @admin.register(Enterprise)
-class EnterpriseAdmin(FastChangeList, SimpleHistoryAdmin):
+class EnterpriseAdmin(VersionedAdmin, FastChangeList, SimpleHistoryAdmin):
     form = EnterpriseForm
     inlines = [AliasInline, UnitInline, ClaimEvidenceInline]
     list_display = ["name", "grade", "tier", "kind", "location", "region", "industry", "claims", "first_seen", "last_seen"]
@@ -155,7 +155,7 @@ class EnterpriseAdmin(FastChangeList, SimpleHistoryAdmin):
     readonly_fields = ["tier", "created_at", "updated_at", "evidence_link"]
     actions = ["merge_enterprises"]
     fieldsets = [
-        (None, {"fields": ["name", "hangul", ("grade", "tier"), ("kind", "integration"), "parent", "location", "industry"]}),
+        (None, {"fields": ["name", "hangul", ("grade", "tier"), ("kind", "integration"), "parent", "location", "industry", "opened_version"]}),
         ("Details", {"fields": ["products", "ministry", "notes", "evidence_link", ("created_at", "updated_at")]}),
         ("Duplicate check", {"fields": ["save_anyway"]}),
     ]

@@ -4,7 +4,10 @@ from rest_framework.authtoken.models import Token
 
 
 class Command(BaseCommand):
-    help = "Issue (or show) a user's API token, or revoke it with --revoke. Tokens are also managed in the admin."
+    help = (
+        "Issue a user's API token and print its key, once: it is never shown again. --revoke "
+        "deletes it (then issue a new one to replace a lost key). Also in the admin."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("username")
@@ -21,5 +24,11 @@ class Command(BaseCommand):
             return
         if not user.is_active:
             raise CommandError(f"{username} is inactive; activate the account first")
-        token, created = Token.objects.get_or_create(user=user)
-        self.stdout.write(token.key)
+        existing = Token.objects.filter(user=user).first()
+        if existing is not None:
+            raise CommandError(
+                f"{username} already has a token ({existing.key[:6]}…, issued {existing.created:%Y-%m-%d}); "
+                "its key is not shown again. To replace it: --revoke, then issue a new one."
+            )
+        # The key alone on stdout, so a script can capture it.
+        self.stdout.write(Token.objects.create(user=user).key)
