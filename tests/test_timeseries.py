@@ -222,3 +222,24 @@ def test_bad_parameters_are_named(params, param, words):
 def test_places_carrying_a_parent_are_separated_by_semicolons():
     query = parse_params({"regions": "Chongjin, North Hamgyong; Sadong"})
     assert [p.slug for p in query.regions] == ["chongjin", "sadong"]
+
+
+def test_group_by_with_bands_and_a_left_out_year_only_article(world, django_assert_num_queries):
+    # Public articles only. Central tier: a1 (2015-Q1: S code 1, C code 5), a2 (2015-08,
+    # month precision, fits Q3: C code 2). a1 counts once in each band, however many claims.
+    with django_assert_num_queries(1):
+        result = compute(parse_params({"group_by": "tier", "bands": "1", "interval": "quarter", "start": "2015", "end": "2015"}))
+    assert result.periods == ["2015-Q1", "2015-Q2", "2015-Q3", "2015-Q4"]
+    assert result.values["central ≤1"] == [1, 0, 0, 0]
+    for band in (2, 3, 4, 5):
+        assert result.values[f"central ≤{band}"] == [1, 0, 1, 0]
+        assert result.values[f"local ≤{band}"] == [0, 0, 0, 0]
+    # a3 is dated only "2016": in no quarter, reported per group and band (its claims are
+    # S production 3 for central and H production 3 for local).
+    result = compute(parse_params({"group_by": "tier", "bands": "1", "interval": "quarter", "start": "2016", "end": "2016"}))
+    assert result.left_out == {
+        "central ≤1": 0, "central ≤2": 0, "central ≤3": 1, "central ≤4": 1, "central ≤5": 1,
+        "local ≤1": 0, "local ≤2": 0, "local ≤3": 1, "local ≤4": 1, "local ≤5": 1,
+        "unknown ≤1": 0, "unknown ≤2": 0, "unknown ≤3": 0, "unknown ≤4": 0, "unknown ≤5": 0,
+    }
+    assert all(v == [0, 0, 0, 0] for v in result.values.values())
