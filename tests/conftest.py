@@ -12,6 +12,16 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
+def coder(client):
+    """A user in the coder role, signed in on the test client (the admin's tests)."""
+    from .admin_support import make_user
+
+    user = make_user("coder")
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
 def live_reference(live_server):
     """A live server whose database holds the reference data. Live-server tests run in
     transactional mode, which empties the database after each test; so they load it again."""

@@ -18,13 +18,6 @@ CHANGELIST = reverse("admin:registry_article_changelist")
 
 
 @pytest.fixture
-def coder(client):
-    user = make_user("coder")
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
 def kim_chaek():
     return make_enterprise("Kim Chaek Iron and Steel Complex", location=place("chongjin"))
 

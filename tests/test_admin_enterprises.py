@@ -17,13 +17,6 @@ ADD = reverse("admin:registry_enterprise_add")
 CHANGELIST = reverse("admin:registry_enterprise_changelist")
 
 
-@pytest.fixture
-def coder(client):
-    user = make_user("coder")
-    client.force_login(user)
-    return user
-
-
 def enterprise_post(name, **fields):
     return {
         "name": name, "hangul": "", "grade": "special", "kind": "complex", "integration": "",

@@ -6,19 +6,12 @@ from django.urls import reverse
 
 from registry.models import Article, Claim, Enterprise, Industry
 
-from .admin_support import make_enterprise, make_user, place
+from .admin_support import make_enterprise, place
 from .test_import import GOOD
 
 pytestmark = pytest.mark.django_db
 
 URL = reverse("admin:registry_article_import")
-
-
-@pytest.fixture
-def coder(client):
-    user = make_user("coder")
-    client.force_login(user)
-    return user
 
 
 def upload(client, text, name="claims.csv"):
