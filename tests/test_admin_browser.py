@@ -10,6 +10,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 from registry.models import Article
 
 from .admin_support import PASSWORD, make_enterprise, make_user, source
+from .browser_support import pick_enterprise, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,10 +21,7 @@ def test_a_coder_enters_an_article_with_a_claim(live_reference, browser):
     make_enterprise("Musan Mining Complex", kind="mine")
     wait = WebDriverWait(browser, 15)
 
-    browser.get(live_reference.url + "/admin/login/")
-    browser.find_element(By.NAME, "username").send_keys("coder")
-    browser.find_element(By.NAME, "password").send_keys(PASSWORD + Keys.RETURN)
-    wait.until(ec.presence_of_element_located((By.ID, "user-tools")))
+    sign_in(browser, wait, live_reference.url, "coder", PASSWORD)
 
     browser.get(live_reference.url + "/admin/registry/article/add/")
     Select(browser.find_element(By.NAME, "source")).select_by_value(str(source("KCNA").pk))
@@ -32,11 +30,7 @@ def test_a_coder_enters_an_article_with_a_claim(live_reference, browser):
     browser.find_element(By.NAME, "summary").send_keys("A new oxygen furnace was completed.")
 
     # The enterprise autocomplete (select2): type a spelling the name does not hold as typed.
-    browser.find_element(By.CSS_SELECTOR, "#claims-0 .select2-selection").click()
-    search = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, ".select2-search__field")))
-    search.send_keys("kimchaek iron & steel")
-    option = wait.until(ec.element_to_be_clickable((By.XPATH, "//li[contains(@class, 'select2-results__option') and contains(., 'Kim Chaek')]")))
-    option.click()
+    pick_enterprise(browser, wait, 0, "kimchaek iron & steel", "Kim Chaek")
 
     Select(browser.find_element(By.NAME, "claims-0-activity")).select_by_value("production")
     # The codebook's suggestion for production claims, pre-selected by claim_codes.js.

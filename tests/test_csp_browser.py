@@ -11,6 +11,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 from registry.models import Article, Enterprise
 
 from .admin_support import PASSWORD, make_article, make_enterprise, make_user, place
+from .browser_support import pick_enterprise
 from .timeseries_data import build as build_timeseries
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -57,11 +58,7 @@ def test_the_admin_the_pages_and_swagger_ui_work_under_the_policy(live_reference
     # The article form: enterprise autocomplete (select2, an XHR) in the claims inline, and
     # claim_codes.js pre-selecting the suggested code.
     visit("/admin/registry/article/add/")
-    browser.find_element(By.CSS_SELECTOR, "#claims-0 .select2-selection").click()
-    search = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, ".select2-search__field")))
-    search.send_keys("Kim Chaek")
-    option = wait.until(ec.element_to_be_clickable((By.XPATH, "//li[contains(@class, 'select2-results__option') and contains(., 'Kim Chaek')]")))
-    option.click()
+    pick_enterprise(browser, wait, 0, "Kim Chaek", "Kim Chaek")
     Select(browser.find_element(By.NAME, "claims-0-activity")).select_by_value("production")
     assert browser.find_element(By.NAME, "claims-0-code").get_attribute("value") == "5"
     # "Add another claim" (inlines.js) builds a row from the template.
