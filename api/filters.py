@@ -21,6 +21,7 @@ from registry.models import (
     SourceKind, Status,
 )
 from registry.places import PlaceLookupError, describe_error, place_label, resolve_place
+from registry.querysets import in_industries, inside_places
 
 
 class CandidatesError(forms.ValidationError):
@@ -272,13 +273,9 @@ class EnterpriseFilter(MultiValueFilterSet):
         if data.get("kind"):
             qs = qs.filter(kind__in=data["kind"])
         if data.get("industry"):
-            ids = [i.pk for i in data["industry"]]
-            qs = qs.filter(Q(industry__in=ids) | Q(industry__parent__in=ids))
+            qs = qs.filter(in_industries(data["industry"]))
         if data.get("place"):
-            within = Q()
-            for place in data["place"]:
-                within |= Q(location__path__startswith=place.path)
-            qs = qs.filter(within)
+            qs = qs.filter(inside_places(data["place"], "location__"))
         evidence = {"activity", "max_code", "source_kind", "seen_after", "seen_before"}
         if any(data.get(name) not in (None, []) for name in evidence):
             claims = self.claims_matching({k: v for k, v in data.items() if k in evidence})
@@ -441,10 +438,7 @@ class PlaceFilter(MultiValueFilterSet):
         if data.get("kind"):
             qs = qs.filter(kind__in=data["kind"])
         if data.get("within"):
-            within = Q()
-            for place in data["within"]:
-                within |= Q(path__startswith=place.path)
-            qs = qs.filter(within)
+            qs = qs.filter(inside_places(data["within"]))
         if data.get("q"):
             qs = qs.named(data["q"])
         return qs

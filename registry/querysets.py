@@ -16,6 +16,22 @@ def can_see_restricted(user):
     return bool(user and user.is_authenticated and user.has_perm(RESTRICTED_PERMISSION))
 
 
+def inside_places(places, via=""):
+    """Q: rows whose place, reached through `via` ("enterprise__location__"), is one of
+    `places` or lies anywhere inside one (a prefix of the materialised path)."""
+    found = Q()
+    for place in places:
+        found |= Q(**{f"{via}path__startswith": place.path})
+    return found
+
+
+def in_industries(industries, via=""):
+    """Q: rows whose industry, reached through `via` ("enterprise__"), is one of
+    `industries` or a sub-industry of one (the taxonomy has two levels)."""
+    ids = [industry.pk for industry in industries]
+    return Q(**{f"{via}industry__in": ids}) | Q(**{f"{via}industry__parent__in": ids})
+
+
 class IndustryQuerySet(models.QuerySet):
     def within(self, industry):
         """The industry and its sub-industries (the taxonomy has two levels)."""
@@ -198,13 +214,9 @@ class ClaimQuerySet(models.QuerySet):
         if statuses:
             qs = qs.filter(article__status__in=statuses)
         if industries:
-            ids = {i.pk for i in industries}
-            qs = qs.filter(Q(enterprise__industry__in=ids) | Q(enterprise__industry__parent__in=ids))
+            qs = qs.filter(in_industries(industries, "enterprise__"))
         if places:
-            within = Q()
-            for place in places:
-                within |= Q(enterprise__location__path__startswith=place.path)
-            qs = qs.filter(within)
+            qs = qs.filter(inside_places(places, "enterprise__location__"))
         if start is not None:
             qs = qs.filter(article__published__gte=start)
         if end is not None:

@@ -29,6 +29,7 @@ from .dates import BadDate, parse_partial_date, period_end
 from .industries import IndustryLookupError, resolve_industry
 from .models import Claim, Industry, Location, Precision, SourceKind, Status
 from .places import PlaceLookupError, describe_error, resolve_place
+from .querysets import in_industries, inside_places
 
 METRICS = ("articles", "enterprises", "claims")
 INTERVALS = ("year", "quarter", "month")
@@ -292,15 +293,15 @@ def _groups(query):
         return [
             # Two compared places of one name are told apart by their parent.
             (place.name if names.count(place.name) == 1 else str(place),
-             Q(enterprise__location__path__startswith=place.path))
+             inside_places([place], "enterprise__location__"))
             for place in query.regions
         ]
     if query.group_by == "region":
         regions = Location.objects.filter(level=1).order_by("iso_code", "name")
-        return [(r.name, Q(enterprise__location__path__startswith=r.path)) for r in regions]
+        return [(r.name, inside_places([r], "enterprise__location__")) for r in regions]
     if query.group_by == "industry":
         tops = Industry.objects.filter(parent=None).order_by("name")
-        return [(i.name, Q(enterprise__industry=i) | Q(enterprise__industry__parent=i)) for i in tops]
+        return [(i.name, in_industries([i], "enterprise__")) for i in tops]
     if query.group_by == "grade":
         return [(_short(label), Q(enterprise__grade=value)) for value, label in Grade.choices]
     if query.group_by == "tier":
