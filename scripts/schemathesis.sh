@@ -3,7 +3,8 @@
 # sample data, every operation tried anonymously and then as a coder with a token.
 # Fails on any server error, or any response that breaks the schema (body, status code,
 # content type). Bounded: SCHEMATHESIS_EXAMPLES cases per operation per mode (default 25)
-# and a hard time limit per run (SCHEMATHESIS_TIMEOUT seconds, default 300).
+# and a hard time limit per run (SCHEMATHESIS_TIMEOUT seconds, default 300). With
+# SCHEMATHESIS_REPORTS=DIR, each run writes a JUnit report there (CI counts them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -46,11 +47,14 @@ done
 CHECKS=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance
 run() {
     echo "== schemathesis: $1"
+    # A JUnit report per mode (first word of its name), for CI's closing count.
+    local report=()
+    [ -n "${SCHEMATHESIS_REPORTS:-}" ] && report=(--report junit --report-junit-path "$SCHEMATHESIS_REPORTS/schemathesis-${1%% *}.xml")
     shift
     # One worker: SQLite serialises writes, and the point is the API's answers, not load.
     timeout "$LIMIT" "$ST" run "http://127.0.0.1:$PORT/api/schema/" \
         --checks "$CHECKS" --max-examples "$EXAMPLES" --workers 1 --seed 20240601 \
-        --phases examples,coverage,fuzzing --request-timeout 20 --no-shrink "$@"
+        --phases examples,coverage,fuzzing --request-timeout 20 --no-shrink "${report[@]}" "$@"
 }
 status=0
 run "anonymous" || status=$?
