@@ -2,13 +2,25 @@
 
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.routers import DefaultRouter
+from rest_framework.routers import APIRootView, DefaultRouter
 
 from .timeseries import TimeSeriesView
 from . import views
 from .errors import not_found
+from .permissions import TablePermission
 
-router = DefaultRouter()
+class RootView(APIRootView):
+    """/api/v1/: the list of routes, read by everyone (the permission table's "root")."""
+
+    permission_classes = [TablePermission]
+    table_route = "root"
+
+
+class Router(DefaultRouter):
+    APIRootView = RootView
+
+
+router = Router()
 router.register("enterprises", views.EnterpriseViewSet, basename="enterprise")
 router.register("articles", views.ArticleViewSet, basename="article")
 router.register("claims", views.ClaimViewSet, basename="claim")

@@ -11,12 +11,12 @@ from django.urls import path
 from simple_history.admin import SimpleHistoryAdmin
 
 from ..codebook import SUGGESTED_CODE
+from .. import services
 from ..models import Article, Claim
 from ..querysets import can_see_restricted
-from ..roles import status_choices_for, stamp_workflow
+from ..roles import status_choices_for
 from . import importer
-from .. import locking
-from .common import FastChangeList, RegionFilter, VersionedAdmin, VersionedForm
+from .common import FastChangeList, RegionFilter, TableAdmin, TableInline, VersionedAdmin, VersionedForm
 
 
 
@@ -42,7 +42,7 @@ class ClaimForm(forms.ModelForm):
         code.error_messages["invalid_choice"] = "The reliability code is a number from 1 to 5 (%(value)s is not)."
 
 
-class ClaimInline(admin.TabularInline):
+class ClaimInline(TableInline, admin.TabularInline):
     model = Claim
     form = ClaimForm
     extra = 2
@@ -78,7 +78,7 @@ class ArticleForm(VersionedForm):
 
 
 @admin.register(Article)
-class ArticleAdmin(VersionedAdmin, FastChangeList, SimpleHistoryAdmin):
+class ArticleAdmin(TableAdmin, VersionedAdmin, FastChangeList, SimpleHistoryAdmin):
     form = ArticleForm
     inlines = [ClaimInline]
     list_display = ["published_label", "source_name", "headline", "status", "coded_by", "claims", "disclosure"]
@@ -99,9 +99,9 @@ class ArticleAdmin(VersionedAdmin, FastChangeList, SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         claims = Claim.objects.filter(article=OuterRef("pk")).order_by().values("article").annotate(n=Count("pk")).values("n")
-        qs = super().get_queryset(request).annotate(claim_count=Subquery(claims, output_field=IntegerField()))
-        # Restricted articles stay hidden from staff without the permission, as from the public.
-        return qs.visible_to(request.user)
+        # visible_to (TableAdmin): restricted articles and others' drafts do not exist here
+        # for those who may not see them, as for the public.
+        return super().get_queryset(request).annotate(claim_count=Subquery(claims, output_field=IntegerField()))
 
     def get_search_results(self, request, queryset, search_term):
         """Headlines and summaries by word beginnings, through the full-text index on
@@ -114,10 +114,18 @@ class ArticleAdmin(VersionedAdmin, FastChangeList, SimpleHistoryAdmin):
             return queryset.filter(url__iexact=term), False
         return queryset.search(term, prefix=True), False
 
-    def get_fieldsets(self, request, obj=None):
+    def _restricted_fieldsets(self, request):
         if can_see_restricted(request.user):
             return self.fieldsets
         return [fs for fs in self.fieldsets if fs[0] != "Restricted"]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = self._restricted_fieldsets(request)
+        followed = getattr(obj, "follow_up_of_id", None)
+        if followed and not Article.objects.visible_to(request.user).filter(pk=followed).exists():
+            # Follows up an article this user may not see: not shown, and so kept as it is.
+            fieldsets = [(n, {**o, "fields": [f for f in o["fields"] if f != "follow_up_of"]}) for n, o in fieldsets]
+        return fieldsets
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
@@ -125,9 +133,7 @@ class ArticleAdmin(VersionedAdmin, FastChangeList, SimpleHistoryAdmin):
         return form
 
     def save_model(self, request, obj, form, change):
-        previous = form.initial.get("status") if change else None
-        stamp_workflow(obj, request.user, previous)
-        super().save_model(request, obj, form, change)
+        services.article_save(article=obj, user=request.user)
 
     def response_add(self, request, obj, post_url_continue=None):
         response = super().response_add(request, obj, post_url_continue)
@@ -165,7 +171,7 @@ class ClaimRegionFilter(RegionFilter):
 
 
 @admin.register(Claim)
-class ClaimAdmin(FastChangeList, SimpleHistoryAdmin):
+class ClaimAdmin(TableAdmin, FastChangeList, SimpleHistoryAdmin):
     """Every claim on its own, for search across articles and for each claim's history."""
 
     list_display = ["article_date", "source_name", "article", "enterprise", "activity", "code", "detail"]
@@ -178,16 +184,12 @@ class ClaimAdmin(FastChangeList, SimpleHistoryAdmin):
     class Media:
         js = ["registry/claim_codes.js"]
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).visible_to(request.user)
-
     def get_fields(self, request, obj=None):
         return ["article", *ClaimForm.Meta.fields]
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        # A claim is part of its article: a coder with the article open must see it first.
-        locking.touch(Article, {obj.article_id, form.initial.get("article")})
+        # A claim is part of its article: the service moves the article on (and back to coded).
+        services.claim_save(claim=obj, user=request.user)
 
     @admin.display(description="date", ordering="article__published")
     def article_date(self, obj):

@@ -3,13 +3,18 @@ tables, and the region filter over the place tree."""
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connections
+from django.http import Http404
 from django.utils.functional import cached_property
 from simple_history.manager import SIMPLE_HISTORY_REVERSE_ATTR_NAME
+from simple_history.template_utils import HistoricalRecordContextHelper
 
-from .. import locking
-from ..models import Location
+from .. import locking, services
+from ..models import Article, Claim, Location
+from ..permissions import admin_requirement, satisfied
+from ..querysets import RESTRICTED_FIELDS, can_see_restricted, sees_everything
 
 # Below this many rows an exact COUNT is cheap enough and the page numbers stay exact.
 ESTIMATE_ABOVE = 100_000
@@ -107,3 +112,101 @@ class VersionedAdmin:
             # cannot lock the row). Nothing was written; run the view again: its validation
             # now sees the newer version and shows the form, with the coder's input, and why.
             return super().changeform_view(request, object_id, form_url, extra_context)
+
+
+def _may(request, model, action):
+    return satisfied(request.user, admin_requirement(model._meta.label_lower, action))
+
+
+def _visible(model, request, queryset):
+    """The one visibility rule, for every model that has it (all of the registry's)."""
+    return queryset.visible_to(request.user) if hasattr(queryset, "visible_to") else queryset
+
+
+class TableInline:
+    """Inlines: permissions from the permission table, rows and choices through visible_to."""
+
+    def has_view_permission(self, request, obj=None):
+        return _may(request, self.model, "view") or self.has_change_permission(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return _may(request, self.model, "add")
+
+    def has_change_permission(self, request, obj=None):
+        return _may(request, self.model, "change")
+
+    def has_delete_permission(self, request, obj=None):
+        return _may(request, self.model, "delete")
+
+    def get_queryset(self, request):
+        return _visible(self.model, request, super().get_queryset(request))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        kwargs.setdefault("queryset", _visible(db_field.related_model, request, db_field.related_model._default_manager.all()))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class RestrictedHistory(HistoricalRecordContextHelper):
+    """A history page's changes without the restricted fields (full text, notes)."""
+
+    hidden = ()
+
+    def context_for_delta_changes(self, delta):
+        delta.changes = [change for change in delta.changes if change.field not in self.hidden]
+        return super().context_for_delta_changes(delta)
+
+
+class TableAdmin(TableInline):
+    """What every ModelAdmin of the registry shares: permissions from the permission table;
+    change lists, forms, autocomplete, inlines and history pages through visible_to (what a
+    user may not see is the same "does not exist" as a missing id); every save and delete
+    through registry/services.py."""
+
+    def save_model(self, request, obj, form, change):
+        services.record_save(instance=obj, user=request.user)
+
+    def delete_model(self, request, obj):
+        services.record_delete(instance=obj, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            services.record_delete(instance=obj, user=request.user)
+
+    def save_formset(self, request, form, formset, change):
+        on_article = isinstance(form.instance, Article)  # its save moved the article on already
+        for obj in formset.save(commit=False):
+            if isinstance(obj, Claim):
+                services.claim_save(claim=obj, user=request.user, with_article=on_article)
+            else:
+                services.record_save(instance=obj, user=request.user)
+        for obj in formset.deleted_objects:
+            if isinstance(obj, Claim):
+                services.claim_delete(claim=obj, user=request.user, with_article=on_article)
+            else:
+                services.record_delete(instance=obj, user=request.user)
+        formset.save_m2m()
+
+    def _visible_or_404(self, request, object_id):
+        if self.get_queryset(request).filter(pk=object_id).exists():
+            return
+        # A deleted record's history: only for those from whom nothing is hidden.
+        if sees_everything(request.user) and self.model.history.filter(pk=object_id).exists():
+            return
+        raise Http404
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._visible_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._visible_or_404(request, object_id)
+        # simple-history saves a POST here (a revert) for anyone who may view the history.
+        if request.method == "POST" and not self.has_change_permission(request):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        helper = RestrictedHistory(self.model, historical_record)
+        if not can_see_restricted(request.user):
+            helper.hidden = RESTRICTED_FIELDS.get(self.model._meta.label_lower, ())
+        return helper
