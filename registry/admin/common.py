@@ -1,6 +1,8 @@
 """What every big change list of the registry shares: no full COUNT on PostgreSQL's huge
 tables, and the region filter over the place tree."""
 
+import dataclasses
+
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
@@ -152,8 +154,8 @@ class RestrictedHistory(HistoricalRecordContextHelper):
     hidden = ()
 
     def context_for_delta_changes(self, delta):
-        delta.changes = [change for change in delta.changes if change.field not in self.hidden]
-        return super().context_for_delta_changes(delta)
+        changes = [change for change in delta.changes if change.field not in self.hidden]
+        return super().context_for_delta_changes(dataclasses.replace(delta, changes=changes))
 
 
 class TableAdmin(TableInline):
