@@ -9,6 +9,12 @@ from . import views
 from .errors import not_found
 from .permissions import TablePermission
 
+class DocsView(SpectacularSwaggerView):
+    """Swagger UI: a page to read (OPTIONS made its HTML renderer fail with a 500)."""
+
+    http_method_names = ["get", "head"]
+
+
 class RootView(APIRootView):
     """/api/v1/: the list of routes, read by everyone (the permission table's "root")."""
 
@@ -31,7 +37,7 @@ router.register("sources", views.SourceViewSet, basename="source")
 urlpatterns = [
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("docs/", DocsView.as_view(url_name="schema"), name="docs"),
     path("v1/timeseries/", TimeSeriesView.as_view(), name="timeseries"),
     re_path(r"^.*$", not_found),
 ]

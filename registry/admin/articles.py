@@ -32,6 +32,8 @@ class ClaimForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "activity" not in self.fields:
+            return  # read-only (a viewer's page): nothing to pick
         # static/registry/claim_codes.js reads this to pre-select the suggested code.
         self.fields["activity"].widget.attrs["data-suggested-codes"] = json.dumps(
             {str(activity): int(code) for activity, code in SUGGESTED_CODE.items()}
