@@ -83,7 +83,7 @@ class ArticleForm(VersionedForm):
 class ArticleAdmin(TableAdmin, VersionedAdmin, FastChangeList, SimpleHistoryAdmin):
     form = ArticleForm
     inlines = [ClaimInline]
-    list_display = ["published_label", "source_name", "headline", "status", "coded_by", "claims", "disclosure"]
+    list_display = ["published_label", "source_name", "headline", "status", "coded_by", "claim_total", "disclosure"]
     list_display_links = ["headline"]
     list_select_related = ["source", "coded_by"]
     list_filter = ["status", "coded_by", "source", "disclosure", "precision"]
@@ -116,18 +116,21 @@ class ArticleAdmin(TableAdmin, VersionedAdmin, FastChangeList, SimpleHistoryAdmi
             return queryset.filter(url__iexact=term), False
         return queryset.search(term, prefix=True), False
 
-    def _restricted_fieldsets(self, request):
-        if can_see_restricted(request.user):
-            return self.fieldsets
-        return [fs for fs in self.fieldsets if fs[0] != "Restricted"]
+    links = ("follow_up_of",)
 
     def get_fieldsets(self, request, obj=None):
-        fieldsets = self._restricted_fieldsets(request)
-        followed = getattr(obj, "follow_up_of_id", None)
-        if followed and not Article.objects.visible_to(request.user).filter(pk=followed).exists():
-            # Follows up an article this user may not see: not shown, and so kept as it is.
-            fieldsets = [(n, {**o, "fields": [f for f in o["fields"] if f != "follow_up_of"]}) for n, o in fieldsets]
-        return fieldsets
+        fieldsets = super().get_fieldsets(request, obj)  # links swapped (TableAdmin)
+        if can_see_restricted(request.user):
+            return fieldsets
+        # The full text's SHA-256 too: it tells whether there is one, and confirms a guess.
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "text_sha256"]})
+            for name, options in fieldsets if name != "Restricted"
+        ]
+
+    @admin.display(description="follow up of")
+    def shown_follow_up_of(self, obj):
+        return getattr(obj, "_shown_follow_up_of", None)
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
@@ -164,7 +167,7 @@ class ArticleAdmin(TableAdmin, VersionedAdmin, FastChangeList, SimpleHistoryAdmi
         return obj.title or obj.title_ko
 
     @admin.display(description="claims", ordering="claim_count")
-    def claims(self, obj):
+    def claim_total(self, obj):  # not "claims": the list would sort by the relation of that name, a row per claim
         return obj.claim_count or 0
 
 

@@ -7,10 +7,11 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import connections
+from django.db import connections, models
 from django.http import Http404
 from django.utils.functional import cached_property
 from simple_history.manager import SIMPLE_HISTORY_REVERSE_ATTR_NAME
+from simple_history.models import DeletedObject
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from .. import locking, services
@@ -149,12 +150,29 @@ class TableInline:
 
 
 class RestrictedHistory(HistoricalRecordContextHelper):
-    """A history page's changes without the restricted fields (full text, notes)."""
+    """A history page's changes without the restricted fields (full text, notes), and a link
+    to a row the user may not see (a restricted follow-up, a hidden parent) shown as none."""
 
     hidden = ()
+    user = None
+
+    def _unseen_as_none(self, value):
+        if isinstance(value, DeletedObject):
+            # A row gone since: shown only to those from whom nothing is hidden.
+            return value if value.pk is not None and sees_everything(self.user) else None
+        manager = type(value)._default_manager if isinstance(value, models.Model) else None
+        if manager is not None and hasattr(manager, "visible_to") and not manager.visible_to(self.user).filter(pk=value.pk).exists():
+            return None
+        return value
 
     def context_for_delta_changes(self, delta):
-        changes = [change for change in delta.changes if change.field not in self.hidden]
+        changes = []
+        for change in delta.changes:
+            if change.field in self.hidden:
+                continue
+            old, new = self._unseen_as_none(change.old), self._unseen_as_none(change.new)
+            if old != new:
+                changes.append(dataclasses.replace(change, old=old, new=new))
         return super().context_for_delta_changes(dataclasses.replace(delta, changes=changes))
 
 
@@ -163,6 +181,33 @@ class TableAdmin(TableInline):
     change lists, forms, autocomplete, inlines and history pages through visible_to (what a
     user may not see is the same "does not exist" as a missing id); every save and delete
     through registry/services.py."""
+
+    # Links that may point at a row the user may not see (Article.follow_up_of,
+    # Enterprise.parent). Where they might, or where the user only reads, the form shows
+    # `shown_<field>` instead: the linked row if the user may see it, else nothing - exactly
+    # what the page would show had the hidden row never existed. The field itself stays
+    # out of the form then, so a save keeps the link.
+    links = ()
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        swap = set()
+        for field in self.links if obj is not None else ():
+            linked = getattr(obj, f"{field}_id", None)
+            model = self.model._meta.get_field(field).related_model
+            shown = model.objects.visible_to(request.user).filter(pk=linked).first() if linked else None
+            setattr(obj, f"_shown_{field}", shown)
+            if (linked and shown is None) or not self.has_change_permission(request, obj):
+                swap.add(field)
+        if not swap:
+            return fieldsets
+        return [
+            (name, {**options, "fields": [f"shown_{f}" if f in swap else f for f in options["fields"]]})
+            for name, options in fieldsets
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), *(f"shown_{field}" for field in self.links)]
 
     def save_model(self, request, obj, form, change):
         services.record_save(instance=obj, user=request.user)
@@ -209,6 +254,7 @@ class TableAdmin(TableInline):
 
     def get_historical_record_context_helper(self, request, historical_record):
         helper = RestrictedHistory(self.model, historical_record)
+        helper.user = request.user
         if not can_see_restricted(request.user):
             helper.hidden = RESTRICTED_FIELDS.get(self.model._meta.label_lower, ())
         return helper

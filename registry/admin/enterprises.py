@@ -147,7 +147,7 @@ class IndustryFilter(admin.SimpleListFilter):
 class EnterpriseAdmin(TableAdmin, VersionedAdmin, FastChangeList, SimpleHistoryAdmin):
     form = EnterpriseForm
     inlines = [AliasInline, UnitInline, ClaimEvidenceInline]
-    list_display = ["name", "grade", "tier", "kind", "location", "region", "industry", "claims", "first_seen", "last_seen"]
+    list_display = ["name", "grade", "tier", "kind", "location", "region", "industry", "claim_total", "first_seen", "last_seen"]
     list_select_related = ["location__parent", "industry__parent"]
     list_filter = ["grade", TierFilter, "kind", RegionFilter, IndustryFilter]
     search_fields = ["name", "hangul", "aliases__name"]  # see get_search_results
@@ -170,12 +170,17 @@ class EnterpriseAdmin(TableAdmin, VersionedAdmin, FastChangeList, SimpleHistoryA
         # only from what the user may not see is not listed, searched or offered.
         return super().get_queryset(request).with_evidence(request.user).annotate(region_name=Subquery(region))
 
+    links = ("parent",)
+
     def get_fieldsets(self, request, obj=None):
-        hidden = set() if can_see_restricted(request.user) else {"notes"}
-        parent = getattr(obj, "parent_id", None)
-        if parent and not Enterprise.objects.visible_to(request.user).filter(pk=parent).exists():
-            hidden.add("parent")  # a parent this user may not see: not named, and kept as it is
-        return [(n, {**o, "fields": [f for f in o["fields"] if f not in hidden]}) for n, o in self.fieldsets]
+        fieldsets = super().get_fieldsets(request, obj)  # links swapped (TableAdmin)
+        if can_see_restricted(request.user):
+            return fieldsets
+        return [(n, {**o, "fields": [f for f in o["fields"] if f != "notes"]}) for n, o in fieldsets]
+
+    @admin.display(description="parent")
+    def shown_parent(self, obj):
+        return getattr(obj, "_shown_parent", None)
 
     def get_search_results(self, request, queryset, search_term):
         """Names, Hangul and aliases in any spelling (see EnterpriseQuerySet.search); one
@@ -187,7 +192,7 @@ class EnterpriseAdmin(TableAdmin, VersionedAdmin, FastChangeList, SimpleHistoryA
         return obj.region_name
 
     @admin.display(description="claims", ordering="claim_count")
-    def claims(self, obj):
+    def claim_total(self, obj):  # not "claims": the list would sort by the relation of that name, a row per claim
         return obj.claim_count or 0
 
     @admin.display(ordering="first_seen")
