@@ -1,18 +1,27 @@
-"""Who may do what through the API: the admin's model permissions, reading for everyone.
+"""Who may call what through the API: the permission table (registry/permissions.py).
 
 Reading needs no permission (what a user sees is narrowed by the querysets' visible_to);
-creating and changing articles and claims needs the same `add_`/`change_` permissions as
-the admin. Who may mark an article reviewed is registry.roles.may_review, checked in
-the serializer where the new status is known.
+a write needs the model permission the table names, the admin's own. A method the table does
+not give a route is a 405 for everyone; a write without the permission is a 401 for an
+anonymous caller (so anonymous users never write) and a 403 for a signed-in one.
 """
 
-from rest_framework.permissions import AllowAny, DjangoModelPermissionsOrAnonReadOnly
+from rest_framework.exceptions import MethodNotAllowed
+from rest_framework.permissions import BasePermission
+
+from registry.permissions import api_requirement, satisfied
 
 
-class ModelPermissionsOrReadOnly(DjangoModelPermissionsOrAnonReadOnly):
-    """GET for everyone; POST/PUT/PATCH with the model's add/change permission."""
+def requirement(view, method):
+    kind = "detail" if getattr(view, "detail", False) else "list"
+    return api_requirement(view.table_route, kind, method)
 
 
-class ReadOnlyRoutes(AllowAny):
-    """For viewsets whose routes only read (enterprises, places, industries, sources):
-    a write is a 405 from the router, not a 403."""
+class TablePermission(BasePermission):
+    """DRF's permission check, read from the table by the view's `table_route`."""
+
+    def has_permission(self, request, view):
+        needed = requirement(view, request.method)
+        if needed is None:
+            raise MethodNotAllowed(request.method)
+        return satisfied(request.user, needed)

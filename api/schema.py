@@ -37,6 +37,19 @@ ERRORS = {
 
 
 class RegistrySchema(AutoSchema):
+    def get_auth(self):
+        """Security as the permission table has it: anonymous access (`{}`) only where the
+        table lets everyone in, so a fuzzer knows every write needs a token."""
+        from .permissions import TablePermission, requirement
+        from registry.permissions import EVERYONE
+
+        auths = [a for a in super().get_auth() if a != {}]
+        if not any(isinstance(p, TablePermission) for p in self.view.get_permissions()):
+            return super().get_auth()
+        if requirement(self.view, self.method) == EVERYONE:
+            auths.append({})
+        return auths
+
     def _get_response_for_code(self, serializer, status_code, media_types=None, direction="response"):
         response = super()._get_response_for_code(serializer, status_code, media_types, direction)
         content = response.get("content", {})

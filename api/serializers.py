@@ -14,11 +14,10 @@ from rest_framework import serializers
 from rest_framework.fields import get_error_detail
 from rest_framework.settings import api_settings
 
-from registry import locking
+from registry import services
 from registry.codebook import Tier
-from registry.models import Article, Claim, Enterprise, Industry, Location, LocationName, Source, Status
+from registry.models import Article, Claim, Enterprise, Industry, Location, LocationName, Source
 from registry.querysets import can_see_restricted
-from registry.roles import may_review, stamp_workflow
 
 
 def _text(source, **kwargs):
@@ -192,12 +191,15 @@ class ClaimSerializer(ModelCleanMixin, serializers.ModelSerializer):
             "quantity", "unit",
         ]
 
-    def save(self, **kwargs):
-        moved_from = self.instance.article_id if self.instance is not None else None
-        claim = super().save(**kwargs)
-        # A claim is part of its article: a coder holding the article must reload it first.
-        locking.touch(Article, {moved_from, claim.article_id})
-        return claim
+    # Writes go through the services: history names the user, the article moves on, and a
+    # reviewed article goes back to coded.
+    def create(self, validated_data):
+        return services.claim_save(claim=Claim(**validated_data), user=self.context["request"].user)
+
+    def update(self, instance, validated_data):
+        for name, value in validated_data.items():
+            setattr(instance, name, value)
+        return services.claim_save(claim=instance, user=self.context["request"].user)
 
     def get_fields(self):
         fields = super().get_fields()
@@ -221,6 +223,10 @@ class ArticleListSerializer(serializers.ModelSerializer):
     source_name = serializers.CharField(source="source.name", read_only=True)
     source_kind = serializers.CharField(source="source.kind", read_only=True)
     claim_count = serializers.IntegerField(read_only=True)
+    follow_up_of = serializers.IntegerField(
+        source="visible_follow_up_of", read_only=True, allow_null=True,
+        help_text="The article this one follows up, if you may see it",
+    )
 
     class Meta:
         model = Article
@@ -263,25 +269,36 @@ class ArticleSerializer(RestrictedFieldsMixin, ModelCleanMixin, serializers.Mode
             fields["follow_up_of"].queryset = Article.objects.visible_to(user)
         return fields
 
-    def validate_status(self, status):
-        user = getattr(self.context.get("request"), "user", None)
-        current = self.instance.status if self.instance is not None else None
-        if status == Status.REVIEWED and current != Status.REVIEWED and not (user and may_review(user)):
-            raise serializers.ValidationError("Only a reviewer may mark an article reviewed; save it as coded.")
-        return status
+    def validate_follow_up_of(self, value):
+        # A follow-up the user may not see was shown as null: sending that null back keeps it.
+        if value is None and self.instance is not None and self.instance.follow_up_of_id is not None:
+            if getattr(self.instance, "visible_follow_up_of", self.instance.follow_up_of_id) is None:
+                return self.instance.follow_up_of
+        return value
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if "follow_up_of" in data:
+            if not hasattr(instance, "visible_follow_up_of"):  # just written: ask the one rule
+                user = self.context["request"].user
+                found = Article.objects.for_api(user).filter(pk=instance.pk).values_list("visible_follow_up_of", flat=True)
+                instance.visible_follow_up_of = found.first()
+            data["follow_up_of"] = instance.visible_follow_up_of
+        return data
+
+    def _save(self, article):
+        try:
+            services.article_save(article=article, user=self.context["request"].user)
+        except services.WorkflowError as error:
+            raise serializers.ValidationError(get_error_detail(error)) from None
+        article.__dict__.pop("visible_follow_up_of", None)  # read again for the answer
+        return article
 
     def create(self, validated_data):
         validated_data.pop("version", None)  # a new article starts at 1
-        # Coded-by and reviewed-by are recorded the way the admin records them.
-        article = Article(**validated_data)
-        stamp_workflow(article, self.context["request"].user, None)
-        article.save()
-        return article
+        return self._save(Article(**validated_data))
 
     def update(self, instance, validated_data):
-        previous_status = instance.status
         for name, value in validated_data.items():
             setattr(instance, name, value)
-        stamp_workflow(instance, self.context["request"].user, previous_status)
-        instance.save()
-        return instance
+        return self._save(instance)

@@ -8,13 +8,13 @@ from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import renderers
-from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from registry import timeseries
 
 from .errors import BadQuery, JSONErrors
+from .permissions import TablePermission
 
 
 class CSVRenderer(renderers.BaseRenderer):
@@ -44,7 +44,8 @@ _PARAMETERS = [
 
 
 class TimeSeriesView(JSONErrors, APIView):
-    permission_classes = [AllowAny]
+    permission_classes = [TablePermission]
+    table_route = "timeseries"
     renderer_classes = [renderers.JSONRenderer, renderers.BrowsableAPIRenderer, CSVRenderer]
 
     def finalize_response(self, request, response, *args, **kwargs):

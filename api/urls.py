@@ -2,13 +2,31 @@
 
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.routers import DefaultRouter
+from rest_framework.routers import APIRootView, DefaultRouter
 
 from .timeseries import TimeSeriesView
 from . import views
 from .errors import not_found
+from .permissions import TablePermission
 
-router = DefaultRouter()
+class DocsView(SpectacularSwaggerView):
+    """Swagger UI: a page to read (OPTIONS made its HTML renderer fail with a 500)."""
+
+    http_method_names = ["get", "head"]
+
+
+class RootView(APIRootView):
+    """/api/v1/: the list of routes, read by everyone (the permission table's "root")."""
+
+    permission_classes = [TablePermission]
+    table_route = "root"
+
+
+class Router(DefaultRouter):
+    APIRootView = RootView
+
+
+router = Router()
 router.register("enterprises", views.EnterpriseViewSet, basename="enterprise")
 router.register("articles", views.ArticleViewSet, basename="article")
 router.register("claims", views.ClaimViewSet, basename="claim")
@@ -19,7 +37,7 @@ router.register("sources", views.SourceViewSet, basename="source")
 urlpatterns = [
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("docs/", DocsView.as_view(url_name="schema"), name="docs"),
     path("v1/timeseries/", TimeSeriesView.as_view(), name="timeseries"),
     re_path(r"^.*$", not_found),
 ]

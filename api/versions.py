@@ -37,16 +37,16 @@ class Stale(APIException):
 
     default_code = "stale_version"
 
-    def __init__(self, conflict, status_code):
+    def __init__(self, conflict, status_code, reveal):
         self.status_code = status_code
-        super().__init__(str(conflict))
-        # Set after __init__, which would turn every value into a string.
-        self.detail = {
-            "detail": str(conflict),
-            "current_version": conflict.current,
-            "changed_by": conflict.changed_by,
-            "changed_at": conflict.changed_at.isoformat() if conflict.changed_at else None,
-        }
+        message = conflict.message(reveal=reveal)
+        super().__init__(message)
+        # Set after __init__, which would turn every value into a string. Who and when only
+        # for a caller who may change the record: to anyone else they are nobody's business.
+        self.detail = {"detail": message, "current_version": conflict.current}
+        if reveal:
+            self.detail["changed_by"] = conflict.changed_by
+            self.detail["changed_at"] = conflict.changed_at.isoformat() if conflict.changed_at else None
 
 
 def expected_version(request):
@@ -76,8 +76,8 @@ def expected_version(request):
     raise PreconditionRequired()
 
 
-def stale(conflict: VersionConflict, via_header):
-    return Stale(conflict, status.HTTP_412_PRECONDITION_FAILED if via_header else status.HTTP_409_CONFLICT)
+def stale(conflict: VersionConflict, via_header, *, reveal):
+    return Stale(conflict, status.HTTP_412_PRECONDITION_FAILED if via_header else status.HTTP_409_CONFLICT, reveal)
 
 
 IF_MATCH = OpenApiParameter(

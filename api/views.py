@@ -12,13 +12,14 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from registry import locking
+from registry.permissions import satisfied
 from registry.locking import VersionConflict
-from registry.models import Article, Claim, Enterprise, Industry, Location, Source
+from registry.models import Article, Claim, Enterprise, EnterpriseAlias, Industry, Location, LocationName, Source
 
 from . import facets, filters, serializers, versions
 from .errors import BadQuery, JSONErrors
 from .pagination import Pagination
-from .permissions import ModelPermissionsOrReadOnly, ReadOnlyRoutes
+from .permissions import TablePermission, requirement
 from .renderers import CSVRenderer, stream_csv
 from .schema import RegistrySchema
 
@@ -62,7 +63,9 @@ class RegistryViewSet(JSONErrors, viewsets.GenericViewSet):
     filter_backends = [FilterBackend]
     # Token first: a bad or revoked token is then a 401 with `WWW-Authenticate: Token`.
     authentication_classes = [TokenAuthentication, SessionAuthentication]
-    permission_classes = [ModelPermissionsOrReadOnly]
+    # Who may call which method: registry/permissions.py API[table_route].
+    permission_classes = [TablePermission]
+    table_route = None
     schema = RegistrySchema()
     list_serializer_class = None
     detail_serializer_class = None
@@ -99,13 +102,18 @@ def _schema(model, name, writable=False):
     return extend_schema_view(**views)
 
 
-class VersionedMixin:
-    """Detail answers carry an ETag; PUT/PATCH must name the version they change, and a stale
-    one writes nothing (see api/versions.py and registry/locking.py)."""
+class ETagMixin:
+    """Detail answers carry an ETag: the version a PUT/PATCH must name (api/versions.py)."""
 
     def retrieve(self, request, *args, **kwargs):
         instance = self.get_object()
         return Response(self.get_serializer(instance).data, headers={"ETag": versions.etag(instance)})
+
+
+class VersionedUpdateMixin(ETagMixin):
+    """PUT/PATCH must name the version they change, and a stale one writes nothing (see
+    api/versions.py and registry/locking.py). Only the viewsets whose rows the API may change
+    take this in: a route without `update` cannot be written however it is asked."""
 
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
@@ -118,17 +126,19 @@ class VersionedMixin:
             serializer.is_valid(raise_exception=True)
             serializer.save(version=expected)
         except VersionConflict as conflict:
-            raise versions.stale(conflict, via_header) from None
+            # Who changed it and when only for those who may change it themselves.
+            reveal = satisfied(request.user, requirement(self, "PATCH"))
+            raise versions.stale(conflict, via_header, reveal=reveal) from None
         return Response(serializer.data, headers={"ETag": versions.etag(instance)})
 
 
 @_schema(Enterprise, "enterprises")
-class EnterpriseViewSet(VersionedMixin, mixins.RetrieveModelMixin, RegistryViewSet):
+class EnterpriseViewSet(ETagMixin, mixins.RetrieveModelMixin, RegistryViewSet):
     """Enterprises, with the evidence (claims) you may see. Detail adds aliases, parent
     complex, affiliated units, place with its ancestors and an evidence summary."""
 
     model = Enterprise
-    permission_classes = [ReadOnlyRoutes]
+    table_route = "enterprises"
     list_serializer_class = serializers.EnterpriseListSerializer
     detail_serializer_class = serializers.EnterpriseDetailSerializer
     filterset_class = filters.EnterpriseFilter
@@ -137,7 +147,7 @@ class EnterpriseViewSet(VersionedMixin, mixins.RetrieveModelMixin, RegistryViewS
         queryset = Enterprise.objects.for_api(self.request.user)
         if self.action == "retrieve":
             queryset = queryset.prefetch_related(
-                "aliases",
+                Prefetch("aliases", queryset=EnterpriseAlias.objects.visible_to(self.request.user)),
                 Prefetch("units", queryset=Enterprise.objects.visible_to(self.request.user), to_attr="visible_units"),
             )
         return queryset
@@ -160,13 +170,14 @@ class EnterpriseViewSet(VersionedMixin, mixins.RetrieveModelMixin, RegistryViewS
 
 @_schema(Article, "articles", writable=True)
 class ArticleViewSet(
-    VersionedMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, RegistryViewSet
+    VersionedUpdateMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, RegistryViewSet
 ):
     """Coded articles. Anonymous users see public articles and their public fields only.
     Coders (add/change article permission) create and change them; only reviewers may
     mark one reviewed."""
 
     model = Article
+    table_route = "articles"
     list_serializer_class = serializers.ArticleListSerializer
     detail_serializer_class = serializers.ArticleSerializer
     filterset_class = filters.ArticleFilter
@@ -175,7 +186,7 @@ class ArticleViewSet(
         queryset = Article.objects.for_api(self.request.user)
         if self.action != "list":
             queryset = queryset.select_related("coded_by", "reviewed_by").prefetch_related(
-                Prefetch("claims", queryset=Claim.objects.select_related("enterprise"))
+                Prefetch("claims", queryset=Claim.objects.visible_to(self.request.user).select_related("enterprise"))
             )
         return queryset
 
@@ -188,6 +199,7 @@ class ClaimViewSet(
     code 1–5. Coders (add/change claim permission) create and change them."""
 
     model = Claim
+    table_route = "claims"
     list_serializer_class = serializers.ClaimSerializer
     detail_serializer_class = serializers.ClaimSerializer
     filterset_class = filters.ClaimFilter
@@ -205,15 +217,15 @@ class PlaceViewSet(mixins.RetrieveModelMixin, RegistryViewSet):
 
     model = Location
     lookup_field = "slug"
-    permission_classes = [ReadOnlyRoutes]
+    table_route = "places"
     list_serializer_class = serializers.PlaceSerializer
     detail_serializer_class = serializers.PlaceDetailSerializer
     filterset_class = filters.PlaceFilter
 
     def get_queryset(self):
-        queryset = Location.objects.select_related("parent")
+        queryset = Location.objects.visible_to(self.request.user).select_related("parent")
         if self.action == "retrieve":
-            queryset = queryset.prefetch_related("names")
+            queryset = queryset.prefetch_related(Prefetch("names", queryset=LocationName.objects.visible_to(self.request.user)))
         return queryset
 
     def get_object(self):
@@ -231,12 +243,12 @@ class IndustryViewSet(mixins.RetrieveModelMixin, RegistryViewSet):
 
     model = Industry
     lookup_field = "slug"
-    permission_classes = [ReadOnlyRoutes]
+    table_route = "industries"
     list_serializer_class = detail_serializer_class = serializers.IndustrySerializer
     filterset_class = filters.IndustryFilter
 
     def get_queryset(self):
-        return Industry.objects.select_related("parent")
+        return Industry.objects.visible_to(self.request.user).select_related("parent")
 
 
 @extend_schema_view(
@@ -247,9 +259,9 @@ class SourceViewSet(mixins.RetrieveModelMixin, RegistryViewSet):
     """Publications, each with its own reliability grade A–F (the Admiralty scale)."""
 
     model = Source
-    permission_classes = [ReadOnlyRoutes]
+    table_route = "sources"
     list_serializer_class = detail_serializer_class = serializers.SourceSerializer
     filterset_class = filters.SourceFilter
 
     def get_queryset(self):
-        return Source.objects.all()
+        return Source.objects.visible_to(self.request.user)

@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records the signed-in user on every history row written during a request.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # The admin and the public pages answer only the methods the permission table names.
+    "registry.permissions.MethodGuard",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -155,7 +157,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"],
+    # Each view names its route in the permission table (registry/permissions.py).
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.TablePermission"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "api.schema.RegistrySchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -274,6 +277,14 @@ if os.environ.get("DJANGO_STATIC_ROOT"):
 WHITENOISE_MAX_AGE = envint("DJANGO_STATIC_MAX_AGE", 0 if DEBUG else 3600)
 # The REST API (api/): anonymous requests are throttled; tests and the schemathesis run
 # raise the rate through the environment.
+# What counts as published (registry/querysets.py visible_articles): an article in any other
+# status is a draft, seen only by its coder, reviewers and admins and counted for nobody else.
+REGISTRY_PUBLISHED_STATUSES = envlist("REGISTRY_PUBLISHED_STATUSES", ["coded", "reviewed"])
+if not REGISTRY_PUBLISHED_STATUSES or set(REGISTRY_PUBLISHED_STATUSES) - {"draft", "coded", "reviewed"}:
+    raise ImproperlyConfigured(
+        f"REGISTRY_PUBLISHED_STATUSES: one or more of draft, coded, reviewed; got {REGISTRY_PUBLISHED_STATUSES!r}"
+    )
+
 API_ANON_THROTTLE_RATE = os.environ.get("API_ANON_THROTTLE_RATE", "100000/minute" if TESTING else "120/minute")
 REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["api.throttling.AnonThrottle"]
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {

@@ -38,10 +38,10 @@ def _form_state(request):
     return state
 
 
-def _place_options():
+def _place_options(request):
     """Provinces and special cities, each followed by its cities, counties and districts."""
     groups = {}
-    for place in Location.objects.filter(level__lte=2).order_by("path"):
+    for place in Location.objects.visible_to(request.user).filter(level__lte=2).order_by("path"):
         region = place.path.strip("/").split("/")[0]
         groups.setdefault(region, []).append(place)
     ordered = sorted(groups.values(), key=lambda places: (places[0].iso_code or "~", places[0].name))
@@ -51,7 +51,7 @@ def _place_options():
     ]
 
 
-def compare(request):
+def compare(request):  # GET and HEAD only: the permission table's PAGES (MethodGuard)
     state = _form_state(request)
     error, result, chart, links, table = "", None, "", {}, []
     try:
@@ -69,7 +69,7 @@ def compare(request):
     context = {
         "state": state,
         "slots": slots,
-        "place_options": _place_options(),
+        "place_options": _place_options(request),
         "activity_groups": list(ACTIVITY_GROUPS),
         "metrics": timeseries.METRICS,
         "intervals": timeseries.INTERVALS,
@@ -96,9 +96,10 @@ def _title(result):
 
 
 def enterprise(request, pk):
-    enterprise = get_object_or_404(
-        Enterprise.objects.select_related("location__parent", "industry__parent", "parent"), pk=pk
-    )
+    # One that exists only in material the visitor may not see is the same 404 as a missing id.
+    visible = Enterprise.objects.visible_to(request.user)
+    enterprise = get_object_or_404(visible.select_related("location__parent", "industry__parent"), pk=pk)
+    enterprise.visible_parent = visible.filter(pk=enterprise.parent_id).first() if enterprise.parent_id else None
     claims = Claim.objects.visible_to(request.user).filter(enterprise=enterprise)
     counts = (
         claims.order_by()
@@ -112,7 +113,7 @@ def enterprise(request, pk):
         .distinct()
         .select_related("source")
         .prefetch_related(
-            Prefetch("claims", queryset=Claim.objects.filter(enterprise=enterprise).order_by("code", "activity"), to_attr="these_claims")
+            Prefetch("claims", queryset=claims.order_by("code", "activity"), to_attr="these_claims")
         )
         .order_by("published", "id")
     )

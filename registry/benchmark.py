@@ -39,6 +39,7 @@ from .codebook import ACTIVITY_GROUPS
 from .corpus import claims_csv, generate_corpus
 from .models import Article, Claim, Enterprise, Location
 from .services import claims_import
+from .querysets import published_statuses
 
 # 1. "Articles on production or investment per year 2000–2025, Pyongyang vs Chongjin, codes 1–3."
 TS_PARAMS = {
@@ -152,7 +153,8 @@ def timeseries_sql_text():
     )
     activities = ", ".join(["%s"] * len(TS_ACTIVITIES))
     places = " UNION ALL ".join(["SELECT %s AS slug, %s AS prefix"] * len(TS_PLACES))
-    # Public articles only: what the service counts for an anonymous user.
+    published = ", ".join(f"'{status}'" for status in published_statuses())  # from settings, not input
+    # Public, published articles only: what the service counts for an anonymous user.
     return f"""
         SELECT g.slug, {year} AS year, COUNT(DISTINCT a.id)
         FROM registry_claim c
@@ -161,7 +163,7 @@ def timeseries_sql_text():
         JOIN registry_location l ON l.id = e.location_id
         JOIN ({places}) g ON l.path LIKE g.prefix || '%%'
         WHERE c.activity IN ({activities}) AND c.code <= %s AND a.disclosure = 'public'
-          AND a.published BETWEEN %s AND %s
+          AND a.status IN ({published}) AND a.published BETWEEN %s AND %s
         GROUP BY g.slug, {year}
     """
 

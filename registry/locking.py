@@ -26,12 +26,13 @@ class VersionConflict(Exception):
         self.changed_by, self.changed_at = changed_by, changed_at
         super().__init__(self.message())
 
-    def message(self):
+    def message(self, reveal=True):
+        """Without `reveal`, neither who changed the row nor when (for callers who may not change it)."""
         what = self.model._meta.verbose_name
         if self.current is None:
             return f"This {what} was deleted by someone else after you opened it. Nothing was saved."
-        by = f" by {self.changed_by}" if self.changed_by else ""
-        at = f" at {self.changed_at:%Y-%m-%d %H:%M} UTC" if self.changed_at else ""
+        by = f" by {self.changed_by}" if self.changed_by and reveal else ""
+        at = f" at {self.changed_at:%Y-%m-%d %H:%M} UTC" if self.changed_at and reveal else ""
         return (
             f"This {what} was changed{by}{at} after you opened it (you edited version {self.expected}, "
             f"it is now at version {self.current}). Nothing was saved: reload it to see their "

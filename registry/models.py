@@ -17,7 +17,10 @@ from simple_history.models import HistoricalRecords
 from . import locking
 from .codebook import TIER_GRADES, Activity, Code, Grade, Tier
 from .names import name_key
-from .querysets import ArticleQuerySet, ClaimQuerySet, EnterpriseQuerySet, IndustryQuerySet, LocationQuerySet
+from .querysets import (
+    ArticleQuerySet, ClaimQuerySet, EnterpriseAliasQuerySet, EnterpriseQuerySet, IndustryQuerySet, LocationQuerySet,
+    ReferenceQuerySet,
+)
 
 
 def _choice_check(field, choices, name):
@@ -158,6 +161,8 @@ class LocationName(models.Model):
     is_alias = models.BooleanField(
         default=True, help_text="False for names derived from the place's own fields."
     )
+
+    objects = ReferenceQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -300,6 +305,7 @@ class EnterpriseAlias(models.Model):
     name_key = models.CharField(max_length=200, db_index=True, editable=False)
 
     history = HistoricalRecords()
+    objects = EnterpriseAliasQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = "enterprise aliases"
@@ -330,6 +336,7 @@ class Source(models.Model):
     url = models.URLField(blank=True)
 
     history = HistoricalRecords()
+    objects = ReferenceQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -413,6 +420,9 @@ class Article(models.Model):
             models.CheckConstraint(
                 condition=~Q(title="") | ~Q(title_ko=""), name="registry_article_has_headline"
             ),
+            models.CheckConstraint(
+                condition=~Q(follow_up_of=models.F("id")), name="registry_article_not_own_follow_up"
+            ),
         ]
         indexes = [
             # Date-range filters and the time series' period grouping.
@@ -421,7 +431,8 @@ class Article(models.Model):
             # Time series and enterprise evidence join each claim to its article only for
             # these columns: with them in an index the join is an index-only scan, not a heap
             # fetch per claim (time series Pyongyang vs Chongjin: 1.9 s -> 0.5 s at 1M claims).
-            models.Index(fields=["id", "published", "disclosure", "precision"], name="registry_art_id_cover"),
+            # Status too: what anyone may see is public *and* published (querysets.visible_articles).
+            models.Index(fields=["id", "published", "disclosure", "status", "precision"], name="registry_art_id_cover"),
         ]
 
     def __str__(self):
@@ -443,6 +454,8 @@ class Article(models.Model):
             raise ValidationError({"published": "A year-precise date is stored as 1 January."})
         if not self.title and not self.title_ko:
             raise ValidationError({"title": "Give a headline in English or Korean."})
+        if self.pk is not None and self.follow_up_of_id == self.pk:
+            raise ValidationError({"follow_up_of": "An article cannot follow up itself."})
 
     def save(self, *args, **kwargs):
         # Lets a later reader detect that the source's online copy has changed.

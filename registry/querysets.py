@@ -8,12 +8,49 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 RESTRICTED_PERMISSION = "registry.view_restricted"
+REVIEW_PERMISSION = "registry.review_article"
+# Fields only users with RESTRICTED_PERMISSION see, wherever they are shown (API, admin forms
+# and history pages).
+RESTRICTED_FIELDS = {"registry.article": ("full_text", "notes", "text_sha256"), "registry.enterprise": ("notes",)}
 
 
 def can_see_restricted(user):
     """Restricted articles, full texts and internal notes are for signed-in users with the
     permission; everyone else sees public articles' public fields only."""
     return bool(user and user.is_authenticated and user.has_perm(RESTRICTED_PERMISSION))
+
+
+def can_see_unpublished(user):
+    """Drafts (articles not yet in a published status) are work in progress: reviewers and
+    admins see them all, their coder sees their own, nobody else any."""
+    return bool(user and user.is_authenticated and user.has_perm(REVIEW_PERMISSION))
+
+
+def published_statuses():
+    """What counts as published: the one setting REGISTRY_PUBLISHED_STATUSES."""
+    from django.conf import settings
+
+    return list(settings.REGISTRY_PUBLISHED_STATUSES)
+
+
+def sees_everything(user):
+    """Whether `visible_to(user)` hides nothing from this user."""
+    return can_see_restricted(user) and can_see_unpublished(user)
+
+
+def visible_articles(user, via=""):
+    """Q: the articles (reached through `via`, e.g. "article__") a user may see: public ones
+    unless they may see restricted material, published ones unless they may see drafts (their
+    own drafts always). The one visibility rule; every visible_to below is built from it."""
+    found = Q()
+    if not can_see_restricted(user):
+        found &= Q(**{f"{via}disclosure": "public"})
+    if not can_see_unpublished(user):
+        published = Q(**{f"{via}status__in": published_statuses()})
+        if user is not None and user.is_authenticated:
+            published |= Q(**{f"{via}coded_by": user.pk})
+        found &= published
+    return found
 
 
 def inside_places(places, via=""):
@@ -32,13 +69,20 @@ def in_industries(industries, via=""):
     return Q(**{f"{via}industry__in": ids}) | Q(**{f"{via}industry__parent__in": ids})
 
 
-class IndustryQuerySet(models.QuerySet):
+class ReferenceQuerySet(models.QuerySet):
+    """Reference data (places, their names, industries, sources): public, all of it."""
+
+    def visible_to(self, user):
+        return self
+
+
+class IndustryQuerySet(ReferenceQuerySet):
     def within(self, industry):
         """The industry and its sub-industries (the taxonomy has two levels)."""
         return self.filter(Q(pk=industry.pk) | Q(parent=industry.pk))
 
 
-class LocationQuerySet(models.QuerySet):
+class LocationQuerySet(ReferenceQuerySet):
     def within(self, location):
         """The place and everything inside it."""
         return self.filter(path__startswith=location.path)
@@ -50,12 +94,21 @@ class LocationQuerySet(models.QuerySet):
         return places_named(self, text)
 
 
-def _publicly_known(enterprise):
-    """The enterprise (an OuterRef to its id) has public evidence, or none yet."""
+def _known_to(user, enterprise):
+    """Q: the enterprise (an OuterRef to its id) has evidence the user may see, or none at
+    all yet. One known only from restricted articles or drafts does not exist for the user."""
     from .models import Claim
 
     claims = Claim.objects.filter(enterprise=enterprise)
-    return Exists(claims.filter(article__disclosure="public")) | ~Exists(claims)
+    return Exists(claims.filter(visible_articles(user, "article__"))) | ~Exists(claims)
+
+
+class EnterpriseAliasQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Aliases of the enterprises a user may see."""
+        from .models import Enterprise
+
+        return self if sees_everything(user) else self.filter(enterprise__in=Enterprise.objects.visible_to(user).values("pk"))
 
 
 class EnterpriseQuerySet(models.QuerySet):
@@ -64,14 +117,15 @@ class EnterpriseQuerySet(models.QuerySet):
         in a province sits on the province and is never counted for a city in it."""
         return self.filter(location__path__startswith=location.path)
 
-    def with_evidence(self):
-        """Annotate claim count and first/last seen from the claims' article dates.
+    def with_evidence(self, user):
+        """Annotate claim count and first/last seen from the article dates of the claims
+        `user` may see (a restricted article or a draft must not show through them).
 
         Subqueries rather than a JOIN + GROUP BY, so the annotations stay correct whatever
         other joins a filter adds."""
         from .models import Claim
 
-        claims = Claim.objects.filter(enterprise=OuterRef("pk")).order_by().values("enterprise")
+        claims = Claim.objects.visible_to(user).filter(enterprise=OuterRef("pk")).order_by().values("enterprise")
         return self.annotate(
             # COUNT(*), not COUNT(id): answered from registry_claim_ent_cover alone.
             claim_count=Subquery(claims.annotate(n=Count("*")).values("n")),
@@ -80,11 +134,11 @@ class EnterpriseQuerySet(models.QuerySet):
         )
 
     def visible_to(self, user):
-        """Enterprises a user may see. An enterprise known only from restricted articles is
-        itself restricted; one with public evidence, or with none yet, is public."""
-        if can_see_restricted(user):
+        """Enterprises a user may see: those with evidence the user may see, or with none yet.
+        An enterprise known only from restricted articles or drafts is hidden with them."""
+        if sees_everything(user):
             return self
-        return self.filter(_publicly_known(OuterRef("pk")))
+        return self.filter(_known_to(user, OuterRef("pk")))
 
     def for_api(self, user):
         """Enterprises as the API lists them: the visible ones, with place, industry and
@@ -104,8 +158,8 @@ class EnterpriseQuerySet(models.QuerySet):
                 # Checked on the parent's own claims, row by row: an EXISTS over the visible
                 # enterprises was planned as a scan of all 20k of them, three times a page.
                 parent_visible=ExpressionWrapper(
-                    Q(parent__isnull=False) if can_see_restricted(user)
-                    else Q(parent__isnull=False) & _publicly_known(OuterRef("parent_id")),
+                    Q(parent__isnull=False) if sees_everything(user)
+                    else Q(parent__isnull=False) & _known_to(user, OuterRef("parent_id")),
                     output_field=BooleanField(),
                 ),
             )
@@ -128,21 +182,30 @@ class EnterpriseQuerySet(models.QuerySet):
 
 class ArticleQuerySet(models.QuerySet):
     def public(self):
-        return self.filter(disclosure="public")
+        """Public and published: what anyone may see (AnonymousUser's visible_to)."""
+        return self.filter(visible_articles(None))
 
     def visible_to(self, user):
-        return self if can_see_restricted(user) else self.public()
+        """Articles a user may see (see visible_articles): restricted ones only with
+        registry.view_restricted, drafts only by their coder, reviewers and admins."""
+        return self if sees_everything(user) else self.filter(visible_articles(user))
 
     def for_api(self, user):
-        """Articles as the API lists them: visible ones, source joined, claims counted."""
-        from .models import Claim
+        """Articles as the API lists them: visible ones, source joined, claims counted, and
+        `visible_follow_up_of` naming the article followed up only if the user may see it."""
+        from .models import Article, Claim
 
         # A correlated COUNT rather than JOIN + GROUP BY: the page counts 50 articles' claims
         # from an index, and the paginator's COUNT needs no join with the claims at all.
         claims = Claim.objects.filter(article=OuterRef("pk")).order_by().values("article").annotate(n=Count("*")).values("n")
+        if sees_everything(user):
+            follow_up = F("follow_up_of")
+        else:
+            followed = Article.objects.filter(visible_articles(user), pk=OuterRef("follow_up_of"))
+            follow_up = Case(When(Exists(followed), then=F("follow_up_of")))
         return (
             self.visible_to(user).select_related("source")
-            .annotate(claim_count=Coalesce(Subquery(claims), 0))
+            .annotate(claim_count=Coalesce(Subquery(claims), 0), visible_follow_up_of=follow_up)
             .order_by("-published", "id")
         )
 
@@ -184,10 +247,12 @@ def _vendor(alias):
 
 class ClaimQuerySet(models.QuerySet):
     def public(self):
-        return self.filter(article__disclosure="public")
+        """Claims of public, published articles: what anyone may see."""
+        return self.filter(visible_articles(None, "article__"))
 
     def visible_to(self, user):
-        return self if can_see_restricted(user) else self.public()
+        """Claims a user may see: exactly those of the articles the user may see."""
+        return self if sees_everything(user) else self.filter(visible_articles(user, "article__"))
 
     def matching(
         self, *, activities=None, max_code=None, source_kinds=None, grades=None, tiers=None,

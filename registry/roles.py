@@ -6,8 +6,7 @@ they are edited here or by hand in the admin.
 """
 
 from .models import Status
-
-REVIEW_PERMISSION = "registry.review_article"
+from .permissions import admin_requirement, satisfied
 
 _READ = [
     f"view_{model}"
@@ -49,7 +48,8 @@ def ensure_roles(Group=None, Permission=None):
 
 
 def may_review(user):
-    return user.has_perm(REVIEW_PERMISSION)
+    """Marking an article reviewed: the permission table's "review" on articles."""
+    return satisfied(user, admin_requirement("registry.article", "review"))
 
 
 def status_choices_for(user, current=None):
@@ -57,15 +57,3 @@ def status_choices_for(user, current=None):
     if may_review(user) or current == Status.REVIEWED:
         return Status.choices
     return [(value, label) for value, label in Status.choices if value != Status.REVIEWED]
-
-
-def stamp_workflow(article, user, previous_status):
-    """Record who coded and who reviewed, from the status a save moves the article to:
-    the first to save it coded is its coder; whoever marks it reviewed is its reviewer;
-    taking it back out of review forgets the reviewer."""
-    if article.status in (Status.CODED, Status.REVIEWED) and article.coded_by_id is None:
-        article.coded_by = user
-    if article.status == Status.REVIEWED and previous_status != Status.REVIEWED:
-        article.reviewed_by = user
-    if article.status != Status.REVIEWED:
-        article.reviewed_by = None

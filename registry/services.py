@@ -1,5 +1,14 @@
-"""Writes that touch several models, as keyword-only functions under one transaction."""
+"""Every write, as keyword-only functions under one transaction: the API's serializers, the
+admin's save_model/save_formset/delete_model, the import and the merge all call these. Each
+checks the workflow, names the user on the history row, and moves the version on (the
+models' save() does, through registry/locking.py).
 
+The workflow: draft -> coded -> reviewed. Only a reviewer marks an article reviewed; a change
+by anyone else to a reviewed article, or to one of its claims, returns it to coded, and its
+history says why.
+"""
+
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from simple_history.utils import bulk_update_with_history
 
@@ -8,8 +17,111 @@ from .bulk import insert_rows
 from .importing import parse_claims_csv, plan_import
 from .models import Article, Claim, Enterprise, Status
 from .names import name_key
+from .roles import may_review
 
 BATCH = 2000
+REOPENED = "returned to coded: changed after review"
+
+
+class WorkflowError(ValidationError):
+    """A write the workflow forbids (a coder marking an article reviewed). Nothing was written."""
+
+
+def _stored(instance):
+    """The row as stored now, or None for a new one."""
+    if instance.pk is None:
+        return None
+    return type(instance)._default_manager.filter(pk=instance.pk).first()
+
+
+def _differs(instance, stored):
+    fields = [f.attname for f in instance._meta.concrete_fields if f.attname not in ("version", "updated_at", "text_sha256")]
+    return any(getattr(instance, name) != getattr(stored, name) for name in fields)
+
+
+def _record(instance, user, reason=None):
+    instance._history_user = user if user is not None and user.is_authenticated else None
+    if reason:
+        instance._change_reason = reason
+
+
+@transaction.atomic
+def article_save(*, article, user, reason=None):
+    """Create or change an article as `user`. The first to save it is its coder (a draft is
+    seen by its coder); whoever marks it reviewed is its reviewer. A coder's change to a
+    reviewed article returns it to coded. Raises WorkflowError for a coder marking it
+    reviewed, locking.VersionConflict if it changed since `article.version` was read."""
+    stored = _stored(article)
+    previous = stored.status if stored is not None else None
+    reviewer = may_review(user)
+    if article.status == Status.REVIEWED and previous != Status.REVIEWED and not reviewer:
+        raise WorkflowError({"status": "Only a reviewer may mark an article reviewed; save it as coded."})
+    if previous == Status.REVIEWED and article.status == Status.REVIEWED and not reviewer and _differs(article, stored):
+        article.status, reason = Status.CODED, REOPENED
+    if article.coded_by_id is None and user is not None and user.is_authenticated:
+        article.coded_by = user
+    if article.status == Status.REVIEWED and previous != Status.REVIEWED:
+        article.reviewed_by = user
+    if article.status != Status.REVIEWED:
+        article.reviewed_by = None
+    _record(article, user, reason)
+    article.save()
+    return article
+
+
+def _claims_changed(article_ids, user, touch=True):
+    """Claims of these articles were written: each article's version moves on (a coder holding
+    it must reload it), and a reviewed one is returned to coded unless a reviewer did it."""
+    article_ids = {pk for pk in article_ids if pk is not None}
+    if not article_ids:
+        return
+    if not may_review(user):
+        for article in Article.objects.filter(pk__in=article_ids, status=Status.REVIEWED):
+            article.status, article.reviewed_by = Status.CODED, None
+            _record(article, user, REOPENED + " (a claim)")
+            article.save()
+            article_ids.discard(article.pk)
+    if touch:
+        locking.touch(Article, article_ids)
+
+
+@transaction.atomic
+def claim_save(*, claim, user, with_article=False):
+    """Create or change a claim as `user`; its article (and the one it moved from) moves on.
+    `with_article`: saved on its article's own page, whose save has moved the article on."""
+    stored = _stored(claim)
+    _record(claim, user)
+    claim.save()
+    if stored is not None and not _differs(claim, stored):
+        return claim
+    _claims_changed({claim.article_id, stored.article_id if stored else None}, user, touch=not with_article)
+    return claim
+
+
+@transaction.atomic
+def claim_delete(*, claim, user, with_article=False):
+    """Delete a claim as `user`; its article moves on (see claim_save)."""
+    _record(claim, user)
+    article_id = claim.article_id
+    claim.delete()
+    _claims_changed({article_id}, user, touch=not with_article)
+
+
+@transaction.atomic
+def record_save(*, instance, user, reason=None):
+    """Create or change any other record (enterprise, alias, place, industry, source) as `user`."""
+    _record(instance, user, reason)
+    instance.save()
+    return instance
+
+
+@transaction.atomic
+def record_delete(*, instance, user):
+    """Delete a record as `user`; a claim through claim_delete, so its article is told."""
+    if isinstance(instance, Claim):
+        return claim_delete(claim=instance, user=user)
+    _record(instance, user)
+    instance.delete()
 
 
 def claims_import(*, data, user=None, dry_run=False, progress=None):

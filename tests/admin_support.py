@@ -36,6 +36,7 @@ def make_enterprise(name, **fields):
 
 def make_article(title, *, claims=(), published=datetime.date(2019, 4, 15), **fields):
     fields.setdefault("source", source())
+    fields.setdefault("status", "coded")  # published: a draft is seen only by its coder and reviewers
     article = Article.objects.create(title=title, published=published, **fields)
     for enterprise, activity, code in claims:
         Claim.objects.create(article=article, enterprise=enterprise, activity=activity, code=code)

@@ -9,7 +9,9 @@ Anonymous users see articles A1, A2, A3, A5 and claims c1–c4, c6, c7; enterpri
 | A2 | RS | 2018-03 (month) | coded | E2 production 5 (c3), E1 operation 3 (c4) |
 | A3 | DNK | 2019-07-01 | coded | E4 modernization 2 (c6) |
 | A4 | KCNA | 2020 (year), RESTRICTED | coded | SECRET construction 1 (c5), E1 technology 4 (c8) |
-| A5 | RS | 2021-02-02 | draft | E5 production 5 (c7) |
+| A5 | RS | 2021-02-02 | reviewed | E5 production 5 (c7) |
+
+Drafts, hidden from all but their coder, reviewers and admins, are tested in test_trust.py.
 """
 
 import datetime
@@ -64,7 +66,7 @@ def build():
         summary="RESTRICTED-SUMMARY-MARKER furnace", full_text="FULLTEXT-MARKER two", notes="ARTICLE-NOTE-MARKER two",
         disclosure="restricted",
     )
-    a5 = article("RS", datetime.date(2021, 2, 2), "Mine resumes output", summary="Ore output resumed.", status="draft")
+    a5 = article("RS", datetime.date(2021, 2, 2), "Mine resumes output", summary="Ore output resumed.", status="reviewed")
 
     def claim(a, e, activity, code, detail=""):
         return Claim.objects.create(article=a, enterprise=e, activity=activity, code=code, detail=detail)

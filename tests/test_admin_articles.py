@@ -66,10 +66,11 @@ def test_a_code_out_of_range_is_refused_with_a_message(client, coder, kim_chaek)
     assert not Article.objects.exists()
 
 
-def test_a_draft_keeps_no_coder_until_it_is_coded(client, coder):
+def test_a_draft_belongs_to_whoever_started_it(client, coder):
+    # Its coder is who may see a draft besides reviewers and admins (querysets.visible_articles).
     client.post(ADD, article_post(status="draft"))
     article = Article.objects.get()
-    assert article.coded_by is None
+    assert (article.status, article.coded_by) == ("draft", coder)
     data = article_post(status="coded", opened_version=article.version)
     response = client.post(reverse("admin:registry_article_change", args=[article.pk]), data)
     assert response.status_code == 302
@@ -147,7 +148,7 @@ def test_the_article_list_costs_the_same_for_5_and_50_rows(client, coder, kim_ch
     # count (on PostgreSQL: the estimate with the count as fallback, one statement), page,
     # the date hierarchy's first/last date and its dates.
     assert changelist_queries(client, rows) == 10
-    assert changelist_queries(client, rows, CHANGELIST + "?status__exact=draft&q=Report") == 10
+    assert changelist_queries(client, rows, CHANGELIST + "?status__exact=coded&q=Report") == 10
 
 
 def test_the_list_filters_by_status_coder_and_source(client, coder, kim_chaek):

@@ -49,16 +49,15 @@ def test_a_reviewer_marks_reviewed_and_is_recorded(client):
     article.refresh_from_db()
     assert (article.status, article.coded_by, article.reviewed_by) == ("reviewed", coder, reviewer)
 
-    # A coder later editing the reviewed article may keep the status, not re-stamp it.
+    # A coder's change to the reviewed article returns it to coded, and its history says why;
+    # the reviewer is forgotten until a reviewer marks it again.
     client.force_login(coder)
     response = client.post(change_url(article), article_post(status="reviewed", summary="Corrected.", opened_version=article.version))
     assert response.status_code == 302
     article.refresh_from_db()
-    assert (article.summary, article.reviewed_by) == ("Corrected.", reviewer)
-    # Sending it back to coded forgets the reviewer.
-    client.post(change_url(article), article_post(status="coded", opened_version=article.version))
-    article.refresh_from_db()
-    assert (article.status, article.reviewed_by) == ("coded", None)
+    assert (article.summary, article.status, article.reviewed_by) == ("Corrected.", "coded", None)
+    latest = article.history.latest("history_id")
+    assert (latest.history_user, latest.history_change_reason) == (coder, "returned to coded: changed after review")
 
 
 def test_a_viewer_reads_but_changes_nothing(client):

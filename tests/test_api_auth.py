@@ -111,10 +111,11 @@ def test_only_reviewers_mark_an_article_reviewed(d):
     d.a2.refresh_from_db()
     assert (d.a2.status, d.a2.reviewed_by) == ("reviewed", reviewer)
 
-    # A coder may still edit a reviewed article's summary without un-reviewing it.
+    # A coder's edit of a reviewed article returns it to coded (test_trust.py has the rest).
     client.force_login(coder)
     response = client.patch(f"/api/v1/articles/{d.a2.pk}/", {"summary": "Plan fulfilled early.", "version": 2}, format="json")
     assert response.status_code == 200, response.content
+    assert response.json()["status"] == "coded"
 
 
 def test_anonymous_requests_are_throttled(d):

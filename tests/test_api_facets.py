@@ -37,7 +37,7 @@ def test_article_facets(d):
     found = facets("articles", facets="source,source_kind,status,year,region,grade,activity")
     assert found["source"] == {"KCNA": 1, "RS": 2, "DNK": 1}
     assert found["source_kind"] == {"state_media": 3, "insider": 1}
-    assert found["status"] == {"coded": 3, "draft": 1}
+    assert found["status"] == {"coded": 3, "reviewed": 1}
     assert found["year"] == {2016: 1, 2018: 1, 2019: 1, 2021: 1}
     # A1 and A2 each name two North Hamgyong enterprises: counted once each.
     assert found["region"] == {"north-hamgyong": 3, "pyongyang": 1}

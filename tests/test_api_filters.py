@@ -65,7 +65,7 @@ def test_article_filters(client, d):
         ({"source_kind": "insider"}, a(d.a3)),
         ({"published_after": "2018", "published_before": "2019"}, a(d.a2, d.a3)),
         ({"published_before": "2018-02-28"}, a(d.a1)),
-        ({"status": "draft"}, a(d.a5)),
+        ({"status": "reviewed"}, a(d.a5)),
         ({"max_code": "2"}, a(d.a1, d.a3)),
         ({"activity": "production"}, a(d.a2, d.a5)),
         ({"enterprise": str(d.e4.pk)}, a(d.a3)),
@@ -96,7 +96,7 @@ def test_claim_filters(client, d):
         ({"published_after": "2019"}, c(d.c6, d.c7)),
         ({"source": "RS"}, c(d.c3, d.c4, d.c7)),
         ({"source_kind": "insider"}, c(d.c6)),
-        ({"status": "draft"}, c(d.c7)),
+        ({"status": "reviewed"}, c(d.c7)),
         ({"enterprise": f"{d.e1.pk},{d.e2.pk}"}, c(d.c1, d.c3, d.c4)),
         ({"article": str(d.a1.pk)}, c(d.c1, d.c2)),
     ]

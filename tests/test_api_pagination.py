@@ -17,7 +17,7 @@ def twelve_claims():
     chongjin, kcna = Location.objects.get(slug="chongjin"), Source.objects.get(short_name="KCNA")
     for i in range(12):
         e = Enterprise.objects.create(name=f"Factory {i}", grade="4", kind="factory", location=chongjin)
-        a = Article.objects.create(source=kcna, published=datetime.date(2017, 1, 1) + datetime.timedelta(days=i), title=f"Report {i}")
+        a = Article.objects.create(source=kcna, published=datetime.date(2017, 1, 1) + datetime.timedelta(days=i), title=f"Report {i}", status="coded")
         Claim.objects.create(article=a, enterprise=e, activity="facility", code=2)
 
 

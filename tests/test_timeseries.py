@@ -130,7 +130,7 @@ def test_anonymous_users_count_public_articles_only(world):
     "params, expected",
     [
         ({"source_kind": "state_media"}, [2, 1, 0, 1]),  # a6 (insider) gone
-        ({"status": "coded"}, [2, 1, 0, 1]),  # a6 (draft) gone
+        ({"status": "coded"}, [2, 1, 0, 1]),  # a6 (reviewed) gone
         ({"grade": "local"}, [0, 1, 0, 1]),  # H only: a3, a4
         ({"tier": "central"}, [2, 0, 0, 2]),  # C only here
         ({"industry": "metal"}, [2, 0, 0, 2]),  # Metal takes in Iron and steel: C

@@ -58,7 +58,7 @@ def test_json_has_the_same_numbers_as_the_service(world, tmp_path):
 
 def test_group_by_grade_tier_industry_and_filters(world):
     out, _ = export("--group-by", "tier", "--source-kind", "state_media", "--status", "coded")
-    # a6 (insider, draft) is gone: central is C's a1, a2, a4 and S's a1, a3.
+    # a6 (insider, reviewed) is gone: central is C's a1, a2, a4 and S's a1, a3.
     assert [line for line in out.splitlines() if ",central," in line] == [
         "2015,central,2", "2016,central,1", "2017,central,0", "2018,central,1",
     ]

@@ -11,7 +11,9 @@ Articles and their claims (activity code):
   a3 KCNA 2016       year   coded       S production 3; H production 3
   a4 KCNA 2018-11-20 day    coded       C modernization 3; H operation 2
   a5 KCNA 2018-05-02 day    coded       S facility 2          (restricted)
-  a6 DNK  2018-06-15 day    draft       C production 4        (insider source)
+  a6 DNK  2018-06-15 day    reviewed    C production 4        (insider source)
+  a7 KCNA 2018-07-01 day    draft       C production 1        (a draft: counted for nobody but
+                                                              its coder, reviewers and admins)
 """
 
 import datetime
@@ -39,7 +41,8 @@ def build():
     a3 = article(kcna, "2016-01-01", "year", "Yearbook of output")
     a4 = article(kcna, "2018-11-20", "day", "Steel works renovated")
     a5 = article(kcna, "2018-05-02", "day", "Secret new line", disclosure="restricted")
-    a6 = article(dnk, "2018-06-15", "day", "Insiders report steel output", status="draft")
+    a6 = article(dnk, "2018-06-15", "day", "Insiders report steel output", status="reviewed")
+    a7 = article(kcna, "2018-07-01", "day", "Unfinished coding", status="draft")
     for art, ent, activity, code in [
         (a1, s, "construction", 1), (a1, c, "production", 5),
         (a2, c, "facility", 2),
@@ -47,6 +50,7 @@ def build():
         (a4, c, "modernization", 3), (a4, h, "operation", 2),
         (a5, s, "facility", 2),
         (a6, c, "production", 4),
+        (a7, c, "production", 1),
     ]:
         Claim.objects.create(article=art, enterprise=ent, activity=activity, code=code, detail=f"{activity} at {ent.name}")
-    return {"S": s, "C": c, "H": h, "a1": a1, "a2": a2, "a3": a3, "a4": a4, "a5": a5, "a6": a6}
+    return {"S": s, "C": c, "H": h, "a1": a1, "a2": a2, "a3": a3, "a4": a4, "a5": a5, "a6": a6, "a7": a7}

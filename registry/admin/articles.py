@@ -11,12 +11,12 @@ from django.urls import path
 from simple_history.admin import SimpleHistoryAdmin
 
 from ..codebook import SUGGESTED_CODE
+from .. import services
 from ..models import Article, Claim
 from ..querysets import can_see_restricted
-from ..roles import status_choices_for, stamp_workflow
+from ..roles import status_choices_for
 from . import importer
-from .. import locking
-from .common import FastChangeList, RegionFilter, VersionedAdmin, VersionedForm
+from .common import FastChangeList, RegionFilter, TableAdmin, TableInline, VersionedAdmin, VersionedForm
 
 
 
@@ -32,6 +32,8 @@ class ClaimForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "activity" not in self.fields:
+            return  # read-only (a viewer's page): nothing to pick
         # static/registry/claim_codes.js reads this to pre-select the suggested code.
         self.fields["activity"].widget.attrs["data-suggested-codes"] = json.dumps(
             {str(activity): int(code) for activity, code in SUGGESTED_CODE.items()}
@@ -42,7 +44,7 @@ class ClaimForm(forms.ModelForm):
         code.error_messages["invalid_choice"] = "The reliability code is a number from 1 to 5 (%(value)s is not)."
 
 
-class ClaimInline(admin.TabularInline):
+class ClaimInline(TableInline, admin.TabularInline):
     model = Claim
     form = ClaimForm
     extra = 2
@@ -78,10 +80,10 @@ class ArticleForm(VersionedForm):
 
 
 @admin.register(Article)
-class ArticleAdmin(VersionedAdmin, FastChangeList, SimpleHistoryAdmin):
+class ArticleAdmin(TableAdmin, VersionedAdmin, FastChangeList, SimpleHistoryAdmin):
     form = ArticleForm
     inlines = [ClaimInline]
-    list_display = ["published_label", "source_name", "headline", "status", "coded_by", "claims", "disclosure"]
+    list_display = ["published_label", "source_name", "headline", "status", "coded_by", "claim_total", "disclosure"]
     list_display_links = ["headline"]
     list_select_related = ["source", "coded_by"]
     list_filter = ["status", "coded_by", "source", "disclosure", "precision"]
@@ -99,9 +101,9 @@ class ArticleAdmin(VersionedAdmin, FastChangeList, SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         claims = Claim.objects.filter(article=OuterRef("pk")).order_by().values("article").annotate(n=Count("pk")).values("n")
-        qs = super().get_queryset(request).annotate(claim_count=Subquery(claims, output_field=IntegerField()))
-        # Restricted articles stay hidden from staff without the permission, as from the public.
-        return qs.visible_to(request.user)
+        # visible_to (TableAdmin): restricted articles and others' drafts do not exist here
+        # for those who may not see them, as for the public.
+        return super().get_queryset(request).annotate(claim_count=Subquery(claims, output_field=IntegerField()))
 
     def get_search_results(self, request, queryset, search_term):
         """Headlines and summaries by word beginnings, through the full-text index on
@@ -114,10 +116,21 @@ class ArticleAdmin(VersionedAdmin, FastChangeList, SimpleHistoryAdmin):
             return queryset.filter(url__iexact=term), False
         return queryset.search(term, prefix=True), False
 
+    links = ("follow_up_of",)
+
     def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)  # links swapped (TableAdmin)
         if can_see_restricted(request.user):
-            return self.fieldsets
-        return [fs for fs in self.fieldsets if fs[0] != "Restricted"]
+            return fieldsets
+        # The full text's SHA-256 too: it tells whether there is one, and confirms a guess.
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "text_sha256"]})
+            for name, options in fieldsets if name != "Restricted"
+        ]
+
+    @admin.display(description="follow up of")
+    def shown_follow_up_of(self, obj):
+        return getattr(obj, "_shown_follow_up_of", None)
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
@@ -125,9 +138,7 @@ class ArticleAdmin(VersionedAdmin, FastChangeList, SimpleHistoryAdmin):
         return form
 
     def save_model(self, request, obj, form, change):
-        previous = form.initial.get("status") if change else None
-        stamp_workflow(obj, request.user, previous)
-        super().save_model(request, obj, form, change)
+        services.article_save(article=obj, user=request.user)
 
     def response_add(self, request, obj, post_url_continue=None):
         response = super().response_add(request, obj, post_url_continue)
@@ -156,7 +167,7 @@ class ArticleAdmin(VersionedAdmin, FastChangeList, SimpleHistoryAdmin):
         return obj.title or obj.title_ko
 
     @admin.display(description="claims", ordering="claim_count")
-    def claims(self, obj):
+    def claim_total(self, obj):  # not "claims": the list would sort by the relation of that name, a row per claim
         return obj.claim_count or 0
 
 
@@ -165,7 +176,7 @@ class ClaimRegionFilter(RegionFilter):
 
 
 @admin.register(Claim)
-class ClaimAdmin(FastChangeList, SimpleHistoryAdmin):
+class ClaimAdmin(TableAdmin, FastChangeList, SimpleHistoryAdmin):
     """Every claim on its own, for search across articles and for each claim's history."""
 
     list_display = ["article_date", "source_name", "article", "enterprise", "activity", "code", "detail"]
@@ -178,16 +189,12 @@ class ClaimAdmin(FastChangeList, SimpleHistoryAdmin):
     class Media:
         js = ["registry/claim_codes.js"]
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).visible_to(request.user)
-
     def get_fields(self, request, obj=None):
         return ["article", *ClaimForm.Meta.fields]
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        # A claim is part of its article: a coder with the article open must see it first.
-        locking.touch(Article, {obj.article_id, form.initial.get("article")})
+        # A claim is part of its article: the service moves the article on (and back to coded).
+        services.claim_save(claim=obj, user=request.user)
 
     @admin.display(description="date", ordering="article__published")
     def article_date(self, obj):

@@ -1,15 +1,23 @@
 """What every big change list of the registry shares: no full COUNT on PostgreSQL's huge
 tables, and the region filter over the place tree."""
 
+import dataclasses
+
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import connections
+from django.db import connections, models
+from django.http import Http404
 from django.utils.functional import cached_property
 from simple_history.manager import SIMPLE_HISTORY_REVERSE_ATTR_NAME
+from simple_history.models import DeletedObject
+from simple_history.template_utils import HistoricalRecordContextHelper
 
-from .. import locking
-from ..models import Location
+from .. import locking, services
+from ..models import Article, Claim, Location
+from ..permissions import admin_requirement, satisfied
+from ..querysets import RESTRICTED_FIELDS, can_see_restricted, sees_everything
 
 # Below this many rows an exact COUNT is cheap enough and the page numbers stay exact.
 ESTIMATE_ABOVE = 100_000
@@ -107,3 +115,146 @@ class VersionedAdmin:
             # cannot lock the row). Nothing was written; run the view again: its validation
             # now sees the newer version and shows the form, with the coder's input, and why.
             return super().changeform_view(request, object_id, form_url, extra_context)
+
+
+def _may(request, model, action):
+    return satisfied(request.user, admin_requirement(model._meta.label_lower, action))
+
+
+def _visible(model, request, queryset):
+    """The one visibility rule, for every model that has it (all of the registry's)."""
+    return queryset.visible_to(request.user) if hasattr(queryset, "visible_to") else queryset
+
+
+class TableInline:
+    """Inlines: permissions from the permission table, rows and choices through visible_to."""
+
+    def has_view_permission(self, request, obj=None):
+        return _may(request, self.model, "view") or self.has_change_permission(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return _may(request, self.model, "add")
+
+    def has_change_permission(self, request, obj=None):
+        return _may(request, self.model, "change")
+
+    def has_delete_permission(self, request, obj=None):
+        return _may(request, self.model, "delete")
+
+    def get_queryset(self, request):
+        return _visible(self.model, request, super().get_queryset(request))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        kwargs.setdefault("queryset", _visible(db_field.related_model, request, db_field.related_model._default_manager.all()))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class RestrictedHistory(HistoricalRecordContextHelper):
+    """A history page's changes without the restricted fields (full text, notes), and a link
+    to a row the user may not see (a restricted follow-up, a hidden parent) shown as none."""
+
+    hidden = ()
+    user = None
+
+    def _unseen_as_none(self, value):
+        if isinstance(value, DeletedObject):
+            # A row gone since: shown only to those from whom nothing is hidden.
+            return value if value.pk is not None and sees_everything(self.user) else None
+        manager = type(value)._default_manager if isinstance(value, models.Model) else None
+        if manager is not None and hasattr(manager, "visible_to") and not manager.visible_to(self.user).filter(pk=value.pk).exists():
+            return None
+        return value
+
+    def context_for_delta_changes(self, delta):
+        changes = []
+        for change in delta.changes:
+            if change.field in self.hidden:
+                continue
+            old, new = self._unseen_as_none(change.old), self._unseen_as_none(change.new)
+            if old != new:
+                changes.append(dataclasses.replace(change, old=old, new=new))
+        return super().context_for_delta_changes(dataclasses.replace(delta, changes=changes))
+
+
+class TableAdmin(TableInline):
+    """What every ModelAdmin of the registry shares: permissions from the permission table;
+    change lists, forms, autocomplete, inlines and history pages through visible_to (what a
+    user may not see is the same "does not exist" as a missing id); every save and delete
+    through registry/services.py."""
+
+    # Links that may point at a row the user may not see (Article.follow_up_of,
+    # Enterprise.parent). Where they might, or where the user only reads, the form shows
+    # `shown_<field>` instead: the linked row if the user may see it, else nothing - exactly
+    # what the page would show had the hidden row never existed. The field itself stays
+    # out of the form then, so a save keeps the link.
+    links = ()
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        swap = set()
+        for field in self.links if obj is not None else ():
+            linked = getattr(obj, f"{field}_id", None)
+            model = self.model._meta.get_field(field).related_model
+            shown = model.objects.visible_to(request.user).filter(pk=linked).first() if linked else None
+            setattr(obj, f"_shown_{field}", shown)
+            if (linked and shown is None) or not self.has_change_permission(request, obj):
+                swap.add(field)
+        if not swap:
+            return fieldsets
+        return [
+            (name, {**options, "fields": [f"shown_{f}" if f in swap else f for f in options["fields"]]})
+            for name, options in fieldsets
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), *(f"shown_{field}" for field in self.links)]
+
+    def save_model(self, request, obj, form, change):
+        services.record_save(instance=obj, user=request.user)
+
+    def delete_model(self, request, obj):
+        services.record_delete(instance=obj, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            services.record_delete(instance=obj, user=request.user)
+
+    def save_formset(self, request, form, formset, change):
+        on_article = isinstance(form.instance, Article)  # its save moved the article on already
+        for obj in formset.save(commit=False):
+            if isinstance(obj, Claim):
+                services.claim_save(claim=obj, user=request.user, with_article=on_article)
+            else:
+                services.record_save(instance=obj, user=request.user)
+        for obj in formset.deleted_objects:
+            if isinstance(obj, Claim):
+                services.claim_delete(claim=obj, user=request.user, with_article=on_article)
+            else:
+                services.record_delete(instance=obj, user=request.user)
+        formset.save_m2m()
+
+    def _visible_or_404(self, request, object_id):
+        if self.get_queryset(request).filter(pk=object_id).exists():
+            return
+        # A deleted record's history: only for those from whom nothing is hidden.
+        if sees_everything(request.user) and self.model.history.filter(pk=object_id).exists():
+            return
+        raise Http404
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._visible_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._visible_or_404(request, object_id)
+        # simple-history saves a POST here (a revert) for anyone who may view the history.
+        if request.method == "POST" and not self.has_change_permission(request):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        helper = RestrictedHistory(self.model, historical_record)
+        helper.user = request.user
+        if not can_see_restricted(request.user):
+            helper.hidden = RESTRICTED_FIELDS.get(self.model._meta.label_lower, ())
+        return helper

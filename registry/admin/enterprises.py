@@ -16,7 +16,8 @@ from ..duplicates import similar_enterprises
 from ..models import Claim, Enterprise, EnterpriseAlias, Industry, Location
 from ..querysets import can_see_restricted
 from ..services import MergeConflict, enterprise_merge
-from .common import FastChangeList, RegionFilter, VersionedAdmin, VersionedForm
+from ..permissions import admin_requirement, satisfied
+from .common import FastChangeList, RegionFilter, TableAdmin, TableInline, VersionedAdmin, VersionedForm
 
 # How many of an enterprise's claims its page shows; the rest are one click away.
 CLAIMS_SHOWN = 50
@@ -52,13 +53,13 @@ class EnterpriseForm(VersionedForm):
         return cleaned
 
 
-class AliasInline(admin.TabularInline):
+class AliasInline(TableInline, admin.TabularInline):
     model = EnterpriseAlias
     extra = 1
     fields = ["name"]
 
 
-class UnitInline(admin.TabularInline):
+class UnitInline(TableInline, admin.TabularInline):
     """The affiliated units of a complex, read-only here: each is edited on its own page."""
 
     model = Enterprise
@@ -86,7 +87,7 @@ class NewestClaims(BaseInlineFormSet):
         return self._newest
 
 
-class ClaimEvidenceInline(admin.TabularInline):
+class ClaimEvidenceInline(TableInline, admin.TabularInline):
     """The enterprise's evidence, newest first; claims are edited on their article."""
 
     model = Claim
@@ -103,8 +104,7 @@ class ClaimEvidenceInline(admin.TabularInline):
         return False
 
     def get_queryset(self, request):
-        qs = super().get_queryset(request).select_related("article__source").order_by("-article__published", "-id")
-        return qs.visible_to(request.user)
+        return super().get_queryset(request).select_related("article__source").order_by("-article__published", "-id")
 
     @admin.display(description="date")
     def published(self, obj):
@@ -144,10 +144,10 @@ class IndustryFilter(admin.SimpleListFilter):
 
 
 @admin.register(Enterprise)
-class EnterpriseAdmin(VersionedAdmin, FastChangeList, SimpleHistoryAdmin):
+class EnterpriseAdmin(TableAdmin, VersionedAdmin, FastChangeList, SimpleHistoryAdmin):
     form = EnterpriseForm
     inlines = [AliasInline, UnitInline, ClaimEvidenceInline]
-    list_display = ["name", "grade", "tier", "kind", "location", "region", "industry", "claims", "first_seen", "last_seen"]
+    list_display = ["name", "grade", "tier", "kind", "location", "region", "industry", "claim_total", "first_seen", "last_seen"]
     list_select_related = ["location__parent", "industry__parent"]
     list_filter = ["grade", TierFilter, "kind", RegionFilter, IndustryFilter]
     search_fields = ["name", "hangul", "aliases__name"]  # see get_search_results
@@ -166,13 +166,21 @@ class EnterpriseAdmin(VersionedAdmin, FastChangeList, SimpleHistoryAdmin):
         region = Location.objects.filter(
             level=1, path=Substr(OuterRef("location__path"), 1, Length("path"))
         ).values("name")[:1]
-        return super().get_queryset(request).with_evidence().annotate(region_name=Subquery(region))
+        # visible_to (TableAdmin) and the evidence of visible claims only: an enterprise known
+        # only from what the user may not see is not listed, searched or offered.
+        return super().get_queryset(request).with_evidence(request.user).annotate(region_name=Subquery(region))
+
+    links = ("parent",)
 
     def get_fieldsets(self, request, obj=None):
-        fieldsets = self.fieldsets
-        if not can_see_restricted(request.user):
-            fieldsets = [(n, {**o, "fields": [f for f in o["fields"] if f != "notes"]}) for n, o in fieldsets]
-        return fieldsets
+        fieldsets = super().get_fieldsets(request, obj)  # links swapped (TableAdmin)
+        if can_see_restricted(request.user):
+            return fieldsets
+        return [(n, {**o, "fields": [f for f in o["fields"] if f != "notes"]}) for n, o in fieldsets]
+
+    @admin.display(description="parent")
+    def shown_parent(self, obj):
+        return getattr(obj, "_shown_parent", None)
 
     def get_search_results(self, request, queryset, search_term):
         """Names, Hangul and aliases in any spelling (see EnterpriseQuerySet.search); one
@@ -184,7 +192,7 @@ class EnterpriseAdmin(VersionedAdmin, FastChangeList, SimpleHistoryAdmin):
         return obj.region_name
 
     @admin.display(description="claims", ordering="claim_count")
-    def claims(self, obj):
+    def claim_total(self, obj):  # not "claims": the list would sort by the relation of that name, a row per claim
         return obj.claim_count or 0
 
     @admin.display(ordering="first_seen")
@@ -203,9 +211,9 @@ class EnterpriseAdmin(VersionedAdmin, FastChangeList, SimpleHistoryAdmin):
         return format_html('<a href="{}">every claim on this enterprise</a>', url)
 
     def has_merge_permission(self, request):
-        # A merge changes one enterprise and deletes the others: both rights are needed
-        # (admin.action(permissions=[...]) accepts any one of several).
-        return self.has_change_permission(request) and self.has_delete_permission(request)
+        # The table's "merge" needs both change and delete (admin.action(permissions=[...])
+        # accepts any one of several).
+        return satisfied(request.user, admin_requirement("registry.enterprise", "merge"))
 
     @admin.action(description="Merge selected enterprises into one…", permissions=["merge"])
     def merge_enterprises(self, request, queryset):
@@ -233,7 +241,8 @@ class EnterpriseAdmin(VersionedAdmin, FastChangeList, SimpleHistoryAdmin):
             **self.admin_site.each_context(request),
             "title": "Merge enterprises",
             "opts": self.model._meta,
-            "enterprises": Enterprise.objects.filter(pk__in=[e.pk for e in enterprises]).with_evidence().select_related("location"),
+            "enterprises": Enterprise.objects.visible_to(request.user).filter(pk__in=[e.pk for e in enterprises])
+            .with_evidence(request.user).select_related("location"),
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/registry/enterprise/merge.html", context)

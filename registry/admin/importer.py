@@ -16,6 +16,7 @@ from django.template.response import TemplateResponse
 
 from ..duplicates import NameIndex
 from ..importing import HEADER, ImportFailed
+from ..permissions import admin_requirement, satisfied
 from ..services import claims_import
 
 SESSION_KEY = "registry_claims_import"
@@ -37,7 +38,7 @@ class UploadForm(forms.Form):
 
 def import_view(model_admin):
     def view(request):
-        if not model_admin.has_add_permission(request):
+        if not satisfied(request.user, admin_requirement("registry.article", "import")):
             raise PermissionDenied
         context = {
             **model_admin.admin_site.each_context(request),

@@ -7,10 +7,10 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from ..models import Industry, Location, LocationName, Source
-from .common import RegionFilter
+from .common import RegionFilter, TableAdmin, TableInline
 
 
-class LocationNameInline(admin.TabularInline):
+class LocationNameInline(TableInline, admin.TabularInline):
     model = LocationName
     fields = ["name", "key", "is_alias"]
     readonly_fields = ["key"]
@@ -37,7 +37,7 @@ class ParentFilter(admin.SimpleListFilter):
 
 
 @admin.register(Location)
-class LocationAdmin(SimpleHistoryAdmin):
+class LocationAdmin(TableAdmin, SimpleHistoryAdmin):
     list_display = ["tree_name", "hangul", "name_rr", "kind", "level", "iso_code"]
     list_filter = ["level", "kind", WithinFilter, ParentFilter]
     list_select_related = ["parent"]
@@ -70,7 +70,7 @@ class TopIndustryFilter(admin.SimpleListFilter):
 
 
 @admin.register(Industry)
-class IndustryAdmin(SimpleHistoryAdmin):
+class IndustryAdmin(TableAdmin, SimpleHistoryAdmin):
     list_display = ["tree_name", "isic", "slug"]
     list_filter = [TopIndustryFilter]
     list_select_related = ["parent"]
@@ -88,7 +88,7 @@ class IndustryAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(SimpleHistoryAdmin):
+class SourceAdmin(TableAdmin, SimpleHistoryAdmin):
     list_display = ["name", "short_name", "kind", "language", "reliability"]
     list_filter = ["kind", "reliability", "language"]
     search_fields = ["name", "short_name"]
