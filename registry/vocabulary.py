@@ -1,0 +1,430 @@
+"""The query vocabulary: what each parameter of a question means, defined once.
+
+A researcher asks one kind of question ("claims of codes 1–3 about special-grade
+enterprises in Sinpo, 2015–2021") through five doors: the API's lists, /api/v1/timeseries/,
+export_timeseries, /compare/ and the admin filters. Every door reads its parameters with the
+fields below, so a parameter is parsed, bounded and reported the same way everywhere:
+
+- **One list syntax.** Values are comma-separated, or the parameter is repeated. A place may
+  carry its parent after a comma ("Sinpo, South Hamgyong"): two neighbouring values naming one
+  place inside the other are read as that place. A semicolon always separates, so
+  "Chongjin; North Hamgyong" is two places.
+- **One error format.** `{parameter: [message, …]}`; an unknown parameter is an error under
+  its own name listing the accepted ones. The API answers it as a 400, the page as a 400,
+  the command as `--flag: message`.
+- **Bounds.** At most MAX_VALUES values per list parameter (each at most MAX_VALUE_CHARS
+  long); `q` at most MAX_Q_CHARS characters and MAX_Q_WORDS words. Series bounds live with
+  the series parameters (registry/series_params.py).
+- **One claim selector.** A field declared with `claim="…"` is a claim filter: the door
+  collects them with Question.claim_selection() and applies them together, through
+  select_claims(), so a row matches when one of its claims meets all of them at once.
+"""
+
+import re
+
+from django import forms
+
+from . import codebook
+from .codebook import Activity, Code, Grade, Tier
+from .dates import BadDate, parse_partial_date, period_end
+from .industries import IndustryLookupError, resolve_industry
+from .models import Disclosure, EnterpriseKind, Industry, LocationKind, Source, SourceKind, Status
+from .places import PlaceLookupError, describe_error, place_label, resolve_place
+
+MAX_VALUES = 50
+MAX_VALUE_CHARS = 200
+MAX_Q_CHARS = 200
+MAX_Q_WORDS = 20
+
+LIST_HELP = "Comma-separated or repeated; ';' always separates."
+
+
+class CandidatesError(forms.ValidationError):
+    """A validation error that carries the nearest places, for the JSON error body."""
+
+    def __init__(self, message, candidates):
+        super().__init__(message, code="unknown")
+        self.candidates = candidates
+
+
+class ListInput(forms.TextInput):
+    """Every value of a repeated parameter (?regions=a&regions=b), not only the last."""
+
+    def value_from_datadict(self, data, files, name):
+        if hasattr(data, "getlist"):
+            values = data.getlist(name)
+        else:
+            value = data.get(name)
+            values = value if isinstance(value, (list, tuple)) else [] if value is None else [value]
+        return [str(v) for v in values if v is not None]
+
+
+def split_values(raw):
+    """The list syntax: [[piece, …] per ';'-separated or repeated part]."""
+    raw = [raw] if isinstance(raw, str) else raw or []
+    parts = [part for value in raw for part in str(value).split(";")]
+    return [[p.strip() for p in part.split(",") if p.strip()] for part in parts if part.strip(" ,")]
+
+
+def _pairing(pieces, resolve):
+    """Resolve pieces, reading two neighbours as one value first ("Sinpo", "South Hamgyong"
+    is one place; an industry named "…(magnesite, graphite)" is one industry)."""
+    found, i = [], 0
+    while i < len(pieces):
+        if i + 1 < len(pieces):
+            try:
+                found.append(resolve(f"{pieces[i]}, {pieces[i + 1]}"))
+                i += 2
+                continue
+            except ValueError:
+                pass
+        found.append(resolve(pieces[i]))
+        i += 1
+    return found
+
+
+class ListField(forms.Field):
+    """A list parameter. `claim` names the key it fills in a claim selection."""
+
+    widget = ListInput
+    pairs = False  # neighbouring pieces may form one value
+
+    def __init__(self, *, claim=None, max_values=MAX_VALUES, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.claim, self.max_values = claim, max_values
+
+    def to_python(self, value):
+        parts = split_values(value)
+        count = sum(len(part) for part in parts)
+        if count > self.max_values:
+            raise forms.ValidationError(
+                f"{count} values; at most {self.max_values} per parameter", code="limit")
+        long = [p for part in parts for p in part if len(p) > MAX_VALUE_CHARS]
+        if long:
+            raise forms.ValidationError(f"a value longer than {MAX_VALUE_CHARS} characters", code="limit")
+        found = []
+        for part in parts:
+            found.extend(_pairing(part, self.read_one) if self.pairs else [self.read_one(p) for p in part])
+        return list(dict.fromkeys(found))
+
+    def read_one(self, text):
+        return text
+
+    def as_text(self, values):
+        return ",".join(str(v) for v in values)
+
+
+class ChoiceListField(ListField):
+    def __init__(self, choices, **kwargs):
+        super().__init__(**kwargs)
+        self.allowed = [str(c) for c in choices]
+
+    def to_python(self, value):
+        values = super().to_python(value)
+        unknown = [v for v in values if v not in self.allowed]
+        if unknown:
+            raise forms.ValidationError(
+                f"unknown value {', '.join(map(repr, unknown))}: not one of {', '.join(self.allowed)}")
+        return values
+
+
+class ActivityField(ListField):
+    """Activity groups and slugs, kept as given (lower case); expand() turns them into slugs."""
+
+    def to_python(self, value):
+        values = [v.lower() for v in super().to_python(value)]
+        try:
+            codebook.expand_activities(values)
+        except codebook.UnknownActivity as error:
+            raise forms.ValidationError(str(error)) from None
+        return values
+
+
+class PlaceListField(ListField):
+    """Places by any name, spelling or slug, each with everything inside it."""
+
+    pairs = True
+
+    def read_one(self, text):
+        return resolve_place(text)
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except PlaceLookupError as error:
+            candidates = [{"slug": c.slug, "name": place_label(c), "kind": c.kind} for c in error.candidates]
+            raise CandidatesError(describe_error(error), candidates) from None
+
+    def as_text(self, places):
+        return ";".join(place.slug for place in places)
+
+
+class IndustryListField(ListField):
+    """Industries by name, slug or ISIC division, each with its sub-industries."""
+
+    pairs = True
+
+    def to_python(self, value):
+        self._taxonomy = None
+        try:
+            return super().to_python(value)
+        except IndustryLookupError as error:
+            raise forms.ValidationError(str(error)) from None
+
+    def read_one(self, text):
+        if self._taxonomy is None:
+            self._taxonomy = list(Industry.objects.select_related("parent"))
+        return resolve_industry(text, self._taxonomy)
+
+    def as_text(self, industries):
+        return ",".join(industry.slug for industry in industries)
+
+
+class SourceListField(ListField):
+    """Sources by short name or name (any case) or id."""
+
+    def to_python(self, value):
+        pieces = super().to_python(value)
+        if not pieces:
+            return []
+        sources = list(Source.objects.all())
+        known = {}
+        for source in sources:
+            known.update({str(source.pk): source, source.short_name.lower(): source, source.name.lower(): source})
+        unknown = [p for p in pieces if p.lower() not in known]
+        if unknown:
+            raise forms.ValidationError(
+                f"unknown source {', '.join(map(repr, unknown))}; use a short name: "
+                + ", ".join(s.short_name for s in sources))
+        return list(dict.fromkeys(known[p.lower()] for p in pieces))
+
+    def as_text(self, sources):
+        return ",".join(source.short_name for source in sources)
+
+
+class IdListField(ListField):
+    def to_python(self, value):
+        pieces = super().to_python(value)
+        bad = [p for p in pieces if not p.isdigit() or len(p) > 18]
+        if bad:
+            raise forms.ValidationError(f"not an id: {', '.join(map(repr, bad))}; give numeric ids")
+        return [int(p) for p in pieces]
+
+
+class CodeField(forms.CharField):
+    """A reliability code, 1 to 5."""
+
+    def __init__(self, *, claim=None, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.claim = claim
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        if value not in {"1", "2", "3", "4", "5"}:
+            raise forms.ValidationError(f"{value!r} is not a code from 1 to 5")
+        return int(value)
+
+
+class PartialDateField(forms.CharField):
+    """YYYY, YYYY-MM or YYYY-MM-DD; `end=True` reads it as the last day it covers, so
+    `published_before=2019` includes all of 2019."""
+
+    def __init__(self, *, end=False, claim=None, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.end, self.claim = end, claim
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        self.text = value  # per form: fields are copied for each bound form
+        if not value:
+            return None
+        try:
+            return period_end(value) if self.end else parse_partial_date(value)[0]
+        except BadDate as error:
+            raise forms.ValidationError(f"{value!r} is {error}") from None
+
+    def as_text(self, value):
+        return self.text
+
+
+class SearchField(forms.CharField):
+    """Search words, bounded: every word becomes a condition in the SQL."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if len(value) > MAX_Q_CHARS:
+            raise forms.ValidationError(f"{len(value)} characters; at most {MAX_Q_CHARS}", code="limit")
+        words = len(re.findall(r"\w+", value))
+        if words > MAX_Q_WORDS:
+            raise forms.ValidationError(f"{words} words; at most {MAX_Q_WORDS}", code="limit")
+        return value
+
+
+class OneOfField(forms.CharField):
+    """One of a few words, any case; empty means `default`."""
+
+    def __init__(self, choices, *, default="", **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.allowed, self.default = tuple(choices), default
+
+    def to_python(self, value):
+        value = super().to_python(value).lower() or self.default
+        if value not in self.allowed and value != self.default:
+            raise forms.ValidationError(f"{value!r} is not one of {', '.join(self.allowed)}")
+        return value
+
+
+class YesNoField(forms.CharField):
+    TRUE, FALSE = {"1", "true", "yes", "on"}, {"", "0", "false", "no", "off"}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = "1" if value is True else "" if value in (False, None) else super().to_python(value).lower()
+        if value not in self.TRUE | self.FALSE:
+            raise forms.ValidationError(f"{value!r} is not yes or no")
+        return value in self.TRUE
+
+    def as_text(self, value):
+        return "1"
+
+
+def _choices_help(text, choices):
+    return f"{text} One or more of: {', '.join(str(c) for c in choices)}."
+
+
+HELP = {
+    "place": "Places by any name, spelling or slug (Chongjin, Ch'ŏngjin, 청진, chongjin; "
+    "'Sinpo, South Hamgyong' for a name several places share); each includes everything inside it. "
+    "An unknown place is a 400 listing candidates.",
+    "industry": "Industries by name, slug or two-digit ISIC division (24); each includes its sub-industries.",
+    "activity": "Activity groups (investment, technology, production, other) and/or activity slugs ("
+    + ", ".join(Activity.values) + ").",
+    "max_code": "Reliability codes 1 to N only (1 = established fact … 5 = production claim).",
+    "date": "YYYY, YYYY-MM or YYYY-MM-DD.",
+    "q": f"Search words (at most {MAX_Q_WORDS} words, {MAX_Q_CHARS} characters).",
+}
+
+# Each parameter once: how it is read, what it means. A door picks parameters by name.
+PARAMETERS = {
+    "activity": lambda: ActivityField(claim="activities", help_text=HELP["activity"]),
+    "max_code": lambda: CodeField(claim="max_code", help_text=HELP["max_code"]),
+    "code": lambda: ChoiceListField(Code.values, claim="codes", help_text=_choices_help("Reliability codes.", Code.values)),
+    "source": lambda: SourceListField(claim="sources", help_text="Sources by short name (KCNA, RS), name or id."),
+    "source_kind": lambda: ChoiceListField(SourceKind.values, claim="source_kinds", help_text=_choices_help("Kinds of source.", SourceKind.values)),
+    "place": lambda: PlaceListField(claim="places", help_text=HELP["place"]),
+    "industry": lambda: IndustryListField(claim="industries", help_text=HELP["industry"]),
+    "grade": lambda: ChoiceListField(Grade.values, claim="grades", help_text=_choices_help("Enterprise grades.", Grade.values)),
+    "tier": lambda: ChoiceListField(Tier.values, claim="tiers", help_text=_choices_help("Enterprise tiers.", Tier.values)),
+    "kind": lambda: ChoiceListField(EnterpriseKind.values, claim="kinds", help_text=_choices_help("Enterprise kinds.", EnterpriseKind.values)),
+    "status": lambda: ChoiceListField(Status.values, claim="statuses", help_text=_choices_help("Articles' coding statuses.", Status.values)),
+    "disclosure": lambda: ChoiceListField(Disclosure.values, help_text=_choices_help("Disclosure levels (only those you may see).", Disclosure.values)),
+    "enterprise": lambda: IdListField(claim="enterprises", help_text="Enterprises (ids)."),
+    "article": lambda: IdListField(claim="articles", help_text="Articles (ids)."),
+    "start": lambda: PartialDateField(claim="start", help_text="Article published on or after. " + HELP["date"]),
+    "end": lambda: PartialDateField(end=True, claim="end", help_text="Article published on or before (2019 means to 2019-12-31). " + HELP["date"]),
+    "q": lambda: SearchField(help_text=HELP["q"]),
+    "location_kind": lambda: ChoiceListField(LocationKind.values, help_text=_choices_help("Kinds of place.", LocationKind.values)),
+}
+
+
+def parameter(name, **changes):
+    """A fresh field for the named parameter; `changes` may set its help text or claim key."""
+    field = PARAMETERS[name]()
+    for attribute, value in changes.items():
+        setattr(field, attribute, value)
+    return field
+
+
+def unknown_errors(given, accepted):
+    """{name: [message]} for each given parameter that is not accepted (a misspelt filter
+    must not answer every row)."""
+    unknown = sorted(set(given) - set(accepted))
+    offer = ", ".join(sorted(accepted)) or "none"
+    return {name: [f"unknown parameter; accepted here: {offer}"] for name in unknown}
+
+
+def error_candidates(form):
+    """{parameter: [candidate place, …]} for the unknown places in a bound form's errors."""
+    return {
+        name: error.candidates
+        for name, errors in form.errors.as_data().items()
+        for error in errors
+        if isinstance(error, CandidatesError)
+    }
+
+
+def claim_selection(fields, cleaned):
+    """{claim key: value} of the claim-filter fields that were given."""
+    return {
+        field.claim: cleaned[name]
+        for name, field in fields.items()
+        if getattr(field, "claim", None) and cleaned.get(name) not in (None, [], "")
+    }
+
+
+# Claim keys matching() does not take, and what each selects.
+_MORE = {
+    "codes": "code__in",
+    "kinds": "enterprise__kind__in",
+    "sources": "article__source__in",
+    "enterprises": "enterprise__in",
+    "articles": "article__in",
+}
+
+
+def select_claims(claims, selection):
+    """The one claim-filter selector: `claims` (a Claim queryset, already visible_to the
+    user) narrowed by a claim selection, every condition on the same claim."""
+    s = selection
+    claims = claims.matching(
+        activities=codebook.expand_activities(s.get("activities") or []),
+        max_code=s.get("max_code"), source_kinds=s.get("source_kinds"), grades=s.get("grades"),
+        tiers=s.get("tiers"), industries=s.get("industries"), places=s.get("places"),
+        statuses=s.get("statuses"), start=s.get("start"), end=s.get("end"),
+    )
+    for key, lookup in _MORE.items():
+        if s.get(key):
+            claims = claims.filter(**{lookup: [int(v) if key == "codes" else v for v in s[key]]})
+    return claims
+
+
+class Question(forms.Form):
+    """A door's parameters as one form. `also` names the parameters the door reads itself
+    (format, page…): any other parameter not in the form is an error."""
+
+    def __init__(self, data, *, also=()):
+        super().__init__(data)
+        self.also = tuple(also)
+
+    def accepted(self):
+        return [*self.fields, *self.also]
+
+    def problems(self):
+        """{parameter: [message, …]}: the unknown ones and the ones that cannot be read."""
+        errors = {name: [str(m) for m in messages] for name, messages in self.errors.items()}
+        return {**errors, **unknown_errors(self.data, self.accepted())}
+
+    def claim_selection(self):
+        return claim_selection(self.fields, self.cleaned_data)
+
+    def as_text(self):
+        """The given parameters as text, the way every door takes them back."""
+        text = {}
+        for name, field in self.fields.items():
+            value = self.cleaned_data.get(name)
+            if value not in (None, [], "", False):
+                text[name] = field.as_text(value) if hasattr(field, "as_text") else str(value)
+        return text
