@@ -129,6 +129,7 @@ class EnterpriseFilter(QuestionFilterSet):
     activity = Param(help_text="With a claim of these activities. " + vocabulary.HELP["activity"])
     max_code = CodeParam(help_text="With a claim coded at or below this. " + vocabulary.HELP["max_code"])
     source_kind = Param(help_text="With a claim from these kinds of source.")
+    status = Param(help_text="With a claim in an article of these coding statuses.")
     min_claims = WholeNumberFilter("claim_count", lookup_expr="gte", min_value=0,
                                       help_text="At least this many claims (of those you may see).")
     q = Param(method="search", help_text="Enterprise names and aliases in any romanization or Hangul. " + vocabulary.HELP["q"])

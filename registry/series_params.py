@@ -81,6 +81,7 @@ class SeriesQuestion(vocabulary.Question):
     start = vocabulary.parameter("start", help_text="YYYY, YYYY-MM or YYYY-MM-DD")
     end = vocabulary.parameter("end", help_text="YYYY, YYYY-MM or YYYY-MM-DD; a partial date means its last day")
     max_code = vocabulary.parameter("max_code", help_text="count codes 1 to N only")
+    code = vocabulary.parameter("code")
     source_kind = vocabulary.parameter("source_kind")
     source = vocabulary.parameter("source")
     grade = vocabulary.parameter("grade")

@@ -16,6 +16,7 @@ from ..querysets import can_see_restricted
 from ..roles import status_choices_for, stamp_workflow
 from . import importer
 from .. import locking
+from .. import vocabulary
 from .common import FastChangeList, RegionFilter, VersionedAdmin, VersionedForm
 
 
@@ -161,7 +162,8 @@ class ArticleAdmin(VersionedAdmin, FastChangeList, SimpleHistoryAdmin):
 
 
 class ClaimRegionFilter(RegionFilter):
-    path_field = "enterprise__location__path"
+    def apply(self, queryset, places):
+        return vocabulary.select_claims(queryset, {"places": places})
 
 
 @admin.register(Claim)

@@ -1,15 +1,18 @@
 """What every big change list of the registry shares: no full COUNT on PostgreSQL's huge
-tables, and the region filter over the place tree."""
+tables, and list filters that speak the query vocabulary (registry/vocabulary.py)."""
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connections
 from django.utils.functional import cached_property
 from simple_history.manager import SIMPLE_HISTORY_REVERSE_ATTR_NAME
 
-from .. import locking
+from .. import locking, vocabulary
 from ..models import Location
+from ..querysets import inside_places
 
 # Below this many rows an exact COUNT is cheap enough and the page numbers stay exact.
 ESTIMATE_ABOVE = 100_000
@@ -48,21 +51,37 @@ class FastChangeList:
     list_per_page = 50
 
 
-class RegionFilter(admin.SimpleListFilter):
-    """First-level region (province or directly governed city): everything inside it, by
-    the place path prefix. Subclasses name the path field."""
+class VocabularyFilter(admin.SimpleListFilter):
+    """An admin filter whose value is read by the query vocabulary's parameter `vocab` (a
+    place or industry in any spelling, as on the API) and applied by `apply`; a value it
+    cannot read is the admin's "invalid lookup" page, not an empty list."""
+
+    vocab = None
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        try:
+            values = vocabulary.parameter(self.vocab).clean(self.value())
+        except ValidationError as error:
+            raise IncorrectLookupParameters(error) from None
+        return self.apply(queryset, values)
+
+
+class RegionFilter(VocabularyFilter):
+    """First-level region (province or directly governed city): everything inside it.
+    Subclasses name the relation that holds the place (`via`)."""
 
     title = "region"
     parameter_name = "region"
-    path_field = "location__path"
+    vocab = "place"
+    via = "location__"
 
     def lookups(self, request, model_admin):
         return list(Location.objects.filter(level=1).order_by("name").values_list("slug", "name"))
 
-    def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(**{f"{self.path_field}__startswith": f"/{self.value()}/"})
-        return queryset
+    def apply(self, queryset, places):
+        return queryset.filter(inside_places(places, self.via))
 
 
 class VersionedForm(forms.ModelForm):

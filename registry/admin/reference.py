@@ -20,7 +20,7 @@ class LocationNameInline(admin.TabularInline):
 class WithinFilter(RegionFilter):
     title = "within"
     parameter_name = "within"
-    path_field = "path"
+    via = ""
 
 
 class ParentFilter(admin.SimpleListFilter):
