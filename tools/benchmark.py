@@ -34,11 +34,12 @@ from django.db import connection, reset_queries, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 
-from . import timeseries
-from .codebook import ACTIVITY_GROUPS
+from registry import timeseries
+from registry.codebook import ACTIVITY_GROUPS
+from registry.models import Article, Claim, Enterprise, Location
+from registry.services import claims_import
+
 from .corpus import claims_csv, generate_corpus
-from .models import Article, Claim, Enterprise, Location
-from .services import claims_import
 
 # 1. "Articles on production or investment per year 2000–2025, Pyongyang vs Chongjin, codes 1–3."
 TS_PARAMS = {

@@ -23,9 +23,9 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .codebook import Activity, Grade
-from .models import Article, Claim, Enterprise, EnterpriseAlias, Industry, Location, Source
-from .names import name_key
+from registry.codebook import Activity, Grade
+from registry.models import Article, Claim, Enterprise, EnterpriseAlias, Industry, Location, Source
+from registry.names import name_key
 
 FIRST_YEAR, LAST_YEAR = 1995, 2025
 # Articles written per COPY / per transaction: big enough to be fast, small enough that
@@ -448,7 +448,7 @@ def claims_csv(*, rows, seed, existing_share=0.7):
     import csv
     import io
 
-    from .importing import HEADER
+    from registry.importing import HEADER
 
     rng = random.Random(seed)
     existing = list(Enterprise.objects.order_by("pk").values_list("name", flat=True)[:5000])
