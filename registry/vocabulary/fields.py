@@ -92,8 +92,13 @@ class ListField(forms.Field):
     def read_one(self, text):
         return text
 
+    separator = ","  # between values, as the field gives them back (PlaceListField: ";")
+
     def as_text(self, values):
-        return ",".join(str(v) for v in values)
+        return self.separator.join(self.text_of(v) for v in values)
+
+    def text_of(self, value):
+        return str(value)
 
 
 class ChoiceListField(ListField):
@@ -126,6 +131,7 @@ class PlaceListField(ListField):
     """Places by any name, spelling or slug, each with everything inside it."""
 
     pairs = True
+    separator = ";"  # "chongjin,north-hamgyong" would read as one place
 
     def read_one(self, text):
         return resolve_place(text)
@@ -137,8 +143,8 @@ class PlaceListField(ListField):
             candidates = [{"slug": c.slug, "name": place_label(c), "kind": c.kind} for c in error.candidates]
             raise CandidatesError(describe_error(error), candidates) from None
 
-    def as_text(self, places):
-        return ";".join(place.slug for place in places)
+    def text_of(self, place):
+        return place.slug
 
 
 class IndustryListField(ListField):
@@ -158,8 +164,8 @@ class IndustryListField(ListField):
             self._taxonomy = list(Industry.objects.select_related("parent"))
         return resolve_industry(text, self._taxonomy)
 
-    def as_text(self, industries):
-        return ",".join(industry.slug for industry in industries)
+    def text_of(self, industry):
+        return industry.slug
 
 
 class SourceListField(ListField):
@@ -180,8 +186,8 @@ class SourceListField(ListField):
                 + ", ".join(s.short_name for s in sources))
         return list(dict.fromkeys(known[p.lower()] for p in pieces))
 
-    def as_text(self, sources):
-        return ",".join(source.short_name for source in sources)
+    def text_of(self, source):
+        return source.short_name
 
 
 class IdListField(ListField):
