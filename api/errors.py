@@ -2,6 +2,7 @@
 parameter, what is wrong with it."""
 
 from django.http import JsonResponse
+from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.exceptions import APIException
 from rest_framework.renderers import JSONRenderer
@@ -38,3 +39,11 @@ def not_found(request, *args, **kwargs):
         {"detail": f"No such address: {request.path}. The routes are listed at /api/v1/ and documented at /api/docs/."},
         status=404,
     )
+
+
+def server_error(request, *args, **kwargs):
+    """handler500: under /api/ a JSON body, like every other API error, whatever DEBUG says;
+    elsewhere Django's page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Server error: the request failed on our side and has been logged."}, status=500)
+    return defaults.server_error(request, *args, **kwargs)

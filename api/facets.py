@@ -2,13 +2,16 @@
 value of a field (`?facets=grade,region,year`). Each facet is one GROUP BY over the filtered
 set, counted by the database; a facet that lives on the claims (activity, code, year…)
 counts distinct enterprises or articles with such a claim — among the claims the user may
-see.
+see that the list's claim filters select.
 """
 
 from django.db.models import Count, F, Value
 from django.db.models.functions import ExtractYear, StrIndex, Substr
 
+from django.core.exceptions import ValidationError
+
 from api.errors import BadQuery
+from registry import vocabulary
 from registry.codebook import Activity, Code, Grade, Tier
 from registry.models import (
     Article, Claim, Disclosure, Enterprise, EnterpriseKind, Industry, Location, Source, SourceKind, Status,
@@ -58,14 +61,15 @@ def available(model):
 
 
 def parse(model, text):
-    """The facet names asked for, or a 400 naming the ones that exist."""
-    names = [n.strip() for n in (text or "").split(",") if n.strip()]
+    """The facet names asked for (the vocabulary's list syntax), or a 400 naming the ones
+    that exist."""
     known = available(model)
-    unknown = [n for n in names if n not in known]
-    if unknown:
-        offer = f"available here: {', '.join(known)}" if known else "this list has no facets"
-        raise BadQuery({"facets": [f"unknown facet {', '.join(map(repr, unknown))}; {offer}"]})
-    return list(dict.fromkeys(names))
+    field = vocabulary.ChoiceListField(known)
+    try:
+        return field.clean(text or "")
+    except ValidationError as error:
+        offer = "" if known else "; this list has no facets"
+        raise BadQuery({"facets": [m + offer for m in error.messages]}) from None
 
 
 def _region(path):
@@ -94,8 +98,10 @@ def _labels(name):
     return {}
 
 
-def compute(model, queryset, names, user):
-    """{facet: [{"value", "label", "count"}, …]} over the filtered queryset, most common first."""
+def compute(model, queryset, names, user, selection=None):
+    """{facet: [{"value", "label", "count"}, …]} over the filtered queryset, most common first.
+    A facet on the claims counts only the claims the list's claim filters (`selection`)
+    select: enterprises filtered to investment claims are not counted by their production."""
     ids = queryset.order_by().values("pk")
     result = {}
     for name in names:
@@ -103,7 +109,8 @@ def compute(model, queryset, names, user):
             rows, path, counted = model.objects.filter(pk__in=ids), OWN_PATHS[model][name], "pk"
         else:
             link = CLAIM_LINK[model]
-            rows = Claim.objects.visible_to(user).filter(**{f"{link}__in": ids})
+            claims = vocabulary.select_claims(Claim.objects.visible_to(user), selection or {})
+            rows = claims.filter(**{f"{link}__in": ids})
             path, counted = CLAIM_PATHS[name], link
         counts = (
             rows.order_by()

@@ -1,7 +1,7 @@
 """/api/v1/timeseries/: the time-series service over HTTP, as JSON or long CSV.
 
-The parameters are the export command's, spelled with underscores (max_code, group_by,
-source_kind); lists are comma-separated or repeated. Anonymous users count public
+The parameters are the export command's (registry/series_params.py), spelled with
+underscores (max_code, group_by, source_kind); lists follow the query vocabulary's syntax. Anonymous users count public
 articles only; a signed-in user with registry.view_restricted counts everything."""
 
 from django.http import HttpResponse
@@ -11,7 +11,7 @@ from rest_framework import renderers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from registry import timeseries
+from registry import timeseries, vocabulary
 
 from .errors import BadQuery, JSONErrors
 from .permissions import TablePermission
@@ -26,21 +26,15 @@ class CSVRenderer(renderers.BaseRenderer):
     charset = "utf-8"
 
 
-_PARAMETERS = [
-    OpenApiParameter("metric", str, enum=list(timeseries.METRICS), description="what is counted; default articles"),
-    OpenApiParameter("activity", str, description="groups (investment, production, technology, other) and activity slugs, comma-separated; default all"),
-    OpenApiParameter("regions", str, description="places in any spelling, comma-separated (';' if a name carries its parent); each counts everything inside it"),
-    OpenApiParameter("group_by", str, enum=list(timeseries.GROUP_BYS), description="instead of regions: all first-level regions, top-level industries, grades or tiers"),
-    OpenApiParameter("interval", str, enum=list(timeseries.INTERVALS), description="default year"),
-    OpenApiParameter("start", str, description="YYYY, YYYY-MM or YYYY-MM-DD"),
-    OpenApiParameter("end", str, description="YYYY, YYYY-MM or YYYY-MM-DD; a partial date means its last day"),
-    OpenApiParameter("max_code", int, description="count codes 1 to N only"),
-    OpenApiParameter("source_kind", str), OpenApiParameter("grade", str), OpenApiParameter("tier", str),
-    OpenApiParameter("industry", str, description="names, slugs or ISIC divisions; each with its sub-industries"),
-    OpenApiParameter("status", str, description="draft, coded, reviewed"),
-    OpenApiParameter("bands", bool, description="each group at maximum code 1 to 5 side by side"),
-    OpenApiParameter("format", str, enum=["json", "csv"], description="csv: long format period,group,value"),
-]
+def _parameters():
+    """The series' parameters, documented from their one declaration."""
+    fields = timeseries.SeriesQuestion.base_fields
+    documented = [
+        OpenApiParameter(name, str, description=str(field.help_text or ""),
+                         enum=list(field.allowed) if isinstance(field, vocabulary.OneOfField) else None)
+        for name, field in fields.items()
+    ]
+    return documented + [OpenApiParameter("format", str, enum=["json", "csv"], description="csv: long format period,group,value")]
 
 
 class TimeSeriesView(JSONErrors, APIView):
@@ -55,13 +49,13 @@ class TimeSeriesView(JSONErrors, APIView):
                 request.accepted_renderer, request.accepted_media_type = renderers.JSONRenderer(), "application/json"
         return super().finalize_response(request, response, *args, **kwargs)
 
-    @extend_schema(parameters=_PARAMETERS, responses=OpenApiTypes.OBJECT)
+    @extend_schema(parameters=_parameters(), responses=OpenApiTypes.OBJECT)
     def get(self, request, format=None):
         try:
-            query = timeseries.parse_params(request.query_params)
+            query = timeseries.parse_params(request.query_params, also=["format"])
+            result = timeseries.compute(query, user=request.user)
         except timeseries.ParameterError as error:
-            raise BadQuery({error.param: [error.message]}) from None
-        result = timeseries.compute(query, user=request.user)
+            raise BadQuery(error.errors, error.candidates) from None
         if request.accepted_renderer.format == "csv":
             response = HttpResponse(result.to_csv(), content_type="text/csv; charset=utf-8")
             response["Content-Disposition"] = 'inline; filename="timeseries.csv"'

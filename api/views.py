@@ -11,7 +11,7 @@ from rest_framework.authentication import SessionAuthentication, TokenAuthentica
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from registry import locking
+from registry import locking, vocabulary
 from registry.permissions import satisfied
 from registry.locking import VersionConflict
 from registry.models import Article, Claim, Enterprise, EnterpriseAlias, Industry, Location, LocationName, Source
@@ -25,22 +25,19 @@ from .schema import RegistrySchema
 
 
 class FilterBackend(DjangoFilterBackend):
-    """django-filter, with errors a researcher can act on: every bad parameter named, and
-    for an unknown place the nearest candidates as data."""
+    """django-filter over the query vocabulary, with errors a researcher can act on: every
+    bad or unknown parameter named, and for an unknown place the nearest candidates as data.
+    The claim filters given are kept on the view, for the facets to count under them."""
 
     def filter_queryset(self, request, queryset, view):
         filterset = self.get_filterset(request, queryset, view)
         if filterset is None:
             return queryset
-        if not filterset.is_valid():
+        unknown = vocabulary.unknown_errors(request.query_params, filterset.accepted())
+        if not filterset.is_valid() or unknown:
             errors = {name: [str(m) for m in messages] for name, messages in filterset.form.errors.items()}
-            candidates = {
-                name: error.candidates
-                for name, error_list in filterset.form.errors.as_data().items()
-                for error in error_list
-                if isinstance(error, filters.CandidatesError)
-            }
-            raise BadQuery(errors, candidates)
+            raise BadQuery({**errors, **unknown}, vocabulary.error_candidates(filterset.form))
+        view.claim_selection = filterset.claim_selection()
         return filterset.qs
 
 
@@ -70,6 +67,7 @@ class RegistryViewSet(JSONErrors, viewsets.GenericViewSet):
     list_serializer_class = None
     detail_serializer_class = None
     model = None
+    claim_selection = {}
 
     def get_serializer_class(self):
         if self.action == "list":
@@ -83,7 +81,7 @@ class RegistryViewSet(JSONErrors, viewsets.GenericViewSet):
             return stream_csv(queryset, self.list_serializer_class, self.basename)
         page = self.paginate_queryset(queryset)
         data = self.get_serializer(page, many=True).data
-        found = facets.compute(self.model, queryset, wanted, request.user) if wanted else None
+        found = facets.compute(self.model, queryset, wanted, request.user, self.claim_selection) if wanted else None
         return self.paginator.get_paginated_response(data, facets=found)
 
 

@@ -8,3 +8,6 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("", include("pages.urls")),
 ]
+
+# API errors are JSON, a server error included (DRF answers only the errors it raises).
+handler500 = "api.errors.server_error"

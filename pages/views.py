@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 
 from django.db.models import Count, Prefetch
 from django.db.models.functions import ExtractYear
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
@@ -12,6 +13,8 @@ from django.utils.safestring import mark_safe
 from registry import charts, timeseries
 from registry.codebook import ACTIVITY_GROUPS
 from registry.models import Article, Claim, Enterprise, Location
+
+from .throttling import throttled, without_parameters
 
 # The comparison the method exists for: Pyongyang against Chongjin, articles on production
 # or investment per year, codes 1–3, over the years the data covers.
@@ -22,19 +25,24 @@ COMPARE_DEFAULTS = {
     "interval": "year",
     "max_code": "3",
 }
-FORM_KEYS = ("regions", "activity", "metric", "interval", "max_code", "bands", "start", "end", "group_by")
 GROUP_BY_CHOICES = [("", "the places chosen"), ("region", "every province"), ("industry", "industry"), ("grade", "grade"), ("tier", "tier")]
 
 
-def _form_state(request):
-    """The raw choices: what the visitor sent, or the defaults on a first visit."""
-    if not any(key in request.GET for key in FORM_KEYS):
-        return {key: value for key, value in COMPARE_DEFAULTS.items()}
-    state = {key: request.GET.get(key, "").strip() for key in FORM_KEYS}
-    state["regions"] = [v for v in request.GET.getlist("regions") if v.strip()]
-    state["activity"] = [v for v in request.GET.getlist("activity") if v.strip()]
-    if state["group_by"]:
-        state["regions"] = []  # grouping replaces the chosen places
+def _question(request):
+    """The parameters: what the visitor sent (the series' own, read by the series' form), or
+    the defaults on a first visit."""
+    if not request.GET:
+        return QueryDict(urlencode(COMPARE_DEFAULTS, doseq=True))
+    params = request.GET.copy()
+    if params.get("group_by", "").strip():
+        params.pop("regions", None)  # the page's place slots stay filled; grouping replaces them
+    return params
+
+
+def _form_state(params):
+    state = {key: params.get(key, "").strip() for key in timeseries.SeriesQuestion.base_fields}
+    state["regions"] = [v for v in params.getlist("regions") if v.strip()]
+    state["activity"] = [v for v in params.getlist("activity") if v.strip()]
     return state
 
 
@@ -51,15 +59,17 @@ def _place_options(request):
     ]
 
 
+@throttled
 def compare(request):  # GET and HEAD only: the permission table's PAGES (MethodGuard)
-    state = _form_state(request)
+    params = _question(request)
+    state = _form_state(params)
     error, result, chart, links, table = "", None, "", {}, []
     try:
-        query = timeseries.parse_params(state)
-    except timeseries.ParameterError as exc:
-        error = str(exc)
-    else:
+        query = timeseries.parse_params(params)
         result = timeseries.compute(query, user=request.user)
+    except timeseries.ParameterError as exc:
+        error, result = str(exc), None
+    else:
         chart = mark_safe(charts.line_chart(result, title=_title(result)))
         api = reverse("timeseries") + "?" + urlencode(query.parameters())
         links = {"csv": api + "&format=csv", "json": api + "&format=json"}
@@ -71,8 +81,8 @@ def compare(request):  # GET and HEAD only: the permission table's PAGES (Method
         "slots": slots,
         "place_options": _place_options(request),
         "activity_groups": list(ACTIVITY_GROUPS),
-        "metrics": timeseries.METRICS,
-        "intervals": timeseries.INTERVALS,
+        "metrics": timeseries.SeriesQuestion.base_fields["metric"].allowed,
+        "intervals": timeseries.SeriesQuestion.base_fields["interval"].allowed,
         "codes": ["1", "2", "3", "4", "5"],
         "group_by_choices": GROUP_BY_CHOICES,
         "error": error,
@@ -95,6 +105,8 @@ def _title(result):
     return f"{q.metric.capitalize()} on {what} per {q.interval}, {groups}, {codes}"
 
 
+@throttled
+@without_parameters
 def enterprise(request, pk):
     # One that exists only in material the visitor may not see is the same 404 as a missing id.
     visible = Enterprise.objects.visible_to(request.user)

@@ -3,7 +3,7 @@
 
     python scripts/build_places.py [--source-dir ../shared/data/places] [--output fixtures/places.csv]
 
-Standard library only (plus registry/romanize.py, loaded by file path so that no Django
+Standard library only (plus tools/romanize.py, loaded by file path so that no Django
 app is imported). Reads the raw files described in the source directory's PROVENANCE.md:
 
 * states_KP.csv            the 13 first-level units: ISO 3166-2:KP codes, coordinates
@@ -43,7 +43,7 @@ HEADER = ["slug", "parent", "level", "kind", "name", "name_mr", "name_rr", "hang
 
 
 def load_romanize():
-    path = REPO / "registry" / "romanize.py"
+    path = REPO / "tools" / "romanize.py"
     spec = importlib.util.spec_from_file_location("places_romanize", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

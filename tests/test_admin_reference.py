@@ -47,6 +47,6 @@ def test_industries_list_each_branch_under_its_trunk(client):
     position = [r.pk for r in rows].index(metal.pk)
     branches = set(metal.children.values_list("pk", flat=True))
     assert {r.pk for r in rows[position + 1 : position + 1 + len(branches)]} == branches
-    only_metal = results(client, f"{INDUSTRIES}?top={metal.pk}")
+    only_metal = results(client, f"{INDUSTRIES}?top={metal.slug}")
     assert {r.pk for r in only_metal} == branches | {metal.pk}
     assert [r.slug for r in results(client, f"{INDUSTRIES}?q=steel")] == ["iron-and-steel"]

@@ -41,7 +41,9 @@ def walk(client):
             continue
         model, lookup = MODELS[resource]
         if "{" not in path:
-            variants = [{}, {"format": "csv"}, {"format": "api"}, {"page_size": 500}, {"q": "MARKER"}, {"q": "furnace"}]
+            variants = [{}, {"format": "csv"}, {"format": "api"}, {"page_size": 500}]
+            if "q" in {p["name"] for p in operations["get"]["parameters"]}:  # not every list searches
+                variants += [{"q": "MARKER"}, {"q": "furnace"}]
             variants += [{"facets": name} for name in facets.available(model)]
             variants += [{"facets": ",".join(facets.available(model)), "format": "api"}] if facets.available(model) else []
             for params in variants:

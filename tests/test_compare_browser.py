@@ -40,5 +40,5 @@ def test_changing_a_place_redraws_the_chart_and_the_table(live_reference, browse
     assert "North Hamgyong" in browser.find_element(By.ID, "title").text
     # North Hamgyong adds the province-only mine H (a3, 2016) to Chongjin's a2 and a4.
     assert read_table(browser) == {"2015": [1, 1], "2016": [1, 1], "2017": [0, 0], "2018": [0, 1]}
-    assert "regions=pyongyang%2Cnorth-hamgyong" in browser.find_element(By.ID, "csv-link").get_attribute("href")
+    assert "regions=pyongyang%3Bnorth-hamgyong" in browser.find_element(By.ID, "csv-link").get_attribute("href")
     browser.save_screenshot("artifacts/compare.png")

@@ -35,7 +35,7 @@ def test_it_opens_on_pyongyang_against_chongjin_production_or_investment_codes_1
     assert table(html) == {"2015": [1, 1], "2016": [1, 0], "2017": [0, 0], "2018": [0, 1]}
     assert '<svg xmlns="http://www.w3.org/2000/svg"' in html
     assert re.findall(r'<g class="series" data-group="([^"]+)"', html) == ["Pyongyang", "Chongjin"]
-    assert 'href="/api/v1/timeseries/?metric=articles&amp;interval=year&amp;activity=production%2Cinvestment&amp;regions=pyongyang%2Cchongjin&amp;max_code=3&amp;format=csv"' in html
+    assert 'href="/api/v1/timeseries/?metric=articles&amp;interval=year&amp;activity=production%2Cinvestment&amp;regions=pyongyang%3Bchongjin&amp;max_code=3&amp;format=csv"' in html
 
 
 def test_the_links_give_the_same_numbers_as_the_table(client, world):
@@ -106,7 +106,7 @@ def test_enterprise_page_queries_do_not_grow_with_articles(client, world, django
 
 
 def test_the_chart_escapes_names_and_tells_series_apart_in_print(world):
-    result = compute(parse_params({"regions": "Pyongyang,Chongjin,North Hamgyong"}))
+    result = compute(parse_params({"regions": "Pyongyang;Chongjin;North Hamgyong"}))
     result.groups[0] = "<Pyongyang & co>"
     result.values["<Pyongyang & co>"] = result.values.pop("Pyongyang")
     svg = charts.line_chart(result)

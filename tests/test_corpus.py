@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db.models import Count
 
-from registry.corpus import CorpusError, generate_corpus
+from tools.corpus import CorpusError, generate_corpus
 from registry.models import Article, Claim, Enterprise, Location, LocationName
 
 pytestmark = pytest.mark.django_db

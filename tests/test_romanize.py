@@ -1,4 +1,4 @@
-"""Romanization helpers (registry/romanize.py) on real place names, and the place tree
+"""Romanization helpers (tools/romanize.py) on real place names, and the place tree
 fixture (fixtures/places.csv) that scripts/build_places.py writes.
 
 Plain functions, no Django: run with `python -m pytest tests/test_romanize.py -p no:django`.
@@ -26,7 +26,7 @@ def _load(name, path):
 
 
 # Loaded by path, so that importing the `registry` package (a Django app) is not needed.
-R = _load("romanize_under_test", REPO / "registry" / "romanize.py")
+R = _load("romanize_under_test", REPO / "tools" / "romanize.py")
 
 
 # ---- romanization ------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from .timeseries_data import build
 pytestmark = pytest.mark.django_db
 
 INVEST_OR_PRODUCE = {"activity": "investment,production"}
-THREE_PLACES = {"regions": "Pyongyang,Chongjin,North Hamgyong"}
+THREE_PLACES = {"regions": "Pyongyang;Chongjin;North Hamgyong"}
 
 
 @pytest.fixture
@@ -36,13 +36,13 @@ def test_it_counts_a_district_in_its_city_and_a_city_in_its_province(world):
 
 def test_an_enterprise_on_the_province_counts_for_the_province_only(world):
     # a3 names S (Sadong) and H (the province only): Chongjin never sees it.
-    result = series(regions="Chongjin,North Hamgyong", start="2016", end="2016")
+    result = series(regions="Chongjin;North Hamgyong", start="2016", end="2016")
     assert result.values == {"Chongjin": [0], "North Hamgyong": [1]}
 
 
 def test_an_article_naming_two_compared_places_counts_once_in_each(world):
     # a1 names S (Pyongyang) and C (Chongjin); a4 names C and H, both in North Hamgyong: once.
-    result = series(regions="Sadong,Chongjin,North Hamgyong", start="2015-03", end="2015-03", interval="month")
+    result = series(regions="Sadong;Chongjin;North Hamgyong", start="2015-03", end="2015-03", interval="month")
     assert result.values == {"Sadong": [1], "Chongjin": [1], "North Hamgyong": [1]}
     result = series(regions="North Hamgyong", start="2018-11", end="2018-11", interval="month")
     assert result.values == {"North Hamgyong": [1]}
@@ -73,7 +73,7 @@ def test_bands_show_each_group_at_every_code_threshold(world):
 
 
 def test_a_year_only_date_is_left_out_of_a_quarterly_series_and_reported(world):
-    result = series(regions="Pyongyang,North Hamgyong", interval="quarter")
+    result = series(regions="Pyongyang;North Hamgyong", interval="quarter")
     assert result.periods[0] == "2015-Q1" and result.periods[-1] == "2018-Q4"
     assert len(result.periods) == 16
     # a3 (2016, year only) names S and H: left out of both; a2 (2015-08, month) fits Q3.
@@ -166,7 +166,7 @@ def test_group_by_industry_grade_and_tier(world):
 
 
 def test_one_query_whatever_the_number_of_places_and_bands(world, django_assert_num_queries):
-    query = parse_params({"regions": "Pyongyang,Chongjin,North Hamgyong,Sadong", "bands": "1"})
+    query = parse_params({"regions": "Pyongyang;Chongjin;North Hamgyong;Sadong", "bands": "1"})
     with django_assert_num_queries(1):
         result = compute(query)
     assert len(result.groups) == 20
@@ -190,7 +190,7 @@ def test_results_export_as_long_csv_and_json(world):
     assert data["left_out"] == {"Pyongyang": 0, "Chongjin": 0}
     assert data["parameters"] == {
         "metric": "articles", "interval": "year", "activity": "investment,production",
-        "regions": "pyongyang,chongjin", "max_code": "3",
+        "regions": "pyongyang;chongjin", "max_code": "3",
     }
 
 

@@ -31,7 +31,7 @@ def test_json_for_the_headline_comparison(client, world):
 
 
 def test_csv_is_long_format_with_left_out_in_a_header(client, world):
-    response = client.get(URL, {"regions": "Pyongyang,North Hamgyong", "interval": "quarter", "format": "csv"})
+    response = client.get(URL, {"regions": "Pyongyang;North Hamgyong", "interval": "quarter", "format": "csv"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     lines = response.content.decode().splitlines()
@@ -42,7 +42,7 @@ def test_csv_is_long_format_with_left_out_in_a_header(client, world):
 
 
 def test_service_command_and_api_give_the_same_numbers(client, world):
-    params = {"regions": "Sadong,Chongjin,North Hamgyong", "activity": "investment", "interval": "quarter",
+    params = {"regions": "Sadong;Chongjin;North Hamgyong", "activity": "investment", "interval": "quarter",
               "bands": "1", "start": "2015", "end": "2018-06"}
     service = compute(parse_params(params)).to_csv()
     out = io.StringIO()

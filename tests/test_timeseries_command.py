@@ -38,14 +38,14 @@ def test_it_writes_long_csv_zero_filled_with_left_out_counts_on_stderr(world):
 
 
 def test_a_quarterly_export_reports_the_year_only_article_on_stderr(world):
-    out, err = export("--regions", "Pyongyang,North Hamgyong", "--interval", "quarter")
+    out, err = export("--regions", "Pyongyang;North Hamgyong", "--interval", "quarter")
     assert "2015-Q1,Pyongyang,1" in out.splitlines()
     assert "2015-Q3,North Hamgyong,1" in out.splitlines()
     assert "left out (articles dated less precisely than a quarter): Pyongyang 1, North Hamgyong 1" in err
 
 
 def test_json_has_the_same_numbers_as_the_service(world, tmp_path):
-    args = {"regions": "Pyongyang,Chongjin,North Hamgyong", "activity": "investment,production", "bands": "1"}
+    args = {"regions": "Pyongyang;Chongjin;North Hamgyong", "activity": "investment,production", "bands": "1"}
     expected = compute(parse_params(args)).to_json()
     target = tmp_path / "series.json"
     out, err = export("--regions", args["regions"], "--activity", args["activity"], "--bands",

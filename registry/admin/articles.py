@@ -16,6 +16,7 @@ from ..models import Article, Claim
 from ..querysets import can_see_restricted
 from ..roles import status_choices_for
 from . import importer
+from .. import vocabulary
 from .common import FastChangeList, RegionFilter, TableAdmin, TableInline, VersionedAdmin, VersionedForm
 
 
@@ -172,7 +173,8 @@ class ArticleAdmin(TableAdmin, VersionedAdmin, FastChangeList, SimpleHistoryAdmi
 
 
 class ClaimRegionFilter(RegionFilter):
-    path_field = "enterprise__location__path"
+    def apply(self, queryset, places):
+        return vocabulary.select_claims(queryset, {"places": places})
 
 
 @admin.register(Claim)

@@ -1,11 +1,12 @@
 """What every big change list of the registry shares: no full COUNT on PostgreSQL's huge
-tables, and the region filter over the place tree."""
+tables, and list filters that speak the query vocabulary (registry/vocabulary.py)."""
 
 import dataclasses
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connections, models
 from django.http import Http404
@@ -14,10 +15,10 @@ from simple_history.manager import SIMPLE_HISTORY_REVERSE_ATTR_NAME
 from simple_history.models import DeletedObject
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from .. import locking, services
+from .. import locking, services, vocabulary
 from ..models import Article, Claim, Location
 from ..permissions import admin_requirement, satisfied
-from ..querysets import RESTRICTED_FIELDS, can_see_restricted, sees_everything
+from ..querysets import RESTRICTED_FIELDS, can_see_restricted, inside_places, sees_everything
 
 # Below this many rows an exact COUNT is cheap enough and the page numbers stay exact.
 ESTIMATE_ABOVE = 100_000
@@ -56,21 +57,37 @@ class FastChangeList:
     list_per_page = 50
 
 
-class RegionFilter(admin.SimpleListFilter):
-    """First-level region (province or directly governed city): everything inside it, by
-    the place path prefix. Subclasses name the path field."""
+class VocabularyFilter(admin.SimpleListFilter):
+    """An admin filter whose value is read by the query vocabulary's parameter `vocab` (a
+    place or industry in any spelling, as on the API) and applied by `apply`; a value it
+    cannot read is the admin's "invalid lookup" page, not an empty list."""
+
+    vocab = None
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        try:
+            values = vocabulary.parameter(self.vocab).clean(self.value())
+        except ValidationError as error:
+            raise IncorrectLookupParameters(error) from None
+        return self.apply(queryset, values)
+
+
+class RegionFilter(VocabularyFilter):
+    """First-level region (province or directly governed city): everything inside it.
+    Subclasses name the relation that holds the place (`via`)."""
 
     title = "region"
     parameter_name = "region"
-    path_field = "location__path"
+    vocab = "place"
+    via = "location__"
 
     def lookups(self, request, model_admin):
         return list(Location.objects.filter(level=1).order_by("name").values_list("slug", "name"))
 
-    def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(**{f"{self.path_field}__startswith": f"/{self.value()}/"})
-        return queryset
+    def apply(self, queryset, places):
+        return queryset.filter(inside_places(places, self.via))
 
 
 class VersionedForm(forms.ModelForm):

@@ -14,10 +14,10 @@ from simple_history.admin import SimpleHistoryAdmin
 from ..codebook import Tier
 from ..duplicates import similar_enterprises
 from ..models import Claim, Enterprise, EnterpriseAlias, Industry, Location
-from ..querysets import can_see_restricted
+from ..querysets import can_see_restricted, in_industries
 from ..services import MergeConflict, enterprise_merge
 from ..permissions import admin_requirement, satisfied
-from .common import FastChangeList, RegionFilter, TableAdmin, TableInline, VersionedAdmin, VersionedForm
+from .common import FastChangeList, RegionFilter, TableAdmin, TableInline, VersionedAdmin, VersionedForm, VocabularyFilter
 
 # How many of an enterprise's claims its page shows; the rest are one click away.
 CLAIMS_SHOWN = 50
@@ -123,24 +123,23 @@ class TierFilter(admin.SimpleListFilter):
         return queryset.filter(tier=self.value()) if self.value() else queryset
 
 
-class IndustryFilter(admin.SimpleListFilter):
+class IndustryFilter(VocabularyFilter):
     """An industry with its sub-industries; the choices in one query (the related-field
     filter would fetch each sub-industry's parent for its label)."""
 
     title = "industry"
     parameter_name = "industry"
+    vocab = "industry"
 
     def lookups(self, request, model_admin):
         rows = Industry.objects.order_by(Coalesce("parent__name", "name"), F("parent").asc(nulls_first=True), "name")
         return [
-            (str(pk), f"\u2003{name}" if parent else name)
-            for pk, name, parent in rows.values_list("pk", "name", "parent__name")
+            (slug, f"\u2003{name}" if parent else name)
+            for slug, name, parent in rows.values_list("slug", "name", "parent__name")
         ]
 
-    def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(Q(industry_id=self.value()) | Q(industry__parent_id=self.value()))
-        return queryset
+    def apply(self, queryset, industries):
+        return queryset.filter(in_industries(industries))
 
 
 @admin.register(Enterprise)

@@ -1,5 +1,8 @@
 """Reference data: places and industries as trees, sources. Searched by any of their names."""
 
+import operator
+from functools import reduce
+
 from django.contrib import admin
 from django.db.models import F
 from django.db.models.functions import Coalesce
@@ -7,7 +10,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from ..models import Industry, Location, LocationName, Source
-from .common import RegionFilter, TableAdmin, TableInline
+from .common import RegionFilter, TableAdmin, TableInline, VocabularyFilter
 
 
 class LocationNameInline(TableInline, admin.TabularInline):
@@ -20,7 +23,7 @@ class LocationNameInline(TableInline, admin.TabularInline):
 class WithinFilter(RegionFilter):
     title = "within"
     parameter_name = "within"
-    path_field = "path"
+    via = ""
 
 
 class ParentFilter(admin.SimpleListFilter):
@@ -56,17 +59,18 @@ class LocationAdmin(TableAdmin, SimpleHistoryAdmin):
         return format_html('<span style="padding-left: {}em">{}</span>', 1.5 * (obj.level - 1), obj.name)
 
 
-class TopIndustryFilter(admin.SimpleListFilter):
+class TopIndustryFilter(VocabularyFilter):
+    """An industry and its sub-industries, the industry read as the API reads it."""
+
     title = "top-level industry"
     parameter_name = "top"
+    vocab = "industry"
 
     def lookups(self, request, model_admin):
-        return [(str(pk), name) for pk, name in Industry.objects.filter(parent=None).order_by("name").values_list("pk", "name")]
+        return list(Industry.objects.filter(parent=None).order_by("name").values_list("slug", "name"))
 
-    def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(pk=self.value()) | queryset.filter(parent_id=self.value())
-        return queryset
+    def apply(self, queryset, industries):
+        return reduce(operator.or_, (queryset.within(industry) for industry in industries))
 
 
 @admin.register(Industry)

@@ -2,8 +2,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from registry import benchmark
-from registry.corpus import CorpusError
+from tools import benchmark
+from tools.corpus import CorpusError
 
 
 class Command(BaseCommand):

@@ -1,38 +1,34 @@
 import json
-import sys
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from registry import timeseries
+from registry import timeseries, vocabulary
+
+# The command's own options; every other option is a series parameter (--max-code is max_code).
+OWN = ("format", "output", "user")
 
 
 class Command(BaseCommand):
     help = (
         "Export a time series of coded articles, enterprises or claims per period and place "
         "(or region, industry, grade, tier) as long CSV (period,group,value) or JSON. "
-        "LIST is comma-separated; separate places that carry a parent with ';' "
-        "(\"Sinpo, South Hamgyong; Chongjin\")."
+        "LIST: " + vocabulary.LIST_HELP + " (\"Sinpo, South Hamgyong; Chongjin\")."
     )
 
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        # No abbreviations: a misspelt --max-cod must be an error, not a guess.
+        return super().create_parser(prog_name, subcommand, allow_abbrev=False, **kwargs)
+
     def add_arguments(self, parser):
-        parser.add_argument("--metric", default="articles", choices=timeseries.METRICS)
-        parser.add_argument("--activity", default="", metavar="LIST",
-                            help="groups (investment, production, technology, other) and activity slugs; default all")
-        parser.add_argument("--regions", default="", metavar="LIST",
-                            help="places in any spelling; each counts everything inside it")
-        parser.add_argument("--group-by", default="", choices=("", *timeseries.GROUP_BYS),
-                            help="instead of --regions: all first-level regions, top-level industries, grades or tiers")
-        parser.add_argument("--interval", default="year", choices=timeseries.INTERVALS)
-        parser.add_argument("--start", default="", help="YYYY, YYYY-MM or YYYY-MM-DD")
-        parser.add_argument("--end", default="", help="YYYY, YYYY-MM or YYYY-MM-DD; a partial date means its last day")
-        parser.add_argument("--max-code", default="", help="count codes 1 to N only")
-        parser.add_argument("--source-kind", default="", metavar="LIST")
-        parser.add_argument("--grade", default="", metavar="LIST")
-        parser.add_argument("--tier", default="", metavar="LIST")
-        parser.add_argument("--industry", default="", metavar="LIST", help="names, slugs or ISIC divisions; with sub-industries")
-        parser.add_argument("--status", default="", metavar="LIST", help="draft, coded, reviewed")
-        parser.add_argument("--bands", action="store_true", help="each group at maximum code 1, 2, 3, 4 and 5 side by side")
+        # One flag per series parameter, from its one declaration (registry/series_params.py).
+        for name, field in timeseries.SeriesQuestion.base_fields.items():
+            flag = timeseries.ParameterError.flag_of(name)
+            if isinstance(field, vocabulary.YesNoField):
+                parser.add_argument(flag, dest=name, action="store_true", help=field.help_text)
+            else:
+                metavar = "LIST" if isinstance(field, vocabulary.ListField) else None
+                parser.add_argument(flag, dest=name, default="", metavar=metavar, help=field.help_text)
         parser.add_argument("--format", default="csv", choices=("csv", "json"))
         parser.add_argument("--output", default="", metavar="FILE", help="write here instead of standard output")
         parser.add_argument("--user", default="", metavar="USERNAME",
@@ -40,10 +36,7 @@ class Command(BaseCommand):
                                  "default: public articles only")
 
     def handle(self, *args, **options):
-        try:
-            query = timeseries.parse_params({**options, "bands": "1" if options["bands"] else ""})
-        except timeseries.ParameterError as error:
-            raise CommandError(f"{error.flag}: {error.message}") from None
+        params = {name: options[name] for name in timeseries.SeriesQuestion.base_fields}
         # Without --user the export counts what the public may see, like the API without a token.
         user = None
         if options["user"]:
@@ -51,7 +44,10 @@ class Command(BaseCommand):
                 user = get_user_model().objects.get(username=options["user"])
             except get_user_model().DoesNotExist:
                 raise CommandError(f"--user: no user named {options['user']!r}") from None
-        result = timeseries.compute(query, user=user)
+        try:
+            result = timeseries.compute(timeseries.parse_params(params), user=user)
+        except timeseries.ParameterError as error:
+            raise CommandError(error.for_command()) from None
         text = (
             json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n"
             if options["format"] == "json" else result.to_csv()

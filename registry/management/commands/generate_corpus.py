@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from registry.corpus import CorpusError, generate_corpus
+from tools.corpus import CorpusError, generate_corpus
 
 
 def claims_range(text):

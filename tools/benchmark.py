@@ -16,7 +16,6 @@ Everything runs with DEBUG off, as production does.
 """
 
 import json
-import math
 import os
 import resource
 import statistics
@@ -24,22 +23,23 @@ import subprocess
 import sys
 import time
 import tracemalloc
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.core.management import call_command
-from django.db import connection, reset_queries, transaction
-from django.test import Client
-from django.test.utils import CaptureQueriesContext, override_settings
+from django.db import connection, transaction
+from django.test.utils import override_settings
 
-from . import timeseries
-from .codebook import ACTIVITY_GROUPS
+from registry import timeseries
+from registry.codebook import ACTIVITY_GROUPS
+from registry.models import Article, Claim, Enterprise, Location
+from registry.services import claims_import
+
 from .corpus import claims_csv, generate_corpus
-from .models import Article, Claim, Enterprise, Location
-from .services import claims_import
-from .querysets import published_statuses
+from registry.querysets import published_statuses
+
+from .measuring import Timing, capture, get_ok, ms, new_client, timed, verdict
 
 # 1. "Articles on production or investment per year 2000–2025, Pyongyang vs Chongjin, codes 1–3."
 TS_PARAMS = {
@@ -79,64 +79,6 @@ ADMIN_PAGES = [
     ("enterprises, searched", "/admin/registry/enterprise/?q=chongjin"),
 ]
 ADMIN_TARGET = 0.500
-
-
-@dataclass
-class Timing:
-    runs: list
-
-    @property
-    def median(self):
-        return statistics.median(self.runs)
-
-    @property
-    def p95(self):
-        ordered = sorted(self.runs)
-        return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
-
-
-def timed(fn, repeats, warmup=1):
-    """Run fn warmup + repeats times; return the timings of the repeats and fn's last result."""
-    result = None
-    for _ in range(warmup):
-        result = fn()
-    runs = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        result = fn()
-        runs.append(time.perf_counter() - started)
-    return Timing(runs), result
-
-
-def verdict(ok):
-    return "ok" if ok else "MISSED"
-
-
-def ms(seconds):
-    return f"{seconds * 1000:,.1f} ms"
-
-
-def _host():
-    # Outside the test runner "testserver" is no allowed host; speak as the first one that is.
-    return next((h for h in settings.ALLOWED_HOSTS if h not in ("*",) and not h.startswith(".")), "localhost")
-
-
-def _client():
-    return Client(HTTP_HOST=_host())
-
-
-def _get(client, url):
-    response = client.get(url)
-    if response.status_code != 200:
-        raise RuntimeError(f"{url} answered {response.status_code}: {response.content[:300]!r}")
-    return response
-
-
-def capture():
-    """CaptureQueriesContext from an empty log: each request empties the log as it starts,
-    and a context entered over an older, longer log would then capture nothing."""
-    reset_queries()
-    return CaptureQueriesContext(connection)
 
 
 # --- 1. time series -------------------------------------------------------------------------
@@ -214,14 +156,14 @@ def bench_timeseries(out, repeats):
 
 def bench_endpoints(out, repeats):
     out(f"2. API list endpoints, page of {PAGE}, anonymous, through the URL stack (django.test.Client)")
-    client, results = _client(), {}
+    client, results = new_client(), {}
     for label, url in ENDPOINTS:
         url = f"{url}&page_size={PAGE}"
-        _get(client, url)
+        get_ok(client, url)
         with capture() as queries:
-            body = _get(client, url).json()
+            body = get_ok(client, url).json()
         n_queries = len(queries)  # now: later requests empty the log it reads
-        timing, _ = timed(lambda: _get(client, url), repeats, warmup=0)
+        timing, _ = timed(lambda: get_ok(client, url), repeats, warmup=0)
         count = f"{body['count']:,}{'' if body.get('count_exact', True) else '+'} rows"
         out(f"   {label:<34} median {ms(timing.median):>10}  p95 {ms(timing.p95):>10}  "
             f"{n_queries} queries, {count:<12}  target p95 < 150 ms  {verdict(timing.p95 < ENDPOINT_P95_TARGET)}")
@@ -241,9 +183,9 @@ def _rss_kib():
 
 def export_once(url):
     """Consume one streamed CSV export: (rows, seconds, bytes)."""
-    client = _client()
+    client = new_client()
     started = time.perf_counter()
-    response = _get(client, url)
+    response = get_ok(client, url)
     size = lines = 0
     for chunk in response.streaming_content:
         size += len(chunk)
@@ -339,14 +281,14 @@ def bench_admin(out, repeats):
     results = {}
     with transaction.atomic():
         staff = get_user_model().objects.create_superuser("benchmark-admin", "", None)
-        client = _client()
+        client = new_client()
         client.force_login(staff)
         for label, url in ADMIN_PAGES:
-            _get(client, url)
+            get_ok(client, url)
             with capture() as queries:
-                _get(client, url)
+                get_ok(client, url)
             n_queries = len(queries)
-            timing, _ = timed(lambda: _get(client, url), repeats, warmup=0)
+            timing, _ = timed(lambda: get_ok(client, url), repeats, warmup=0)
             out(f"   {label:<24} median {ms(timing.median):>10}  p95 {ms(timing.p95):>10}  "
                 f"{n_queries} queries   target < 500 ms  {verdict(timing.median < ADMIN_TARGET)}")
             results[label] = (timing, n_queries)
@@ -409,10 +351,10 @@ def explain(out=print):
         with capture() as queries:
             timeseries_service(TS_PARAMS)
         plan("(a) time series through the service", slowest(queries))
-        client = _client()
+        client = new_client()
         for label, url in ENDPOINTS:
             with capture() as queries:
-                _get(client, f"{url}&page_size={PAGE}")
+                get_ok(client, f"{url}&page_size={PAGE}")
             for query in queries.captured_queries:
                 out(f"-- {float(query['time']) * 1000:8.1f} ms  {query['sql'][:150]}")
             plan(f"(api) {label}: slowest query", slowest(queries))
@@ -420,7 +362,7 @@ def explain(out=print):
         client.force_login(staff)
         for label, url in ADMIN_PAGES:
             with capture() as queries:
-                _get(client, url)
+                get_ok(client, url)
             for query in queries.captured_queries:
                 out(f"-- {float(query['time']) * 1000:8.1f} ms  {query['sql'][:150]}")
             plan(f"(admin) {label}: slowest query", slowest(queries))

@@ -1,0 +1,168 @@
+"""The parameters of a time series: the query vocabulary's claim filters plus what to count,
+how to group and over which periods, with the bounds that keep one answer small.
+
+The API (/api/v1/timeseries/), the command (export_timeseries, one --flag per field) and the
+page (/compare/) all read a series through SeriesQuestion, so a new parameter is one field
+declared here.
+
+    query = parse_params({"regions": "Pyongyang;Chongjin", "activity": "production,investment",
+                          "max_code": "3"})
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from . import vocabulary
+from .codebook import Grade, Tier
+from .models import Industry, Location
+
+METRICS = ("articles", "enterprises", "claims")
+INTERVALS = ("year", "quarter", "month")
+GROUP_BYS = ("region", "industry", "grade", "tier")
+BANDS = (1, 2, 3, 4, 5)
+
+# Bounds of one series: every period is a row of the answer and every group (each code band
+# of a banded series is one) a GROUP BY in one UNION ALL, which SQLite caps at 500.
+MAX_PERIODS = 600
+MAX_GROUPS = 30
+PERIODS_PER_YEAR = {"year": 1, "quarter": 4, "month": 12}
+
+
+class ParameterError(ValueError):
+    """Bad series parameters: `errors` is {parameter: [message, …]} as the API spells them
+    (`max_code`); `param` and `message` are the first. The command shows a parameter as its
+    flag (`--max-code`)."""
+
+    def __init__(self, errors, candidates=None):
+        self.errors, self.candidates = errors, candidates or {}
+        self.param, messages = next(iter(errors.items()))
+        self.message = " ".join(messages)
+        super().__init__("; ".join(f"{name}: {' '.join(m)}" for name, m in errors.items()))
+
+    @staticmethod
+    def flag_of(param):
+        return "--" + param.replace("_", "-")
+
+    @property
+    def flag(self):
+        return self.flag_of(self.param)
+
+    def for_command(self):
+        return "; ".join(f"{self.flag_of(name)}: {' '.join(m)}" for name, m in self.errors.items())
+
+
+def period_key(date, interval):
+    if interval == "year":
+        return (date.year, 0)
+    if interval == "quarter":
+        return (date.year, (date.month - 1) // 3 + 1)
+    return (date.year, date.month)
+
+
+def period_count(first, last, interval):
+    """How many periods run from the key `first` to the key `last`, both included."""
+    per_year = PERIODS_PER_YEAR[interval]
+    return (last[0] - first[0]) * per_year + (last[1] - first[1]) + 1
+
+
+def too_many_periods(count, interval):
+    return f"{count:,} {interval}s; a series covers at most {MAX_PERIODS} periods: narrow start and end or use a longer interval"
+
+
+class SeriesQuestion(vocabulary.Question):
+    metric = vocabulary.OneOfField(METRICS, default="articles", help_text="what is counted; default articles")
+    interval = vocabulary.OneOfField(INTERVALS, default="year", help_text="default year")
+    activity = vocabulary.parameter("activity")
+    regions = vocabulary.PlaceListField(
+        max_values=MAX_GROUPS,
+        help_text="places to compare, in any spelling; each counts everything inside it. " + vocabulary.LIST_HELP)
+    group_by = vocabulary.OneOfField(
+        GROUP_BYS, help_text="instead of regions: all first-level regions, top-level industries, grades or tiers")
+    start = vocabulary.parameter("start", help_text="YYYY, YYYY-MM or YYYY-MM-DD")
+    end = vocabulary.parameter("end", help_text="YYYY, YYYY-MM or YYYY-MM-DD; a partial date means its last day")
+    max_code = vocabulary.parameter("max_code", help_text="count codes 1 to N only")
+    code = vocabulary.parameter("code")
+    source_kind = vocabulary.parameter("source_kind")
+    source = vocabulary.parameter("source")
+    grade = vocabulary.parameter("grade")
+    tier = vocabulary.parameter("tier")
+    kind = vocabulary.parameter("kind")
+    industry = vocabulary.parameter("industry")
+    place = vocabulary.parameter("place", help_text="count only enterprises in these places (a filter; regions compares)")
+    status = vocabulary.parameter("status")
+    bands = vocabulary.YesNoField(help_text="each group at maximum code 1 to 5 side by side")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("regions") and data.get("group_by"):
+            self.add_error("group_by", "give either regions or group_by, not both")
+        start, end = data.get("start"), data.get("end")
+        if start and end and start > end:
+            self.add_error("end", f"{self.fields['end'].text} is before the start {self.fields['start'].text}")
+        elif start and end and data.get("interval"):
+            interval = data["interval"]
+            count = period_count(period_key(start, interval), period_key(end, interval), interval)
+            if count > MAX_PERIODS:
+                self.add_error("interval", too_many_periods(count, interval))
+        if not self.errors:
+            groups = self.group_count(data)
+            if groups > MAX_GROUPS:
+                self.add_error("bands" if data.get("bands") else "group_by" if data.get("group_by") else "regions",
+                               f"{groups} groups{' (with code bands)' if data.get('bands') else ''}; "
+                               f"a series compares at most {MAX_GROUPS}")
+        return data
+
+    @staticmethod
+    def group_count(data):
+        group_by = data.get("group_by")
+        groups = len(data.get("regions") or []) or {
+            "region": lambda: Location.objects.filter(level=1).count(),
+            "industry": lambda: Industry.objects.filter(parent=None).count(),
+            "grade": lambda: len(Grade.choices),
+            "tier": lambda: len(Tier.choices),
+            "": lambda: 1,
+        }[group_by or ""]()
+        return groups * (len(bands_of(data.get("max_code"))) if data.get("bands") else 1)
+
+
+def bands_of(max_code):
+    return [band for band in BANDS if band <= (max_code or 5)]
+
+
+@dataclass
+class TimeSeriesQuery:
+    """What to count, filtered how, grouped how. Build it with parse_params()."""
+
+    metric: str = "articles"
+    interval: str = "year"
+    activities: list = field(default_factory=list)  # group names and slugs as given
+    regions: list = field(default_factory=list)  # Location objects
+    group_by: str = ""
+    start: datetime.date | None = None
+    end: datetime.date | None = None
+    max_code: int | None = None
+    bands: bool = False
+    selection: dict = field(default_factory=dict)  # the claim filters (vocabulary.select_claims)
+    text: dict = field(default_factory=dict)  # the parameters as text
+
+    def parameters(self):
+        """The parameters as text, the way the API and the command take them back."""
+        return dict(self.text)
+
+
+def parse_params(mapping, *, also=()):
+    """A TimeSeriesQuery from text parameters (a QueryDict, a dict, the command's options).
+    `also` names parameters the caller reads itself (the API's `format`); any other
+    parameter the series does not know is an error. Raises ParameterError naming every
+    bad parameter: an unknown place lists the nearest candidates, a bad date says which end."""
+    form = SeriesQuestion(mapping, also=also)
+    problems = form.problems()
+    if problems:
+        raise ParameterError(problems, vocabulary.error_candidates(form))
+    data = form.cleaned_data
+    return TimeSeriesQuery(
+        metric=data["metric"], interval=data["interval"], activities=data["activity"],
+        regions=data["regions"], group_by=data["group_by"], start=data["start"], end=data["end"],
+        max_code=data["max_code"], bands=data["bands"], selection=form.claim_selection(),
+        text=form.as_text(),
+    )
