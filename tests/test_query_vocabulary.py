@@ -25,9 +25,10 @@ QUESTIONS = [
     ({"place": "North Hamgyong", "activity": "investment,production", "max_code": "3", "status": "coded"},
      ("2015", "2018"), {"claims": [1, 1, 0, 1], "articles": [1, 1, 0, 1], "enterprises": [1, 1, 0, 1]}),
     # Special grade (C) in "Chongjin, North Hamgyong" (a place written with its parent),
-    # codes 1–3: a2 facility 2 (2015), a4 modernization 3 (2018).
+    # codes 1–3: a2 facility 2 (2015), a4 modernization 3 and the draft a7 production 1
+    # (2018; the lead, an admin, counts drafts).
     ({"place": "Chongjin, North Hamgyong", "grade": "special", "max_code": "3"},
-     ("2015", "2018"), {"claims": [1, 0, 0, 1], "articles": [1, 0, 0, 1], "enterprises": [1, 0, 0, 1]}),
+     ("2015", "2018"), {"claims": [1, 0, 0, 2], "articles": [1, 0, 0, 2], "enterprises": [1, 0, 0, 1]}),
     # Codes 2 and 3 in Pyongyang or Chongjin (';' separates), KCNA: a2 C 2, a3 S 3, a4 C 3, a5 S 2.
     ({"place": "Pyongyang; Chongjin", "code": "2,3", "source": "KCNA"},
      ("2015", "2018"), {"claims": [1, 1, 0, 2], "articles": [1, 1, 0, 2], "enterprises": [1, 1, 0, 2]}),
@@ -182,10 +183,11 @@ def test_facets_count_only_the_claims_the_filters_select(client, lead):
     assert found["code"] == {"2": 1, "3": 1}
     assert found["year"] == {"2015": 1, "2018": 1}
     assert found["grade"] == {"special": 1}
-    # Articles about North Hamgyong production: a1 (C production 5), a3 (H), a6 (C, draft insider).
+    # Articles about North Hamgyong production coded 1–4: a3 (H production 3), a6 (C production
+    # 4, insider) and the draft a7 (C production 1, seen by the lead, an admin); a1's code 5 is out.
     articles = api(client, "/api/v1/articles/", {
         "place": "North Hamgyong", "activity": "production", "max_code": "4", "facets": "code,activity",
     }).json()
     codes = {str(r["value"]): r["count"] for r in articles["facets"]["code"]}
-    assert articles["count"] == 2 and codes == {"3": 1, "4": 1}
+    assert articles["count"] == 3 and codes == {"1": 1, "3": 1, "4": 1}
     assert [r["value"] for r in articles["facets"]["activity"]] == ["production"]
