@@ -171,3 +171,19 @@ def test_the_sample_data_imports_cleanly():
         counts = run(handle.read()).counts()
     assert counts["articles_created"] >= 40
     assert counts["claims_created"] == counts["rows"]
+
+
+KCNA_AUTUMN_2024 = """\
+source,published,title,summary,enterprise,grade,kind,industry,location,activity,code,detail,quantity,unit
+KCNA,2024-10-12,Vegetables from the Jungphyong greenhouse farm,The farm harvested its first crop.,Jungphyong Greenhouse Farm,,other,01,Kyongsong County,production,5,first vegetable harvest,,
+KCNA,2024-10-12,Vegetables from the Jungphyong greenhouse farm,,Ranam Coal Mining Machine Complex,,complex,28,"Ranam District, Chongjin",production,5,mining machines for the coal front,,
+"""
+
+
+def test_kcna_style_rows_with_a_farm_division_and_a_chongjin_district_import():
+    counts = run(KCNA_AUTUMN_2024).counts()
+    assert (counts["articles_created"], counts["enterprises_created"], counts["claims_created"]) == (1, 2, 2)
+    farm = Enterprise.objects.get(name="Jungphyong Greenhouse Farm")
+    assert (farm.industry.slug, farm.location.slug) == ("agriculture", "kyongsong")
+    ranam = Enterprise.objects.get(name="Ranam Coal Mining Machine Complex")
+    assert (ranam.industry.slug, ranam.location.slug, ranam.location.parent.slug) == ("machinery", "ranam", "chongjin")
