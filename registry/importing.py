@@ -128,6 +128,31 @@ class PlannedEnterprise:
     industry: object = None
     location: object = None
     existing: Enterprise | None = None
+    # column -> (recorded, more precise): what the import refines on an existing enterprise.
+    refinements: dict = field(default_factory=dict)
+    # Existing enterprises the duplicate guard finds close to a new one (duplicates.py).
+    similar: list = field(default_factory=list)
+
+    def describe_refinements(self):
+        return "; ".join(f"{column} {_describe(column, old)} → {_describe(column, new)}" for column, (old, new) in self.refinements.items())
+
+
+def relation(column, recorded, given):
+    """How a row's place or industry stands to the one recorded: "same"; "finer" (a place
+    inside it, a sub-industry of it, or anything where nothing is recorded): a refinement;
+    "coarser" (the place it lies in, the parent industry): agrees, changes nothing; "other":
+    a contradiction."""
+    if given is None or (recorded is not None and recorded.pk == given.pk):
+        return "same"
+    if recorded is None:
+        return "finer"
+    if column == "location":
+        if given.path.startswith(recorded.path):
+            return "finer"
+        return "coarser" if recorded.path.startswith(given.path) else "other"
+    if given.parent_id == recorded.pk:
+        return "finer"
+    return "coarser" if recorded.parent_id == given.pk else "other"
 
 
 @dataclass
@@ -180,12 +205,22 @@ class ImportPlan:
             "rows": self.rows,
             "articles_created": a[0], "articles_matched": a[1],
             "enterprises_created": e[0], "enterprises_matched": e[1],
+            "enterprises_refined": len(self.refined_enterprises),
             "claims_created": c[0], "claims_matched": c[1],
         }
 
     @property
     def new_enterprises(self):
         return [e for e in self.enterprises.values() if e.existing is None]
+
+    @property
+    def refined_enterprises(self):
+        return [e for e in self.enterprises.values() if e.existing is not None and e.refinements]
+
+    @property
+    def flagged_enterprises(self):
+        """New enterprises the duplicate guard holds back until the coder confirms them."""
+        return [e for e in self.new_enterprises if e.similar]
 
 
 class _Resolver:
@@ -326,6 +361,9 @@ def plan_import(rows):
                 given = getattr(enterprise, column)
                 if given in (None, ""):
                     setattr(enterprise, column, value)
+                elif column in ("industry", "location") and relation(column, given, value) != "other":
+                    if relation(column, given, value) == "finer":
+                        setattr(enterprise, column, value)  # two rows, one more precise: keep it
                 elif given != value:
                     add_error(line, column, row[column], f"line {enterprise.line} gives {row['enterprise']!r} the {column} {_describe(column, given)}")
 
@@ -355,9 +393,11 @@ def _match_database(plan, add_error):
     keys = list(plan.enterprises)
     found = {}
     for chunk in _chunks(keys):
-        for e in Enterprise.objects.filter(name_key__in=chunk):
+        for e in Enterprise.objects.filter(name_key__in=chunk).select_related("location__parent", "industry__parent"):
             found.setdefault(e.name_key, {})[e.pk] = e
-        for alias in EnterpriseAlias.objects.filter(name_key__in=chunk).select_related("enterprise"):
+        for alias in EnterpriseAlias.objects.filter(name_key__in=chunk).select_related(
+            "enterprise__location__parent", "enterprise__industry__parent"
+        ):
             found.setdefault(alias.name_key, {})[alias.enterprise_id] = alias.enterprise
     for key, planned in plan.enterprises.items():
         matches = found.get(key, {})
@@ -369,17 +409,23 @@ def _match_database(plan, add_error):
             continue
         existing = next(iter(matches.values()))
         planned.existing = existing
-        for column in ("grade", "kind", "industry", "location"):
+        for column in ("grade", "kind"):
             given = getattr(planned, column)
-            if given in (None, ""):
-                continue
-            current = getattr(existing, column + "_id", None) if column in ("industry", "location") else getattr(existing, column)
-            wanted = given.pk if column in ("industry", "location") else given
-            if current != wanted:
-                shown = getattr(existing, column) if column in ("industry", "location") else current
+            if given not in (None, "") and getattr(existing, column) != given:
                 add_error(
                     planned.line, column, str(given),
-                    f"{existing.name!r} is recorded with the {column} {_describe(column, shown)}; change it in the admin or leave this column blank",
+                    f"{existing.name!r} is recorded with the {column} {_describe(column, getattr(existing, column))}; change it in the admin or leave this column blank",
+                )
+        for column in ("industry", "location"):
+            given, recorded = getattr(planned, column), getattr(existing, column)
+            standing = relation(column, recorded, given)
+            if standing == "finer":
+                planned.refinements[column] = (recorded, given)
+            elif standing == "other":
+                inside = "a place inside it" if column == "location" else "one of its sub-industries"
+                add_error(
+                    planned.line, column, str(given),
+                    f"{existing.name!r} is recorded with the {column} {_describe(column, recorded)}; give it, {inside}, or leave this column blank (or change it in the admin)",
                 )
 
     by_title = {}

@@ -5,7 +5,7 @@ from simple_history.utils import bulk_update_with_history
 
 from . import locking
 from .bulk import insert_rows
-from .importing import parse_claims_csv, plan_import
+from .importing import ImportFailed, RowError, parse_claims_csv, plan_import
 from .models import Article, Claim, Enterprise, Status
 from .names import name_key
 
@@ -30,6 +30,7 @@ def claims_import(*, data, user=None, dry_run=False, progress=None):
 def _write(plan, user, progress):
     reason = "import_claims"
     user_id = user.pk if user else None
+    _refine(plan.refined_enterprises, user, reason)
     # Plain rows, not model instances: save() is not called, so the name key is set here.
     new_enterprises = plan.new_enterprises
     ids = insert_rows(
@@ -73,6 +74,21 @@ def _write(plan, user, progress):
             progress(min(start + BATCH, len(claims)), len(claims))
     # New claims on articles already stored change those articles (locking.touch).
     locking.touch(Article, {c["article_id"] for c in claims} & already_stored)
+
+
+def _refine(refined, user, reason):
+    """Give existing enterprises the more precise place or industry a file names, each save
+    a history row saying what was refined. Refuses (ImportFailed) if the enterprise changed
+    since the plan read it."""
+    for planned in refined:
+        enterprise = Enterprise.objects.select_for_update().get(pk=planned.existing.pk)
+        for column, (recorded, finer) in planned.refinements.items():
+            if getattr(enterprise, f"{column}_id") != (recorded.pk if recorded else None):
+                raise ImportFailed([RowError(planned.line, column, str(finer), f"{enterprise.name!r} was changed meanwhile; check the file again")])
+            setattr(enterprise, column, finer)
+        enterprise._change_reason = f"{reason}: refined {planned.describe_refinements()}"[:100]
+        enterprise._history_user = user
+        enterprise.save()
 
 
 class MergeConflict(Exception):

@@ -26,7 +26,7 @@ def test_the_dry_run_reports_and_the_confirm_imports(client, coder):
     assert response.context["counts"] == {
         "rows": 5,
         "articles_created": 3, "articles_matched": 0,
-        "enterprises_created": 3, "enterprises_matched": 1,
+        "enterprises_created": 3, "enterprises_matched": 1, "enterprises_refined": 0,
         "claims_created": 5, "claims_matched": 0,
     }
     assert [(e["line"], e["name"]) for e in response.context["new_enterprises"]] == [

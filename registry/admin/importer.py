@@ -60,7 +60,10 @@ def import_view(model_admin):
             else:
                 digest = hashlib.sha256(data).hexdigest()
                 request.session[SESSION_KEY] = {"sha256": digest, "name": upload.name, "data": base64.b64encode(data).decode("ascii")}
-                context.update(counts=plan.counts(), sha256=digest, new_enterprises=_new_enterprises(plan))
+                context.update(
+                    counts=plan.counts(), sha256=digest, new_enterprises=_new_enterprises(plan),
+                    refined_enterprises=plan.refined_enterprises,
+                )
         return TemplateResponse(request, "admin/registry/article/import.html", context)
 
     return view
@@ -94,6 +97,7 @@ def _confirm(request, context):
         request,
         f"Imported {stored['name']}: {c['rows']} rows; created {c['articles_created']} articles, "
         f"{c['enterprises_created']} enterprises, {c['claims_created']} claims; matched "
-        f"{c['articles_matched']} articles, {c['enterprises_matched']} enterprises, {c['claims_matched']} claims.",
+        f"{c['articles_matched']} articles, {c['enterprises_matched']} enterprises, {c['claims_matched']} claims"
+        + (f"; refined {c['enterprises_refined']} enterprises." if c["enterprises_refined"] else "."),
     )
     return redirect("admin:registry_article_changelist")

@@ -50,3 +50,8 @@ class Command(BaseCommand):
             f"{c['enterprises_matched']} enterprises, {c['claims_matched']} claims"
             + (" (dry run: nothing written)" if dry_run else "")
         )
+        refined = plan.refined_enterprises
+        if refined:
+            self.stdout.write(f"{'would refine' if dry_run else 'refined'} {len(refined)} enterprises (a more precise place or industry):")
+            for e in refined:
+                self.stdout.write(f"  {e.existing.name}: {e.describe_refinements()}")
