@@ -5,22 +5,29 @@ from simple_history.utils import bulk_update_with_history
 
 from . import locking
 from .bulk import insert_rows
-from .importing import ImportFailed, RowError, parse_claims_csv, plan_import
+from .importing import ImportFailed, RowError, duplicate_error, parse_claims_csv, plan_import
 from .models import Article, Claim, Enterprise, Status
 from .names import name_key
 
 BATCH = 2000
 
 
-def claims_import(*, data, user=None, dry_run=False, progress=None):
+def claims_import(*, data, user=None, dry_run=False, progress=None, accept_new=()):
     """Import a CSV of coded claims (text or bytes): all of it, or nothing.
 
     Returns the plan's counts. Raises importing.ImportFailed listing every bad row; then
     nothing is written. Re-importing a file adds nothing: what exists is matched.
+    A new enterprise the duplicate guard finds close to an existing one is not created
+    unless its name is in `accept_new` (the coder confirmed it is another enterprise); the
+    plan's `held` lists those still unconfirmed (a dry run reports them).
     `progress(done, total)` is called as claims are written, for a terminal's benefit."""
     rows = parse_claims_csv(data)
     plan = plan_import(rows)
     plan.counts()  # fixed before the write marks new rows as existing
+    confirmed = {name_key(name) for name in accept_new}
+    plan.held = [e for e in plan.flagged_enterprises if name_key(e.name) not in confirmed]
+    if plan.held and not dry_run:
+        raise ImportFailed([duplicate_error(e) for e in plan.held])
     if not dry_run:
         with transaction.atomic():
             _write(plan, user, progress)

@@ -257,3 +257,24 @@ def test_two_rows_of_one_file_keep_the_more_precise_place():
     )
     run(data)
     assert Enterprise.objects.get(name="Ranam Coal Mining Machine Complex").location.slug == "ranam"
+
+
+def test_the_import_never_creates_a_flagged_duplicate_unless_its_name_is_confirmed():
+    run(GOOD)  # Musan Mining Complex, Chongjin Bag Factory, ...
+    data = HEADER_LINE + (
+        "RFA,2020-01-02,Mine idle,,Musan Mine,,mine,,Musan County,closure,3,,,\n"
+        "RFA,2020-01-02,Mine idle,,Chongjin Bag Works,,factory,,Chongjin,operation,3,,,\n"
+        "RFA,2020-01-02,Mine idle,,Pyongyang Bag Factory,,factory,,Pyongyang,operation,3,,,\n"
+    )
+    dry = _command_from_text(data, "--dry-run")
+    assert "line 2: enterprise: Musan Mine — possible duplicate of 'Musan Mining Complex'" in dry
+    assert "--accept-new 'Chongjin Bag Works'" in dry
+    assert "Pyongyang Bag Factory" not in dry
+    with pytest.raises(CommandError, match="2 problem"):
+        _command_from_text(data)
+    assert not Enterprise.objects.filter(name__in=["Musan Mine", "Pyongyang Bag Factory"]).exists()
+    with pytest.raises(ImportFailed) as failed:
+        run(data, accept_new=["Musan Mine"])
+    assert [e.value for e in failed.value.errors] == ["Chongjin Bag Works"]
+    summary = _command_from_text(data, "--accept-new", "Musan Mine", "--accept-new", "chongjin bag works")
+    assert "created 1 articles, 3 enterprises" in summary

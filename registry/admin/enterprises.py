@@ -2,7 +2,10 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IS_POPUP_VAR
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect
 from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Length, Substr
 from django.forms.models import BaseInlineFormSet
@@ -33,20 +36,23 @@ class EnterpriseForm(VersionedForm):
         model = Enterprise
         fields = "__all__"
 
+    duplicates = ()  # the candidates the warning offers (templates/.../enterprise/change_form.html)
+
     def clean(self):
         cleaned = super().clean()
         name = cleaned.get("name")
         renamed = self.instance.pk is None or "name" in self.changed_data
         if name and renamed and not cleaned.get("save_anyway"):
-            candidates = similar_enterprises(name, exclude=self.instance.pk)
+            candidates = similar_enterprises(name, exclude=self.instance.pk, place=cleaned.get("location"))
+            self.duplicates = candidates
             if candidates:
                 listed = "; ".join(
                     f"{c.name} (#{c.enterprise_id}" + (f", as {c.matched!r}" if c.matched != c.name else "") + f", {c.score:.0f}% alike)"
                     for c in candidates
                 )
                 raise forms.ValidationError(
-                    f"Possible duplicate of: {listed}. If this is a different enterprise, tick "
-                    "\"Save anyway\"; if not, pick the existing one instead.",
+                    f"Possible duplicate of: {listed}. If it is one of them, use it; if this is a "
+                    "different enterprise, save anyway.",
                     code="possible_duplicate",
                 )
         return cleaned
@@ -157,8 +163,9 @@ class EnterpriseAdmin(VersionedAdmin, FastChangeList, SimpleHistoryAdmin):
     fieldsets = [
         (None, {"fields": ["name", "hangul", ("grade", "tier"), ("kind", "integration"), "parent", "location", "industry", "opened_version"]}),
         ("Details", {"fields": ["products", "ministry", "notes", "evidence_link", ("created_at", "updated_at")]}),
-        ("Duplicate check", {"fields": ["save_anyway"]}),
     ]
+    # save_anyway is not in a fieldset: the duplicate warning carries it as a button, beside
+    # "use this enterprise" (templates/admin/registry/enterprise/change_form.html).
 
     def get_queryset(self, request):
         # The first-level region: the level-1 place whose path is a prefix of the
@@ -167,6 +174,25 @@ class EnterpriseAdmin(VersionedAdmin, FastChangeList, SimpleHistoryAdmin):
             level=1, path=Substr(OuterRef("location__path"), 1, Length("path"))
         ).values("name")[:1]
         return super().get_queryset(request).with_evidence().annotate(region_name=Subquery(region))
+
+    def add_view(self, request, form_url="", extra_context=None):
+        chosen = request.POST.get("_use_existing") if request.method == "POST" else None
+        if chosen:
+            return self._use_existing(request, chosen)
+        return super().add_view(request, form_url, extra_context)
+
+    def _use_existing(self, request, pk):
+        """The duplicate warning's "use this enterprise": nothing is added; in a popup (the
+        "+" beside a claim's enterprise) the existing one is picked in the opener's field."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        existing = self.get_queryset(request).filter(pk=pk if str(pk).isdigit() else None).first()
+        if existing is None:
+            raise Http404("no such enterprise")
+        if IS_POPUP_VAR in request.POST:
+            return self.response_add(request, existing)
+        self.message_user(request, f"Nothing added: use the existing enterprise {existing.name}.", messages.INFO)
+        return redirect("admin:registry_enterprise_change", existing.pk)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = self.fieldsets
