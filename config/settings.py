@@ -124,6 +124,8 @@ if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 LANGUAGE_CODE = "en-gb"
+# ISO dates in every form and list of the admin (config/formats/).
+FORMAT_MODULE_PATH = ["config.formats"]
 # Article dates are calendar dates as printed in Pyongyang; nothing here is a timestamp
 # that a reader would interpret in another zone, but audit times are kept in UTC.
 TIME_ZONE = "UTC"

@@ -116,8 +116,13 @@ def enterprise(request, pk):
         )
         .order_by("published", "id")
     )
+    articles = list(articles)
+    # A door back to the record for those who may edit it (the admin links here too).
+    admin_url = reverse("admin:registry_enterprise_change", args=[enterprise.pk]) if request.user.has_perm("registry.change_enterprise") else ""
     return render(request, "pages/enterprise.html", {
         "enterprise": enterprise,
         "strip": mark_safe(strip),
         "articles": articles,
+        "last_article": articles[-1] if articles else None,
+        "admin_url": admin_url,
     })

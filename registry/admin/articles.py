@@ -11,6 +11,7 @@ from django.urls import path
 from simple_history.admin import SimpleHistoryAdmin
 
 from ..codebook import SUGGESTED_CODE
+from ..dates import PartialDateField
 from ..models import Article, Claim
 from ..querysets import can_see_restricted
 from ..roles import status_choices_for, stamp_workflow
@@ -57,11 +58,16 @@ class ClaimInline(admin.TabularInline):
 
 class ArticleForm(VersionedForm):
     user = None  # set by ArticleAdmin.get_form
+    published = PartialDateField(
+        label="Published", help_text="2016-10-05, or 2016-10 or 2016 for a month or a year: the precision follows"
+    )
 
     class Meta:
         model = Article
         fields = "__all__"
         widgets = {
+            # Set from what the coder types in `published` (clean), so never chosen apart from it.
+            "precision": forms.HiddenInput,
             "title": forms.TextInput(attrs={"size": 80}),
             "title_ko": forms.TextInput(attrs={"size": 80}),
             "summary": forms.Textarea(attrs={"rows": 4, "cols": 80}),
@@ -71,10 +77,26 @@ class ArticleForm(VersionedForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        precision = self.initial.get("precision") or (self.instance.precision if self.instance.pk else None)
+        self.fields["published"].widget.precision = precision or Article.Precision.DAY
         if "status" in self.fields and self.user is not None:
             status = self.fields["status"]
             status.choices = status_choices_for(self.user, self.instance.status if self.instance.pk else None)
             status.error_messages["invalid_choice"] = "Only a reviewer can set the status %(value)s."
+
+
+    def clean_published(self):
+        parsed = self.cleaned_data.get("published")
+        if not parsed:
+            return None
+        published, self._precision = parsed
+        return published
+
+    def clean(self):
+        cleaned = super().clean()
+        if getattr(self, "_precision", None):
+            cleaned["precision"] = self._precision
+        return cleaned
 
 
 @admin.register(Article)

@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from ..codebook import Tier
+from ..dates import partial_date_label
 from ..duplicates import similar_enterprises
 from ..models import Claim, Enterprise, EnterpriseAlias, Industry, Location
 from ..querysets import can_see_restricted
@@ -213,13 +214,13 @@ class EnterpriseAdmin(VersionedAdmin, FastChangeList, SimpleHistoryAdmin):
     def claims(self, obj):
         return obj.claim_count or 0
 
-    @admin.display(ordering="first_seen")
+    @admin.display(ordering="first_seen", description="first seen")
     def first_seen(self, obj):
-        return obj.first_seen
+        return partial_date_label(obj.first_seen, obj.first_seen_precision) or None
 
-    @admin.display(ordering="last_seen")
+    @admin.display(ordering="last_seen", description="last seen")
     def last_seen(self, obj):
-        return obj.last_seen
+        return partial_date_label(obj.last_seen, obj.last_seen_precision) or None
 
     @admin.display(description="all evidence")
     def evidence_link(self, obj):
