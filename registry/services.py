@@ -193,3 +193,53 @@ def enterprise_merge(*, keep, absorb, user=None):
     absorb._change_reason, absorb._history_user = reason, user
     absorb.delete()
     return keep
+
+
+class RestoreConflict(Exception):
+    """A version cannot be restored as it was (a claim's enterprise is gone); nothing changed."""
+
+
+@transaction.atomic
+def article_restore(*, article, history_id, user=None):
+    """Restore an article to one of its versions, its claims included: the claims it had
+    when that version was current come back as they were, later ones go. `article` is the
+    version as the revert page rebuilt it (the coder may have touched it up; its `version`
+    is the one the coder opened, so a save in between is refused by locking). Returns how
+    many claims were added, changed or removed. Every row gets a history record naming the
+    user and the version restored."""
+    from .roles import stamp_workflow
+
+    record = Article.history.get(id=article.pk, history_id=history_id)
+    reason = f"restored the version of {record.history_date:%Y-%m-%d %H:%M:%S}"
+    # The claims as they stood when this version was current: just before the next save of
+    # the article (whose own claim changes follow it), or now if it is the latest.
+    following = Article.history.filter(id=article.pk, history_date__gt=record.history_date).order_by("history_date").first()
+    if following is None:
+        then = list(Claim.objects.filter(article_id=article.pk))
+    else:
+        then = list(Claim.history.as_of(following.history_date).filter(article_id=article.pk))
+    previous_status = Article.objects.filter(pk=article.pk).values_list("status", flat=True).first()
+    stamp_workflow(article, user, previous_status)
+    article._history_user, article._change_reason = user, reason
+    article.save()
+
+    missing = {c.enterprise_id for c in then} - set(Enterprise.objects.filter(pk__in={c.enterprise_id for c in then}).values_list("pk", flat=True))
+    if missing:
+        raise RestoreConflict(f"the version's claims name enterprise(s) no longer recorded (merged or deleted): #{', #'.join(map(str, sorted(missing)))}")
+    wanted = {(c.enterprise_id, c.activity): c for c in then}
+    current = {(c.enterprise_id, c.activity): c for c in Claim.objects.select_for_update().filter(article_id=article.pk)}
+    changed = 0
+    for key, claim in current.items():
+        if key not in wanted:
+            claim._history_user, claim._change_reason = user, reason
+            claim.delete()
+            changed += 1
+    for key, old in wanted.items():
+        claim = current.get(key) or Claim(article_id=article.pk, enterprise_id=old.enterprise_id, activity=old.activity)
+        if claim.pk is not None and _claim_content(claim) == _claim_content(old):
+            continue
+        claim.code, claim.detail, claim.quantity, claim.unit = _claim_content(old)
+        claim._history_user, claim._change_reason = user, reason
+        claim.save()
+        changed += 1
+    return changed

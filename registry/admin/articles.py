@@ -17,6 +17,7 @@ from ..querysets import can_see_restricted
 from ..roles import status_choices_for, stamp_workflow
 from . import importer
 from .. import locking
+from .history import ArticleHistoryMixin, ReadableHistoryMixin
 from .common import FastChangeList, RegionFilter, VersionedAdmin, VersionedForm
 
 
@@ -100,7 +101,7 @@ class ArticleForm(VersionedForm):
 
 
 @admin.register(Article)
-class ArticleAdmin(VersionedAdmin, FastChangeList, SimpleHistoryAdmin):
+class ArticleAdmin(ArticleHistoryMixin, VersionedAdmin, FastChangeList, SimpleHistoryAdmin):
     form = ArticleForm
     inlines = [ClaimInline]
     list_display = ["published_label", "source_name", "headline", "status", "coded_by", "claims", "disclosure"]
@@ -187,7 +188,7 @@ class ClaimRegionFilter(RegionFilter):
 
 
 @admin.register(Claim)
-class ClaimAdmin(FastChangeList, SimpleHistoryAdmin):
+class ClaimAdmin(ReadableHistoryMixin, FastChangeList, SimpleHistoryAdmin):
     """Every claim on its own, for search across articles and for each claim's history."""
 
     list_display = ["article_date", "source_name", "article", "enterprise", "activity", "code", "detail"]

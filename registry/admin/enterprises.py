@@ -20,6 +20,7 @@ from ..duplicates import similar_enterprises
 from ..models import Claim, Enterprise, EnterpriseAlias, Industry, Location
 from ..querysets import can_see_restricted
 from ..services import MergeConflict, enterprise_merge
+from .history import ReadableHistoryMixin
 from .common import FastChangeList, RegionFilter, VersionedAdmin, VersionedForm
 
 # How many of an enterprise's claims its page shows; the rest are one click away.
@@ -151,7 +152,7 @@ class IndustryFilter(admin.SimpleListFilter):
 
 
 @admin.register(Enterprise)
-class EnterpriseAdmin(VersionedAdmin, FastChangeList, SimpleHistoryAdmin):
+class EnterpriseAdmin(ReadableHistoryMixin, VersionedAdmin, FastChangeList, SimpleHistoryAdmin):
     form = EnterpriseForm
     inlines = [AliasInline, UnitInline, ClaimEvidenceInline]
     list_display = ["name", "grade", "tier", "kind", "location", "region", "industry", "claims", "first_seen", "last_seen"]
