@@ -7,8 +7,10 @@ from rest_framework.routers import DefaultRouter
 from .timeseries import TimeSeriesView
 from . import views
 from .errors import not_found
+from .root import RegistryAPIRoot
 
 router = DefaultRouter()
+router.APIRootView = RegistryAPIRoot
 router.register("enterprises", views.EnterpriseViewSet, basename="enterprise")
 router.register("articles", views.ArticleViewSet, basename="article")
 router.register("claims", views.ClaimViewSet, basename="claim")

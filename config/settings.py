@@ -282,4 +282,5 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "EnterpriseKindEnum": "registry.models.EnterpriseKind",
     "LocationKindEnum": "registry.models.LocationKind",
     "SourceKindEnum": "registry.models.SourceKind",
+    "PrecisionEnum": "registry.models.Precision",
 }

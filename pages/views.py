@@ -51,6 +51,11 @@ def _place_options():
     ]
 
 
+def home(request):
+    """The public front door: what the registry is and where to go (a first, minimal page)."""
+    return render(request, "pages/home.html", {"title": "North Korean enterprise registry"})
+
+
 def compare(request):
     state = _form_state(request)
     error, result, chart, links, table = "", None, "", {}, []
