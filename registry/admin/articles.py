@@ -51,7 +51,8 @@ class ClaimInline(admin.TabularInline):
     autocomplete_fields = ["enterprise"]
 
     class Media:
-        js = ["registry/claim_codes.js"]
+        js = ["registry/claim_codes.js", "registry/keyboard.js"]
+        css = {"all": ["registry/workbench.css"]}
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("enterprise")
