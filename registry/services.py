@@ -5,7 +5,8 @@ from simple_history.utils import bulk_update_with_history
 
 from . import locking
 from .bulk import insert_rows
-from .importing import ImportFailed, RowError, duplicate_error, parse_claims_csv, plan_import
+from .import_matching import duplicate_error
+from .importing import ImportFailed, RowError, parse_claims_csv, plan_import
 from .models import Article, Claim, Enterprise, Status
 from .names import name_key
 

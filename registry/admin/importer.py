@@ -67,7 +67,7 @@ def import_view(model_admin):
 
 def _new_enterprises(plan):
     """The enterprises the file would create, each with the existing ones it may duplicate
-    (found by the import's own duplicate guard: importing._flag_duplicates)."""
+    (found by the import's own duplicate guard: import_matching.flag_duplicates)."""
     return [{"name": e.name, "line": e.line, "similar": e.similar} for e in plan.new_enterprises]
 
 
