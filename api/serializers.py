@@ -16,7 +16,7 @@ from rest_framework.settings import api_settings
 
 from registry import services
 from registry.codebook import Tier
-from registry.models import Article, Claim, Enterprise, Industry, Location, LocationName, Source
+from registry.models import Article, Claim, Enterprise, Industry, Location, LocationName, Precision, Source, Status
 from registry.querysets import can_see_restricted
 
 
@@ -114,15 +114,19 @@ class EnterpriseListSerializer(serializers.ModelSerializer):
     industry = _text("industry.slug")
     industry_name = _text("industry.name")
     claim_count = serializers.IntegerField(read_only=True, help_text="Claims you may see")
-    first_seen = serializers.DateField(read_only=True, allow_null=True)
+    first_seen = serializers.DateField(read_only=True, allow_null=True, help_text="First day of the earliest period the enterprise is reported in")
+    first_seen_precision = serializers.ChoiceField(
+        choices=Precision.choices, read_only=True, allow_null=True, help_text="day, month or year: first_seen 2015-01-01 with year means 2015"
+    )
     last_seen = serializers.DateField(read_only=True, allow_null=True)
+    last_seen_precision = serializers.ChoiceField(choices=Precision.choices, read_only=True, allow_null=True)
 
     class Meta:
         model = Enterprise
         fields = [
             "id", "name", "hangul", "grade", "tier", "kind", "integration", "parent", "parent_name",
             "location", "location_name", "industry", "industry_name", "products", "ministry",
-            "claim_count", "first_seen", "last_seen",
+            "claim_count", "first_seen", "first_seen_precision", "last_seen", "last_seen_precision",
         ]
 
 
@@ -143,7 +147,9 @@ class EvidenceRowSerializer(serializers.Serializer):
 class EvidenceSerializer(serializers.Serializer):
     claim_count = serializers.IntegerField()
     first_seen = serializers.DateField(allow_null=True)
+    first_seen_precision = serializers.ChoiceField(choices=Precision.choices, allow_null=True)
     last_seen = serializers.DateField(allow_null=True)
+    last_seen_precision = serializers.ChoiceField(choices=Precision.choices, allow_null=True)
     by_activity_and_code = EvidenceRowSerializer(many=True)
 
 

@@ -7,7 +7,8 @@ from rest_framework.routers import APIRootView, DefaultRouter
 from .timeseries import TimeSeriesView
 from . import views
 from .errors import not_found
-from .permissions import TablePermission
+from .root import RegistryAPIRoot
+
 
 class DocsView(SpectacularSwaggerView):
     """Swagger UI: a page to read (OPTIONS made its HTML renderer fail with a 500)."""
@@ -15,18 +16,8 @@ class DocsView(SpectacularSwaggerView):
     http_method_names = ["get", "head"]
 
 
-class RootView(APIRootView):
-    """/api/v1/: the list of routes, read by everyone (the permission table's "root")."""
-
-    permission_classes = [TablePermission]
-    table_route = "root"
-
-
-class Router(DefaultRouter):
-    APIRootView = RootView
-
-
-router = Router()
+router = DefaultRouter()
+router.APIRootView = RegistryAPIRoot
 router.register("enterprises", views.EnterpriseViewSet, basename="enterprise")
 router.register("articles", views.ArticleViewSet, basename="article")
 router.register("claims", views.ClaimViewSet, basename="claim")

@@ -160,7 +160,9 @@ class EnterpriseViewSet(ETagMixin, mixins.RetrieveModelMixin, RegistryViewSet):
         enterprise.evidence = {
             "claim_count": enterprise.claim_count,
             "first_seen": enterprise.first_seen,
+            "first_seen_precision": enterprise.first_seen_precision,
             "last_seen": enterprise.last_seen,
+            "last_seen_precision": enterprise.last_seen_precision,
             "by_activity_and_code": rows,
         }
         return enterprise

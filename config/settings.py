@@ -126,6 +126,8 @@ if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 LANGUAGE_CODE = "en-gb"
+# ISO dates in every form and list of the admin (config/formats/).
+FORMAT_MODULE_PATH = ["config.formats"]
 # Article dates are calendar dates as printed in Pyongyang; nothing here is a timestamp
 # that a reader would interpret in another zone, but audit times are kept in UTC.
 TIME_ZONE = "UTC"
@@ -291,4 +293,5 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "EnterpriseKindEnum": "registry.models.EnterpriseKind",
     "LocationKindEnum": "registry.models.LocationKind",
     "SourceKindEnum": "registry.models.SourceKind",
+    "PrecisionEnum": "registry.models.Precision",
 }

@@ -60,7 +60,14 @@ def _place_options(request):
 
 
 @throttled
-def compare(request):  # GET and HEAD only: the permission table's PAGES (MethodGuard)
+@without_parameters
+def home(request):  # GET and HEAD only, as every page: the permission table's PAGES (MethodGuard)
+    """The public front door: what the registry is and where to go (a first, minimal page)."""
+    return render(request, "pages/home.html", {"title": "North Korean enterprise registry"})
+
+
+@throttled
+def compare(request):
     params = _question(request)
     state = _form_state(params)
     error, result, chart, links, table = "", None, "", {}, []
@@ -129,8 +136,13 @@ def enterprise(request, pk):
         )
         .order_by("published", "id")
     )
+    articles = list(articles)
+    # A door back to the record for those who may edit it (the admin links here too).
+    admin_url = reverse("admin:registry_enterprise_change", args=[enterprise.pk]) if request.user.has_perm("registry.change_enterprise") else ""
     return render(request, "pages/enterprise.html", {
         "enterprise": enterprise,
         "strip": mark_safe(strip),
         "articles": articles,
+        "last_article": articles[-1] if articles else None,
+        "admin_url": admin_url,
     })

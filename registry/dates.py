@@ -4,6 +4,8 @@ import calendar
 import datetime
 import re
 
+from django import forms
+
 from .models import Precision
 
 _PARTIAL_DATE = re.compile(r"^([0-9]{4})(?:-([0-9]{1,2})(?:-([0-9]{1,2}))?)?$")
@@ -45,3 +47,59 @@ def period_end(text):
     if precision == Precision.MONTH:
         return datetime.date(start.year, start.month, calendar.monthrange(start.year, start.month)[1])
     return start
+
+
+def partial_date_label(value, precision):
+    """A date as precisely as it is known: 2019-04-15, 2019-04 or 2019 ("" for none)."""
+    if value is None:
+        return ""
+    if precision == Precision.YEAR:
+        return f"{value:%Y}"
+    if precision == Precision.MONTH:
+        return f"{value:%Y-%m}"
+    return value.isoformat()
+
+
+class PartialDateInput(forms.TextInput):
+    """Shows a stored date as precisely as it is known; `precision` is set by the form."""
+
+    precision = Precision.DAY
+
+    def __init__(self, attrs=None):
+        super().__init__({"size": 10, "placeholder": "YYYY-MM-DD", "autocomplete": "off", **(attrs or {})})
+
+    def format_value(self, value):
+        if isinstance(value, str) and self.precision != Precision.DAY:
+            try:  # an initial value from the query string ("Save and add another")
+                value = datetime.date.fromisoformat(value)
+            except ValueError:
+                pass
+        if isinstance(value, datetime.date):
+            return partial_date_label(value, self.precision)
+        return super().format_value(value)
+
+
+class PartialDateField(forms.Field):
+    """A date typed as 2016-10-05, 2016-10 or 2016: cleans to (first day, precision)."""
+
+    widget = PartialDateInput
+    default_error_messages = {"invalid": "%(reason)s (e.g. 2016-10-05, 2016-10 or 2016)"}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime.date):
+            return value, self.widget.precision
+        try:
+            return parse_partial_date(str(value))
+        except BadDate as exc:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid", params={"reason": str(exc)}) from None
+
+    def has_changed(self, initial, data):
+        if self.disabled:
+            return False
+        try:
+            parsed = self.to_python(data)
+        except forms.ValidationError:
+            return True
+        return (parsed[0] if parsed else None) != initial

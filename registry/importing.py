@@ -17,7 +17,7 @@ from django.conf import settings
 from .codebook import Activity, Grade
 from .dates import BadDate, parse_partial_date
 from .industries import IndustryLookupError, resolve_industry
-from .models import Article, Claim, Enterprise, EnterpriseAlias, EnterpriseKind, Industry, Source
+from .models import Enterprise, EnterpriseKind, Industry, Source
 from .names import name_key
 from .places import PlaceLookupError, describe_error, resolve_place
 
@@ -128,6 +128,13 @@ class PlannedEnterprise:
     industry: object = None
     location: object = None
     existing: Enterprise | None = None
+    # column -> (recorded, more precise): what the import refines on an existing enterprise.
+    refinements: dict = field(default_factory=dict)
+    # Existing enterprises the duplicate guard finds close to a new one (duplicates.py).
+    similar: list = field(default_factory=list)
+
+    def describe_refinements(self):
+        return "; ".join(f"{column} {_describe(column, old)} → {_describe(column, new)}" for column, (old, new) in self.refinements.items())
 
 
 @dataclass
@@ -160,6 +167,7 @@ class ImportPlan:
     articles: dict = field(default_factory=dict)  # key -> PlannedArticle
     enterprises: dict = field(default_factory=dict)  # name key -> PlannedEnterprise
     claims: dict = field(default_factory=dict)  # (article key, enterprise key, activity) -> PlannedClaim
+    held: list = field(default_factory=list)  # flagged new enterprises not confirmed (services.claims_import)
     _counts: dict | None = None
 
     def counts(self):
@@ -180,12 +188,22 @@ class ImportPlan:
             "rows": self.rows,
             "articles_created": a[0], "articles_matched": a[1],
             "enterprises_created": e[0], "enterprises_matched": e[1],
+            "enterprises_refined": len(self.refined_enterprises),
             "claims_created": c[0], "claims_matched": c[1],
         }
 
     @property
     def new_enterprises(self):
         return [e for e in self.enterprises.values() if e.existing is None]
+
+    @property
+    def refined_enterprises(self):
+        return [e for e in self.enterprises.values() if e.existing is not None and e.refinements]
+
+    @property
+    def flagged_enterprises(self):
+        """New enterprises the duplicate guard holds back until the coder confirms them."""
+        return [e for e in self.new_enterprises if e.similar]
 
 
 class _Resolver:
@@ -261,6 +279,10 @@ def plan_import(rows):
     """Check every row and decide what the import would create and what it would match.
 
     Raises ImportFailed with every problem found. Reads the database, writes nothing."""
+    # What the rows meet in the database lives in import_matching (it reads this module's
+    # RowError and helpers, hence imported here).
+    from .import_matching import flag_duplicates, match_database, relation
+
     resolver = _Resolver()
     plan = ImportPlan(rows=len(rows))
     errors = []
@@ -326,6 +348,9 @@ def plan_import(rows):
                 given = getattr(enterprise, column)
                 if given in (None, ""):
                     setattr(enterprise, column, value)
+                elif column in ("industry", "location") and relation(column, given, value) != "other":
+                    if relation(column, given, value) == "finer":
+                        setattr(enterprise, column, value)  # two rows, one more precise: keep it
                 elif given != value:
                     add_error(line, column, row[column], f"line {enterprise.line} gives {row['enterprise']!r} the {column} {_describe(column, given)}")
 
@@ -338,76 +363,8 @@ def plan_import(rows):
             add_error(line, "activity", row["activity"], f"line {earlier.line} already codes this activity for this enterprise in this article, differently")
 
     if not errors:
-        _match_database(plan, add_error)
+        match_database(plan, add_error)
     if errors:
         raise ImportFailed(sorted(errors, key=lambda e: e.line))
+    flag_duplicates(plan)
     return plan
-
-
-def _chunks(items, size=CHUNK):
-    items = list(items)
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def _match_database(plan, add_error):
-    """Mark what already exists, and refuse any row that contradicts the database."""
-    keys = list(plan.enterprises)
-    found = {}
-    for chunk in _chunks(keys):
-        for e in Enterprise.objects.filter(name_key__in=chunk):
-            found.setdefault(e.name_key, {})[e.pk] = e
-        for alias in EnterpriseAlias.objects.filter(name_key__in=chunk).select_related("enterprise"):
-            found.setdefault(alias.name_key, {})[alias.enterprise_id] = alias.enterprise
-    for key, planned in plan.enterprises.items():
-        matches = found.get(key, {})
-        if len(matches) > 1:
-            names = " or ".join(sorted(repr(e.name) for e in matches.values()))
-            add_error(planned.line, "enterprise", planned.name, f"ambiguous: the name matches {names}; use the canonical name")
-            continue
-        if not matches:
-            continue
-        existing = next(iter(matches.values()))
-        planned.existing = existing
-        for column in ("grade", "kind", "industry", "location"):
-            given = getattr(planned, column)
-            if given in (None, ""):
-                continue
-            current = getattr(existing, column + "_id", None) if column in ("industry", "location") else getattr(existing, column)
-            wanted = given.pk if column in ("industry", "location") else given
-            if current != wanted:
-                shown = getattr(existing, column) if column in ("industry", "location") else current
-                add_error(
-                    planned.line, column, str(given),
-                    f"{existing.name!r} is recorded with the {column} {_describe(column, shown)}; change it in the admin or leave this column blank",
-                )
-
-    by_title = {}
-    # Titles by the hundred: the headline index serves `title IN (…)`, but with 500 titles
-    # (and headlines that repeat) the planner expected thousands of rows and read the whole
-    # article table instead, 100-200 ms a chunk at 500k articles; 100 take ~3 ms.
-    for chunk in _chunks({key[2] for key in plan.articles}, size=100):
-        for a in Article.objects.filter(title__in=chunk).order_by().values("id", "source_id", "published", "title", "precision", "summary"):
-            by_title[(a["source_id"], a["published"], a["title"])] = a
-    for key, planned in plan.articles.items():
-        existing = by_title.get(key)
-        if existing is None:
-            continue
-        planned.existing_id = existing["id"]
-        if existing["precision"] != planned.precision:
-            add_error(planned.line, "published", str(planned.published), f"the article is recorded with a date precise to the {existing['precision']}")
-        if planned.summary and existing["summary"] and planned.summary != existing["summary"]:
-            add_error(planned.line, "summary", planned.summary, "differs from the summary recorded for this article")
-
-    article_keys = {a.existing_id: key for key, a in plan.articles.items() if a.existing_id}
-    enterprise_keys = {e.existing.pk: key for key, e in plan.enterprises.items() if e.existing}
-    for chunk in _chunks(article_keys):
-        for c in Claim.objects.filter(article_id__in=chunk).values("article_id", "enterprise_id", "activity", "code", "detail", "quantity", "unit"):
-            if c["enterprise_id"] not in enterprise_keys:
-                continue
-            planned = plan.claims.get((article_keys[c["article_id"]], enterprise_keys[c["enterprise_id"]], c["activity"]))
-            if planned is None:
-                continue
-            planned.exists = True
-            if (c["code"], c["detail"], c["quantity"], c["unit"]) != (planned.code, planned.detail, planned.quantity, planned.unit):
-                add_error(planned.line, "code", str(planned.code), f"this claim is already recorded, differently (code {c['code']}, detail {c['detail']!r}); change it in the admin")

@@ -285,6 +285,12 @@ class Enterprise(models.Model):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        # The public page; the admin's "View on site" on an enterprise links to it.
+        from django.urls import reverse
+
+        return reverse("enterprise", args=[self.pk])
+
     def save(self, *args, **kwargs):
         self.name_key = name_key(self.name)
         with locking.next_version(self):

@@ -140,6 +140,7 @@ def admin_view_kind(url_name):
 
 # ---- public pages: url name -> method -> requirement ------------------------------------
 PAGES = {
+    "home": {"GET": EVERYONE, "HEAD": EVERYONE},
     "compare": {"GET": EVERYONE, "HEAD": EVERYONE},
     "enterprise": {"GET": EVERYONE, "HEAD": EVERYONE},
 }

@@ -111,6 +111,16 @@ class EnterpriseAliasQuerySet(models.QuerySet):
         return self if sees_everything(user) else self.filter(enterprise__in=Enterprise.objects.visible_to(user).values("pk"))
 
 
+def _seen_precisions(claims):
+    """first_seen_precision / last_seen_precision: the precision of the article that gives
+    first_seen / last_seen ("year" for a first sighting known only as 2015), so 2015-01-01 is
+    never read as New Year's Day. On a tie the more precise date wins (day < month < year)."""
+    return {
+        "first_seen_precision": Subquery(claims.order_by("article__published", "article__precision").values("article__precision")[:1]),
+        "last_seen_precision": Subquery(claims.order_by("-article__published", "article__precision").values("article__precision")[:1]),
+    }
+
+
 class EnterpriseQuerySet(models.QuerySet):
     def in_place(self, location):
         """Enterprises in the place or anywhere inside it. An enterprise known only to be
@@ -131,6 +141,7 @@ class EnterpriseQuerySet(models.QuerySet):
             claim_count=Subquery(claims.annotate(n=Count("*")).values("n")),
             first_seen=Subquery(claims.annotate(d=Min("article__published")).values("d")),
             last_seen=Subquery(claims.annotate(d=Max("article__published")).values("d")),
+            **_seen_precisions(Claim.objects.visible_to(user).filter(enterprise=OuterRef("pk"))),
         )
 
     def visible_to(self, user):
@@ -155,6 +166,7 @@ class EnterpriseQuerySet(models.QuerySet):
                 claim_count=Coalesce(Subquery(claims.annotate(n=Count("id")).values("n")), 0),
                 first_seen=Subquery(claims.annotate(d=Min("article__published")).values("d")),
                 last_seen=Subquery(claims.annotate(d=Max("article__published")).values("d")),
+                **_seen_precisions(Claim.objects.visible_to(user).filter(enterprise=OuterRef("pk"))),
                 # Checked on the parent's own claims, row by row: an EXISTS over the visible
                 # enterprises was planned as a scan of all 20k of them, three times a page.
                 parent_visible=ExpressionWrapper(

@@ -14,7 +14,8 @@ from simple_history.utils import bulk_update_with_history
 
 from . import locking
 from .bulk import insert_rows
-from .importing import parse_claims_csv, plan_import
+from .import_matching import duplicate_error
+from .importing import ImportFailed, RowError, parse_claims_csv, plan_import
 from .models import Article, Claim, Enterprise, Status
 from .names import name_key
 from .roles import may_review
@@ -124,15 +125,22 @@ def record_delete(*, instance, user):
     instance.delete()
 
 
-def claims_import(*, data, user=None, dry_run=False, progress=None):
+def claims_import(*, data, user=None, dry_run=False, progress=None, accept_new=()):
     """Import a CSV of coded claims (text or bytes): all of it, or nothing.
 
     Returns the plan's counts. Raises importing.ImportFailed listing every bad row; then
     nothing is written. Re-importing a file adds nothing: what exists is matched.
+    A new enterprise the duplicate guard finds close to an existing one is not created
+    unless its name is in `accept_new` (the coder confirmed it is another enterprise); the
+    plan's `held` lists those still unconfirmed (a dry run reports them).
     `progress(done, total)` is called as claims are written, for a terminal's benefit."""
     rows = parse_claims_csv(data)
     plan = plan_import(rows)
     plan.counts()  # fixed before the write marks new rows as existing
+    confirmed = {name_key(name) for name in accept_new}
+    plan.held = [e for e in plan.flagged_enterprises if name_key(e.name) not in confirmed]
+    if plan.held and not dry_run:
+        raise ImportFailed([duplicate_error(e) for e in plan.held])
     if not dry_run:
         with transaction.atomic():
             _write(plan, user, progress)
@@ -142,6 +150,7 @@ def claims_import(*, data, user=None, dry_run=False, progress=None):
 def _write(plan, user, progress):
     reason = "import_claims"
     user_id = user.pk if user else None
+    _refine(plan.refined_enterprises, user, reason)
     # Plain rows, not model instances: save() is not called, so the name key is set here.
     new_enterprises = plan.new_enterprises
     ids = insert_rows(
@@ -185,6 +194,21 @@ def _write(plan, user, progress):
             progress(min(start + BATCH, len(claims)), len(claims))
     # New claims on articles already stored change those articles (locking.touch).
     locking.touch(Article, {c["article_id"] for c in claims} & already_stored)
+
+
+def _refine(refined, user, reason):
+    """Give existing enterprises the more precise place or industry a file names, each save
+    a history row saying what was refined. Refuses (ImportFailed) if the enterprise changed
+    since the plan read it."""
+    for planned in refined:
+        enterprise = Enterprise.objects.select_for_update().get(pk=planned.existing.pk)
+        for column, (recorded, finer) in planned.refinements.items():
+            if getattr(enterprise, f"{column}_id") != (recorded.pk if recorded else None):
+                raise ImportFailed([RowError(planned.line, column, str(finer), f"{enterprise.name!r} was changed meanwhile; check the file again")])
+            setattr(enterprise, column, finer)
+        enterprise._change_reason = f"{reason}: refined {planned.describe_refinements()}"[:100]
+        enterprise._history_user = user
+        enterprise.save()
 
 
 class MergeConflict(Exception):
@@ -282,3 +306,49 @@ def enterprise_merge(*, keep, absorb, user=None):
     absorb._change_reason, absorb._history_user = reason, user
     absorb.delete()
     return keep
+
+
+class RestoreConflict(Exception):
+    """A version cannot be restored as it was (a claim's enterprise is gone); nothing changed."""
+
+
+@transaction.atomic
+def article_restore(*, article, history_id, user=None):
+    """Restore an article to one of its versions, its claims included: the claims it had
+    when that version was current come back as they were, later ones go. `article` is the
+    version as the revert page rebuilt it (the coder may have touched it up; its `version`
+    is the one the coder opened, so a save in between is refused by locking). Returns how
+    many claims were added, changed or removed. The article and each claim are written by
+    article_save / claim_save / claim_delete, so the workflow, the user and the reason are
+    recorded as for any other save."""
+    record = Article.history.get(id=article.pk, history_id=history_id)
+    reason = f"restored the version of {record.history_date:%Y-%m-%d %H:%M:%S}"
+    # The claims as they stood when this version was current: just before the next save of
+    # the article (whose own claim changes follow it), or now if it is the latest.
+    following = Article.history.filter(id=article.pk, history_date__gt=record.history_date).order_by("history_date").first()
+    if following is None:
+        then = list(Claim.objects.filter(article_id=article.pk))
+    else:
+        then = list(Claim.history.as_of(following.history_date).filter(article_id=article.pk))
+    missing = {c.enterprise_id for c in then} - set(Enterprise.objects.filter(pk__in={c.enterprise_id for c in then}).values_list("pk", flat=True))
+    if missing:
+        raise RestoreConflict(f"the version's claims name enterprise(s) no longer recorded (merged or deleted): #{', #'.join(map(str, sorted(missing)))}")
+    article_save(article=article, user=user, reason=reason)
+
+    wanted = {(c.enterprise_id, c.activity): c for c in then}
+    current = {(c.enterprise_id, c.activity): c for c in Claim.objects.select_for_update().filter(article_id=article.pk)}
+    changed = 0
+    for key, claim in current.items():
+        if key not in wanted:
+            claim._change_reason = reason
+            claim_delete(claim=claim, user=user, with_article=True)
+            changed += 1
+    for key, old in wanted.items():
+        claim = current.get(key) or Claim(article_id=article.pk, enterprise_id=old.enterprise_id, activity=old.activity)
+        if claim.pk is not None and _claim_content(claim) == _claim_content(old):
+            continue
+        claim.code, claim.detail, claim.quantity, claim.unit = _claim_content(old)
+        claim._change_reason = reason
+        claim_save(claim=claim, user=user, with_article=True)
+        changed += 1
+    return changed

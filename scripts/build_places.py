@@ -10,7 +10,11 @@ app is imported). Reads the raw files described in the source directory's PROVEN
                            (its Hangul column is wrong and is not used);
 * geonames_admin1_KP.tsv   GeoNames first-level codes, to read the parents of ...
 * geonames_admin2_KP.tsv   GeoNames second-level units (McCune–Reischauer, parent by code);
-* osm_nk_regions.geojson   OpenStreetMap second-level units: Hangul, boundaries (centroids).
+* osm_nk_regions.geojson   OpenStreetMap second-level units: Hangul, boundaries (centroids);
+* LEVEL3 below              the districts (guyok) of the cities that have them, Chongjin and
+                           Hamhung, from Wikipedia's articles on the two cities (their
+                           "Administrative divisions" sections, CC BY-SA 4.0): none of the
+                           raw files goes below the second level.
 
 OSM and GeoNames units are matched by McCune–Reischauer: the GeoNames name without its
 suffix against this module's romanization of the OSM Hangul stem, with and without the
@@ -149,6 +153,30 @@ OSM_EN_ERRORS = {
     "은률군": "Unnyun County",     # 은률 Ŭllyul
     "리원군": "Riwon COunty",      # capitalisation only; "Riwon" is the name
 }
+
+# --------------------------------------------------------------------------------------
+# Third level: the wards (guyok) of the two cities that are divided into them. Source:
+# English Wikipedia, "Chongjin" and "Hamhung", section "Administrative divisions" (7 kuyok
+# each; Hangul and Hanja given there). Hungnam was a city until 2005, then a ward of Hamhung.
+# No coordinates: no source here gives them. (parent city slug, Hangul, former names)
+LEVEL3 = [
+    ("chongjin", "청암구역", []),
+    ("chongjin", "포항구역", []),
+    ("chongjin", "부윤구역", []),
+    ("chongjin", "라남구역", []),
+    ("chongjin", "신암구역", []),
+    ("chongjin", "송평구역", []),
+    ("chongjin", "수남구역", []),
+    ("hamhung", "해안구역", []),
+    ("hamhung", "회상구역", []),
+    ("hamhung", "흥덕구역", []),
+    ("hamhung", "흥남구역", ["흥남시"]),  # Hŭngnam-si until 2005
+    ("hamhung", "사포구역", []),
+    # Sŏngch'ŏn-guyŏk until 1990: not kept as an alias, it would make "Songchon" (the
+    # county 성천군 of South Pyongan) ambiguous.
+    ("hamhung", "성천강구역", []),
+    ("hamhung", "동흥산구역", ["반룡구역"]),  # Pallyong-guyŏk until 1977
+]
 
 HANGUL_SUFFIXES = [  # longest first
     ("로동자구", "workers_district"), ("노동자구", "workers_district"),
@@ -476,8 +504,45 @@ def build(source: Path):
                 taken.add(alias.casefold())
         r["aliases"] = "|".join(out)
 
+    all_rows += level3_rows(all_rows, log)
     check_neighbours(all_rows, log)
     return all_rows, log, osm_units, units
+
+
+def level3_rows(rows, log):
+    """The LEVEL3 wards, each after the units above it, with the romanizations and
+    aliases a second-level unit gets."""
+    parents = {r["slug"]: r for r in rows}
+    taken = set(parents)
+    out = []
+    for parent, hangul, former in LEVEL3:
+        stem, kind = split_hangul(hangul)
+        assert kind == "district", hangul
+        name_mr = R.mccune_reischauer(stem)
+        name = R.strip_diacritics(name_mr)
+        slug = slugify(name)
+        if slug in taken:
+            slug = f"{slug}-{parent}"
+            log["slug_collisions"].append(f"{name} ({hangul}) -> {slug}")
+        taken.add(slug)
+        aliases = [R.dprk(stem)]
+        south = R.south_form(stem)
+        if south != stem:
+            aliases += [R.mccune_reischauer(south), R.mccune_reischauer(south, False),
+                        R.revised(south), R.south_form(hangul)]
+        for old in former:
+            old_stem, _ = split_hangul(old)
+            aliases += [old, R.mccune_reischauer(old_stem), R.mccune_reischauer(old_stem, False),
+                        R.revised(old_stem)]
+        row = {"slug": slug, "parent": parent, "level": parents[parent]["level"] + 1,
+               "kind": kind, "name": name, "name_mr": name_mr, "name_rr": R.revised(stem),
+               "hangul": hangul, "iso_code": "", "latitude": "", "longitude": "",
+               "_sources": {"wikipedia"}}
+        taken_names = {row["name"].casefold(), name_mr.casefold(), row["name_rr"].casefold(), hangul}
+        row["aliases"] = "|".join(dict.fromkeys(
+            a for a in aliases if a and a.casefold() not in taken_names))
+        out.append(row)
+    return sorted(out, key=lambda r: ([p["slug"] for p in rows].index(r["parent"]), r["slug"]))
 
 
 def check_neighbours(rows, log, k: int = 5):
@@ -508,7 +573,7 @@ def report(rows, log, osm_units, units):
     print(f"{len(rows)} places")
     print("per level:", dict(sorted(Counter(r["level"] for r in rows).items())))
     print("per kind: ", dict(sorted(Counter(r["kind"] for r in rows).items())))
-    for level in (1, 2):
+    for level in (1, 2, 3):
         srcs = Counter("+".join(sorted(r["_sources"])) for r in rows if r["level"] == level)
         print(f"level {level} sources:", dict(sorted(srcs.items())))
     print("per parent:", dict(Counter(r["parent"] for r in rows if r["level"] == 2)))

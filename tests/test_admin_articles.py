@@ -79,12 +79,13 @@ def test_a_draft_belongs_to_whoever_started_it(client, coder):
 
 
 def test_save_and_add_another_keeps_source_and_date(client, coder):
-    response = client.post(ADD, article_post(precision="month", published="2019-04-01", _addanother="1"))
+    response = client.post(ADD, article_post(published="2019-04", _addanother="1"))
     assert response.status_code == 302
     assert response.url.startswith(ADD + "?")
     form = client.get(response.url).context["adminform"].form
     assert form.initial["source"] == str(source().pk)
     assert (form.initial["published"], form.initial["precision"]) == ("2019-04-01", "month")
+    assert 'name="published" value="2019-04"' in client.get(response.url).content.decode()
     assert "title" not in form.initial
 
 

@@ -159,3 +159,28 @@ def test_a_coder_cannot_merge(client, coder):
     response = client.post(CHANGELIST, {"_selected_action": [a.pk, b.pk], "action": "merge_enterprises", "keep": a.pk, "confirm": "yes"})
     assert Enterprise.objects.filter(pk=b.pk).exists()
     assert response.status_code in (200, 302)
+
+
+def test_the_warning_offers_use_this_enterprise_first_and_save_anyway_beside_it(client, coder):
+    existing = make_enterprise("Musan Mining Complex", location=place("musan"))
+    response = client.post(ADD, enterprise_post("Musan Mine", location=place("musan").pk))
+    page = response.content.decode()
+    use = page.index('name="_use_existing" value="%d"' % existing.pk)
+    assert use < page.index('name="save_anyway"') < page.index('name="_save"')  # Enter takes the first
+    assert "autofocus" in page[use - 120 : use + 120]
+    assert Enterprise.objects.count() == 1
+
+    response = client.post(ADD, enterprise_post("Musan Mine", _use_existing=str(existing.pk)))
+    assert response.status_code == 302 and response.url == reverse("admin:registry_enterprise_change", args=[existing.pk])
+    assert Enterprise.objects.count() == 1
+
+    response = client.post(ADD, enterprise_post("Musan Mine", save_anyway="on"))
+    assert response.status_code == 302 and Enterprise.objects.count() == 2
+
+
+def test_use_this_enterprise_in_a_popup_picks_it_in_the_opener(client, coder):
+    existing = make_enterprise("Chongjin Bag Factory", location=place("chongjin"))
+    response = client.post(ADD + "?_popup=1", enterprise_post("Chongjin Bag Works", _popup="1", _use_existing=str(existing.pk)))
+    assert response.status_code == 200
+    assert response.context["popup_response_data"] == '{"value": "%d", "obj": "Chongjin Bag Factory"}' % existing.pk
+    assert Enterprise.objects.count() == 1

@@ -26,7 +26,7 @@ def test_the_dry_run_reports_and_the_confirm_imports(client, coder):
     assert response.context["counts"] == {
         "rows": 5,
         "articles_created": 3, "articles_matched": 0,
-        "enterprises_created": 3, "enterprises_matched": 1,
+        "enterprises_created": 3, "enterprises_matched": 1, "enterprises_refined": 0,
         "claims_created": 5, "claims_matched": 0,
     }
     assert [(e["line"], e["name"]) for e in response.context["new_enterprises"]] == [
@@ -69,3 +69,21 @@ def test_the_confirm_refuses_a_file_it_did_not_check(client, coder):
     response = client.post(URL, {"confirm": "1", "sha256": "0" * 64})
     assert response.status_code == 302 and response.url == URL
     assert not Article.objects.exists()
+
+
+def test_a_flagged_enterprise_is_created_only_when_its_box_is_ticked(client, coder):
+    existing = make_enterprise("Kim Chaek Iron & Steel Works", location=place("chongjin"))
+    response = upload(client, GOOD)
+    assert 'name="accept_new" value="Kim Chaek Iron and Steel Complex"' in response.content.decode()
+    digest = response.context["sha256"]
+
+    refused = client.post(URL, {"confirm": "1", "sha256": digest})
+    assert refused.status_code == 200 and not Article.objects.exists()
+    [error] = refused.context["errors"]
+    assert (error.line, error.field, error.value) == (2, "enterprise", "Kim Chaek Iron and Steel Complex")
+    assert f"possible duplicate of 'Kim Chaek Iron & Steel Works' (#{existing.pk})" in error.message
+    assert refused.context["sha256"] == digest  # the report again, to tick the box
+
+    done = client.post(URL, {"confirm": "1", "sha256": digest, "accept_new": ["Kim Chaek Iron and Steel Complex"]})
+    assert done.status_code == 302
+    assert Enterprise.objects.filter(name__startswith="Kim Chaek").count() == 2

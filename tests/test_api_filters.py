@@ -106,12 +106,18 @@ def test_claim_filters(client, d):
 
 def test_place_industry_and_source_filters(client, d):
     slugs = lambda r: sorted(row["slug"] for row in r.json()["results"])  # noqa: E731
-    assert slugs(get(client, "places", within="Chongjin", page_size=500))[0] == "chongjin"
+    # Chongjin and its seven districts (guyok)
+    assert slugs(get(client, "places", within="Chongjin", page_size=500)) == [
+        "chongam", "chongjin", "pohang", "puyun", "ranam", "sinam", "songpyong", "sunam",
+    ]
     assert all(row["path"].startswith("/north-hamgyong/chongjin/") for row in get(client, "places", within="Chongjin").json()["results"])
     assert {row["level"] for row in get(client, "places", level=1).json()["results"]} == {1}
     assert slugs(get(client, "places", q="Cheongjin")) == ["chongjin"]
     assert slugs(get(client, "industries", top_level="true", page_size=500)) == [
-        "chemical", "construction-materials", "fisheries", "light-industry", "machine-building", "metal", "mining", "power",
+        "agriculture", "arts-and-recreation", "chemical", "construction", "construction-materials", "education",
+        "finance", "fisheries", "health", "hotels-and-catering", "information", "light-industry", "machine-building",
+        "metal", "mining", "other-services", "power", "professional-services", "public-administration", "real-estate",
+        "support-services", "trade", "transport", "water-and-waste",
     ]
     assert [row["short_name"] for row in get(client, "sources", kind="insider").json()["results"]] == ["DNK", "RFA"]
 

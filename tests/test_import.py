@@ -1,12 +1,13 @@
 """import_claims: a coder's spreadsheet goes in whole, or not at all."""
 
 import io
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from registry.importing import HEADER, ImportFailed
-from registry.models import Article, Claim, Enterprise, Location
+from registry.models import Article, Claim, Enterprise, Industry, Location
 from registry.services import claims_import
 
 pytestmark = pytest.mark.django_db
@@ -171,3 +172,109 @@ def test_the_sample_data_imports_cleanly():
         counts = run(handle.read()).counts()
     assert counts["articles_created"] >= 40
     assert counts["claims_created"] == counts["rows"]
+
+
+KCNA_AUTUMN_2024 = """\
+source,published,title,summary,enterprise,grade,kind,industry,location,activity,code,detail,quantity,unit
+KCNA,2024-10-12,Vegetables from the Jungphyong greenhouse farm,The farm harvested its first crop.,Jungphyong Greenhouse Farm,,other,01,Kyongsong County,production,5,first vegetable harvest,,
+KCNA,2024-10-12,Vegetables from the Jungphyong greenhouse farm,,Ranam Coal Mining Machine Complex,,complex,28,"Ranam District, Chongjin",production,5,mining machines for the coal front,,
+"""
+
+
+def test_kcna_style_rows_with_a_farm_division_and_a_chongjin_district_import():
+    counts = run(KCNA_AUTUMN_2024).counts()
+    assert (counts["articles_created"], counts["enterprises_created"], counts["claims_created"]) == (1, 2, 2)
+    farm = Enterprise.objects.get(name="Jungphyong Greenhouse Farm")
+    assert (farm.industry.slug, farm.location.slug) == ("agriculture", "kyongsong")
+    ranam = Enterprise.objects.get(name="Ranam Coal Mining Machine Complex")
+    assert (ranam.industry.slug, ranam.location.slug, ranam.location.parent.slug) == ("machinery", "ranam", "chongjin")
+
+
+def _readme_example():
+    """The CSV block the README prints under "Importing coded claims", as printed."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Importing coded claims", 1)[1]
+    return section.split("```csv\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_readme_import_example_goes_in_on_top_of_the_sample_data():
+    with open("fixtures/sample_claims.csv", "rb") as handle:
+        run(handle.read())
+    kim_chaek = Enterprise.objects.get(name="Kim Chaek Iron and Steel Complex")
+    assert kim_chaek.industry.slug == "metal"  # the sample codes it 24: iron and steel or non-ferrous
+    example = _readme_example()
+    assert example.startswith("source,published,title,") and example.count("\n") == 4
+    plan = run(example)
+    assert plan.counts()["enterprises_refined"] == 2
+    assert Enterprise.objects.get(name="Ryugyong Kimchi Factory").location.slug == "sadong"  # was Pyongyang
+    kim_chaek.refresh_from_db()
+    assert kim_chaek.industry.slug == "iron-and-steel"
+    latest = kim_chaek.history.first()
+    assert latest.history_change_reason == "import_claims: refined industry Metal → Metal › Iron and steel"
+    # The sample again: its coarser "24" agrees with the refined industry and changes nothing.
+    with open("fixtures/sample_claims.csv", "rb") as handle:
+        counts = run(handle.read()).counts()
+    assert (counts["claims_created"], counts["enterprises_refined"]) == (0, 0)
+    assert Enterprise.objects.get(pk=kim_chaek.pk).industry.slug == "iron-and-steel"
+
+
+def test_a_more_precise_place_refines_and_the_summary_says_so():
+    run(GOOD)
+    data = HEADER_LINE + (
+        "KCNA,2020-01-02,Districts,,Kim Chaek Iron and Steel Complex,,,Iron and steel,\"Songpyong, Chongjin\",operation,3,,,\n"
+        "KCNA,2020-01-02,Districts,,Musan Mining Complex,,,,North Hamgyong,operation,3,,,\n"
+    )
+    summary = _command_from_text(data)
+    assert "refined 1 enterprises" in summary
+    assert "Kim Chaek Iron and Steel Complex: industry Metal → Metal › Iron and steel; location Chongjin, North Hamgyong → Songpyong, Chongjin" in summary
+    kim_chaek = Enterprise.objects.get(name="Kim Chaek Iron and Steel Complex")
+    assert (kim_chaek.location.slug, kim_chaek.industry.slug) == ("songpyong", "iron-and-steel")
+    assert Enterprise.objects.get(name="Musan Mining Complex").location.slug == "musan"  # coarser: unchanged
+    assert kim_chaek.history.count() == 2
+
+
+@pytest.mark.parametrize(
+    "industry, location, message",
+    [
+        ("Iron and steel", "Pyongyang", "location: Pyongyang — 'Kim Chaek Iron and Steel Complex' is recorded with the location Chongjin, North Hamgyong; give it, a place inside it"),
+        ("Coal mining", "Chongjin", "industry: Mining › Coal mining — 'Kim Chaek Iron and Steel Complex' is recorded with the industry Metal; give it, one of its sub-industries"),
+        ("Iron and steel", "Sadong", "location: Sadong, Pyongyang — "),
+    ],
+)
+def test_anything_but_a_refinement_stays_a_contradiction(industry, location, message):
+    run(GOOD)
+    data = HEADER_LINE + f"KCNA,2020-01-02,Moved,,Kim Chaek Iron and Steel Complex,,,{industry},{location},operation,3,,,\n"
+    with pytest.raises(ImportFailed) as failed:
+        run(data)
+    assert str(failed.value.errors[0]).startswith("line 2: " + message)
+    assert Enterprise.objects.get(name="Kim Chaek Iron and Steel Complex").industry.slug == "metal"
+
+
+def test_two_rows_of_one_file_keep_the_more_precise_place():
+    data = HEADER_LINE + (
+        "KCNA,2020-01-02,One,,Ranam Coal Mining Machine Complex,,complex,,Chongjin,operation,3,,,\n"
+        "KCNA,2020-01-03,Two,,Ranam Coal Mining Machine Complex,,,,Ranam District,operation,3,,,\n"
+    )
+    run(data)
+    assert Enterprise.objects.get(name="Ranam Coal Mining Machine Complex").location.slug == "ranam"
+
+
+def test_the_import_never_creates_a_flagged_duplicate_unless_its_name_is_confirmed():
+    run(GOOD)  # Musan Mining Complex, Chongjin Bag Factory, ...
+    data = HEADER_LINE + (
+        "RFA,2020-01-02,Mine idle,,Musan Mine,,mine,,Musan County,closure,3,,,\n"
+        "RFA,2020-01-02,Mine idle,,Chongjin Bag Works,,factory,,Chongjin,operation,3,,,\n"
+        "RFA,2020-01-02,Mine idle,,Pyongyang Bag Factory,,factory,,Pyongyang,operation,3,,,\n"
+    )
+    dry = _command_from_text(data, "--dry-run")
+    assert "line 2: enterprise: Musan Mine — possible duplicate of 'Musan Mining Complex'" in dry
+    assert "--accept-new 'Chongjin Bag Works'" in dry
+    assert "Pyongyang Bag Factory" not in dry
+    with pytest.raises(CommandError, match="2 problem"):
+        _command_from_text(data)
+    assert not Enterprise.objects.filter(name__in=["Musan Mine", "Pyongyang Bag Factory"]).exists()
+    with pytest.raises(ImportFailed) as failed:
+        run(data, accept_new=["Musan Mine"])
+    assert [e.value for e in failed.value.errors] == ["Chongjin Bag Works"]
+    summary = _command_from_text(data, "--accept-new", "Musan Mine", "--accept-new", "chongjin bag works")
+    assert "created 1 articles, 3 enterprises" in summary

@@ -266,7 +266,7 @@ class Walk(TestCase):
     # ---- public pages ---------------------------------------------------------------------
 
     def test_every_public_page_answers_every_method_and_role_as_the_table_says(self):
-        urls = {"compare": reverse("compare"), "enterprise": reverse("enterprise", args=[self.d.e1.pk])}
+        urls = {"home": reverse("home"), "compare": reverse("compare"), "enterprise": reverse("enterprise", args=[self.d.e1.pk])}
         assert set(urls) == set(PAGES)
         for name, url in urls.items():
             for method in METHODS:

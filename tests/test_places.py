@@ -91,3 +91,24 @@ def test_a_place_knows_its_ancestors_and_region():
     assert [a.name for a in sadong.ancestors()] == ["Pyongyang"]
     assert sadong.region().iso_code == "KP-01"
     assert str(resolve_place("Chongjin")) == "Chongjin, North Hamgyong"
+
+
+@pytest.mark.parametrize(
+    "text, slug, parent",
+    [
+        ("Hungnam", "hungnam", "hamhung"),
+        ("Hŭngnam-guyŏk", "hungnam", "hamhung"),
+        ("흥남구역", "hungnam", "hamhung"),
+        ("Hungnam, Hamhung", "hungnam", "hamhung"),
+        ("Hungnam, South Hamgyong", "hungnam", "hamhung"),
+        ("Songpyong District", "songpyong", "chongjin"),
+        ("Songp'yŏng-guyŏk", "songpyong", "chongjin"),
+        ("Ranam, Chongjin", "ranam", "chongjin"),
+        ("Chongam-guyok", "chongam", "chongjin"),
+        ("Pallyong", "tonghungsan", "hamhung"),  # its name until 1977
+    ],
+)
+def test_the_districts_of_chongjin_and_hamhung_are_found_inside_their_city(text, slug, parent):
+    place = resolve_place(text)
+    assert (place.slug, place.parent.slug, place.level) == (slug, parent, 3)
+    assert place.path == f"/{place.parent.parent.slug}/{parent}/{slug}/"

@@ -225,11 +225,11 @@ def test_aliases(by_slug):
 
 def test_counts_per_level_and_kind(places):
     # As printed by scripts/build_places.py.
-    assert len(places) == 213
-    assert Counter(r["level"] for r in places) == {"1": 13, "2": 200}
+    assert len(places) == 227
+    assert Counter(r["level"] for r in places) == {"1": 13, "2": 200, "3": 14}
     assert Counter(r["kind"] for r in places) == {
         "province": 9, "directly_governed_city": 1, "special_city": 3,
-        "city": 24, "county": 144, "district": 29, "workers_district": 3,
+        "city": 24, "county": 144, "district": 43, "workers_district": 3,
     }
 
 

@@ -12,12 +12,14 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from ..codebook import SUGGESTED_CODE
 from .. import services
+from ..dates import PartialDateField
 from ..models import Article, Claim
 from ..querysets import can_see_restricted
 from ..roles import status_choices_for
 from . import importer
 from .. import vocabulary
 from .common import FastChangeList, RegionFilter, TableAdmin, TableInline, VersionedAdmin, VersionedForm
+from .history import ArticleHistoryMixin, ReadableHistoryMixin
 
 
 
@@ -52,7 +54,8 @@ class ClaimInline(TableInline, admin.TabularInline):
     autocomplete_fields = ["enterprise"]
 
     class Media:
-        js = ["registry/claim_codes.js"]
+        js = ["registry/claim_codes.js", "registry/keyboard.js"]
+        css = {"all": ["registry/workbench.css"]}
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("enterprise")
@@ -60,11 +63,16 @@ class ClaimInline(TableInline, admin.TabularInline):
 
 class ArticleForm(VersionedForm):
     user = None  # set by ArticleAdmin.get_form
+    published = PartialDateField(
+        label="Published", help_text="2016-10-05, or 2016-10 or 2016 for a month or a year: the precision follows"
+    )
 
     class Meta:
         model = Article
         fields = "__all__"
         widgets = {
+            # Set from what the coder types in `published` (clean), so never chosen apart from it.
+            "precision": forms.HiddenInput,
             "title": forms.TextInput(attrs={"size": 80}),
             "title_ko": forms.TextInput(attrs={"size": 80}),
             "summary": forms.Textarea(attrs={"rows": 4, "cols": 80}),
@@ -74,14 +82,30 @@ class ArticleForm(VersionedForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        precision = self.initial.get("precision") or (self.instance.precision if self.instance.pk else None)
+        self.fields["published"].widget.precision = precision or Article.Precision.DAY
         if "status" in self.fields and self.user is not None:
             status = self.fields["status"]
             status.choices = status_choices_for(self.user, self.instance.status if self.instance.pk else None)
             status.error_messages["invalid_choice"] = "Only a reviewer can set the status %(value)s."
 
 
+    def clean_published(self):
+        parsed = self.cleaned_data.get("published")
+        if not parsed:
+            return None
+        published, self._precision = parsed
+        return published
+
+    def clean(self):
+        cleaned = super().clean()
+        if getattr(self, "_precision", None):
+            cleaned["precision"] = self._precision
+        return cleaned
+
+
 @admin.register(Article)
-class ArticleAdmin(TableAdmin, VersionedAdmin, FastChangeList, SimpleHistoryAdmin):
+class ArticleAdmin(TableAdmin, ArticleHistoryMixin, VersionedAdmin, FastChangeList, SimpleHistoryAdmin):
     form = ArticleForm
     inlines = [ClaimInline]
     list_display = ["published_label", "source_name", "headline", "status", "coded_by", "claim_total", "disclosure"]
@@ -178,7 +202,7 @@ class ClaimRegionFilter(RegionFilter):
 
 
 @admin.register(Claim)
-class ClaimAdmin(TableAdmin, FastChangeList, SimpleHistoryAdmin):
+class ClaimAdmin(TableAdmin, ReadableHistoryMixin, FastChangeList, SimpleHistoryAdmin):
     """Every claim on its own, for search across articles and for each claim's history."""
 
     list_display = ["article_date", "source_name", "article", "enterprise", "activity", "code", "detail"]

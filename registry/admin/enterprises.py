@@ -2,7 +2,10 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IS_POPUP_VAR
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect
 from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Length, Substr
 from django.forms.models import BaseInlineFormSet
@@ -12,12 +15,14 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from ..codebook import Tier
+from ..dates import partial_date_label
 from ..duplicates import similar_enterprises
 from ..models import Claim, Enterprise, EnterpriseAlias, Industry, Location
 from ..querysets import can_see_restricted, in_industries
 from ..services import MergeConflict, enterprise_merge
 from ..permissions import admin_requirement, satisfied
 from .common import FastChangeList, RegionFilter, TableAdmin, TableInline, VersionedAdmin, VersionedForm, VocabularyFilter
+from .history import ReadableHistoryMixin
 
 # How many of an enterprise's claims its page shows; the rest are one click away.
 CLAIMS_SHOWN = 50
@@ -34,20 +39,23 @@ class EnterpriseForm(VersionedForm):
         model = Enterprise
         fields = "__all__"
 
+    duplicates = ()  # the candidates the warning offers (templates/.../enterprise/change_form.html)
+
     def clean(self):
         cleaned = super().clean()
         name = cleaned.get("name")
         renamed = self.instance.pk is None or "name" in self.changed_data
         if name and renamed and not cleaned.get("save_anyway"):
-            candidates = similar_enterprises(name, exclude=self.instance.pk)
+            candidates = similar_enterprises(name, exclude=self.instance.pk, place=cleaned.get("location"))
+            self.duplicates = candidates
             if candidates:
                 listed = "; ".join(
                     f"{c.name} (#{c.enterprise_id}" + (f", as {c.matched!r}" if c.matched != c.name else "") + f", {c.score:.0f}% alike)"
                     for c in candidates
                 )
                 raise forms.ValidationError(
-                    f"Possible duplicate of: {listed}. If this is a different enterprise, tick "
-                    "\"Save anyway\"; if not, pick the existing one instead.",
+                    f"Possible duplicate of: {listed}. If it is one of them, use it; if this is a "
+                    "different enterprise, save anyway.",
                     code="possible_duplicate",
                 )
         return cleaned
@@ -143,10 +151,13 @@ class IndustryFilter(VocabularyFilter):
 
 
 @admin.register(Enterprise)
-class EnterpriseAdmin(TableAdmin, VersionedAdmin, FastChangeList, SimpleHistoryAdmin):
+class EnterpriseAdmin(TableAdmin, ReadableHistoryMixin, VersionedAdmin, FastChangeList, SimpleHistoryAdmin):
     form = EnterpriseForm
     inlines = [AliasInline, UnitInline, ClaimEvidenceInline]
-    list_display = ["name", "grade", "tier", "kind", "location", "region", "industry", "claim_total", "first_seen", "last_seen"]
+    # Short codes for grade and kind (the choice labels wrap a row to eight lines): the list
+    # fits a 1,366 px screen with every column; the filters beside it spell them out.
+    # Place and region in one column, sorted by the place path (region, then city, district).
+    list_display = ["name", "grade_code", "tier", "kind_code", "place", "industry", "claim_total", "first_seen", "last_seen"]
     list_select_related = ["location__parent", "industry__parent"]
     list_filter = ["grade", TierFilter, "kind", RegionFilter, IndustryFilter]
     search_fields = ["name", "hangul", "aliases__name"]  # see get_search_results
@@ -156,8 +167,9 @@ class EnterpriseAdmin(TableAdmin, VersionedAdmin, FastChangeList, SimpleHistoryA
     fieldsets = [
         (None, {"fields": ["name", "hangul", ("grade", "tier"), ("kind", "integration"), "parent", "location", "industry", "opened_version"]}),
         ("Details", {"fields": ["products", "ministry", "notes", "evidence_link", ("created_at", "updated_at")]}),
-        ("Duplicate check", {"fields": ["save_anyway"]}),
     ]
+    # save_anyway is not in a fieldset: the duplicate warning carries it as a button, beside
+    # "use this enterprise" (templates/admin/registry/enterprise/change_form.html).
 
     def get_queryset(self, request):
         # The first-level region: the level-1 place whose path is a prefix of the
@@ -170,6 +182,25 @@ class EnterpriseAdmin(TableAdmin, VersionedAdmin, FastChangeList, SimpleHistoryA
         return super().get_queryset(request).with_evidence(request.user).annotate(region_name=Subquery(region))
 
     links = ("parent",)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        chosen = request.POST.get("_use_existing") if request.method == "POST" else None
+        if chosen:
+            return self._use_existing(request, chosen)
+        return super().add_view(request, form_url, extra_context)
+
+    def _use_existing(self, request, pk):
+        """The duplicate warning's "use this enterprise": nothing is added; in a popup (the
+        "+" beside a claim's enterprise) the existing one is picked in the opener's field."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        existing = self.get_queryset(request).filter(pk=pk if str(pk).isdigit() else None).first()
+        if existing is None:
+            raise Http404("no such enterprise")
+        if IS_POPUP_VAR in request.POST:
+            return self.response_add(request, existing)
+        self.message_user(request, f"Nothing added: use the existing enterprise {existing.name}.", messages.INFO)
+        return redirect("admin:registry_enterprise_change", existing.pk)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)  # links swapped (TableAdmin)
@@ -186,6 +217,20 @@ class EnterpriseAdmin(TableAdmin, VersionedAdmin, FastChangeList, SimpleHistoryA
         subquery over aliases rather than a JOIN, so no duplicate rows and no DISTINCT."""
         return queryset.search(search_term), False
 
+    @admin.display(description="grade", ordering="grade")
+    def grade_code(self, obj):
+        return obj.grade
+
+    @admin.display(description="kind", ordering="kind")
+    def kind_code(self, obj):
+        return obj.kind.replace("_", " ")
+
+    @admin.display(description="place (region)", ordering="location__path")
+    def place(self, obj):
+        if obj.location is None:
+            return None
+        return f"{obj.location} ({obj.region_name})" if obj.location.level > 1 else str(obj.location)
+
     @admin.display(description="region", ordering="region_name")
     def region(self, obj):
         return obj.region_name
@@ -194,13 +239,13 @@ class EnterpriseAdmin(TableAdmin, VersionedAdmin, FastChangeList, SimpleHistoryA
     def claim_total(self, obj):  # not "claims": the list would sort by the relation of that name, a row per claim
         return obj.claim_count or 0
 
-    @admin.display(ordering="first_seen")
+    @admin.display(ordering="first_seen", description="first seen")
     def first_seen(self, obj):
-        return obj.first_seen
+        return partial_date_label(obj.first_seen, obj.first_seen_precision) or None
 
-    @admin.display(ordering="last_seen")
+    @admin.display(ordering="last_seen", description="last seen")
     def last_seen(self, obj):
-        return obj.last_seen
+        return partial_date_label(obj.last_seen, obj.last_seen_precision) or None
 
     @admin.display(description="all evidence")
     def evidence_link(self, obj):

@@ -14,7 +14,6 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
-from ..duplicates import NameIndex
 from ..importing import HEADER, ImportFailed
 from ..permissions import admin_requirement, satisfied
 from ..services import claims_import
@@ -61,17 +60,23 @@ def import_view(model_admin):
             else:
                 digest = hashlib.sha256(data).hexdigest()
                 request.session[SESSION_KEY] = {"sha256": digest, "name": upload.name, "data": base64.b64encode(data).decode("ascii")}
-                context.update(counts=plan.counts(), sha256=digest, new_enterprises=_new_enterprises(plan))
+                _report(context, plan, digest)
         return TemplateResponse(request, "admin/registry/article/import.html", context)
 
     return view
 
 
 def _new_enterprises(plan):
-    """The enterprises the file would create, each with the existing ones it may duplicate."""
-    planned = plan.new_enterprises
-    index = NameIndex.load() if planned else None
-    return [{"name": e.name, "line": e.line, "similar": index.search(e.name)} for e in planned]
+    """The enterprises the file would create, each with the existing ones it may duplicate
+    (found by the import's own duplicate guard: import_matching.flag_duplicates)."""
+    return [{"name": e.name, "line": e.line, "similar": e.similar} for e in plan.new_enterprises]
+
+
+def _report(context, plan, digest):
+    context.update(
+        counts=plan.counts(), sha256=digest, new_enterprises=_new_enterprises(plan),
+        refined_enterprises=plan.refined_enterprises,
+    )
 
 
 def _confirm(request, context):
@@ -83,11 +88,17 @@ def _confirm(request, context):
     if hashlib.sha256(data).hexdigest() != stored["sha256"]:
         messages.error(request, "The stored file does not match the one checked; upload it again.")
         return redirect("admin:registry_article_import")
+    accepted = request.POST.getlist("accept_new")
     try:
-        plan = claims_import(data=data, user=request.user, dry_run=False)
+        plan = claims_import(data=data, user=request.user, dry_run=False, accept_new=accepted)
     except ImportFailed as failed:
-        # The database changed since the dry run (someone coded the same article meanwhile).
-        context.update(errors=failed.errors, file_name=stored["name"], form=UploadForm())
+        # A possible duplicate left unconfirmed, or the database changed since the dry run
+        # (someone coded the same article meanwhile): the errors, and the report again.
+        context.update(errors=failed.errors, file_name=stored["name"], form=UploadForm(), accepted=accepted)
+        try:
+            _report(context, claims_import(data=data, user=request.user, dry_run=True), stored["sha256"])
+        except ImportFailed:
+            pass
         return TemplateResponse(request, "admin/registry/article/import.html", context)
     del request.session[SESSION_KEY]
     c = plan.counts()
@@ -95,6 +106,7 @@ def _confirm(request, context):
         request,
         f"Imported {stored['name']}: {c['rows']} rows; created {c['articles_created']} articles, "
         f"{c['enterprises_created']} enterprises, {c['claims_created']} claims; matched "
-        f"{c['articles_matched']} articles, {c['enterprises_matched']} enterprises, {c['claims_matched']} claims.",
+        f"{c['articles_matched']} articles, {c['enterprises_matched']} enterprises, {c['claims_matched']} claims"
+        + (f"; refined {c['enterprises_refined']} enterprises." if c["enterprises_refined"] else "."),
     )
     return redirect("admin:registry_article_changelist")

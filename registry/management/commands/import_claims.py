@@ -1,8 +1,10 @@
+import shlex
 import sys
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from registry.import_matching import duplicate_error
 from registry.importing import ImportFailed
 from registry.services import claims_import
 
@@ -17,8 +19,12 @@ class Command(BaseCommand):
         parser.add_argument("file", help="CSV file, or - for standard input")
         parser.add_argument("--dry-run", action="store_true", help="Check and report; write nothing")
         parser.add_argument("--user", help="Username the new articles are attributed to (coded by)")
+        parser.add_argument(
+            "--accept-new", action="append", default=[], metavar="NAME",
+            help="Create this new enterprise although the duplicate guard finds it close to an existing one (repeat per name)",
+        )
 
-    def handle(self, *args, file, dry_run, user, **options):
+    def handle(self, *args, file, dry_run, user, accept_new, **options):
         coder = None
         if user:
             try:
@@ -37,7 +43,9 @@ class Command(BaseCommand):
 
         show_progress = self.stderr.isatty() and not dry_run
         try:
-            plan = claims_import(data=data, user=coder, dry_run=dry_run, progress=progress if show_progress else None)
+            plan = claims_import(
+                data=data, user=coder, dry_run=dry_run, progress=progress if show_progress else None, accept_new=accept_new
+            )
         except ImportFailed as failed:
             for error in failed.errors:
                 self.stderr.write(str(error))
@@ -50,3 +58,10 @@ class Command(BaseCommand):
             f"{c['enterprises_matched']} enterprises, {c['claims_matched']} claims"
             + (" (dry run: nothing written)" if dry_run else "")
         )
+        for planned in plan.held:
+            self.stdout.write(f"{duplicate_error(planned)}; to create it: --accept-new {shlex.quote(planned.name)}")
+        refined = plan.refined_enterprises
+        if refined:
+            self.stdout.write(f"{'would refine' if dry_run else 'refined'} {len(refined)} enterprises (a more precise place or industry):")
+            for e in refined:
+                self.stdout.write(f"  {e.existing.name}: {e.describe_refinements()}")

@@ -1,0 +1,34 @@
+"""The API's front door: what /api/v1/ is, and where the rest of it lives."""
+
+from django.urls import NoReverseMatch, reverse
+from rest_framework.response import Response
+from rest_framework.reverse import reverse as api_reverse
+from rest_framework.routers import APIRootView
+
+from .permissions import TablePermission
+
+
+class RegistryAPIRoot(APIRootView):
+    """The North Korean enterprise registry's API, version 1.
+
+    Enterprises, the articles that report on them and the coded claims (one per enterprise and
+    activity in an article, with a reliability code 1-5), plus the place tree, the industry
+    taxonomy and the sources. Read-only for everyone (restricted articles only for signed-in
+    users with the permission); coders write articles and claims. Lists are paginated and
+    filtered by query parameters; `?format=csv` gives CSV. The time series counts articles,
+    claims or enterprises per period and place; the schema and interactive docs describe
+    every parameter."""
+
+    permission_classes = [TablePermission]  # read by everyone: the permission table's "root"
+    table_route = "root"
+
+    def get(self, request, *args, **kwargs):
+        links = super().get(request, *args, **kwargs).data
+        for name, label in (("timeseries", "timeseries"), ("release-list", "releases")):
+            try:  # the releases route is added by another part of the registry, when present
+                links[label] = api_reverse(name, request=request, format=kwargs.get("format"))
+            except NoReverseMatch:
+                pass
+        links["schema"] = request.build_absolute_uri(reverse("schema"))
+        links["docs"] = request.build_absolute_uri(reverse("docs"))
+        return Response(links)
