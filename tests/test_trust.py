@@ -78,7 +78,7 @@ def test_nobody_overwrites_an_enterprise_through_the_api(d):
     assert set(schema["paths"]["/api/v1/enterprises/{id}/"]) == {"get"}
 
 
-def test_anonymous_writes_are_refused_without_a_csrf_token_question(d):
+def test_anonymous_writes_to_articles_and_claims_are_refused(d):
     client = APIClient(enforce_csrf_checks=True)
     assert client.patch(f"/api/v1/articles/{d.a1.pk}/", {"summary": "x"}, format="json", HTTP_IF_MATCH='"v1"').status_code == 401
     assert client.post("/api/v1/claims/", {"article": d.a1.pk}, format="json").status_code == 401
