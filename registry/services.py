@@ -192,8 +192,9 @@ def _write(plan, user, progress):
         insert_rows(Claim, claims[start : start + BATCH], user=user, reason=reason)
         if progress:
             progress(min(start + BATCH, len(claims)), len(claims))
-    # New claims on articles already stored change those articles (locking.touch).
-    locking.touch(Article, {c["article_id"] for c in claims} & already_stored)
+    # New claims on articles already stored change those articles: they move on, and a
+    # reviewed one goes back to coded unless a reviewer imports.
+    _claims_changed({c["article_id"] for c in claims} & already_stored, user)
 
 
 def _refine(refined, user, reason):
@@ -266,7 +267,7 @@ def enterprise_merge(*, keep, absorb, user=None):
         claim.enterprise = keep
     bulk_update_with_history(moving, Claim, ["enterprise"], default_user=user, default_change_reason=reason)
     # Their articles now name another enterprise: a coder holding one open must reload it.
-    locking.touch(Article, {claim.article_id for claim in moving + duplicates})
+    _claims_changed({claim.article_id for claim in moving + duplicates}, user)
 
     # Fill what `keep` does not know from what `absorb` did; never overwrite.
     blank = {"hangul": "", "grade": "unknown", "kind": "other", "integration": "", "location_id": None,

@@ -115,7 +115,7 @@ class Shadow(TestCase):
             rows = {Article: articles, Enterprise: enterprises, Claim: claims}.get(model, [])
             for row in rows:
                 urls += [reverse("admin:%s_%s_change" % info, args=[row.pk]), reverse("admin:%s_%s_history" % info, args=[row.pk])]
-                for version in model.history.filter(pk=row.pk).values_list("history_id", flat=True):
+                for version in model.history.filter(id=row.pk).values_list("history_id", flat=True):
                     urls.append(reverse("admin:%s_%s_simple_history" % info, args=[row.pk, version]))
             for field in model_admin.autocomplete_fields:
                 for term in ["", "a", *terms]:

@@ -13,6 +13,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from registry import locking
+from registry.importing import HEADER
+from registry.services import claims_import
 from registry.models import Article, Claim, Enterprise
 from registry.timeseries import compute, parse_params
 from api import versions
@@ -78,7 +80,7 @@ def test_nobody_overwrites_an_enterprise_through_the_api(d):
     assert set(schema["paths"]["/api/v1/enterprises/{id}/"]) == {"get"}
 
 
-def test_anonymous_writes_are_refused_without_a_csrf_token_question(d):
+def test_anonymous_writes_to_articles_and_claims_are_refused(d):
     client = APIClient(enforce_csrf_checks=True)
     assert client.patch(f"/api/v1/articles/{d.a1.pk}/", {"summary": "x"}, format="json", HTTP_IF_MATCH='"v1"').status_code == 401
     assert client.post("/api/v1/claims/", {"article": d.a1.pk}, format="json").status_code == 401
@@ -282,3 +284,13 @@ def test_no_marker_reaches_the_public_through_these_doors(d):
                 f"/api/v1/enterprises/{d.child.pk}/", "/api/v1/articles/?format=csv"):
         body = text(client.get(url))
         assert not [m for m in MARKERS + ["DRAFT-"] if m in body], url
+
+
+def test_an_import_adding_claims_to_a_reviewed_article_returns_it_to_coded(d):
+    coder = make_user("coder", username="lee")
+    # A5 "Mine resumes output", RS, 2021-02-02, reviewed: the import finds it by source, date and headline.
+    row = "RS,2021-02-02,Mine resumes output,Ore output resumed.,Chongjin Bag Factory,4,factory,,Chongjin,operation,3,,,"
+    claims_import(data="\n".join([",".join(HEADER), row]), user=coder)
+    article = Article.objects.get(pk=d.a5.pk)
+    assert (article.status, article.claims.count()) == ("coded", 2)
+    assert article.history.latest("history_id").history_change_reason == "returned to coded: changed after review (a claim)"

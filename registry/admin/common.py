@@ -258,7 +258,7 @@ class TableAdmin(TableInline):
         if self.get_queryset(request).filter(pk=object_id).exists():
             return
         # A deleted record's history: only for those from whom nothing is hidden.
-        if sees_everything(request.user) and self.model.history.filter(pk=object_id).exists():
+        if sees_everything(request.user) and self.model.history.filter(**{self.model._meta.pk.attname: object_id}).exists():
             return
         raise Http404
 
