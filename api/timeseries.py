@@ -12,7 +12,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from registry import timeseries
+from registry import provenance, release_data, timeseries
+from registry.releases import ReleaseError
 
 from .errors import BadQuery, JSONErrors
 
@@ -40,6 +41,7 @@ _PARAMETERS = [
     OpenApiParameter("status", str, description="draft, coded, reviewed"),
     OpenApiParameter("bands", bool, description="each group at maximum code 1 to 5 side by side"),
     OpenApiParameter("format", str, enum=["json", "csv"], description="csv: long format period,group,value"),
+    OpenApiParameter("release", str, description="compute from this release (see /api/v1/releases/) instead of the live data"),
 ]
 
 
@@ -56,15 +58,29 @@ class TimeSeriesView(JSONErrors, APIView):
 
     @extend_schema(parameters=_PARAMETERS, responses=OpenApiTypes.OBJECT)
     def get(self, request, format=None):
+        release = None
+        if request.query_params.get("release"):
+            try:
+                release = release_data.find(request.query_params["release"])
+            except release_data.ReleaseNotFound as error:
+                raise BadQuery({"release": [str(error)]}) from None
         try:
-            query = timeseries.parse_params(request.query_params)
+            # From a release: the same parsing and counting, reading the release's database.
+            with release_data.reading(release):
+                query = timeseries.parse_params(request.query_params)
+                # A release holds public data only: counted as the public counts it.
+                result = timeseries.compute(query, user=None if release else request.user)
         except timeseries.ParameterError as error:
             raise BadQuery({error.param: [error.message]}) from None
-        result = timeseries.compute(query, user=request.user)
+        except ReleaseError as error:
+            raise BadQuery({"release": [str(error)]}) from None
+        stamp = provenance.of_release(release) if release else provenance.live(request.user)
         if request.accepted_renderer.format == "csv":
             response = HttpResponse(result.to_csv(), content_type="text/csv; charset=utf-8")
             response["Content-Disposition"] = 'inline; filename="timeseries.csv"'
             # The CSV has no room for it; a header keeps it next to the numbers.
             response["X-Left-Out"] = "; ".join(f"{g}={n}" for g, n in result.left_out.items())
+            response["X-Data-Version"] = provenance.text(stamp)
+            response["X-Codebook-Version"] = stamp["codebook_version"]
             return response
-        return Response(result.to_json())
+        return Response({**result.to_json(), "data_version": stamp})

@@ -4,7 +4,8 @@ import sys
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from registry import timeseries
+from registry import provenance, release_data, timeseries
+from registry.releases import ReleaseError
 
 
 class Command(BaseCommand):
@@ -38,12 +39,12 @@ class Command(BaseCommand):
         parser.add_argument("--user", default="", metavar="USERNAME",
                             help="count what this user may see (restricted articles too, with the permission); "
                                  "default: public articles only")
+        parser.add_argument("--release", default="", metavar="NAME",
+                            help="compute from this release (make_release) instead of the live data")
 
     def handle(self, *args, **options):
-        try:
-            query = timeseries.parse_params({**options, "bands": "1" if options["bands"] else ""})
-        except timeseries.ParameterError as error:
-            raise CommandError(f"{error.flag}: {error.message}") from None
+        if options["release"] and options["user"]:
+            raise CommandError("--user: a release holds public data only; give --release or --user, not both")
         # Without --user the export counts what the public may see, like the API without a token.
         user = None
         if options["user"]:
@@ -51,9 +52,24 @@ class Command(BaseCommand):
                 user = get_user_model().objects.get(username=options["user"])
             except get_user_model().DoesNotExist:
                 raise CommandError(f"--user: no user named {options['user']!r}") from None
-        result = timeseries.compute(query, user=user)
+        release = None
+        if options["release"]:
+            try:
+                release = release_data.find(options["release"])
+            except release_data.ReleaseNotFound as error:
+                raise CommandError(f"--release: {error}") from None
+        try:
+            # From a release: the same parsing and counting, reading the release's database.
+            with release_data.reading(release):
+                query = timeseries.parse_params({**options, "bands": "1" if options["bands"] else ""})
+                result = timeseries.compute(query, user=user)
+        except timeseries.ParameterError as error:
+            raise CommandError(f"{error.flag}: {error.message}") from None
+        except ReleaseError as error:
+            raise CommandError(f"--release: {error}") from None
+        stamp = provenance.of_release(release) if release else provenance.live(user)
         text = (
-            json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n"
+            json.dumps({**result.to_json(), "data_version": stamp}, ensure_ascii=False, indent=2) + "\n"
             if options["format"] == "json" else result.to_csv()
         )
         if options["output"]:
@@ -66,3 +82,4 @@ class Command(BaseCommand):
             self.stdout.write(text, ending="")
         if options["format"] == "csv":
             self.stderr.write(result.left_out_text())
+        self.stderr.write(provenance.note(stamp))

@@ -1,0 +1,74 @@
+"""What data an answer comes from: a release, or the live data at a given moment.
+
+Every time-series answer carries this stamp (the API's JSON `data_version` field and CSV
+headers, the export command's standard error, the /compare/ footer), so that a number
+copied into a paper can be traced to its data and the codebook it was coded under.
+
+    stamp = provenance.live(user)       # or provenance.of_release(release)
+    stamp["codebook_version"], provenance.text(stamp)
+
+Live data is stamped with the time of its last change (the newest history record: every
+write of the registry leaves one) and the counts the user may see.
+"""
+
+import datetime
+
+from django.db import connections, router
+from django.utils.dateparse import parse_datetime
+
+from .codebook import CODEBOOK_VERSION
+
+
+def last_change():
+    """The newest history record of the tables a series is computed from (one query: each
+    MAX is read from the end of its history_date index)."""
+    from .models import Article, Claim, Enterprise, EnterpriseAlias, Industry, Location, Source
+
+    models = [m.history.model for m in (Claim, Article, Enterprise, EnterpriseAlias, Location, Industry, Source)]
+    connection = connections[router.db_for_read(models[0])]
+    parts = " UNION ALL ".join(
+        f"SELECT MAX(history_date) AS changed FROM {connection.ops.quote_name(m._meta.db_table)}" for m in models
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MAX(changed) FROM ({parts}) AS changes")
+        (last,) = cursor.fetchone()
+    if isinstance(last, str):  # SQLite keeps timestamps as text
+        last = parse_datetime(last).replace(tzinfo=datetime.timezone.utc)
+    return last
+
+
+def live(user=None):
+    from .models import Article, Claim, Enterprise
+
+    last = last_change()
+    return {
+        "source": "live",
+        "last_change": last.isoformat().replace("+00:00", "Z") if last else None,
+        "counts": {
+            "articles": Article.objects.visible_to(user).count(),
+            "enterprises": Enterprise.objects.visible_to(user).count(),
+            "claims": Claim.objects.visible_to(user).count(),
+        },
+        "codebook_version": CODEBOOK_VERSION,
+    }
+
+
+def of_release(release):
+    return {
+        "source": "release",
+        "release": release.name,
+        "checksum": release.checksum,
+        "codebook_version": release.codebook_version,
+    }
+
+
+def text(stamp):
+    """The data, in one line (without the codebook version)."""
+    if stamp["source"] == "release":
+        return f"release {stamp['release']} (SHA-256 {stamp['checksum']})"
+    counts = ", ".join(f"{n} {what}" for what, n in stamp["counts"].items())
+    return f"live data, last change {stamp['last_change'] or 'none recorded'}; {counts}"
+
+
+def note(stamp):
+    return f"data: {text(stamp)}; codebook version {stamp['codebook_version']}"

@@ -1,0 +1,159 @@
+"""Reproduce from a release: the same time-series service, run against the release's data.
+
+A release's CSVs are loaded once into an SQLite database built with the project's own
+migrations and cached by the release's checksum (RELEASES_DIR/.cache/<checksum>.sqlite3).
+While a series is computed from it, every read of the registry's tables is routed to that
+database — parsing (place and industry names), grouping and counting alike — so there is
+one code path, not a second implementation:
+
+    with reading(release):
+        result = timeseries.compute(timeseries.parse_params(params))
+
+A release is public data: series from it count what an anonymous user would have counted.
+"""
+
+import contextvars
+import csv
+import datetime
+import decimal
+import json
+import os
+import threading
+from contextlib import contextmanager
+from django.core.management import call_command
+from django.db import connections, transaction
+from django.db.utils import load_backend
+
+_reading = contextvars.ContextVar("release_alias", default=None)
+_lock = threading.Lock()
+BATCH = 5000
+
+
+class ReleaseRouter:
+    """Sends the registry's reads (and, should one happen, writes) to the release being read
+    inside `reading()`; anything else (users, sessions, tokens) stays on the live database."""
+
+    def db_for_read(self, model, **hints):
+        alias = _reading.get()
+        return alias if alias and model._meta.app_label == "registry" else None
+
+    db_for_write = db_for_read
+
+
+class ReleaseNotFound(LookupError):
+    pass
+
+
+def find(name):
+    """The Release called NAME, or ReleaseNotFound listing the known names."""
+    from .models import Release
+
+    try:
+        return Release.objects.get(name=name)
+    except Release.DoesNotExist:
+        known = ", ".join(Release.objects.order_by("name").values_list("name", flat=True)[:20]) or "none yet"
+        raise ReleaseNotFound(f"no release named {name!r} (releases: {known})") from None
+
+
+@contextmanager
+def reading(release):
+    """Route the registry's reads to RELEASE's database inside the block (no-op for None)."""
+    if release is None:
+        yield None
+        return
+    with _lock:  # one thread builds a release's database; the others wait for it
+        path = _database(release)
+    with _connected(f"release_{release.checksum[:16]}", path) as alias:
+        token = _reading.set(alias)
+        try:
+            yield alias
+        finally:
+            _reading.reset(token)
+
+
+@contextmanager
+def _connected(alias, path):
+    """A connection to the SQLite file PATH as ALIAS, for this thread and this block only:
+    never added to settings.DATABASES, so no other thread or test sees it."""
+    settings_dict = connections.configure_settings(
+        {"default": dict(connections.settings["default"]), alias: {"ENGINE": "django.db.backends.sqlite3", "NAME": str(path)}}
+    )[alias]
+    connections[alias] = load_backend(settings_dict["ENGINE"]).DatabaseWrapper(settings_dict, alias)
+    try:
+        yield alias
+    finally:
+        connections[alias].close()
+        del connections[alias]
+
+
+def cache_dir():
+    from .releases import releases_dir
+
+    return releases_dir() / ".cache"
+
+
+def _database(release):
+    """The release's SQLite database, built on first use after checking its MANIFEST."""
+    from .releases import ReleaseError, release_path, verify
+
+    target = cache_dir() / f"{release.checksum}.sqlite3"
+    if target.exists():
+        return target
+    root = release_path(release.name)
+    if verify(root) != release.checksum:
+        raise ReleaseError(f"release {release.name}: its MANIFEST does not match the recorded checksum")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    building = target.with_suffix(f".building-{os.getpid()}")
+    building.unlink(missing_ok=True)
+    with _connected(f"building_{release.checksum[:16]}", building) as alias:
+        call_command("migrate", database=alias, verbosity=0, interactive=False)
+        load(root, alias)
+    os.replace(building, target)
+    return target
+
+
+def load(root, alias):
+    """Load a release's tables into the (migrated, empty) database ALIAS."""
+    from .names import name_key
+    from .release_tables import TABLES
+
+    derived = {  # what Model.save() would derive, which bulk_create does not call
+        "place_names": lambda row: {"key": name_key(row["name"])},
+        "enterprises": lambda row: {"name_key": name_key(row["name"])},
+        "enterprise_aliases": lambda row: {"name_key": name_key(row["name"])},
+    }
+    descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
+    schemas = {r["name"]: r["schema"] for r in descriptor["resources"]}
+    with transaction.atomic(using=alias):
+        for table in TABLES:
+            if table.model is None:
+                continue
+            batch = []
+            for row in read_rows(root / table.path, schemas[table.name]):
+                row.update(derived.get(table.name, lambda row: {})(row))
+                batch.append(table.model(**row))
+                if len(batch) >= BATCH:
+                    table.model.objects.using(alias).bulk_create(batch)
+                    batch = []
+            table.model.objects.using(alias).bulk_create(batch)
+
+
+_TYPES = {
+    "integer": int,
+    "number": decimal.Decimal,
+    "date": datetime.date.fromisoformat,
+    "boolean": lambda text: {"true": True, "false": False}[text],
+    "string": str,
+}
+
+
+def read_rows(path, schema):
+    """Rows of a release CSV as dicts of typed values, read by its Table Schema: a missing
+    value is None, or "" in a text column (the database's blank)."""
+    fields = {f["name"]: f["type"] for f in schema["fields"]}
+    with open(path, encoding="utf-8", newline="") as f:
+        for record in csv.DictReader(f):
+            yield {
+                name: ("" if fields[name] == "string" else None) if text == "" else _TYPES[fields[name]](text)
+                for name, text in record.items()
+            }
