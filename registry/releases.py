@@ -296,7 +296,10 @@ def _manifest(root):
 def verify(root):
     """The checksum of the release at `root`, after checking every file against MANIFEST.
     Raises ReleaseError naming the first file that differs, is missing or is extra."""
-    manifest = (root / "MANIFEST").read_text(encoding="utf-8")
+    try:
+        manifest = (root / "MANIFEST").read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ReleaseError(f"{root.name}: the release's files are not on this server") from None
     listed = {}
     for line in manifest.splitlines():
         digest, _, name = line.partition("  ")

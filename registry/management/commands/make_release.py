@@ -1,3 +1,4 @@
+import resource
 import sys
 
 from django.contrib.auth import get_user_model
@@ -31,8 +32,10 @@ class Command(BaseCommand):
 
         def progress(stage, rows):
             if options["verbosity"] >= 1:
-                self.stderr.write(f"\r{stage}: {rows:,} rows" + " " * 10 if tty else f"{stage}: {rows:,} rows",
-                                  ending="" if tty else "\n")
+                line = f"{stage}: {rows:,} rows"
+                if options["verbosity"] >= 2:  # for the benchmark: is memory flat while rows stream?
+                    line += f" (peak memory {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB)"
+                self.stderr.write(f"\r{line}" + " " * 10 if tty else line, ending="" if tty else "\n")
 
         try:
             release = make_release(name=name, title=title, notes=notes, user=made_by, progress=progress)
