@@ -8,7 +8,10 @@ copied into a paper can be traced to its data and the codebook it was coded unde
     stamp["codebook_version"], provenance.text(stamp)
 
 Live data is stamped with the time of its last change (the newest history record: every
-write of the registry leaves one) and the counts the user may see.
+write of the registry leaves one) and the counts the user may see. Counting what the public
+sees takes 0.5 s at a million claims, so the public counts are kept until the data changes:
+until the last change or the newest article, enterprise or claim id moves (the corpus
+generator writes rows without history).
 """
 
 import datetime
@@ -20,35 +23,47 @@ from .codebook import CODEBOOK_VERSION
 
 
 def last_change():
-    """The newest history record of the tables a series is computed from (one query: each
-    MAX is read from the end of its history_date index)."""
+    """(alias, newest history record, newest claim, article and enterprise ids): one query,
+    each MAX read from the end of an index."""
     from .models import Article, Claim, Enterprise, EnterpriseAlias, Industry, Location, Source
 
-    models = [m.history.model for m in (Claim, Article, Enterprise, EnterpriseAlias, Location, Industry, Source)]
-    connection = connections[router.db_for_read(models[0])]
-    parts = " UNION ALL ".join(
-        f"SELECT MAX(history_date) AS changed FROM {connection.ops.quote_name(m._meta.db_table)}" for m in models
-    )
+    histories = [m.history.model for m in (Claim, Article, Enterprise, EnterpriseAlias, Location, Industry, Source)]
+    alias = router.db_for_read(Claim) or "default"
+    connection = connections[alias]
+    table = connection.ops.quote_name
+    changes = " UNION ALL ".join(f"SELECT MAX(history_date) AS changed FROM {table(m._meta.db_table)}" for m in histories)
+    newest = ", ".join(f"(SELECT MAX(id) FROM {table(m._meta.db_table)})" for m in (Claim, Article, Enterprise))
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT MAX(changed) FROM ({parts}) AS changes")
-        (last,) = cursor.fetchone()
+        cursor.execute(f"SELECT (SELECT MAX(changed) FROM ({changes}) AS changes), {newest}")
+        last, *ids = cursor.fetchone()
     if isinstance(last, str):  # SQLite keeps timestamps as text
         last = parse_datetime(last).replace(tzinfo=datetime.timezone.utc)
-    return last
+    return alias, last, *ids
+
+
+_public_counts = {}
 
 
 def live(user=None):
     from .models import Article, Claim, Enterprise
 
-    last = last_change()
-    return {
-        "source": "live",
-        "last_change": last.isoformat().replace("+00:00", "Z") if last else None,
-        "counts": {
+    version = last_change()
+    anonymous = not (user and user.is_authenticated)
+    counts = _public_counts.get(version) if anonymous else None
+    if counts is None:
+        counts = {
             "articles": Article.objects.visible_to(user).count(),
             "enterprises": Enterprise.objects.visible_to(user).count(),
             "claims": Claim.objects.visible_to(user).count(),
-        },
+        }
+        if anonymous:
+            _public_counts.clear()  # only the newest version is ever asked for again
+            _public_counts[version] = counts
+    last = version[1]
+    return {
+        "source": "live",
+        "last_change": last.isoformat().replace("+00:00", "Z") if last else None,
+        "counts": counts,
         "codebook_version": CODEBOOK_VERSION,
     }
 
