@@ -55,14 +55,20 @@ def find(name):
         raise ReleaseNotFound(f"no release named {name!r} (releases: {known})") from None
 
 
+def prepare(release):
+    """Build the release's database now (make_release does), so that no request has to:
+    at a million claims it takes longer than a worker may spend on one."""
+    with _lock:
+        return _database(release)
+
+
 @contextmanager
 def reading(release):
     """Route the registry's reads to RELEASE's database inside the block (no-op for None)."""
     if release is None:
         yield None
         return
-    with _lock:  # one thread builds a release's database; the others wait for it
-        path = _database(release)
+    path = prepare(release)  # one thread builds a missing copy; the others wait for it
     with _connected(f"release_{release.checksum[:16]}", path) as alias:
         token = _reading.set(alias)
         try:

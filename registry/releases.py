@@ -6,7 +6,8 @@ Package that never changes, so that a number published from it can be recomputed
 The files (release_tables.py says what is in them) are written into a temporary directory
 under RELEASES_DIR, read back and validated with `frictionless` (types, enumerations, primary
 and foreign keys), listed with their SHA-256 in MANIFEST and zipped; only then are they moved
-to RELEASES_DIR/<name>/ and <name>.zip and recorded as a Release row. The MANIFEST's own
+to RELEASES_DIR/<name>/ and <name>.zip and recorded as a Release row. Last, the SQLite copy
+that series are computed from is built (release_data.py), so that no request has to. The MANIFEST's own
 SHA-256 is the release's checksum: one number to cite. Rows are streamed from a database
 cursor to the files, never held in memory.
 """
@@ -27,6 +28,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from . import release_data
 from .codebook import CODEBOOK_VERSION
 from .models import RELEASE_NAME_PATTERN, Release
 from .release_tables import TABLES
@@ -102,10 +104,13 @@ def make_release(*, name, title="", notes="", user=None, progress=None):
                 raise ReleaseError(f"name {name!r} is already used: a release never changes; choose a new name") from None
             os.rename(archive, zip_path(name))
             os.rename(work, release_path(name))
-        return release
     finally:
         shutil.rmtree(work, ignore_errors=True)
         work.with_suffix(".zip").unlink(missing_ok=True)
+    if progress:
+        progress("preparing the copy that series are computed from", sum(counts.values()))
+    release_data.prepare(release)
+    return release
 
 
 def _write_tables(work, progress):

@@ -345,6 +345,10 @@ def test_an_unknown_or_tampered_release_is_a_clear_error(world_release):
         call_command("export_timeseries", "--release", "1999.9", stdout=io.StringIO(), stderr=io.StringIO())
     with pytest.raises(CommandError, match="--user: a release holds public data only"):
         call_command("export_timeseries", "--release", "2026.1", "--user", "x", stdout=io.StringIO(), stderr=io.StringIO())
+    # make_release built the copy series are read from; a server without it builds its own,
+    # and refuses files that differ from their MANIFEST.
+    assert (release_data.cache_dir() / f"{release.checksum}.sqlite3").exists()
+    shutil.rmtree(release_data.cache_dir())
     claims = releases.release_path(release.name) / "data/claims.csv"
     claims.chmod(0o644)
     claims.write_text(claims.read_text().replace(",1,", ",2,", 1))
