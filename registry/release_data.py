@@ -20,6 +20,7 @@ import json
 import os
 import threading
 from contextlib import contextmanager
+
 from django.core.management import call_command
 from django.db import connections, transaction
 from django.db.utils import load_backend
