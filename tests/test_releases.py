@@ -264,18 +264,20 @@ def test_a_used_name_is_refused_and_nothing_is_written(disclosure_release, relea
 
 
 def test_the_release_row_records_counts_checksum_codebook_and_maker(releases_dir):
-    api_data.build()
+    d = api_data.build()
+    d.a5.delete()  # the draft: whether drafts are public is the visibility rule's business
     maker = User.objects.create_user("editor")
     release = make("2027.1", user="editor", title="Registry 2027", notes="Second release.")
     assert release.created_by == maker and release.codebook_version == CODEBOOK_VERSION
-    # Anonymous users see articles A1, A2, A3, A5, claims c1-c4, c6, c7 and five enterprises.
+    # Anonymous users see articles A1, A2, A3, claims c1-c4, c6, and E1-E5 (E5 has no
+    # evidence left, and an enterprise without evidence is public); E1's two aliases.
     assert {k: release.counts[k] for k in ("articles", "claims", "enterprises", "enterprise_aliases")} == {
-        "articles": 4, "claims": 6, "enterprises": 5, "enterprise_aliases": 2,
+        "articles": 3, "claims": 5, "enterprises": 5, "enterprise_aliases": 2,
     }
     assert release.counts["places"] == Location.objects.count()
     assert release.checksum == releases.verify(releases.release_path("2027.1"))
     readme = (releases.release_path("2027.1") / "README.md").read_text()
-    assert "Second release." in readme and "OpenStreetMap" in readme and "| claims | 6 |" in readme
+    assert "Second release." in readme and "OpenStreetMap" in readme and "| claims | 5 |" in readme
     assert 'version: "2027.1"' in (releases.release_path("2027.1") / "CITATION.cff").read_text()
 
 
@@ -317,24 +319,25 @@ def test_anyone_may_list_and_download_a_release_whose_checksums_match(disclosure
 
 def test_live_answers_carry_the_last_change_and_the_public_counts():
     world = timeseries_data.build()
+    world["a6"].delete()  # the draft: whether drafts are public is the visibility rule's business
     client = APIClient()
     body = client.get("/api/v1/timeseries/", {"regions": "Chongjin"}).json()
     stamp = body["data_version"]
-    # Anonymous: a1-a4 and a6 (a5 restricted); S, C, H; 8 claims (a5's one hidden).
-    assert stamp["counts"] == {"articles": 5, "enterprises": 3, "claims": 8}
+    # Anonymous: a1-a4 (a5 restricted); S, C, H; 7 claims (a5's one hidden).
+    assert stamp["counts"] == {"articles": 4, "enterprises": 3, "claims": 7}
     assert stamp["source"] == "live" and stamp["codebook_version"] == CODEBOOK_VERSION
     Claim.objects.filter(article=world["a2"]).delete()
     later = client.get("/api/v1/timeseries/", {"regions": "Chongjin"}).json()["data_version"]
-    assert later["counts"]["claims"] == 7 and later["last_change"] > stamp["last_change"]
+    assert later["counts"]["claims"] == 6 and later["last_change"] > stamp["last_change"]
 
     csv_response = client.get("/api/v1/timeseries/", {"regions": "Chongjin", "format": "csv"})
     assert csv_response["X-Codebook-Version"] == CODEBOOK_VERSION
-    assert csv_response["X-Data-Version"] == f"live data, last change {later['last_change']}; 5 articles, 3 enterprises, 7 claims"
+    assert csv_response["X-Data-Version"] == f"live data, last change {later['last_change']}; 4 articles, 3 enterprises, 6 claims"
     err = io.StringIO()
     call_command("export_timeseries", "--regions", "Chongjin", stdout=io.StringIO(), stderr=err)
-    assert f"data: live data, last change {later['last_change']}; 5 articles, 3 enterprises, 7 claims; codebook version {CODEBOOK_VERSION}" in err.getvalue()
+    assert f"data: live data, last change {later['last_change']}; 4 articles, 3 enterprises, 6 claims; codebook version {CODEBOOK_VERSION}" in err.getvalue()
     html = client.get("/compare/", {"regions": "chongjin"}).content.decode()
-    assert f"5 articles, 3 enterprises, 7 claims; codebook version {CODEBOOK_VERSION}" in html
+    assert f"4 articles, 3 enterprises, 6 claims; codebook version {CODEBOOK_VERSION}" in html
 
 
 def test_an_unknown_or_tampered_release_is_a_clear_error(world_release):
