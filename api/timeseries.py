@@ -11,7 +11,8 @@ from rest_framework import renderers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from registry import timeseries, vocabulary
+from registry import provenance, release_data, timeseries, vocabulary
+from registry.releases import ReleaseError
 
 from .errors import BadQuery, JSONErrors
 from .permissions import TablePermission
@@ -27,14 +28,18 @@ class CSVRenderer(renderers.BaseRenderer):
 
 
 def _parameters():
-    """The series' parameters, documented from their one declaration."""
+    """The series' parameters, documented from their one declaration, and the door's own:
+    the format and the release to read instead of the live data."""
     fields = timeseries.SeriesQuestion.base_fields
     documented = [
         OpenApiParameter(name, str, description=str(field.help_text or ""),
                          enum=list(field.allowed) if isinstance(field, vocabulary.OneOfField) else None)
         for name, field in fields.items()
     ]
-    return documented + [OpenApiParameter("format", str, enum=["json", "csv"], description="csv: long format period,group,value")]
+    return documented + [
+        OpenApiParameter("format", str, enum=["json", "csv"], description="csv: long format period,group,value"),
+        OpenApiParameter("release", str, description="compute from this release (see /api/v1/releases/) instead of the live data"),
+    ]
 
 
 class TimeSeriesView(JSONErrors, APIView):
@@ -51,15 +56,29 @@ class TimeSeriesView(JSONErrors, APIView):
 
     @extend_schema(parameters=_parameters(), responses=OpenApiTypes.OBJECT)
     def get(self, request, format=None):
+        release = None
+        if request.query_params.get("release"):
+            try:
+                release = release_data.find(request.query_params["release"])
+            except release_data.ReleaseNotFound as error:
+                raise BadQuery({"release": [str(error)]}) from None
         try:
-            query = timeseries.parse_params(request.query_params, also=["format"])
-            result = timeseries.compute(query, user=request.user)
+            # From a release: the same parsing and counting, reading the release's database.
+            with release_data.reading(release):
+                query = timeseries.parse_params(request.query_params, also=["format", "release"])
+                # A release holds public data only: counted as the public counts it.
+                result = timeseries.compute(query, user=None if release else request.user)
         except timeseries.ParameterError as error:
             raise BadQuery(error.errors, error.candidates) from None
+        except ReleaseError as error:
+            raise BadQuery({"release": [str(error)]}) from None
+        stamp = provenance.of_release(release) if release else provenance.live(request.user)
         if request.accepted_renderer.format == "csv":
             response = HttpResponse(result.to_csv(), content_type="text/csv; charset=utf-8")
             response["Content-Disposition"] = 'inline; filename="timeseries.csv"'
             # The CSV has no room for it; a header keeps it next to the numbers.
             response["X-Left-Out"] = "; ".join(f"{g}={n}" for g, n in result.left_out.items())
+            response["X-Data-Version"] = provenance.text(stamp)
+            response["X-Codebook-Version"] = stamp["codebook_version"]
             return response
-        return Response(result.to_json())
+        return Response({**result.to_json(), "data_version": stamp})

@@ -6,6 +6,7 @@ from rest_framework.routers import APIRootView, DefaultRouter
 
 from .timeseries import TimeSeriesView
 from . import views
+from .releases import ReleaseViewSet
 from .errors import not_found
 from .root import RegistryAPIRoot
 
@@ -24,6 +25,7 @@ router.register("claims", views.ClaimViewSet, basename="claim")
 router.register("places", views.PlaceViewSet, basename="place")
 router.register("industries", views.IndustryViewSet, basename="industry")
 router.register("sources", views.SourceViewSet, basename="source")
+router.register("releases", ReleaseViewSet, basename="release")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

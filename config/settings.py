@@ -295,3 +295,10 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "SourceKindEnum": "registry.models.SourceKind",
     "PrecisionEnum": "registry.models.Precision",
 }
+
+# Citable releases (registry/releases.py): each under RELEASES_DIR/<name>/, with its zip
+# beside it; the SQLite copies that time series are computed from in RELEASES_DIR/.cache/.
+RELEASES_DIR = Path(os.environ.get("RELEASES_DIR", BASE_DIR / "releases"))
+# Reads of the registry's tables go to a release's database while a series is computed
+# from it (registry/release_data.py); everything else stays on "default".
+DATABASE_ROUTERS = ["registry.release_data.ReleaseRouter"]

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
-from registry import charts, timeseries
+from registry import charts, provenance, timeseries
 from registry.codebook import ACTIVITY_GROUPS
 from registry.models import Article, Claim, Enterprise, Location
 
@@ -98,8 +98,15 @@ def compare(request):
         "table": table,
         "links": links,
         "title": _title(result) if result else "Compare",
+        # Which data the numbers are: the live data's last change and counts, and the codebook.
+        "data_version": _data_version(request.user) if result else None,
     }
     return render(request, "pages/compare.html", context, status=400 if error else 200)
+
+
+def _data_version(user):
+    stamp = provenance.live(user)
+    return {"stamp": stamp, "text": provenance.text(stamp)}
 
 
 def _title(result):

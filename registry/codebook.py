@@ -96,3 +96,32 @@ def expand_activities(names):
             known = ", ".join([*ACTIVITY_GROUPS, *Activity.values])
             raise UnknownActivity(f"unknown activity or group {name!r}; use one of: {known}")
     return activities
+
+
+# Bump whenever a definition above changes meaning (a code, an activity, a group, a grade or
+# tier, a reliability letter): a release records the version its data was coded under, and
+# every time-series answer names it. tests/test_releases.py pins the definitions' fingerprint
+# to this number, so a changed definition without a new version fails the suite.
+CODEBOOK_VERSION = "1"
+
+
+def codebook_rows():
+    """The codebook as data: (scheme, value, label, definition, member_of), one row per code.
+
+    Schemes: activity, activity_group, code, grade, tier, source_reliability."""
+    from .models import Reliability
+
+    group_of = {str(a): group for group, members in ACTIVITY_GROUPS.items() for a in members}
+    tier_of = {str(g): str(tier) for tier, grades in TIER_GRADES.items() for g in grades}
+    for value, label in Activity.choices:
+        yield "activity", value, value, label.split(": ", 1)[1], group_of[value]
+    for group, members in ACTIVITY_GROUPS.items():
+        yield "activity_group", group, group, "activities: " + ", ".join(str(a) for a in members), ""
+    for value, label in Code.choices:
+        yield "code", str(value), label, label.split(" ", 1)[1], ""
+    for value, label in Grade.choices:
+        yield "grade", value, label, label, tier_of[value]
+    for value, label in Tier.choices:
+        yield "tier", value, label, label, ""
+    for value, label in Reliability.choices:
+        yield "source_reliability", value, label, label.split(" ", 1)[1], ""

@@ -42,6 +42,8 @@ API = {
     "industries": {"list": _read(), "detail": _read()},
     "sources": {"list": _read(), "detail": _read()},
     "timeseries": {"list": _read()},
+    # Citable releases: listed, read and downloaded (a detail's action) by everyone.
+    "releases": {"list": _read(), "detail": _read()},
     "root": {"list": _read()},
     # drf-spectacular's own views: the schema and Swagger UI read for everyone.
     "schema": {"list": {"GET": EVERYONE, "HEAD": EVERYONE, "OPTIONS": EVERYONE}},

@@ -6,7 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from api import facets
-from registry.models import Article, Claim, Enterprise, Industry, Location, Source
+from registry.models import Article, Claim, Enterprise, Industry, Location, Release, Source
 from tests.api_data import MARKERS, build, user_with
 
 pytestmark = pytest.mark.django_db
@@ -14,6 +14,8 @@ pytestmark = pytest.mark.django_db
 MODELS = {
     "enterprises": (Enterprise, "id"), "articles": (Article, "id"), "claims": (Claim, "id"),
     "places": (Location, "slug"), "industries": (Industry, "slug"), "sources": (Source, "id"),
+    # Release files are checked for the markers in test_releases.py.
+    "releases": (Release, "name"),
 }
 
 

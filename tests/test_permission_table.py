@@ -13,10 +13,11 @@ from django.db import connection, transaction
 from django.template.response import SimpleTemplateResponse
 from django.test import Client, TestCase
 from django.urls import get_resolver, reverse
+from django.utils import timezone
 
 from api.models import ApiToken
 from api.urls import router
-from registry.models import Industry, Location, Source
+from registry.models import Industry, Location, Release, Source
 from registry.permissions import (
     ADMIN, ADMIN_VIEWS, API, EVERYONE, METHODS, PAGES, ROLES, SAFE, admin_requirement, admin_view_kind, api_requirement,
     satisfied,
@@ -87,6 +88,9 @@ class Walk(TestCase):
         }
         assert tuple(cls.users) == ROLES
         cls.token = ApiToken.objects.create(user=cls.users["coder"])
+        cls.release = Release.objects.create(
+            name="2026.1", created_at=timezone.now(), codebook_version="1", checksum="0" * 64, zip_sha256="0" * 64, zip_size=0,
+        )
         from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 
         kw = {"user_agent": "x", "ip_address": "127.0.0.1", "username": "someone", "http_accept": "*/*", "path_info": "/admin/login/"}
@@ -141,6 +145,7 @@ class Walk(TestCase):
         detail = {
             "enterprises": d.e1.pk, "articles": d.a1.pk, "claims": d.c1.pk, "places": "chongjin",
             "industries": "metal", "sources": Source.objects.get(short_name="KCNA").pk,
+            "releases": self.release.name,
         }
         special = {"timeseries": "/api/v1/timeseries/", "root": "/api/v1/", "schema": "/api/schema/", "docs": "/api/docs/"}
         for route, kinds in API.items():

@@ -50,8 +50,9 @@ def test_json_has_the_same_numbers_as_the_service(world, tmp_path):
     target = tmp_path / "series.json"
     out, err = export("--regions", args["regions"], "--activity", args["activity"], "--bands",
                       "--format", "json", "--output", str(target))
-    assert out == "" and err == ""
+    assert out == "" and err.startswith("data: live data, last change ")
     data = json.loads(target.read_text(encoding="utf-8"))
+    assert set(data.pop("data_version")["counts"]) == {"articles", "enterprises", "claims"}
     assert data == expected
     assert data["values"]["Chongjin ≤4"] == [1, 0, 0, 2]
 

@@ -3,10 +3,11 @@ import json
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from registry import timeseries, vocabulary
+from registry import provenance, release_data, timeseries, vocabulary
+from registry.releases import ReleaseError
 
 # The command's own options; every other option is a series parameter (--max-code is max_code).
-OWN = ("format", "output", "user")
+OWN = ("format", "output", "user", "release")
 
 
 class Command(BaseCommand):
@@ -34,8 +35,12 @@ class Command(BaseCommand):
         parser.add_argument("--user", default="", metavar="USERNAME",
                             help="count what this user may see (restricted articles too, with the permission); "
                                  "default: public articles only")
+        parser.add_argument("--release", default="", metavar="NAME",
+                            help="compute from this release (make_release) instead of the live data")
 
     def handle(self, *args, **options):
+        if options["release"] and options["user"]:
+            raise CommandError("--user: a release holds public data only; give --release or --user, not both")
         params = {name: options[name] for name in timeseries.SeriesQuestion.base_fields}
         # Without --user the export counts what the public may see, like the API without a token.
         user = None
@@ -44,12 +49,23 @@ class Command(BaseCommand):
                 user = get_user_model().objects.get(username=options["user"])
             except get_user_model().DoesNotExist:
                 raise CommandError(f"--user: no user named {options['user']!r}") from None
+        release = None
+        if options["release"]:
+            try:
+                release = release_data.find(options["release"])
+            except release_data.ReleaseNotFound as error:
+                raise CommandError(f"--release: {error}") from None
         try:
-            result = timeseries.compute(timeseries.parse_params(params), user=user)
+            # From a release: the same parsing and counting, reading the release's database.
+            with release_data.reading(release):
+                result = timeseries.compute(timeseries.parse_params(params), user=user)
         except timeseries.ParameterError as error:
             raise CommandError(error.for_command()) from None
+        except ReleaseError as error:
+            raise CommandError(f"--release: {error}") from None
+        stamp = provenance.of_release(release) if release else provenance.live(user)
         text = (
-            json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n"
+            json.dumps({**result.to_json(), "data_version": stamp}, ensure_ascii=False, indent=2) + "\n"
             if options["format"] == "json" else result.to_csv()
         )
         if options["output"]:
@@ -62,3 +78,4 @@ class Command(BaseCommand):
             self.stdout.write(text, ending="")
         if options["format"] == "csv":
             self.stderr.write(result.left_out_text())
+        self.stderr.write(provenance.note(stamp))

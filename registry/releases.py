@@ -1,0 +1,332 @@
+"""Citable releases: `make_release` freezes what the public may see into a Frictionless Data
+Package that never changes, so that a number published from it can be recomputed years later.
+
+    release = make_release(name="2026.1", title="…", notes="…", user=user, progress=report)
+
+The files (release_tables.py says what is in them) are written into a temporary directory
+under RELEASES_DIR, read back and validated with `frictionless` (types, enumerations, primary
+and foreign keys), listed with their SHA-256 in MANIFEST and zipped; only then are they moved
+to RELEASES_DIR/<name>/ and <name>.zip and recorded as a Release row. Last, the SQLite copy
+that series are computed from is built (release_data.py), so that no request has to. The MANIFEST's own
+SHA-256 is the release's checksum: one number to cite. Rows are streamed from a database
+cursor to the files, never held in memory.
+"""
+
+import csv
+import datetime
+import decimal
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from . import release_data
+from .codebook import CODEBOOK_VERSION
+from .models import RELEASE_NAME_PATTERN, Release
+from .release_tables import TABLES
+
+PROGRESS_EVERY = 50_000
+PUBLISHER = "North Korean Enterprise Registry"
+PLACE_ATTRIBUTION = [
+    {"title": "OpenStreetMap contributors (second-level units, Hangul names, centroids)",
+     "path": "https://www.openstreetmap.org/copyright", "license": "ODbL-1.0"},
+    {"title": "GeoNames (administrative codes, McCune–Reischauer names)",
+     "path": "https://www.geonames.org/", "license": "CC-BY-4.0"},
+    {"title": "countries-states-cities-database, dr5hn (first-level units, ISO 3166-2:KP, coordinates)",
+     "path": "https://github.com/dr5hn/countries-states-cities-database", "license": "ODbL-1.0"},
+]
+
+
+class ReleaseError(ValueError):
+    pass
+
+
+def releases_dir():
+    return Path(settings.RELEASES_DIR)
+
+
+def release_path(name):
+    return releases_dir() / name
+
+
+def zip_path(name):
+    return releases_dir() / f"{name}.zip"
+
+
+def check_name(name):
+    if not re.match(RELEASE_NAME_PATTERN, name or ""):
+        raise ReleaseError(f"name {name!r}: use letters, digits, '.', '-' or '_' (up to 40), e.g. 2026.1")
+    if Release.objects.filter(name=name).exists() or release_path(name).exists() or zip_path(name).exists():
+        raise ReleaseError(f"name {name!r} is already used: a release never changes; choose a new name")
+
+
+def make_release(*, name, title="", notes="", user=None, progress=None):
+    """Write, validate and record the release NAME. Refuses a name already used."""
+    check_name(name)
+    created = timezone.now().replace(microsecond=0)
+    title = title or PUBLISHER
+    releases_dir().mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".tmp-{name}-", dir=releases_dir()))
+    try:
+        counts, hashes = _write_tables(work, progress)
+        meta = {"name": name, "title": title, "notes": notes, "created": created, "counts": counts}
+        _write(work / "datapackage.json", json.dumps(_descriptor(meta, hashes), ensure_ascii=False, indent=2) + "\n")
+        _write(work / "README.md", _readme(meta))
+        _write(work / "CITATION.cff", _citation_cff(meta))
+        if progress:
+            progress("validating", sum(counts.values()))
+        _validate(work)
+        manifest = _manifest(work)
+        _write(work / "MANIFEST", manifest)
+        checksum = hashlib.sha256(manifest.encode()).hexdigest()
+        archive = work.with_suffix(".zip")
+        _zip(work, archive, name, created)
+        work.chmod(0o755)  # mkdtemp made it private
+        for path in work.rglob("*"):
+            if path.is_file():
+                path.chmod(0o444)  # a release never changes
+        with transaction.atomic():
+            try:
+                release = Release.objects.create(
+                    name=name, title=title, notes=notes, created_at=created, created_by=user if user and user.pk else None,
+                    codebook_version=CODEBOOK_VERSION, counts=counts, checksum=checksum,
+                    zip_sha256=_sha256(archive), zip_size=archive.stat().st_size,
+                )
+            except IntegrityError:
+                raise ReleaseError(f"name {name!r} is already used: a release never changes; choose a new name") from None
+            os.rename(archive, zip_path(name))
+            os.rename(work, release_path(name))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        work.with_suffix(".zip").unlink(missing_ok=True)
+    if progress:
+        progress("preparing the copy that series are computed from", sum(counts.values()))
+    release_data.prepare(release)
+    return release
+
+
+def _write_tables(work, progress):
+    """Every table to its CSV from one consistent snapshot of the database."""
+    (work / "data").mkdir()
+    counts, hashes = {}, {}
+    # Inside a caller's transaction (a test case) the snapshot is already the caller's.
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if connection.vendor == "postgresql" and outermost:
+            # The tables are read by several queries; they must see the same moment.
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        for table in TABLES:
+            path = work / table.path
+            counts[table.name] = _write_csv(path, table, progress)
+            hashes[table.name] = _sha256(path)
+    return counts, hashes
+
+
+def _write_csv(path, table, progress):
+    rows = 0
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow([c.name for c in table.columns])
+        for row in table.rows():
+            writer.writerow([_cell(value) for value in row])
+            rows += 1
+            if progress and rows % PROGRESS_EVERY == 0:
+                progress(table.name, rows)
+    if progress:
+        progress(table.name, rows)
+    return rows
+
+
+def _cell(value):
+    if value is None:
+        return ""
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, decimal.Decimal):
+        # 12.5000 -> 12.5; never an exponent (1E+1) that a reader might not take as a number.
+        return format(value.normalize(), "f")
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def _sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _write(path, text):
+    with open(path, "w", encoding="utf-8", newline="\n") as out:
+        out.write(text)
+
+
+def package_name(name):
+    return "nk-enterprise-registry-" + re.sub(r"[^a-z0-9._-]", "-", name.lower())
+
+
+def _descriptor(meta, hashes):
+    return {
+        "profile": "tabular-data-package",
+        "name": package_name(meta["name"]),
+        "title": meta["title"],
+        "version": meta["name"],
+        "created": meta["created"].isoformat().replace("+00:00", "Z"),
+        "description": meta["notes"] or meta["title"],
+        "codebook_version": CODEBOOK_VERSION,
+        "sources": PLACE_ATTRIBUTION,
+        "resources": [
+            {
+                "name": table.name,
+                "path": table.path,
+                "profile": "tabular-data-resource",
+                "description": table.description,
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "hash": f"sha256:{hashes[table.name]}",
+                "schema": table.schema(),
+            }
+            for table in TABLES
+        ],
+    }
+
+
+def citation(release):
+    """How to cite a release, as one line."""
+    return (
+        f"{PUBLISHER} ({release.created_at:%Y}). {release.title}, release {release.name} [Data set]. "
+        f"Codebook version {release.codebook_version}. SHA-256 {release.checksum}."
+    )
+
+
+def _readme(meta):
+    counts = "\n".join(f"| {name} | {n:,} |" for name, n in meta["counts"].items())
+    files = "\n".join(f"- `{t.path}`: {t.description}" for t in TABLES)
+    places = "\n".join(f"- {s['title']}: {s['license']}, {s['path']}" for s in PLACE_ATTRIBUTION)
+    name = meta["name"]
+    return f"""# {meta['title']}
+
+Release **{name}** of the {PUBLISHER}, made {meta['created']:%Y-%m-%d %H:%M} UTC under codebook
+version {CODEBOOK_VERSION}. It holds what the public may see of the registry at that moment:
+public articles (headline, summary, link; no full texts), the enterprises they name, the
+coded claims, the place tree with every spelling, the industry taxonomy, the sources and the
+codebook. A release never changes; later coding goes into later releases.
+
+{meta['notes']}
+
+## Contents
+
+| file | rows |
+| --- | ---: |
+{counts}
+
+{files}
+
+`datapackage.json` describes every file as a Frictionless Table Schema: column types,
+enumerations (defined in `data/codebook.csv`), primary and foreign keys. Empty cells are
+missing values. Dates are ISO 8601; an article dated only to a month or a year carries the
+first day of it and says so in `precision`.
+
+## Checking it
+
+`MANIFEST` lists the SHA-256 of every other file (`sha256sum -c MANIFEST`); the SHA-256 of
+`MANIFEST` itself is the release's checksum, printed in its citation.
+
+## Reproducing a number
+
+Every time series of the registry can be computed from this release instead of the live data:
+
+    python manage.py export_timeseries --release {name} --regions Chongjin --activity investment
+    GET /api/v1/timeseries/?release={name}&regions=Chongjin&activity=investment
+
+## How to cite
+
+{PUBLISHER} ({meta['created']:%Y}). {meta['title']}, release {name} [Data set]. Codebook
+version {CODEBOOK_VERSION}. Give the release's checksum (the SHA-256 of `MANIFEST`) with it;
+see also `CITATION.cff`.
+
+## Licences and attributions of the place data
+
+{places}
+"""
+
+
+def _citation_cff(meta):
+    def quoted(text):
+        return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid YAML scalar
+
+    return (
+        "cff-version: 1.2.0\n"
+        "message: If you use this data, please cite it as below.\n"
+        "type: dataset\n"
+        f"title: {quoted(meta['title'])}\n"
+        f"version: {quoted(meta['name'])}\n"
+        f"date-released: {meta['created']:%Y-%m-%d}\n"
+        "authors:\n"
+        f"  - name: {quoted(PUBLISHER)}\n"
+        f"abstract: {quoted(meta['notes'] or meta['title'])}\n"
+    )
+
+
+def _validate(work):
+    """Refuse the release unless frictionless finds every file valid (foreign keys too)."""
+    from frictionless import Package
+
+    report = Package(str(work / "datapackage.json")).validate()
+    if not report.valid:
+        errors = report.flatten(["type", "note"])[:10]
+        raise ReleaseError("the package does not validate: " + "; ".join(f"{t}: {n}" for t, n in errors))
+
+
+def manifest_files(root):
+    return sorted(p for p in root.rglob("*") if p.is_file() and p.name != "MANIFEST")
+
+
+def _manifest(root):
+    return "".join(f"{_sha256(p)}  {p.relative_to(root).as_posix()}\n" for p in manifest_files(root))
+
+
+def verify(root):
+    """The checksum of the release at `root`, after checking every file against MANIFEST.
+    Raises ReleaseError naming the first file that differs, is missing or is extra."""
+    try:
+        manifest = (root / "MANIFEST").read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ReleaseError(f"{root.name}: the release's files are not on this server") from None
+    listed = {}
+    for line in manifest.splitlines():
+        digest, _, name = line.partition("  ")
+        listed[name] = digest
+    present = {p.relative_to(root).as_posix() for p in manifest_files(root)}
+    for name in sorted(set(listed) | present):
+        if name not in present:
+            raise ReleaseError(f"{name}: listed in MANIFEST but missing")
+        if name not in listed:
+            raise ReleaseError(f"{name}: not listed in MANIFEST")
+        if _sha256(root / name) != listed[name]:
+            raise ReleaseError(f"{name}: its SHA-256 differs from MANIFEST")
+    return hashlib.sha256(manifest.encode()).hexdigest()
+
+
+def _zip(root, archive, name, created):
+    """One zip, byte for byte the same for the same files: fixed order, dates and modes."""
+    stamp = created.timetuple()[:6]
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            info = zipfile.ZipInfo(f"{name}/{path.relative_to(root).as_posix()}", date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o444 << 16
+            with open(path, "rb") as src, zf.open(info, "w") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
