@@ -1,6 +1,9 @@
 """Steps the browser tests share: signing in to the admin, and picking an enterprise in the
 claims inline's autocomplete (select2)."""
 
+import os
+from pathlib import Path
+
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ec
@@ -23,3 +26,13 @@ def pick_enterprise(browser, wait, row, typed, shown):
         (By.XPATH, f"//li[contains(@class, 'select2-results__option') and contains(., '{shown}')]")
     ))
     option.click()
+
+
+def screenshot_path(name):
+    """Where a browser test keeps its screenshot: artifacts/ (kept out of git, collected as CI
+    artifacts), or docs/screenshots/ with SAVE_SCREENSHOTS=1, to refresh the ones the README
+    shows without dirtying the tree on every run."""
+    root = Path(__file__).resolve().parent.parent
+    folder = root / ("docs/screenshots" if os.environ.get("SAVE_SCREENSHOTS") == "1" else "artifacts")
+    folder.mkdir(parents=True, exist_ok=True)
+    return str(folder / name)

@@ -1,9 +1,8 @@
 """Keyboard-first entry in a real headless Chromium at 1,366 px: an article with two claims
 entered without the mouse (the autocomplete opens as you type; Tab goes enterprise ->
 activity -> code -> detail), and the article form and the lists fit the screen.
-Screenshots go to docs/screenshots/."""
+Screenshots go to artifacts/, or docs/screenshots/ with SAVE_SCREENSHOTS=1."""
 
-from pathlib import Path
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -14,10 +13,9 @@ from selenium.webdriver.support.ui import WebDriverWait
 from registry.models import Article
 
 from .admin_support import PASSWORD, make_article, make_enterprise, make_user, place
-from .browser_support import sign_in
+from .browser_support import screenshot_path, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 
 
 def active(browser):
@@ -82,8 +80,7 @@ def test_an_article_with_two_claims_entered_without_the_mouse(live_reference, br
     enter_claim(browser, wait, 0, "kimchaek", "Kim Chaek", "production", "5", "rolled steel plan overfulfilled")
     tab_to(browser, lambda e: "select2-selection" in (e.get_attribute("class") or "") and e.find_elements(By.XPATH, "ancestor::tr[@id='claims-1']"))
     enter_claim(browser, wait, 1, "musan", "Musan", "operation", "4", "ore shipped")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    browser.save_screenshot(str(SHOTS / "article-keyboard-entry-1366.png"))
+    browser.save_screenshot(screenshot_path("article-keyboard-entry-1366.png"))
     type_keys(browser, Keys.RETURN)  # Enter in a text field: the form's first button, Save
 
     wait.until(ec.presence_of_element_located((By.ID, "changelist")))
@@ -102,7 +99,6 @@ def test_the_article_form_and_the_lists_fit_1366_pixels(live_reference, browser)
     wait = WebDriverWait(browser, 15)
     sign_in(browser, wait, live_reference.url, "coder", PASSWORD)
     assert browser.execute_script("return window.innerWidth") <= 1366
-    SHOTS.mkdir(parents=True, exist_ok=True)
     for name, url in [
         ("article-form", f"/admin/registry/article/{article.pk}/change/"),
         ("article-add", "/admin/registry/article/add/"),
@@ -112,7 +108,7 @@ def test_the_article_form_and_the_lists_fit_1366_pixels(live_reference, browser)
         browser.get(live_reference.url + url)
         wait.until(ec.presence_of_element_located((By.ID, "content")))
         width, window = page_width(browser), browser.execute_script("return window.innerWidth")
-        browser.save_screenshot(str(SHOTS / f"{name}-1366.png"))
+        browser.save_screenshot(screenshot_path(f"{name}-1366.png"))
         assert width <= window, f"{name}: {width} px wide in a {window} px window"
         # nothing scrolls sideways inside the page either (a list or the claims table)
         cut = browser.execute_script(
