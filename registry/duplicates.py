@@ -243,12 +243,14 @@ class NameIndex:
                     self.bare.setdefault(reading.prefix, []).append(i)
 
     @classmethod
-    def load(cls, exclude=None):
-        """Load from the database: four queries, values only."""
+    def load(cls, exclude=None, user=None):
+        """Load from the database: four queries, values only. With `user`, only the
+        enterprises that user may see (visible_to): a warning must not name an enterprise
+        known only from another coder's draft. Without, all (the command line's operator)."""
         from .models import Enterprise, EnterpriseAlias
 
-        enterprises = Enterprise.objects.all()
-        aliases = EnterpriseAlias.objects.all()
+        enterprises = Enterprise.objects.all() if user is None else Enterprise.objects.visible_to(user)
+        aliases = EnterpriseAlias.objects.all() if user is None else EnterpriseAlias.objects.filter(enterprise__in=enterprises.values("pk"))
         if exclude is not None:
             enterprises = enterprises.exclude(pk=exclude)
             aliases = aliases.exclude(enterprise_id=exclude)
@@ -317,8 +319,9 @@ def load_places():
     return places
 
 
-def similar_enterprises(name, *, exclude=None, place=None, threshold=THRESHOLD, limit=LIMIT):
+def similar_enterprises(name, *, exclude=None, place=None, user=None, threshold=THRESHOLD, limit=LIMIT):
     """Existing enterprises a new one called `name` may duplicate, best first.
     `exclude`: the id of the enterprise being edited, so it does not find itself;
-    `place`: where the new one is, if known (a place prefix naming another place is apart)."""
-    return NameIndex.load(exclude=exclude).search(name, threshold=threshold, limit=limit, place=place)
+    `place`: where the new one is, if known (a place prefix naming another place is apart);
+    `user`: the person who will read the warning (only what they may see is named)."""
+    return NameIndex.load(exclude=exclude, user=user).search(name, threshold=threshold, limit=limit, place=place)

@@ -26,6 +26,17 @@ def enterprise_post(name, **fields):
     }
 
 
+def test_the_warning_does_not_name_an_enterprise_known_only_from_another_coders_draft(client, coder):
+    # Another coder's draft is theirs alone: the enterprise it alone names does not exist for
+    # this coder, not even as a duplicate candidate (visible_to).
+    other = make_user("coder", username="other-coder")
+    hidden = make_enterprise("Kim Chaek Iron and Steel Complex")
+    make_article("Work in progress", claims=[(hidden, "production", 3)], status="draft", coded_by=other)
+    response = client.post(ADD, enterprise_post("Kim Chaek Iron & Steel Complex"))
+    assert response.status_code == 302  # saved: no warning
+    assert "Kim Chaek Iron and Steel Complex" not in client.get(response["Location"]).content.decode()
+
+
 def test_a_near_duplicate_is_warned_about_before_saving(client, coder):
     existing = make_enterprise("Kim Chaek Iron and Steel Complex")
     response = client.post(ADD, enterprise_post("Kim Chaek Iron & Steel Complex"))

@@ -40,13 +40,14 @@ class EnterpriseForm(VersionedForm):
         fields = "__all__"
 
     duplicates = ()  # the candidates the warning offers (templates/.../enterprise/change_form.html)
+    user = None  # who reads the warning (EnterpriseAdmin.get_form)
 
     def clean(self):
         cleaned = super().clean()
         name = cleaned.get("name")
         renamed = self.instance.pk is None or "name" in self.changed_data
         if name and renamed and not cleaned.get("save_anyway"):
-            candidates = similar_enterprises(name, exclude=self.instance.pk, place=cleaned.get("location"))
+            candidates = similar_enterprises(name, exclude=self.instance.pk, place=cleaned.get("location"), user=self.user)
             self.duplicates = candidates
             if candidates:
                 listed = "; ".join(
@@ -182,6 +183,10 @@ class EnterpriseAdmin(TableAdmin, ReadableHistoryMixin, VersionedAdmin, FastChan
         return super().get_queryset(request).with_evidence(request.user).annotate(region_name=Subquery(region))
 
     links = ("parent",)
+
+    def get_form(self, request, obj=None, **kwargs):
+        # The duplicate warning names only what this user may see (visible_to).
+        return type("EnterpriseForm", (super().get_form(request, obj, **kwargs),), {"user": request.user})
 
     def add_view(self, request, form_url="", extra_context=None):
         chosen = request.POST.get("_use_existing") if request.method == "POST" else None
