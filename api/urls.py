@@ -32,5 +32,5 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", DocsView.as_view(url_name="schema"), name="docs"),
     path("v1/timeseries/", TimeSeriesView.as_view(), name="timeseries"),
-    re_path(r"^.*$", not_found),
+    re_path(r"^[\s\S]*$", not_found),  # [\s\S], not ".": a newline in the path is still the API's JSON 404
 ]

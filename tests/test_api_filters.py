@@ -173,7 +173,8 @@ def test_a_place_written_with_its_parent_is_one_value(client, d):
 
 
 def test_an_address_no_route_matches_is_a_json_404(client):
-    for url in ["/api/v1/articles/1/x/", "/api/v1/nothing/", "/api/v2/"]:
+    # A newline in the path too (schemathesis found an HTML 404 for /api/v1/releases/%0A/download/).
+    for url in ["/api/v1/articles/1/x/", "/api/v1/nothing/", "/api/v2/", "/api/v1/releases/%0A%C2%9F/download/"]:
         response = client.get(url)
         assert response.status_code == 404
         assert "/api/docs/" in response.json()["detail"]
