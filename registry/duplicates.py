@@ -27,6 +27,8 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
+from .models import Enterprise, EnterpriseAlias, Location, LocationName
+
 # Scores are 0-100 (rapidfuzz's ratio over the folded keys). 90 keeps "Chongjin Bag Factory"
 # apart from "Chongjin Shoe Factory" (84) and "Hwanghae Iron and Steel Complex" from "Kim Chaek
 # Iron and Steel Complex" (85), while a one-letter typo still scores above 95.
@@ -245,8 +247,6 @@ class NameIndex:
     @classmethod
     def load(cls, exclude=None):
         """Load from the database: four queries, values only."""
-        from .models import Enterprise, EnterpriseAlias
-
         enterprises = Enterprise.objects.all()
         aliases = EnterpriseAlias.objects.all()
         if exclude is not None:
@@ -307,8 +307,6 @@ class NameIndex:
 
 def load_places():
     """Every place name, folded, with the paths of the places it names (two queries)."""
-    from .models import Location, LocationName
-
     places = {}
     for name, path in LocationName.objects.values_list("name", "location__path").iterator():
         places.setdefault(fold(name), set()).add(path)

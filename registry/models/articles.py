@@ -1,18 +1,166 @@
 """Articles and the claims coded from them."""
 
 import hashlib
+import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
-from django.db.models import Q
+from django.db import connections, models
+from django.db.models import BooleanField, Case, Count, Exists, F, Max, Min, OuterRef, Q, Subquery, When
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from simple_history.models import HistoricalRecords
 
 from .. import locking
 from ..codebook import Activity, Code, Disclosure, Precision, Status, choice_check
-from ..querysets import ArticleQuerySet, ClaimQuerySet
+from ..visibility import in_industries, inside_places, sees_everything, visible_articles
 from .enterprises import Enterprise
 from .sources import Source
+
+
+class ArticleQuerySet(models.QuerySet):
+    def public(self):
+        """Public and published: what anyone may see (AnonymousUser's visible_to)."""
+        return self.filter(visible_articles(None))
+
+    def visible_to(self, user):
+        """Articles a user may see (see visible_articles): restricted ones only with
+        registry.view_restricted, drafts only by their coder, reviewers and admins."""
+        return self if sees_everything(user) else self.filter(visible_articles(user))
+
+    def for_api(self, user):
+        """Articles as the API lists them: visible ones, source joined, claims counted, and
+        `visible_follow_up_of` naming the article followed up only if the user may see it."""
+        # A correlated COUNT rather than JOIN + GROUP BY: the page counts 50 articles' claims
+        # from an index, and the paginator's COUNT needs no join with the claims at all.
+        claims = Claim.objects.filter(article=OuterRef("pk")).order_by().values("article").annotate(n=Count("*")).values("n")
+        if sees_everything(user):
+            follow_up = F("follow_up_of")
+        else:
+            followed = Article.objects.filter(visible_articles(user), pk=OuterRef("follow_up_of"))
+            follow_up = Case(When(Exists(followed), then=F("follow_up_of")))
+        return (
+            self.visible_to(user).select_related("source")
+            .annotate(claim_count=Coalesce(Subquery(claims), 0), visible_follow_up_of=follow_up)
+            .order_by("-published", "id")
+        )
+
+    def search(self, text, *, prefix=False):
+        """Articles whose headlines or summary contain every word of the text; with
+        `prefix`, words that begin with each word of the text (for a coder typing "oxyg").
+
+        PostgreSQL: full-text search with the 'simple' configuration (no stemming, so a
+        word matches as written), served by the GIN index of migration 0002 — the
+        expression here must stay identical to the index's. SQLite: each word matched on
+        word boundaries, which gives the same results for plain words."""
+        words = _WORDS.findall(text or "")
+        if not words:
+            return self
+        if _vendor(self.db) == "postgresql":
+            if prefix:
+                condition, value = "to_tsquery('simple', %s)", " & ".join(f"{w}:*" for w in words)
+            else:
+                condition, value = "plainto_tsquery('simple', %s)", " ".join(words)
+            return self.filter(RawSQL(f"{ARTICLE_TSVECTOR} @@ {condition}", [value], output_field=BooleanField()))
+        found = Q()
+        for word in words:
+            pattern = rf"(^|\W){re.escape(word)}" + ("" if prefix else r"($|\W)")
+            found &= Q(title__iregex=pattern) | Q(title_ko__iregex=pattern) | Q(summary__iregex=pattern)
+        return self.filter(found)
+
+
+# Unqualified columns: the expression is also used inside subqueries, where Django renames
+# the article table; it must match the index expression in migration 0002 exactly.
+ARTICLE_TSVECTOR = "to_tsvector('simple', coalesce(title, '') || ' ' || coalesce(title_ko, '') || ' ' || coalesce(summary, ''))"
+_WORDS = re.compile(r"\w+")
+
+
+def _vendor(alias):
+    return connections[alias].vendor
+
+
+class ClaimQuerySet(models.QuerySet):
+    def public(self):
+        """Claims of public, published articles: what anyone may see."""
+        return self.filter(visible_articles(None, "article__"))
+
+    def visible_to(self, user):
+        """Claims a user may see: exactly those of the articles the user may see."""
+        return self if sees_everything(user) else self.filter(visible_articles(user, "article__"))
+
+    def matching(
+        self, *, activities=None, max_code=None, source_kinds=None, grades=None, tiers=None,
+        industries=None, places=None, start=None, end=None, statuses=None,
+    ):
+        """Claims filtered the way every count and list of the registry filters them.
+
+        activities: activity slugs (codebook.expand_activities turns groups into slugs);
+        max_code: keep codes at or below it; source_kinds, grades, tiers, statuses: values;
+        industries: Industry objects, each with its sub-industries; places: Location
+        objects, each with everything inside it; start/end: dates, inclusive, compared with
+        the article's (first-day) date. None or empty means no filter."""
+        qs = self
+        if activities:
+            qs = qs.filter(activity__in=sorted(activities))
+        if max_code is not None:
+            qs = qs.filter(code__lte=max_code)
+        if source_kinds:
+            qs = qs.filter(article__source__kind__in=source_kinds)
+        if grades:
+            qs = qs.filter(enterprise__grade__in=grades)
+        if tiers:
+            qs = qs.filter(enterprise__tier__in=tiers)
+        if statuses:
+            qs = qs.filter(article__status__in=statuses)
+        if industries:
+            qs = qs.filter(in_industries(industries, "enterprise__"))
+        if places:
+            qs = qs.filter(inside_places(places, "enterprise__location__"))
+        if start is not None:
+            qs = qs.filter(article__published__gte=start)
+        if end is not None:
+            qs = qs.filter(article__published__lte=end)
+        return qs
+
+    def for_api(self, user):
+        """Claims as the API lists them: visible ones, article, source, enterprise and its
+        place and industry joined."""
+        # Explicit order: "article" in Meta.ordering follows Article's ordering in model
+        # queries but not in values_list(), and the CSV must come out in the JSON's order.
+        return self.visible_to(user).select_related(
+            "article__source", "enterprise__location", "enterprise__industry"
+        ).order_by("-article__published", "article_id", "id")
+
+    def evidence_summary(self):
+        """Claims counted by activity and code, with the first and last article dates
+        (one GROUP BY): an enterprise's evidence at a glance."""
+        return (
+            self.order_by()
+            .values("activity", "code")
+            .annotate(claims=Count("id"), first_seen=Min("article__published"), last_seen=Max("article__published"))
+            .order_by("activity", "code")
+        )
+
+    def evidence(self, enterprise):
+        """Annotations for an enterprise row (`enterprise`: an OuterRef to its id) from these
+        claims: claim_count, first_seen and last_seen, and first_seen_precision /
+        last_seen_precision, the precision of the article that gives each date ("year" for
+        a first sighting known only as 2015, so 2015-01-01 is never read as New Year's Day;
+        on a tie the more precise date wins, day < month < year). The admin's enterprise
+        list and merge page and the API all annotate with this.
+
+        Subqueries rather than a JOIN + GROUP BY, so the annotations stay correct whatever
+        other joins a filter adds."""
+        claims = self.filter(enterprise=enterprise)
+        per_enterprise = claims.order_by().values("enterprise")
+        return {
+            # COUNT(*), not COUNT(id): answered from registry_claim_ent_cover alone.
+            "claim_count": Coalesce(Subquery(per_enterprise.annotate(n=Count("*")).values("n")), 0),
+            "first_seen": Subquery(per_enterprise.annotate(d=Min("article__published")).values("d")),
+            "last_seen": Subquery(per_enterprise.annotate(d=Max("article__published")).values("d")),
+            "first_seen_precision": Subquery(claims.order_by("article__published", "article__precision").values("article__precision")[:1]),
+            "last_seen_precision": Subquery(claims.order_by("-article__published", "article__precision").values("article__precision")[:1]),
+        }
 
 
 class Article(models.Model):
@@ -97,7 +245,7 @@ class Article(models.Model):
             # Time series and enterprise evidence join each claim to its article only for
             # these columns: with them in an index the join is an index-only scan, not a heap
             # fetch per claim (time series Pyongyang vs Chongjin: 1.9 s -> 0.5 s at 1M claims).
-            # Status too: what anyone may see is public *and* published (querysets.visible_articles).
+            # Status too: what anyone may see is public *and* published (visibility.visible_articles).
             models.Index(fields=["id", "published", "disclosure", "status", "precision"], name="registry_art_id_cover"),
         ]
 

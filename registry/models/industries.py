@@ -2,9 +2,16 @@
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from ..querysets import IndustryQuerySet
+from ..visibility import ReferenceQuerySet
+
+
+class IndustryQuerySet(ReferenceQuerySet):
+    def within(self, industry):
+        """The industry and its sub-industries (the taxonomy has two levels)."""
+        return self.filter(Q(pk=industry.pk) | Q(parent=industry.pk))
 
 
 class Industry(models.Model):

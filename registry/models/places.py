@@ -1,12 +1,62 @@
-"""North Korea's administrative tree and every spelling of its places."""
+"""North Korea's administrative tree and every spelling of its places, and finding a place
+(or a place name inside an enterprise's name) by any of them. A coder types what the article
+prints: "Cheongjin", "Ch'ŏngjin", "청진"; each must find the row stored under its canonical name."""
+
+import re
 
 from django.db import models
 from django.db.models import Q
+from rapidfuzz import fuzz
 from simple_history.models import HistoricalRecords
 
 from ..codebook import LocationKind, choice_check
 from ..names import name_key
-from ..querysets import LocationQuerySet, ReferenceQuerySet
+from ..visibility import ReferenceQuerySet
+
+_WORDS = re.compile(r"[\s\-–]+")
+
+
+class LocationQuerySet(ReferenceQuerySet):
+    def within(self, location):
+        """The place and everything inside it."""
+        return self.filter(path__startswith=location.path)
+
+    def named(self, text):
+        """Places any of whose names (LocationName: MR, RR, DPRK spellings, Hangul, aliases)
+        contains the text."""
+        term = text.strip()
+        if not term:
+            return self
+        key = name_key(term)
+        names = LocationName.objects.filter(Q(name__icontains=term) | Q(key__contains=key) if key else Q(name__icontains=term))
+        return self.filter(Q(name__icontains=term) | Q(hangul__icontains=term) | Q(pk__in=names.values("location_id")))
+
+
+def place_variants(term):
+    """The term's name key, plus the same key with every place name in it replaced by the
+    place's canonical name: "Cheongjin Bag Factory" also reads "chongjinbagfactory".
+    One query over LocationName, whose keys already hold every romanization and Hangul."""
+    full = name_key(term)
+    words = [w for w in _WORDS.split(term.strip()) if w]
+    grams = {
+        name_key(" ".join(words[i:j]))
+        for i in range(len(words))
+        for j in range(i + 1, min(i + 3, len(words)) + 1)
+    } - {""}
+    variants = {full} - {""}
+    if not grams:
+        return variants
+    substituted = full
+    for key, place in LocationName.objects.filter(key__in=grams).values_list("key", "location__name").order_by():
+        canonical = name_key(place)
+        # Spellings only (Cheongjin, Nampho, 청진), not former names: "Songjin" must not
+        # turn into "Kimchaek" and find everything named after Kim Chaek.
+        is_spelling = not key.isascii() or fuzz.ratio(key, canonical) >= 60
+        if key != canonical and key in full and is_spelling:
+            variants.add(full.replace(key, canonical))
+            substituted = substituted.replace(key, canonical)
+    variants.add(substituted)
+    return variants
 
 
 class Location(models.Model):

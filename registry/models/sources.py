@@ -4,7 +4,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from ..codebook import Reliability, SourceKind, choice_check
-from ..querysets import ReferenceQuerySet
+from ..visibility import ReferenceQuerySet
 
 
 class Source(models.Model):
