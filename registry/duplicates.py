@@ -69,23 +69,24 @@ def fold(name):
     """
     if not name:
         return ""
+    text = _plain(name)
+    for pattern, replacement in _PHRASES:
+        text = pattern.sub(replacement, text)
+    # Hyphens and spaces vary ("Kim Chaek", "Kimchaek", "Chong-jin"): compare without them.
+    return "".join(_letters(word) for word in text.split())
+
+
+def _plain(name):
+    """The name in lower case without diacritics or apostrophes, "&" as "and", anything
+    but letters and digits as spaces, padded with a space for the word patterns. The first
+    step of fold and of parse's words."""
     text = unicodedata.normalize("NFKD", str(name))
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = unicodedata.normalize("NFC", text).lower()
     # Apostrophes mark aspiration in McCune–Reischauer (ch'), nothing else: drop them first
     # so "ch'ŏng" and "chong" meet before the words are split.
     text = re.sub(r"['’‘`ʼ]", "", text).replace("&", " and ")
-    text = f" {_NON_WORD.sub(' ', text)} "
-    for pattern, replacement in _PHRASES:
-        text = pattern.sub(replacement, text)
-    words = text.split()
-    folded = []
-    for word in words:
-        for old, new in _LETTERS:
-            word = word.replace(old, new)
-        folded.append(word)
-    # Hyphens and spaces vary ("Kim Chaek", "Kimchaek", "Chong-jin"): compare without them.
-    return "".join(folded)
+    return f" {_NON_WORD.sub(' ', text)} "
 
 
 def _letters(word):
@@ -136,11 +137,7 @@ class Parsed:
 
 @lru_cache(maxsize=200_000)
 def _words(name):
-    text = unicodedata.normalize("NFKD", str(name or ""))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = unicodedata.normalize("NFC", text).lower()
-    text = re.sub(r"['’‘`ʼ]", "", text).replace("&", " and ")
-    text = f" {_NON_WORD.sub(' ', text)} "
+    text = _plain(name or "")
     for pattern, replacement in _TYPES:
         text = pattern.sub(replacement, text)
     return tuple(w if w.startswith("_") else _letters(w) for w in text.split())
