@@ -15,7 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from registry import vocabulary
 from registry.models import Article, Claim, Enterprise, Industry, Location, Source
-from registry.querysets import in_industries, inside_places
+from registry.visibility import in_industries, inside_places
 
 # Parameters every list knows besides its filters.
 LIST_PARAMETERS = ("format", "page", "page_size", "facets")

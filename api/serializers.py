@@ -1,5 +1,5 @@
 """What the API shows and accepts. Thin: every value comes from the queryset (joined or
-annotated in registry/querysets.py `for_api`), never from a query made per row here.
+annotated in the querysets' `for_api`, registry/models/), never from a query made per row here.
 
 List serializers are flat, and their fields' `source`s are also the CSV export's columns
 (renderers.columns_of), so JSON and CSV carry the same data. Restricted fields (full text,
@@ -17,7 +17,7 @@ from rest_framework.settings import api_settings
 from registry import services
 from registry.codebook import Tier
 from registry.models import Article, Claim, Enterprise, Industry, Location, LocationName, Precision, Source, Status
-from registry.querysets import can_see_restricted
+from registry.visibility import can_see_restricted
 
 
 def _text(source, **kwargs):

@@ -69,6 +69,10 @@ class RegistryViewSet(JSONErrors, viewsets.GenericViewSet):
     model = None
     claim_selection = {}
 
+    def get_queryset(self):
+        # Every read starts from what the user may see; viewsets with more to join extend it.
+        return self.model.objects.visible_to(self.request.user)
+
     def get_serializer_class(self):
         if self.action == "list":
             return self.list_serializer_class
@@ -223,7 +227,7 @@ class PlaceViewSet(mixins.RetrieveModelMixin, RegistryViewSet):
     filterset_class = filters.PlaceFilter
 
     def get_queryset(self):
-        queryset = Location.objects.visible_to(self.request.user).select_related("parent")
+        queryset = super().get_queryset().select_related("parent")
         if self.action == "retrieve":
             queryset = queryset.prefetch_related(Prefetch("names", queryset=LocationName.objects.visible_to(self.request.user)))
         return queryset
@@ -248,7 +252,7 @@ class IndustryViewSet(mixins.RetrieveModelMixin, RegistryViewSet):
     filterset_class = filters.IndustryFilter
 
     def get_queryset(self):
-        return Industry.objects.visible_to(self.request.user).select_related("parent")
+        return super().get_queryset().select_related("parent")
 
 
 @extend_schema_view(
@@ -262,6 +266,3 @@ class SourceViewSet(mixins.RetrieveModelMixin, RegistryViewSet):
     table_route = "sources"
     list_serializer_class = detail_serializer_class = serializers.SourceSerializer
     filterset_class = filters.SourceFilter
-
-    def get_queryset(self):
-        return Source.objects.visible_to(self.request.user)

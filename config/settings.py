@@ -279,7 +279,7 @@ if os.environ.get("DJANGO_STATIC_ROOT"):
 WHITENOISE_MAX_AGE = envint("DJANGO_STATIC_MAX_AGE", 0 if DEBUG else 3600)
 # The REST API (api/): anonymous requests are throttled; tests and the schemathesis run
 # raise the rate through the environment.
-# What counts as published (registry/querysets.py visible_articles): an article in any other
+# What counts as published (registry/visibility.py visible_articles): an article in any other
 # status is a draft, seen only by its coder, reviewers and admins and counted for nobody else.
 REGISTRY_PUBLISHED_STATUSES = envlist("REGISTRY_PUBLISHED_STATUSES", ["coded", "reviewed"])
 if not REGISTRY_PUBLISHED_STATUSES or set(REGISTRY_PUBLISHED_STATUSES) - {"draft", "coded", "reviewed"}:

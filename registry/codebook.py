@@ -109,8 +109,6 @@ def codebook_rows():
     """The codebook as data: (scheme, value, label, definition, member_of), one row per code.
 
     Schemes: activity, activity_group, code, grade, tier, source_reliability."""
-    from .models import Reliability
-
     group_of = {str(a): group for group, members in ACTIVITY_GROUPS.items() for a in members}
     tier_of = {str(g): str(tier) for tier, grades in TIER_GRADES.items() for g in grades}
     for value, label in Activity.choices:
@@ -125,3 +123,72 @@ def codebook_rows():
         yield "tier", value, label, label, ""
     for value, label in Reliability.choices:
         yield "source_reliability", value, label, label.split(" ", 1)[1], ""
+
+
+# The models' other enumerations. Every one is a CheckConstraint as well as a choice
+# (choice_check): choices alone do not stop `.update()`, `bulk_create` or raw SQL.
+
+
+def choice_check(field, choices, name):
+    return models.CheckConstraint(condition=models.Q(**{f"{field}__in": choices.values}), name=name)
+
+
+class LocationKind(models.TextChoices):
+    PROVINCE = "province", "province (do)"
+    DIRECTLY_GOVERNED_CITY = "directly_governed_city", "directly governed city (jikhalsi)"
+    SPECIAL_CITY = "special_city", "special city (tukbyolsi)"
+    CITY = "city", "city (si)"
+    COUNTY = "county", "county (gun)"
+    DISTRICT = "district", "district (guyok, gu)"
+    WORKERS_DISTRICT = "workers_district", "workers' district (jigu)"
+
+
+class EnterpriseKind(models.TextChoices):
+    COMPLEX = "complex", "complex (ryonhap kiopso)"
+    GENERAL = "general", "general enterprise (chonghap kiopso)"
+    FACTORY = "factory", "factory"
+    MINE = "mine", "mine"
+    POWER_STATION = "power_station", "power station"
+    SHIPYARD = "shipyard", "shipyard"
+    OTHER = "other", "other"
+
+
+class Integration(models.TextChoices):
+    NONE = "", "—"
+    VERTICAL = "vertical", "vertical"
+    HORIZONTAL = "horizontal", "horizontal"
+
+
+class SourceKind(models.TextChoices):
+    STATE_MEDIA = "state_media", "official state media"
+    INSIDER = "insider", "insider network"
+    FOREIGN_ANALYSIS = "foreign_analysis", "foreign analysis"
+    FOREIGN_GOVERNMENT = "foreign_government", "foreign government"
+    ACADEMIC = "academic", "academic"
+
+
+class Reliability(models.TextChoices):
+    # The Admiralty scale, judged for the publication, apart from each claim's code.
+    A = "A", "A completely reliable"
+    B = "B", "B usually reliable"
+    C = "C", "C fairly reliable"
+    D = "D", "D not usually reliable"
+    E = "E", "E unreliable"
+    F = "F", "F reliability cannot be judged"
+
+
+class Precision(models.TextChoices):
+    DAY = "day", "day"
+    MONTH = "month", "month"
+    YEAR = "year", "year"
+
+
+class Disclosure(models.TextChoices):
+    PUBLIC = "public", "public"
+    RESTRICTED = "restricted", "restricted"
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "draft"
+    CODED = "coded", "coded"
+    REVIEWED = "reviewed", "reviewed"

@@ -27,6 +27,8 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
+from .models import Enterprise, EnterpriseAlias, Location, LocationName
+
 # Scores are 0-100 (rapidfuzz's ratio over the folded keys). 90 keeps "Chongjin Bag Factory"
 # apart from "Chongjin Shoe Factory" (84) and "Hwanghae Iron and Steel Complex" from "Kim Chaek
 # Iron and Steel Complex" (85), while a one-letter typo still scores above 95.
@@ -67,23 +69,24 @@ def fold(name):
     """
     if not name:
         return ""
+    text = _plain(name)
+    for pattern, replacement in _PHRASES:
+        text = pattern.sub(replacement, text)
+    # Hyphens and spaces vary ("Kim Chaek", "Kimchaek", "Chong-jin"): compare without them.
+    return "".join(_letters(word) for word in text.split())
+
+
+def _plain(name):
+    """The name in lower case without diacritics or apostrophes, "&" as "and", anything
+    but letters and digits as spaces, padded with a space for the word patterns. The first
+    step of fold and of parse's words."""
     text = unicodedata.normalize("NFKD", str(name))
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = unicodedata.normalize("NFC", text).lower()
     # Apostrophes mark aspiration in McCune–Reischauer (ch'), nothing else: drop them first
     # so "ch'ŏng" and "chong" meet before the words are split.
     text = re.sub(r"['’‘`ʼ]", "", text).replace("&", " and ")
-    text = f" {_NON_WORD.sub(' ', text)} "
-    for pattern, replacement in _PHRASES:
-        text = pattern.sub(replacement, text)
-    words = text.split()
-    folded = []
-    for word in words:
-        for old, new in _LETTERS:
-            word = word.replace(old, new)
-        folded.append(word)
-    # Hyphens and spaces vary ("Kim Chaek", "Kimchaek", "Chong-jin"): compare without them.
-    return "".join(folded)
+    return f" {_NON_WORD.sub(' ', text)} "
 
 
 def _letters(word):
@@ -134,11 +137,7 @@ class Parsed:
 
 @lru_cache(maxsize=200_000)
 def _words(name):
-    text = unicodedata.normalize("NFKD", str(name or ""))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = unicodedata.normalize("NFC", text).lower()
-    text = re.sub(r"['’‘`ʼ]", "", text).replace("&", " and ")
-    text = f" {_NON_WORD.sub(' ', text)} "
+    text = _plain(name or "")
     for pattern, replacement in _TYPES:
         text = pattern.sub(replacement, text)
     return tuple(w if w.startswith("_") else _letters(w) for w in text.split())
@@ -247,8 +246,6 @@ class NameIndex:
         """Load from the database: four queries, values only. With `user`, only the
         enterprises that user may see (visible_to): a warning must not name an enterprise
         known only from another coder's draft. Without, all (the command line's operator)."""
-        from .models import Enterprise, EnterpriseAlias
-
         enterprises = Enterprise.objects.all() if user is None else Enterprise.objects.visible_to(user)
         aliases = EnterpriseAlias.objects.all() if user is None else EnterpriseAlias.objects.filter(enterprise__in=enterprises.values("pk"))
         if exclude is not None:
@@ -309,8 +306,6 @@ class NameIndex:
 
 def load_places():
     """Every place name, folded, with the paths of the places it names (two queries)."""
-    from .models import Location, LocationName
-
     places = {}
     for name, path in LocationName.objects.values_list("name", "location__path").iterator():
         places.setdefault(fold(name), set()).add(path)

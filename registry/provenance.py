@@ -20,13 +20,12 @@ from django.db import connections, router
 from django.utils.dateparse import parse_datetime
 
 from .codebook import CODEBOOK_VERSION
+from .models import Article, Claim, Enterprise, EnterpriseAlias, Industry, Location, Source
 
 
 def last_change():
     """(alias, newest history record, newest claim, article and enterprise ids): one query,
     each MAX read from the end of an index."""
-    from .models import Article, Claim, Enterprise, EnterpriseAlias, Industry, Location, Source
-
     histories = [m.history.model for m in (Claim, Article, Enterprise, EnterpriseAlias, Location, Industry, Source)]
     alias = router.db_for_read(Claim) or "default"
     connection = connections[alias]
@@ -45,8 +44,6 @@ _public_counts = {}
 
 
 def live(user=None):
-    from .models import Article, Claim, Enterprise
-
     version = last_change()
     anonymous = not (user and user.is_authenticated)
     counts = _public_counts.get(version) if anonymous else None

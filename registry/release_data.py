@@ -25,6 +25,8 @@ from django.core.management import call_command
 from django.db import connections, transaction
 from django.db.utils import load_backend
 
+from .models import Release
+
 _reading = contextvars.ContextVar("release_alias", default=None)
 _lock = threading.Lock()
 BATCH = 5000
@@ -47,8 +49,6 @@ class ReleaseNotFound(LookupError):
 
 def find(name):
     """The Release called NAME, or ReleaseNotFound listing the known names."""
-    from .models import Release
-
     try:
         return Release.objects.get(name=name)
     except Release.DoesNotExist:

@@ -16,7 +16,7 @@ from . import locking
 from .bulk import insert_rows
 from .import_matching import duplicate_error
 from .importing import ImportFailed, RowError, parse_claims_csv, plan_import
-from .models import Article, Claim, Enterprise, Status
+from .models import Article, Claim, Enterprise, EnterpriseAlias, Status
 from .names import name_key
 from .roles import may_review
 
@@ -239,8 +239,6 @@ def enterprise_merge(*, keep, absorb, user=None):
     duplicate and is dropped (its history row keeps it); if they differ, the merge refuses
     with MergeConflict, because picking one code over the other is a coder's judgement.
     Every row written gets a history record naming the user and the merge."""
-    from .models import EnterpriseAlias
-
     if keep.pk == absorb.pk:
         raise ValueError("an enterprise cannot be merged into itself")
     keep = Enterprise.objects.select_for_update().get(pk=keep.pk)

@@ -24,7 +24,7 @@ from django.db.models.functions import ExtractMonth, ExtractQuarter, ExtractYear
 
 from .codebook import Grade, Tier
 from .models import Claim, Industry, Location, Precision
-from .querysets import in_industries, inside_places
+from .visibility import in_industries, inside_places
 from .series_params import (  # noqa: F401 (the service's parameters, re-exported for its callers)
     GROUP_BYS, INTERVALS, MAX_GROUPS, MAX_PERIODS, METRICS, ParameterError, SeriesQuestion, TimeSeriesQuery, bands_of,
     parse_params, period_count, period_key, too_many_periods,

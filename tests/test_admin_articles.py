@@ -67,7 +67,7 @@ def test_a_code_out_of_range_is_refused_with_a_message(client, coder, kim_chaek)
 
 
 def test_a_draft_belongs_to_whoever_started_it(client, coder):
-    # Its coder is who may see a draft besides reviewers and admins (querysets.visible_articles).
+    # Its coder is who may see a draft besides reviewers and admins (visibility.visible_articles).
     client.post(ADD, article_post(status="draft"))
     article = Article.objects.get()
     assert (article.status, article.coded_by) == ("draft", coder)

@@ -37,7 +37,7 @@ from registry.models import Article, Claim, Enterprise, Location
 from registry.services import claims_import
 
 from .corpus import claims_csv, generate_corpus
-from registry.querysets import published_statuses
+from registry.visibility import published_statuses
 
 from .measuring import Timing, capture, get_ok, ms, new_client, timed, verdict
 

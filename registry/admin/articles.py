@@ -14,7 +14,7 @@ from ..codebook import SUGGESTED_CODE
 from .. import services
 from ..dates import PartialDateField
 from ..models import Article, Claim
-from ..querysets import can_see_restricted
+from ..visibility import can_see_restricted
 from ..roles import status_choices_for
 from . import importer
 from .. import vocabulary

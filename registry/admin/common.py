@@ -18,7 +18,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 from .. import locking, services, vocabulary
 from ..models import Article, Claim, Location
 from ..permissions import admin_requirement, satisfied
-from ..querysets import RESTRICTED_FIELDS, can_see_restricted, inside_places, sees_everything
+from ..visibility import RESTRICTED_FIELDS, can_see_restricted, inside_places, sees_everything
 
 # Below this many rows an exact COUNT is cheap enough and the page numbers stay exact.
 ESTIMATE_ABOVE = 100_000

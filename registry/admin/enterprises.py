@@ -18,7 +18,7 @@ from ..codebook import Tier
 from ..dates import partial_date_label
 from ..duplicates import similar_enterprises
 from ..models import Claim, Enterprise, EnterpriseAlias, Industry, Location
-from ..querysets import can_see_restricted, in_industries
+from ..visibility import can_see_restricted, in_industries
 from ..services import MergeConflict, enterprise_merge
 from ..permissions import admin_requirement, satisfied
 from .common import FastChangeList, RegionFilter, TableAdmin, TableInline, VersionedAdmin, VersionedForm, VocabularyFilter

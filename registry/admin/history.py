@@ -8,7 +8,7 @@ from django.db.models import ForeignKey
 from django.shortcuts import get_object_or_404
 
 from ..models import Article, Claim, Enterprise
-from ..querysets import sees_everything
+from ..visibility import sees_everything
 
 # Bookkeeping that changes on every save and says nothing to a reader.
 HIDDEN_FIELDS = {"version", "updated_at", "text_sha256"}

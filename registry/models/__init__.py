@@ -1,0 +1,23 @@
+"""The registry's data: places, industries, enterprises, sources, articles and claims, and
+releases, one module a topic. Names are stored with a `*_key` (see names.py) so that
+lookups in any spelling stay exact, indexed matches.
+
+Everything is re-exported here: `from registry.models import X` is how the rest of the
+tree names a model or an enumeration (the enumerations live in codebook.py).
+"""
+
+from ..codebook import (
+    Disclosure, EnterpriseKind, Integration, LocationKind, Precision, Reliability, SourceKind, Status,
+)
+from .places import Location, LocationName
+from .industries import Industry
+from .enterprises import Enterprise, EnterpriseAlias
+from .sources import Source
+from .articles import Article, Claim
+from .releases import RELEASE_NAME_PATTERN, Release
+
+__all__ = [
+    "Article", "Claim", "Disclosure", "Enterprise", "EnterpriseAlias", "EnterpriseKind", "Industry", "Integration",
+    "Location", "LocationKind", "LocationName", "Precision", "RELEASE_NAME_PATTERN", "Reliability", "Release",
+    "Source", "SourceKind", "Status",
+]

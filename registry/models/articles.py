@@ -1,0 +1,319 @@
+"""Articles and the claims coded from them."""
+
+import hashlib
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connections, models
+from django.db.models import BooleanField, Case, Count, Exists, F, Max, Min, OuterRef, Q, Subquery, When
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
+from simple_history.models import HistoricalRecords
+
+from .. import locking
+from ..codebook import Activity, Code, Disclosure, Precision, Status, choice_check
+from ..visibility import in_industries, inside_places, sees_everything, visible_articles
+from .enterprises import Enterprise
+from .sources import Source
+
+
+class ArticleQuerySet(models.QuerySet):
+    def public(self):
+        """Public and published: what anyone may see (AnonymousUser's visible_to)."""
+        return self.filter(visible_articles(None))
+
+    def visible_to(self, user):
+        """Articles a user may see (see visible_articles): restricted ones only with
+        registry.view_restricted, drafts only by their coder, reviewers and admins."""
+        return self if sees_everything(user) else self.filter(visible_articles(user))
+
+    def for_api(self, user):
+        """Articles as the API lists them: visible ones, source joined, claims counted, and
+        `visible_follow_up_of` naming the article followed up only if the user may see it."""
+        # A correlated COUNT rather than JOIN + GROUP BY: the page counts 50 articles' claims
+        # from an index, and the paginator's COUNT needs no join with the claims at all.
+        claims = Claim.objects.filter(article=OuterRef("pk")).order_by().values("article").annotate(n=Count("*")).values("n")
+        if sees_everything(user):
+            follow_up = F("follow_up_of")
+        else:
+            followed = Article.objects.filter(visible_articles(user), pk=OuterRef("follow_up_of"))
+            follow_up = Case(When(Exists(followed), then=F("follow_up_of")))
+        return (
+            self.visible_to(user).select_related("source")
+            .annotate(claim_count=Coalesce(Subquery(claims), 0), visible_follow_up_of=follow_up)
+            .order_by("-published", "id")
+        )
+
+    def search(self, text, *, prefix=False):
+        """Articles whose headlines or summary contain every word of the text; with
+        `prefix`, words that begin with each word of the text (for a coder typing "oxyg").
+
+        PostgreSQL: full-text search with the 'simple' configuration (no stemming, so a
+        word matches as written), served by the GIN index of migration 0002 — the
+        expression here must stay identical to the index's. SQLite: each word matched on
+        word boundaries, which gives the same results for plain words."""
+        words = _WORDS.findall(text or "")
+        if not words:
+            return self
+        if _vendor(self.db) == "postgresql":
+            if prefix:
+                condition, value = "to_tsquery('simple', %s)", " & ".join(f"{w}:*" for w in words)
+            else:
+                condition, value = "plainto_tsquery('simple', %s)", " ".join(words)
+            return self.filter(RawSQL(f"{ARTICLE_TSVECTOR} @@ {condition}", [value], output_field=BooleanField()))
+        found = Q()
+        for word in words:
+            pattern = rf"(^|\W){re.escape(word)}" + ("" if prefix else r"($|\W)")
+            found &= Q(title__iregex=pattern) | Q(title_ko__iregex=pattern) | Q(summary__iregex=pattern)
+        return self.filter(found)
+
+
+# Unqualified columns: the expression is also used inside subqueries, where Django renames
+# the article table; it must match the index expression in migration 0002 exactly.
+ARTICLE_TSVECTOR = "to_tsvector('simple', coalesce(title, '') || ' ' || coalesce(title_ko, '') || ' ' || coalesce(summary, ''))"
+_WORDS = re.compile(r"\w+")
+
+
+def _vendor(alias):
+    return connections[alias].vendor
+
+
+class ClaimQuerySet(models.QuerySet):
+    def public(self):
+        """Claims of public, published articles: what anyone may see."""
+        return self.filter(visible_articles(None, "article__"))
+
+    def visible_to(self, user):
+        """Claims a user may see: exactly those of the articles the user may see."""
+        return self if sees_everything(user) else self.filter(visible_articles(user, "article__"))
+
+    def matching(
+        self, *, activities=None, max_code=None, source_kinds=None, grades=None, tiers=None,
+        industries=None, places=None, start=None, end=None, statuses=None,
+    ):
+        """Claims filtered the way every count and list of the registry filters them.
+
+        activities: activity slugs (codebook.expand_activities turns groups into slugs);
+        max_code: keep codes at or below it; source_kinds, grades, tiers, statuses: values;
+        industries: Industry objects, each with its sub-industries; places: Location
+        objects, each with everything inside it; start/end: dates, inclusive, compared with
+        the article's (first-day) date. None or empty means no filter."""
+        qs = self
+        if activities:
+            qs = qs.filter(activity__in=sorted(activities))
+        if max_code is not None:
+            qs = qs.filter(code__lte=max_code)
+        if source_kinds:
+            qs = qs.filter(article__source__kind__in=source_kinds)
+        if grades:
+            qs = qs.filter(enterprise__grade__in=grades)
+        if tiers:
+            qs = qs.filter(enterprise__tier__in=tiers)
+        if statuses:
+            qs = qs.filter(article__status__in=statuses)
+        if industries:
+            qs = qs.filter(in_industries(industries, "enterprise__"))
+        if places:
+            qs = qs.filter(inside_places(places, "enterprise__location__"))
+        if start is not None:
+            qs = qs.filter(article__published__gte=start)
+        if end is not None:
+            qs = qs.filter(article__published__lte=end)
+        return qs
+
+    def for_api(self, user):
+        """Claims as the API lists them: visible ones, article, source, enterprise and its
+        place and industry joined."""
+        # Explicit order: "article" in Meta.ordering follows Article's ordering in model
+        # queries but not in values_list(), and the CSV must come out in the JSON's order.
+        return self.visible_to(user).select_related(
+            "article__source", "enterprise__location", "enterprise__industry"
+        ).order_by("-article__published", "article_id", "id")
+
+    def evidence_summary(self):
+        """Claims counted by activity and code, with the first and last article dates
+        (one GROUP BY): an enterprise's evidence at a glance."""
+        return (
+            self.order_by()
+            .values("activity", "code")
+            .annotate(claims=Count("id"), first_seen=Min("article__published"), last_seen=Max("article__published"))
+            .order_by("activity", "code")
+        )
+
+    def evidence(self, enterprise):
+        """Annotations for an enterprise row (`enterprise`: an OuterRef to its id) from these
+        claims: claim_count, first_seen and last_seen, and first_seen_precision /
+        last_seen_precision, the precision of the article that gives each date ("year" for
+        a first sighting known only as 2015, so 2015-01-01 is never read as New Year's Day;
+        on a tie the more precise date wins, day < month < year). The admin's enterprise
+        list and merge page and the API all annotate with this.
+
+        Subqueries rather than a JOIN + GROUP BY, so the annotations stay correct whatever
+        other joins a filter adds."""
+        claims = self.filter(enterprise=enterprise)
+        per_enterprise = claims.order_by().values("enterprise")
+        return {
+            # COUNT(*), not COUNT(id): answered from registry_claim_ent_cover alone.
+            "claim_count": Coalesce(Subquery(per_enterprise.annotate(n=Count("*")).values("n")), 0),
+            "first_seen": Subquery(per_enterprise.annotate(d=Min("article__published")).values("d")),
+            "last_seen": Subquery(per_enterprise.annotate(d=Max("article__published")).values("d")),
+            "first_seen_precision": Subquery(claims.order_by("article__published", "article__precision").values("article__precision")[:1]),
+            "last_seen_precision": Subquery(claims.order_by("-article__published", "article__precision").values("article__precision")[:1]),
+        }
+
+
+class Article(models.Model):
+    Precision = Precision
+
+    Disclosure = Disclosure
+
+    Status = Status
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="articles")
+    # A month- or year-precise date is stored as the first day of its month or year.
+    published = models.DateField()
+    precision = models.CharField(max_length=5, choices=Precision.choices, default=Precision.DAY)
+    page = models.PositiveSmallIntegerField(null=True, blank=True)
+    title = models.CharField("headline (English)", max_length=500, blank=True)
+    title_ko = models.CharField("headline (Korean)", max_length=500, blank=True)
+    summary = models.TextField(blank=True)
+    full_text = models.TextField(blank=True, help_text="Restricted: never public")
+    text_sha256 = models.CharField(
+        "SHA-256 of full text", max_length=64, blank=True, editable=False
+    )
+    url = models.URLField(max_length=500, blank=True)
+    follow_up_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="follow_ups"
+    )
+    disclosure = models.CharField(
+        max_length=10, choices=Disclosure.choices, default=Disclosure.PUBLIC
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    notes = models.TextField("internal notes", blank=True, help_text="Restricted: never public")
+    coded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="articles_coded",
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="articles_reviewed",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Two coders on one article: the second save is refused, not merged (see locking.py).
+    version = locking.version_field()
+
+    history = HistoricalRecords(excluded_fields=["text_sha256"])
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published", "id"]
+        permissions = [
+            ("view_restricted", "Can see restricted articles, full texts and internal notes"),
+            ("review_article", "Can mark an article reviewed"),
+        ]
+        constraints = [
+            choice_check("precision", Precision, "registry_article_precision_valid"),
+            choice_check("disclosure", Disclosure, "registry_article_disclosure_valid"),
+            choice_check("status", Status, "registry_article_status_valid"),
+            # The import recognises an article by source, date and headline. Headline first:
+            # import_claims looks existing articles up by title alone (title__in=...), which
+            # at 500k articles was a sequential scan per chunk of 500 (837 rows/s).
+            models.UniqueConstraint(
+                fields=["title", "source", "published"],
+                condition=~Q(title=""),
+                name="registry_article_unique_headline",
+            ),
+            models.CheckConstraint(
+                condition=~Q(title="") | ~Q(title_ko=""), name="registry_article_has_headline"
+            ),
+            models.CheckConstraint(
+                condition=~Q(follow_up_of=models.F("id")), name="registry_article_not_own_follow_up"
+            ),
+        ]
+        indexes = [
+            # Date-range filters and the time series' period grouping.
+            models.Index(fields=["published", "precision"], name="registry_art_published"),
+            models.Index(fields=["disclosure", "published"], name="registry_art_public_date"),
+            # Time series and enterprise evidence join each claim to its article only for
+            # these columns: with them in an index the join is an index-only scan, not a heap
+            # fetch per claim (time series Pyongyang vs Chongjin: 1.9 s -> 0.5 s at 1M claims).
+            # Status too: what anyone may see is public *and* published (visibility.visible_articles).
+            models.Index(fields=["id", "published", "disclosure", "status", "precision"], name="registry_art_id_cover"),
+        ]
+
+    def __str__(self):
+        return f"{self.source.short_name} {self.published_label}: {self.title or self.title_ko}"
+
+    @property
+    def published_label(self):
+        """The date as precisely as it is known: 2019-04-15, 2019-04 or 2019."""
+        if self.precision == self.Precision.YEAR:
+            return f"{self.published:%Y}"
+        if self.precision == self.Precision.MONTH:
+            return f"{self.published:%Y-%m}"
+        return self.published.isoformat()
+
+    def clean(self):
+        if self.published and self.precision == self.Precision.MONTH and self.published.day != 1:
+            raise ValidationError({"published": "A month-precise date is stored as the 1st of the month."})
+        if self.published and self.precision == self.Precision.YEAR and (self.published.month, self.published.day) != (1, 1):
+            raise ValidationError({"published": "A year-precise date is stored as 1 January."})
+        if not self.title and not self.title_ko:
+            raise ValidationError({"title": "Give a headline in English or Korean."})
+        if self.pk is not None and self.follow_up_of_id == self.pk:
+            raise ValidationError({"follow_up_of": "An article cannot follow up itself."})
+
+    def save(self, *args, **kwargs):
+        # Lets a later reader detect that the source's online copy has changed.
+        self.text_sha256 = (
+            hashlib.sha256(self.full_text.encode("utf-8")).hexdigest() if self.full_text else ""
+        )
+        with locking.next_version(self):
+            super().save(*args, **kwargs)
+
+
+class Claim(models.Model):
+    """One coded piece of information: an article says an enterprise did something."""
+
+    # No single-column indexes: registry_claim_one_per_activity leads with article and
+    # registry_claim_ent_cover with enterprise; two more indexes only slow every insert.
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="claims", db_index=False)
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="claims", db_index=False)
+    activity = models.CharField(max_length=20, choices=Activity.choices)
+    code = models.PositiveSmallIntegerField(choices=Code.choices)
+    detail = models.CharField(max_length=500, blank=True)
+    quantity = models.DecimalField(max_digits=20, decimal_places=4, null=True, blank=True)
+    unit = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["article", "id"]
+        constraints = [
+            choice_check("activity", Activity, "registry_claim_activity_valid"),
+            models.CheckConstraint(condition=Q(code__gte=1, code__lte=5), name="registry_claim_code_1_to_5"),
+            models.UniqueConstraint(
+                fields=["article", "enterprise", "activity"], name="registry_claim_one_per_activity"
+            ),
+        ]
+        indexes = [
+            # Enterprise evidence (first/last seen, counts), enterprise filters on claims, and
+            # the time series by place (enterprise ids from the place, then their claims). The
+            # article column makes these index-only scans.
+            models.Index(fields=["enterprise", "activity", "code", "article"], name="registry_claim_ent_cover"),
+            # Time series and claim lists filtered by activity and code threshold.
+            models.Index(fields=["activity", "code"], name="registry_claim_activity_code"),
+        ]
+
+    def __str__(self):
+        return f"{self.enterprise} — {self.activity} ({self.code})"

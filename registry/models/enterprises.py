@@ -1,0 +1,199 @@
+"""Enterprises and their other names."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import BooleanField, Case, ExpressionWrapper, F, OuterRef, Q, Value, When
+from simple_history.models import HistoricalRecords
+
+from .. import locking
+from ..codebook import TIER_GRADES, EnterpriseKind, Grade, Integration, Tier, choice_check
+from ..names import name_key
+from ..visibility import known_through, sees_everything
+from .industries import Industry
+from .places import Location, place_variants
+
+
+def _claims():
+    """Claim's manager. Claim (articles.py) imports this module for its foreign key, so it is
+    reached through the reverse relation rather than imported: the imports run one way."""
+    return Enterprise._meta.get_field("claims").related_model.objects
+
+
+class EnterpriseAliasQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Aliases of the enterprises a user may see."""
+        return self if sees_everything(user) else self.filter(enterprise__in=Enterprise.objects.visible_to(user).values("pk"))
+
+
+class EnterpriseQuerySet(models.QuerySet):
+    def in_place(self, location):
+        """Enterprises in the place or anywhere inside it. An enterprise known only to be
+        in a province sits on the province and is never counted for a city in it."""
+        return self.filter(location__path__startswith=location.path)
+
+    def with_evidence(self, user):
+        """Annotate claim count and first/last seen (and their precisions) from the claims
+        `user` may see: a restricted article or a draft must not show through them
+        (ClaimQuerySet.evidence)."""
+        return self.annotate(**_claims().visible_to(user).evidence(OuterRef("pk")))
+
+    def visible_to(self, user):
+        """Enterprises a user may see: those with evidence the user may see, or with none yet.
+        An enterprise known only from restricted articles or drafts is hidden with them."""
+        if sees_everything(user):
+            return self
+        return self.filter(known_through(_claims().filter(enterprise=OuterRef("pk")), user))
+
+    def for_api(self, user):
+        """Enterprises as the API lists them: the visible ones, with place, industry and
+        parent joined, and claim_count, first_seen and last_seen computed from the claims
+        the user may see (with_evidence). `visible_parent_id`/`_name` name the parent complex
+        only if the user may see it."""
+        return (
+            self.visible_to(user)
+            .select_related("location", "industry", "parent")
+            .with_evidence(user)
+            .annotate(
+                # Checked on the parent's own claims, row by row: an EXISTS over the visible
+                # enterprises was planned as a scan of all 20k of them, three times a page.
+                parent_visible=ExpressionWrapper(
+                    Q(parent__isnull=False) if sees_everything(user)
+                    else Q(parent__isnull=False) & known_through(_claims().filter(enterprise=OuterRef("parent_id")), user),
+                    output_field=BooleanField(),
+                ),
+            )
+            .order_by("name", "id")
+            .annotate(
+                visible_parent_id=Case(When(parent_visible=True, then=F("parent_id"))),
+                visible_parent_name=Case(When(parent_visible=True, then=F("parent__name"))),
+            )
+        )
+
+    def search(self, text):
+        """Enterprises whose name, Hangul name or an alias contains the text, in any
+        spelling that shares its name key ("Kim Chaek", "kimchaek", "김책": case, diacritics,
+        apostrophes, hyphens, spaces, "&") or a place spelling the place tree knows
+        ("Cheongjin Bag Factory"). The admin's search box and autocomplete and the API's q=
+        all use this."""
+        term = text.strip()
+        if not term:
+            return self
+        match = Q(name__icontains=term) | Q(hangul__icontains=term)
+        alias_match = Q(name__icontains=term)
+        for key in place_variants(term):
+            match |= Q(name_key__contains=key)
+            alias_match |= Q(name_key__contains=key)
+        return self.filter(match | Q(pk__in=EnterpriseAlias.objects.filter(alias_match).values("enterprise_id")))
+
+
+class Enterprise(models.Model):
+    Kind = EnterpriseKind
+
+    Integration = Integration
+
+    name = models.CharField(max_length=200, help_text="Canonical English name")
+    name_key = models.CharField(max_length=200, db_index=True, editable=False)
+    hangul = models.CharField(max_length=100, blank=True)
+    grade = models.CharField(max_length=10, choices=Grade.choices, default=Grade.UNKNOWN)
+    tier = models.GeneratedField(
+        expression=Case(
+            *[When(grade__in=[str(g) for g in grades], then=Value(str(tier))) for tier, grades in TIER_GRADES.items()],
+            default=Value(str(Tier.UNKNOWN)),
+        ),
+        output_field=models.CharField(max_length=10, choices=Tier.choices),
+        db_persist=True,
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    integration = models.CharField(
+        max_length=12, choices=Integration.choices, blank=True, help_text="For complexes only"
+    )
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="units",
+        help_text="The complex this enterprise is an affiliated unit of",
+    )
+    location = models.ForeignKey(
+        Location,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="enterprises",
+        help_text="The lowest level known: an enterprise only known to be in a province sits on it",
+    )
+    industry = models.ForeignKey(
+        Industry, null=True, blank=True, on_delete=models.PROTECT, related_name="enterprises"
+    )
+    products = models.TextField(blank=True)
+    ministry = models.CharField("supervising ministry", max_length=200, blank=True)
+    notes = models.TextField("internal notes", blank=True, help_text="Restricted: never public")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Two coders on one enterprise: the second save is refused, not merged (see locking.py).
+    version = locking.version_field()
+
+    history = HistoricalRecords()
+    objects = EnterpriseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            choice_check("grade", Grade, "registry_enterprise_grade_valid"),
+            choice_check("kind", EnterpriseKind, "registry_enterprise_kind_valid"),
+            choice_check("integration", Integration, "registry_enterprise_integration_valid"),
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("id")), name="registry_enterprise_not_own_parent"
+            ),
+        ]
+        indexes = [
+            # Enterprise lists filtered by grade within a place.
+            models.Index(fields=["grade", "location"], name="registry_ent_grade_loc"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        # The public page; the admin's "View on site" on an enterprise links to it.
+        from django.urls import reverse
+
+        return reverse("enterprise", args=[self.pk])
+
+    def save(self, *args, **kwargs):
+        self.name_key = name_key(self.name)
+        with locking.next_version(self):
+            super().save(*args, **kwargs)
+
+    def clean(self):
+        if self.integration and self.kind not in (self.Kind.COMPLEX, self.Kind.GENERAL):
+            raise ValidationError({"integration": "Only complexes and general enterprises have an integration."})
+        if self.parent_id and self.parent_id == self.pk:
+            raise ValidationError({"parent": "An enterprise cannot be its own parent."})
+
+
+class EnterpriseAlias(models.Model):
+    """Another name of an enterprise: other romanizations, Hangul, former names."""
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=200)
+    name_key = models.CharField(max_length=200, db_index=True, editable=False)
+
+    history = HistoricalRecords()
+    objects = EnterpriseAliasQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "enterprise aliases"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise", "name_key"], name="registry_enterprisealias_no_duplicates"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.name_key = name_key(self.name)
+        super().save(*args, **kwargs)

@@ -1,0 +1,33 @@
+"""The publications articles come from."""
+
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from ..codebook import Reliability, SourceKind, choice_check
+from ..visibility import ReferenceQuerySet
+
+
+class Source(models.Model):
+    Kind = SourceKind
+
+    Reliability = Reliability
+
+    name = models.CharField(max_length=200, unique=True)
+    short_name = models.CharField(max_length=40, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    language = models.CharField(max_length=20, default="ko", help_text="ISO 639-1, e.g. ko, en")
+    reliability = models.CharField(max_length=1, choices=Reliability.choices, default=Reliability.F)
+    url = models.URLField(blank=True)
+
+    history = HistoricalRecords()
+    objects = ReferenceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            choice_check("kind", SourceKind, "registry_source_kind_valid"),
+            choice_check("reliability", Reliability, "registry_source_reliability_valid"),
+        ]
+
+    def __str__(self):
+        return self.name
