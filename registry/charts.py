@@ -60,7 +60,8 @@ def line_chart(result, *, width=900, height=320, title=""):
         out.append(f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" fill="#555">No data for these choices.</text></svg>')
         return "".join(out)
 
-    maximum = max((max(values) for values in result.values.values() if values), default=0)
+    # An unread period (no coverage) has no value: a gap in its line, not a point at 0.
+    maximum = max((v for values in result.values.values() for v in values if v is not None), default=0)
     ticks = nice_ticks(maximum)
 
     def x(i):
@@ -95,14 +96,22 @@ def line_chart(result, *, width=900, height=320, title=""):
         rank, ranks = (n // per_group, len(groups) // per_group) if per_group else (n, len(groups))
         stroke = 2 + 1.8 * (ranks - 1 - rank) / max(1, ranks - 1)
         values = result.values[group]
-        points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values))
+        runs = [[]]
+        for i, v in enumerate(values):
+            if v is None:
+                runs.append([])
+            else:
+                runs[-1].append(f"{x(i):.1f},{y(v):.1f}")
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
         out.append(f'<g class="series" data-group={quoteattr(group)}>')
-        out.append(
-            f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="{stroke:.1f}"{dash_attr} '
-            f'stroke-linejoin="round" stroke-linecap="round"/>'
-        )
+        for run in (run for run in runs if run):
+            out.append(
+                f'<polyline points="{" ".join(run)}" fill="none" stroke="{colour}" stroke-width="{stroke:.1f}"{dash_attr} '
+                f'stroke-linejoin="round" stroke-linecap="round"/>'
+            )
         for i, v in enumerate(values):
+            if v is None:
+                continue
             out.append(
                 f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3.5" fill="{colour}" stroke="#fff" stroke-width="1">'
                 f"<title>{escape(group)}, {escape(periods[i])}: {v}</title></circle>"

@@ -81,6 +81,8 @@ ADMIN = {
     "registry.location": _model("registry.location"),
     "registry.industry": _model("registry.industry"),
     "registry.source": _model("registry.source"),
+    # Which date ranges of a source were read (registry/coverage.py).
+    "registry.coverage": _model("registry.coverage"),
     # A token is issued or revoked (deleted), never edited.
     "api.apitoken": _model("api.apitoken", change=False),
     "auth.user": _model("auth.user"),

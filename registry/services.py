@@ -14,9 +14,10 @@ from simple_history.utils import bulk_update_with_history
 
 from . import locking
 from .bulk import insert_rows
+from .coverage_csv import parse_coverage_csv
 from .import_matching import duplicate_error
 from .importing import ImportFailed, RowError, parse_claims_csv, plan_import
-from .models import Article, Claim, Enterprise, Status
+from .models import Article, Claim, Coverage, Enterprise, Status
 from .names import name_key
 from .roles import may_review
 
@@ -353,3 +354,16 @@ def article_restore(*, article, history_id, user=None):
         claim_save(claim=claim, user=user, with_article=True)
         changed += 1
     return changed
+
+
+@transaction.atomic
+def coverage_import(*, data, user=None):
+    """Import coverage ranges from CSV (registry/coverage_csv.py): all rows, or none.
+    A range already recorded (same source, start, end, extent) is not added twice.
+    Returns the number of ranges added."""
+    added = 0
+    for row in parse_coverage_csv(data, user=user if user is not None and user.is_authenticated else None):
+        if not Coverage.objects.filter(source=row.source, start=row.start, end=row.end, extent=row.extent).exists():
+            record_save(instance=row, user=user)
+            added += 1
+    return added
