@@ -24,6 +24,7 @@ from django.db.models.functions import ExtractMonth, ExtractQuarter, ExtractYear
 
 from .codebook import Grade, Tier
 from .coverage import blank_uncovered, covered_shares
+from .shares import denominators, divide
 from .models import Claim, Industry, Location, Precision
 from .querysets import in_industries, inside_places
 from .series_params import (  # noqa: F401 (the service's parameters, re-exported for its callers)
@@ -66,6 +67,7 @@ class TimeSeries:
     left_out: dict
     coverage: list | None = None  # each period's covered share (registry/coverage.py); None: none recorded
     coverage_note: str = ""
+    denominators: list | None = None  # per=all: each period's articles (registry/shares.py)
 
     def rows(self):
         """Long format, one (period, group, value) per cell: groups outer, periods inner."""
@@ -96,6 +98,8 @@ class TimeSeries:
             "left_out_note": left_out_note(self.query),
             "coverage": self.coverage,
             "coverage_note": self.coverage_note,
+            "per": self.query.per or None,
+            "denominators": self.denominators,
         }
 
     def coverage_text(self):
@@ -247,14 +251,17 @@ def compute(query, *, user=None):
 
     shares, coverage_note = covered_shares(query, keys)
     labels = [label if band is None else f"{label} ≤{band}" for label, _within, band in series]
+    values = blank_uncovered({
+        label: [counts.get((index, key), 0) for key in keys] for index, label in enumerate(labels)
+    }, shares)
+    totals = denominators(query, keys, user=user, coarse=coarse) if query.per else None
     return TimeSeries(
         query=query,
         periods=[period_label(key, query.interval) for key in keys],
         groups=labels,
-        values=blank_uncovered({
-            label: [counts.get((index, key), 0) for key in keys] for index, label in enumerate(labels)
-        }, shares),
+        values=divide(values, keys, totals) if query.per else values,
         left_out=dict(zip(labels, left_out)),
         coverage=shares,
         coverage_note=coverage_note,
+        denominators=[totals.get(key, 0) for key in keys] if query.per else None,
     )
