@@ -100,6 +100,10 @@ class Shadow(TestCase):
             for group_by in GROUP_BYS:
                 urls.append(f"/api/v1/timeseries/?metric={metric}&group_by={group_by}&start=2015&end=2022")
         urls += ["/api/v1/timeseries/?regions=chongjin&bands=1&format=csv", "/api/v1/timeseries/?status=draft&regions=chongjin"]
+        # Shares: the denominators count every article a user may see, so hidden ones must not move them.
+        urls += ["/api/v1/timeseries/?per=all&regions=chongjin,pyongyang&start=2015&end=2022",
+                 "/api/v1/timeseries/?per=all&interval=month&group_by=tier&start=2015&end=2022&format=csv",
+                 reverse("compare") + "?regions=chongjin&per=all&start=2015&end=2022"]
         # Public pages.
         urls += [reverse("compare"), reverse("compare") + "?regions=chongjin&regions=north-hamgyong&start=2015&end=2022&metric=claims"]
         urls += [reverse("enterprise", args=[e.pk]) for e in enterprises]
