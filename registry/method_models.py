@@ -1,4 +1,5 @@
-"""The method's own records: which periods of a source have been read (coverage).
+"""The method's own records: which periods of a source have been read (coverage), and
+articles that report one event (stories: KCNA's English item and Rodong Sinmun's article).
 
 Kept in a module of its own so the main models module stays about the registry's data;
 registry/models.py imports everything named in __all__.
@@ -12,7 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from .querysets import ReferenceQuerySet
 
-__all__ = ["Coverage", "Extent"]
+__all__ = ["Coverage", "Extent", "Story", "StoryMember"]
 
 
 class Extent(models.TextChoices):
@@ -61,3 +62,43 @@ class Coverage(models.Model):
             raise ValidationError({"end": "the end is before the start"})
         if self.extent == Extent.PARTIAL and not self.note.strip():
             raise ValidationError({"note": "say what was read or skipped when a range was read partly"})
+
+
+class Story(models.Model):
+    """One event reported by several articles (a reprint, a translation): counted once by
+    the series' metric=stories. An article in no story is a story of its own."""
+
+    title = models.CharField(max_length=300, help_text="The event, in a few words")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+    # A story is only its name; which of its articles a user sees is StoryMember's rule.
+    objects = ReferenceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "stories"
+
+    def __str__(self):
+        return self.title
+
+
+class StoryMemberQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The links to articles the user may see (a restricted reprint stays hidden)."""
+        from .models import Article
+
+        return self.filter(article__in=Article.objects.visible_to(user).values("pk"))
+
+
+class StoryMember(models.Model):
+    """An article's place in a story: a table of its own so that the article table does not
+    change; an article is in one story at most."""
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="members")
+    article = models.OneToOneField("registry.Article", on_delete=models.CASCADE, related_name="story_link")
+
+    history = HistoricalRecords()
+    objects = StoryMemberQuerySet.as_manager()
+
+    def __str__(self):
+        return f"{self.article} in {self.story}"

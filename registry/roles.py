@@ -10,7 +10,7 @@ from .permissions import admin_requirement, satisfied
 
 _READ = [
     f"view_{model}"
-    for model in ("article", "claim", "enterprise", "enterprisealias", "location", "locationname", "industry", "source", "coverage")
+    for model in ("article", "claim", "enterprise", "enterprisealias", "location", "locationname", "industry", "source", "coverage", "story", "storymember")
 ]
 _CODE = [
     "add_article", "change_article",
@@ -19,6 +19,7 @@ _CODE = [
     "add_enterprisealias", "change_enterprisealias", "delete_enterprisealias",
     "view_restricted",  # coders enter the full text and notes
     "add_coverage", "change_coverage",  # coders record what they have read
+    "add_story", "change_story", "add_storymember", "change_storymember", "delete_storymember",  # link reprints
 ]
 
 ROLES = {

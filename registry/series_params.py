@@ -16,7 +16,7 @@ from . import vocabulary
 from .codebook import Grade, Tier
 from .models import Industry, Location
 
-METRICS = ("articles", "enterprises", "claims")
+METRICS = ("articles", "enterprises", "claims", "stories")
 INTERVALS = ("year", "quarter", "month")
 GROUP_BYS = ("region", "industry", "grade", "tier")
 BANDS = (1, 2, 3, 4, 5)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import reduce
 
 from django.db.models import Case, Count, F, IntegerField, Q, Value, When
-from django.db.models.functions import ExtractMonth, ExtractQuarter, ExtractYear
+from django.db.models.functions import Coalesce, ExtractMonth, ExtractQuarter, ExtractYear
 
 from .codebook import Grade, Tier
 from .coverage import blank_uncovered, covered_shares
@@ -45,6 +45,9 @@ _METRIC_AGGREGATE = {
     "articles": lambda: Count("article", distinct=True),
     "enterprises": lambda: Count("enterprise", distinct=True),
     "claims": lambda: Count("id"),
+    # Articles linked as one story count once; an article in no story is its own (its id
+    # negated, so it never meets a story's id).
+    "stories": lambda: Count(Coalesce("article__story_link__story_id", -F("article_id")), distinct=True),
 }
 
 _SUB_PERIOD = {
