@@ -17,7 +17,7 @@ from .bulk import insert_rows
 from .coverage_csv import parse_coverage_csv
 from .import_matching import duplicate_error
 from .importing import ImportFailed, RowError, parse_claims_csv, plan_import
-from .models import Article, Claim, Coverage, Enterprise, Status
+from .models import Article, Claim, Coverage, Enterprise, Status, Story, StoryMember
 from .names import name_key
 from .roles import may_review
 
@@ -196,6 +196,22 @@ def _write(plan, user, progress):
     # New claims on articles already stored change those articles: they move on, and a
     # reviewed one goes back to coded unless a reviewer imports.
     _claims_changed({c["article_id"] for c in claims} & already_stored, user)
+    _link_stories(plan, user)
+
+
+def _link_stories(plan, user):
+    """The import's story column: each named story (found by title, or created) gets its
+    articles; an article in another story moves to the one named."""
+    for planned in plan.articles.values():
+        if not planned.story:
+            continue
+        story = Story.objects.filter(title=planned.story).order_by("pk").first()
+        if story is None:
+            story = record_save(instance=Story(title=planned.story), user=user)
+        member = StoryMember.objects.filter(article_id=planned.existing_id).first() or StoryMember(article_id=planned.existing_id)
+        if member.story_id != story.pk:
+            member.story = story
+            record_save(instance=member, user=user)
 
 
 def _refine(refined, user, reason):

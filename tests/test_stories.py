@@ -81,3 +81,27 @@ def test_the_story_page_suggests_reprints_to_link(client, world):
     page = client.get(f"/admin/registry/story/{story.pk}/change/").content.decode()
     assert f"/admin/registry/article/{world['reprint'].pk}/change/" in page
     assert f"/admin/registry/article/{world['late'].pk}/change/" not in page
+
+
+HEADER = "source,published,title,summary,enterprise,grade,kind,industry,location,activity,code,detail,quantity,unit"
+
+
+def test_the_import_links_articles_of_one_story_and_counts_them_once(world):
+    from registry.importing import ImportFailed
+    from registry.services import claims_import
+
+    rows = [
+        "KCNA,2019-05-02,Kumsong tractor plant completes new line,,Kumsong Tractor Factory,,factory,,Nampo,construction,2,,,,Kumsong line",
+        "RS,2019-05-03,금성뜨락또르공장 새 생산라인 준공,,Kumsong Tractor Factory,,factory,,Nampo,construction,2,,,,Kumsong line",
+        "KCNA,2019-06-01,Other news,,Kumsong Tractor Factory,,factory,,Nampo,production,3,,,,",
+    ]
+    claims_import(data=HEADER + ",story\n" + "\n".join(rows) + "\n", accept_new=["Kumsong Tractor Factory"])
+    story = Story.objects.get(title="Kumsong line")
+    assert sorted(story.members.values_list("article__source__short_name", flat=True)) == ["KCNA", "RS"]
+    assert stories(start="2019", end="2019").values == {"all": [2]}  # the linked two, and "Other news"
+    assert compute(parse_params({"start": "2019", "end": "2019"})).values == {"all": [3]}
+    clash = HEADER + ",story\n" + rows[0] + "\n" + rows[0].replace("Kumsong line", "Another") + "\n"
+    with pytest.raises(ImportFailed, match="story"):
+        claims_import(data=clash)
+    # The plain header still imports.
+    claims_import(data=HEADER + "\n" + rows[2].rsplit(",", 1)[0] + "\n")
