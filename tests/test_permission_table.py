@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from api.models import ApiToken
 from api.urls import router
-from registry.models import Coverage, Industry, Location, Release, Source
+from registry.models import Coverage, Industry, Location, Release, Source, Story
 from registry.permissions import (
     ADMIN, ADMIN_VIEWS, API, EVERYONE, METHODS, PAGES, ROLES, SAFE, admin_requirement, admin_view_kind, api_requirement,
     satisfied,
@@ -105,6 +105,7 @@ class Walk(TestCase):
             "axes.accessfailurelog": AccessFailureLog.objects.create(locked_out=False, **kw),
             "registry.coverage": Coverage.objects.create(
                 source=Source.objects.get(short_name="KCNA"), start=datetime.date(2015, 1, 1), end=datetime.date(2015, 12, 31)),
+            "registry.story": Story.objects.create(title="One event"),
         }
 
     def setUp(self):
