@@ -13,7 +13,7 @@ from django.test import Client, TestCase
 from django.urls import reverse
 
 from registry import services
-from registry.models import Article, Claim, Enterprise, EnterpriseAlias
+from registry.models import Article, Claim, Enterprise, EnterpriseAlias, Story, StoryMember
 from registry.timeseries import GROUP_BYS, INTERVALS, METRICS
 from api import facets
 from tests.admin_support import make_user
@@ -60,6 +60,10 @@ class Shadow(TestCase):
         services.article_save(article=_with(d.a3, follow_up_of=d.draft), user=kim)
         services.article_save(article=_with(d.a1, full_text="CHANGED-FULLTEXT-MARKER", notes="CHANGED-NOTE-MARKER"), user=kim)
         services.record_save(instance=_with(d.e1, notes="CHANGED-NOTE-MARKER"), user=kim)
+        # A story of a public article and a hidden one: its page and metric=stories see one.
+        story = Story.objects.create(title="Reported twice")
+        StoryMember.objects.create(story=story, article=d.a1)
+        StoryMember.objects.create(story=story, article=d.a4)
 
     def urls(self):
         """Every GET an anonymous user or a viewer can make of this registry."""

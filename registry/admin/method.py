@@ -41,7 +41,7 @@ class StoryAdmin(TableAdmin, SimpleHistoryAdmin):
     """Articles reporting one event; the page lists likely reprints of its articles to add."""
 
     list_display = ["title", "created_at"]
-    search_fields = ["title", "members__article__title"]
+    search_fields = ["title"]  # not its articles' headlines: a restricted one would show through
     fields = ["title", "suggestions"]
     readonly_fields = ["suggestions"]
     inlines = [StoryMemberInline]
