@@ -14,12 +14,15 @@ $(STAMP): requirements.txt
 
 install: $(STAMP)
 
-# Migrate, load places/industries/sources and the sample articles, make a local admin login.
+# Migrate, load places/industries/sources, the sample articles (one linked KCNA/Rodong Sinmun
+# reprint) and which years of each source were read (coverage), make a local admin login.
 setup: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py setup_roles
 	$(PY) manage.py load_reference
 	$(PY) manage.py import_claims fixtures/sample_claims.csv
+	$(PY) manage.py import_claims fixtures/sample_reprint.csv
+	$(PY) manage.py import_coverage fixtures/sample_coverage.csv
 	$(PY) manage.py local_admin
 
 run: setup

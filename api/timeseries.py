@@ -78,6 +78,7 @@ class TimeSeriesView(JSONErrors, APIView):
             response["Content-Disposition"] = 'inline; filename="timeseries.csv"'
             # The CSV has no room for it; a header keeps it next to the numbers.
             response["X-Left-Out"] = "; ".join(f"{g}={n}" for g, n in result.left_out.items())
+            response["X-Coverage"] = result.coverage_text()
             response["X-Data-Version"] = provenance.text(stamp)
             response["X-Codebook-Version"] = stamp["codebook_version"]
             return response

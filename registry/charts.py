@@ -60,8 +60,11 @@ def line_chart(result, *, width=900, height=320, title=""):
         out.append(f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" fill="#555">No data for these choices.</text></svg>')
         return "".join(out)
 
-    maximum = max((max(values) for values in result.values.values() if values), default=0)
-    ticks = nice_ticks(maximum)
+    # An unread period (no coverage) has no value: a gap in its line, not a point at 0.
+    maximum = max((v for values in result.values.values() for v in values if v is not None), default=0)
+    # Shares (per=all) run from 0 to 1: ticks in percent.
+    scale = 100 if result.query.per else 1
+    ticks = [t / scale for t in nice_ticks(maximum * scale)]
 
     def x(i):
         return left + (plot_w / 2 if len(periods) == 1 else i * plot_w / (len(periods) - 1))
@@ -73,7 +76,7 @@ def line_chart(result, *, width=900, height=320, title=""):
         out.append(
             f'<line x1="{left}" x2="{left + plot_w}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
             f'stroke="{"#444" if tick == 0 else "#ddd"}" stroke-width="1"/>'
-            f'<text x="{left - 8}" y="{y(tick) + 4:.1f}" text-anchor="end" fill="#333">{tick}</text>'
+            f'<text x="{left - 8}" y="{y(tick) + 4:.1f}" text-anchor="end" fill="#333">{f"{tick * 100:g}%" if scale == 100 else tick}</text>'
         )
     step = max(1, math.ceil(len(periods) / max(1, plot_w // 64)))
     for i, period in enumerate(periods):
@@ -84,7 +87,7 @@ def line_chart(result, *, width=900, height=320, title=""):
             )
     out.append(
         f'<text x="14" y="{top + plot_h / 2:.1f}" transform="rotate(-90 14 {top + plot_h / 2:.1f})" '
-        f'text-anchor="middle" fill="#333">{escape(result.query.metric)}</text>'
+        f'text-anchor="middle" fill="#333">{escape(result.query.metric)}{" (share of all articles)" if scale == 100 else ""}</text>'
     )
 
     styles = series_styles(result)
@@ -95,14 +98,22 @@ def line_chart(result, *, width=900, height=320, title=""):
         rank, ranks = (n // per_group, len(groups) // per_group) if per_group else (n, len(groups))
         stroke = 2 + 1.8 * (ranks - 1 - rank) / max(1, ranks - 1)
         values = result.values[group]
-        points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values))
+        runs = [[]]
+        for i, v in enumerate(values):
+            if v is None:
+                runs.append([])
+            else:
+                runs[-1].append(f"{x(i):.1f},{y(v):.1f}")
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
         out.append(f'<g class="series" data-group={quoteattr(group)}>')
-        out.append(
-            f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="{stroke:.1f}"{dash_attr} '
-            f'stroke-linejoin="round" stroke-linecap="round"/>'
-        )
+        for run in (run for run in runs if run):
+            out.append(
+                f'<polyline points="{" ".join(run)}" fill="none" stroke="{colour}" stroke-width="{stroke:.1f}"{dash_attr} '
+                f'stroke-linejoin="round" stroke-linecap="round"/>'
+            )
         for i, v in enumerate(values):
+            if v is None:
+                continue
             out.append(
                 f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3.5" fill="{colour}" stroke="#fff" stroke-width="1">'
                 f"<title>{escape(group)}, {escape(periods[i])}: {v}</title></circle>"

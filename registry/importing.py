@@ -25,6 +25,9 @@ HEADER = [
     "source", "published", "title", "summary", "enterprise", "grade", "kind", "industry",
     "location", "activity", "code", "detail", "quantity", "unit",
 ]
+# Optional last column: a story's title; the rows' articles that name one story are linked
+# as one event (reprints, registry/models/method.py Story), created if new.
+OPTIONAL = ["story"]
 # The import's short spellings of the grade column.
 GRADE_VALUES = {g.value: g.value for g in Grade} | {"": Grade.UNKNOWN.value}
 ACTIVITIES = frozenset(Activity.values)
@@ -81,9 +84,10 @@ def parse_claims_csv(data):
     if not header or not any(h.strip() for h in header):
         raise ImportFailed([RowError(1, "header", "", "the file is empty; the first line must be: " + ",".join(HEADER))])
     header = [h.strip().lower() for h in header]
-    if header != HEADER:
+    columns = header if header == HEADER + OPTIONAL else HEADER
+    if header not in (HEADER, HEADER + OPTIONAL):
         missing = [h for h in HEADER if h not in header]
-        unknown = [h for h in header if h not in HEADER]
+        unknown = [h for h in header if h not in HEADER + OPTIONAL]
         problems = []
         if missing:
             problems.append("missing " + ", ".join(missing))
@@ -105,10 +109,10 @@ def parse_claims_csv(data):
             errors.append(RowError(line, "row", "", f"not valid CSV: {exc}"))
             break
         if any(v.strip() for v in values):
-            if len(values) != len(HEADER):
-                errors.append(RowError(line, "row", "", f"{len(values)} fields where the header has {len(HEADER)}"))
+            if len(values) != len(columns):
+                errors.append(RowError(line, "row", "", f"{len(values)} fields where the header has {len(columns)}"))
             else:
-                row = dict(zip(HEADER, (v.strip() for v in values)))
+                row = dict(zip(columns, (v.strip() for v in values)))
                 for column, value in row.items():
                     if bad := _CONTROL.search(value):
                         errors.append(RowError(line, column, value, f"a control character (U+{ord(bad.group()):04X}) in the text"))
@@ -146,6 +150,7 @@ class PlannedArticle:
     summary: str
     line: int
     existing_id: int | None = None
+    story: str = ""
 
 
 @dataclass
@@ -338,6 +343,12 @@ def plan_import(rows):
             add_error(line, "summary", row["summary"], f"differs from the summary of the same article on line {article.line}")
         elif row["summary"] and not article.summary:
             article.summary = row["summary"]
+        # The optional story column: one story per article, and the same on all its rows.
+        story, planned = row.get("story", ""), plan.articles[article_key]
+        if story and planned.story and story != planned.story:
+            add_error(line, "story", story, f"line {planned.line} puts this article in the story {planned.story!r}")
+        elif story:
+            planned.story = story
 
         enterprise_key = name_key(row["enterprise"])
         enterprise = plan.enterprises.get(enterprise_key)

@@ -81,6 +81,11 @@ ADMIN = {
     "registry.location": _model("registry.location"),
     "registry.industry": _model("registry.industry"),
     "registry.source": _model("registry.source"),
+    # Which date ranges of a source were read (registry/coverage.py).
+    "registry.coverage": _model("registry.coverage"),
+    # Articles reporting one event (reprints); members are edited on their story's page.
+    "registry.story": _model("registry.story"),
+    "registry.storymember": _model("registry.storymember"),
     # A token is issued or revoked (deleted), never edited.
     "api.apitoken": _model("api.apitoken", change=False),
     "auth.user": _model("auth.user"),

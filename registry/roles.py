@@ -10,7 +10,7 @@ from .permissions import admin_requirement, satisfied
 
 _READ = [
     f"view_{model}"
-    for model in ("article", "claim", "enterprise", "enterprisealias", "location", "locationname", "industry", "source")
+    for model in ("article", "claim", "enterprise", "enterprisealias", "location", "locationname", "industry", "source", "coverage", "story", "storymember")
 ]
 _CODE = [
     "add_article", "change_article",
@@ -18,6 +18,8 @@ _CODE = [
     "add_enterprise", "change_enterprise",
     "add_enterprisealias", "change_enterprisealias", "delete_enterprisealias",
     "view_restricted",  # coders enter the full text and notes
+    "add_coverage", "change_coverage",  # coders record what they have read
+    "add_story", "change_story", "add_storymember", "change_storymember", "delete_storymember",  # link reprints
 ]
 
 ROLES = {
@@ -26,13 +28,15 @@ ROLES = {
     "coder": _READ + _CODE,
     # Also marks articles reviewed, deletes articles, and merges duplicate enterprises
     # (a merge deletes the absorbed one).
-    "reviewer": _READ + _CODE + ["review_article", "delete_article", "delete_enterprise"],
+    "reviewer": _READ + _CODE + ["review_article", "delete_article", "delete_enterprise", "delete_coverage"],
 }
 
 
-def ensure_roles(Group=None, Permission=None):
+def ensure_roles(Group=None, Permission=None, *, partial=False):
     """Create or update the role groups to hold exactly the permissions in ROLES.
-    Takes the models as arguments so a migration can pass its historical ones."""
+    Takes the models as arguments so a migration can pass its historical ones; an early
+    migration passes partial=True to skip permissions of models a later one creates (that
+    migration runs this again)."""
     if Group is None:
         from django.contrib.auth.models import Group, Permission
     wanted = {codename for codenames in ROLES.values() for codename in codenames}
@@ -40,11 +44,11 @@ def ensure_roles(Group=None, Permission=None):
         p.codename: p for p in Permission.objects.filter(content_type__app_label="registry", codename__in=wanted)
     }
     missing = wanted - set(permissions)
-    if missing:
+    if missing and not partial:
         raise LookupError(f"permissions not created yet (run migrate): {', '.join(sorted(missing))}")
     for name, codenames in ROLES.items():
         group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.set([permissions[c] for c in codenames])
+        group.permissions.set([permissions[c] for c in codenames if c in permissions])
 
 
 def may_review(user):

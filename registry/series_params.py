@@ -16,10 +16,11 @@ from . import vocabulary
 from .codebook import Grade, Tier
 from .models import Industry, Location
 
-METRICS = ("articles", "enterprises", "claims")
+METRICS = ("articles", "enterprises", "claims", "stories")
 INTERVALS = ("year", "quarter", "month")
 GROUP_BYS = ("region", "industry", "grade", "tier")
 BANDS = (1, 2, 3, 4, 5)
+PERS = ("all",)
 
 # Bounds of one series: every period is a row of the answer and every group (each code band
 # of a banded series is one) a GROUP BY in one UNION ALL, which SQLite caps at 500.
@@ -91,6 +92,7 @@ class SeriesQuestion(vocabulary.Question):
     place = vocabulary.parameter("place", help_text="count only enterprises in these places (a filter; regions compares)")
     status = vocabulary.parameter("status")
     bands = vocabulary.YesNoField(help_text="each group at maximum code 1 to 5 side by side")
+    per = vocabulary.OneOfField(PERS, help_text="all: each value as a share of all articles of the same sources in the period (registry/shares.py)")
 
     def clean(self):
         data = super().clean()
@@ -142,6 +144,7 @@ class TimeSeriesQuery:
     end: datetime.date | None = None
     max_code: int | None = None
     bands: bool = False
+    per: str = ""
     selection: dict = field(default_factory=dict)  # the claim filters (vocabulary.select_claims)
     text: dict = field(default_factory=dict)  # the parameters as text
 
@@ -163,6 +166,6 @@ def parse_params(mapping, *, also=()):
     return TimeSeriesQuery(
         metric=data["metric"], interval=data["interval"], activities=data["activity"],
         regions=data["regions"], group_by=data["group_by"], start=data["start"], end=data["end"],
-        max_code=data["max_code"], bands=data["bands"], selection=form.claim_selection(),
+        max_code=data["max_code"], bands=data["bands"], per=data["per"], selection=form.claim_selection(),
         text=form.as_text(),
     )

@@ -14,9 +14,10 @@ from simple_history.utils import bulk_update_with_history
 
 from . import locking
 from .bulk import insert_rows
+from .coverage_csv import parse_coverage_csv
 from .import_matching import duplicate_error
 from .importing import ImportFailed, RowError, parse_claims_csv, plan_import
-from .models import Article, Claim, Enterprise, EnterpriseAlias, Status
+from .models import Article, Claim, Coverage, Enterprise, EnterpriseAlias, Status, Story, StoryMember
 from .names import name_key
 from .roles import may_review
 
@@ -195,6 +196,22 @@ def _write(plan, user, progress):
     # New claims on articles already stored change those articles: they move on, and a
     # reviewed one goes back to coded unless a reviewer imports.
     _claims_changed({c["article_id"] for c in claims} & already_stored, user)
+    _link_stories(plan, user)
+
+
+def _link_stories(plan, user):
+    """The import's story column: each named story (found by title, or created) gets its
+    articles; an article in another story moves to the one named."""
+    for planned in plan.articles.values():
+        if not planned.story:
+            continue
+        story = Story.objects.filter(title=planned.story).order_by("pk").first()
+        if story is None:
+            story = record_save(instance=Story(title=planned.story), user=user)
+        member = StoryMember.objects.filter(article_id=planned.existing_id).first() or StoryMember(article_id=planned.existing_id)
+        if member.story_id != story.pk:
+            member.story = story
+            record_save(instance=member, user=user)
 
 
 def _refine(refined, user, reason):
@@ -351,3 +368,16 @@ def article_restore(*, article, history_id, user=None):
         claim_save(claim=claim, user=user, with_article=True)
         changed += 1
     return changed
+
+
+@transaction.atomic
+def coverage_import(*, data, user=None):
+    """Import coverage ranges from CSV (registry/coverage_csv.py): all rows, or none.
+    A range already recorded (same source, start, end, extent) is not added twice.
+    Returns the number of ranges added."""
+    added = 0
+    for row in parse_coverage_csv(data, user=user if user is not None and user.is_authenticated else None):
+        if not Coverage.objects.filter(source=row.source, start=row.start, end=row.end, extent=row.extent).exists():
+            record_save(instance=row, user=user)
+            added += 1
+    return added

@@ -20,9 +20,11 @@ from dataclasses import dataclass
 from functools import reduce
 
 from django.db.models import Case, Count, F, IntegerField, Q, Value, When
-from django.db.models.functions import ExtractMonth, ExtractQuarter, ExtractYear
+from django.db.models.functions import Coalesce, ExtractMonth, ExtractQuarter, ExtractYear
 
 from .codebook import Grade, Tier
+from .coverage import blank_uncovered, covered_shares
+from .shares import denominators, divide
 from .models import Claim, Industry, Location, Precision
 from .visibility import in_industries, inside_places
 from .series_params import (  # noqa: F401 (the service's parameters, re-exported for its callers)
@@ -43,6 +45,9 @@ _METRIC_AGGREGATE = {
     "articles": lambda: Count("article", distinct=True),
     "enterprises": lambda: Count("enterprise", distinct=True),
     "claims": lambda: Count("id"),
+    # Articles linked as one story count once; an article in no story is its own (its id
+    # negated, so it never meets a story's id).
+    "stories": lambda: Count(Coalesce("article__story_link__story_id", -F("article_id")), distinct=True),
 }
 
 _SUB_PERIOD = {
@@ -63,6 +68,9 @@ class TimeSeries:
     groups: list
     values: dict
     left_out: dict
+    coverage: list | None = None  # each period's covered share (registry/coverage.py); None: none recorded
+    coverage_note: str = ""
+    denominators: list | None = None  # per=all: each period's articles (registry/shares.py)
 
     def rows(self):
         """Long format, one (period, group, value) per cell: groups outer, periods inner."""
@@ -71,8 +79,10 @@ class TimeSeries:
                 yield period, group, value
 
     def csv_rows(self):
+        """An unread period's value is empty (coverage_text() gives the shares)."""
         yield ("period", "group", "value")
-        yield from self.rows()
+        for period, group, value in self.rows():
+            yield period, group, "" if value is None else value
 
     def to_csv(self):
         out = io.StringIO()
@@ -89,7 +99,17 @@ class TimeSeries:
             "values": self.values,
             "left_out": self.left_out,
             "left_out_note": left_out_note(self.query),
+            "coverage": self.coverage,
+            "coverage_note": self.coverage_note,
+            "per": self.query.per or None,
+            "denominators": self.denominators,
         }
+
+    def coverage_text(self):
+        """One line for standard error or a header: each period's covered share, or why none."""
+        if self.coverage is None:
+            return self.coverage_note
+        return "coverage: " + ", ".join(f"{p}={share:g}" for p, share in zip(self.periods, self.coverage))
 
     def left_out_text(self):
         """One line for standard error or a page: how many articles were not placed."""
@@ -232,13 +252,19 @@ def compute(query, *, user=None):
         raise ParameterError({"start" if not query.start else "end": [too_many_periods(count, query.interval)]})
     keys = period_keys(first, last, query.interval) if first and last and first <= last else []
 
+    shares, coverage_note = covered_shares(query, keys)
     labels = [label if band is None else f"{label} ≤{band}" for label, _within, band in series]
+    values = blank_uncovered({
+        label: [counts.get((index, key), 0) for key in keys] for index, label in enumerate(labels)
+    }, shares)
+    totals = denominators(query, keys, user=user, coarse=coarse) if query.per else None
     return TimeSeries(
         query=query,
         periods=[period_label(key, query.interval) for key in keys],
         groups=labels,
-        values={
-            label: [counts.get((index, key), 0) for key in keys] for index, label in enumerate(labels)
-        },
+        values=divide(values, keys, totals) if query.per else values,
         left_out=dict(zip(labels, left_out)),
+        coverage=shares,
+        coverage_note=coverage_note,
+        denominators=[totals.get(key, 0) for key in keys] if query.per else None,
     )

@@ -72,10 +72,11 @@ def test_a_bad_choice_is_shown_not_raised(client, world):
 
 def test_page_query_count_does_not_grow_with_bands(client, world, django_assert_num_queries):
     # place options, 2 × resolve a place (name, row), one UNION of GROUP BYs; the data
-    # version: the last change, and the first time articles, enterprises, claims counted.
-    with django_assert_num_queries(10):
+    # version: the last change, and the first time articles, enterprises, claims counted;
+    # the coverage ranges of the sources in scope.
+    with django_assert_num_queries(11):
         client.get("/compare/")
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         client.get("/compare/?regions=pyongyang&regions=chongjin&bands=1&interval=month")
 
 

@@ -4,6 +4,7 @@ table alone, and for every write that is not let through, a checksum of every ta
 database before and after. If a door stops asking the table, or the table stops describing a
 door, this fails."""
 
+import datetime
 import hashlib
 from unittest import mock
 
@@ -17,7 +18,7 @@ from django.utils import timezone
 
 from api.models import ApiToken
 from api.urls import router
-from registry.models import Industry, Location, Release, Source
+from registry.models import Coverage, Industry, Location, Release, Source, Story
 from registry.permissions import (
     ADMIN, ADMIN_VIEWS, API, EVERYONE, METHODS, PAGES, ROLES, SAFE, admin_requirement, admin_view_kind, api_requirement,
     satisfied,
@@ -102,6 +103,9 @@ class Walk(TestCase):
             "axes.accessattempt": AccessAttempt.objects.create(get_data="", post_data="", failures_since_start=1, **kw),
             "axes.accesslog": AccessLog.objects.create(**kw),
             "axes.accessfailurelog": AccessFailureLog.objects.create(locked_out=False, **kw),
+            "registry.coverage": Coverage.objects.create(
+                source=Source.objects.get(short_name="KCNA"), start=datetime.date(2015, 1, 1), end=datetime.date(2015, 12, 31)),
+            "registry.story": Story.objects.create(title="One event"),
         }
 
     def setUp(self):

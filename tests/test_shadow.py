@@ -13,7 +13,7 @@ from django.test import Client, TestCase
 from django.urls import reverse
 
 from registry import services
-from registry.models import Article, Claim, Enterprise, EnterpriseAlias
+from registry.models import Article, Claim, Enterprise, EnterpriseAlias, Story, StoryMember
 from registry.timeseries import GROUP_BYS, INTERVALS, METRICS
 from api import facets
 from tests.admin_support import make_user
@@ -60,6 +60,10 @@ class Shadow(TestCase):
         services.article_save(article=_with(d.a3, follow_up_of=d.draft), user=kim)
         services.article_save(article=_with(d.a1, full_text="CHANGED-FULLTEXT-MARKER", notes="CHANGED-NOTE-MARKER"), user=kim)
         services.record_save(instance=_with(d.e1, notes="CHANGED-NOTE-MARKER"), user=kim)
+        # A story of a public article and a hidden one: its page and metric=stories see one.
+        story = Story.objects.create(title="Reported twice")
+        StoryMember.objects.create(story=story, article=d.a1)
+        StoryMember.objects.create(story=story, article=d.a4)
 
     def urls(self):
         """Every GET an anonymous user or a viewer can make of this registry."""
@@ -100,6 +104,10 @@ class Shadow(TestCase):
             for group_by in GROUP_BYS:
                 urls.append(f"/api/v1/timeseries/?metric={metric}&group_by={group_by}&start=2015&end=2022")
         urls += ["/api/v1/timeseries/?regions=chongjin&bands=1&format=csv", "/api/v1/timeseries/?status=draft&regions=chongjin"]
+        # Shares: the denominators count every article a user may see, so hidden ones must not move them.
+        urls += ["/api/v1/timeseries/?per=all&regions=chongjin,pyongyang&start=2015&end=2022",
+                 "/api/v1/timeseries/?per=all&interval=month&group_by=tier&start=2015&end=2022&format=csv",
+                 reverse("compare") + "?regions=chongjin&per=all&start=2015&end=2022"]
         # Public pages.
         urls += [reverse("compare"), reverse("compare") + "?regions=chongjin&regions=north-hamgyong&start=2015&end=2022&metric=claims"]
         urls += [reverse("enterprise", args=[e.pk]) for e in enterprises]

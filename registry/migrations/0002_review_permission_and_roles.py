@@ -15,7 +15,7 @@ def create_roles(apps, schema_editor):
 
     from registry.roles import ensure_roles
 
-    ensure_roles(Group=apps.get_model("auth", "Group"), Permission=apps.get_model("auth", "Permission"))
+    ensure_roles(Group=apps.get_model("auth", "Group"), Permission=apps.get_model("auth", "Permission"), partial=True)
 
 
 class Migration(migrations.Migration):

@@ -1,5 +1,5 @@
 """The registry's data: places, industries, enterprises, sources, articles and claims, and
-releases, one module a topic. Names are stored with a `*_key` (see names.py) so that
+releases, and the method's records (coverage, stories), one module a topic. Names are stored with a `*_key` (see names.py) so that
 lookups in any spelling stay exact, indexed matches.
 
 Everything is re-exported here: `from registry.models import X` is how the rest of the
@@ -15,9 +15,10 @@ from .enterprises import Enterprise, EnterpriseAlias
 from .sources import Source
 from .articles import Article, Claim
 from .releases import RELEASE_NAME_PATTERN, Release
+from .method import Coverage, Extent, Story, StoryMember
 
 __all__ = [
-    "Article", "Claim", "Disclosure", "Enterprise", "EnterpriseAlias", "EnterpriseKind", "Industry", "Integration",
+    "Article", "Claim", "Coverage", "Disclosure", "Enterprise", "EnterpriseAlias", "EnterpriseKind", "Extent", "Industry", "Integration",
     "Location", "LocationKind", "LocationName", "Precision", "RELEASE_NAME_PATTERN", "Reliability", "Release",
-    "Source", "SourceKind", "Status",
+    "Source", "SourceKind", "Status", "Story", "StoryMember",
 ]

@@ -78,4 +78,5 @@ class Command(BaseCommand):
             self.stdout.write(text, ending="")
         if options["format"] == "csv":
             self.stderr.write(result.left_out_text())
+            self.stderr.write(result.coverage_text())
         self.stderr.write(provenance.note(stamp))

@@ -1,0 +1,176 @@
+"""Coverage: a period nobody read has no value (not 0), each period's covered share,
+hand-computed from timeseries_data (KCNA public articles: a1, a2 in 2015, a3 in 2016, a4 in
+2018; a5 restricted, a7 a draft) and the coverage ranges each test records."""
+
+import datetime
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import IntegrityError, transaction
+
+from registry.coverage import NO_COVERAGE, period_bounds
+from registry.importing import ImportFailed
+from registry.models import Coverage, Source
+from registry.services import coverage_import
+from registry.timeseries import compute, parse_params
+
+from .admin_support import PASSWORD, make_user
+from .timeseries_data import build
+
+pytestmark = pytest.mark.django_db
+D = datetime.date
+
+
+@pytest.fixture
+def world():
+    return build()
+
+
+def read(short_name, start, end, extent="complete", note=""):
+    return Coverage.objects.create(
+        source=Source.objects.get(short_name=short_name), start=D.fromisoformat(start), end=D.fromisoformat(end),
+        extent=extent, note=note)
+
+
+def series(**params):
+    return compute(parse_params(params))
+
+
+def test_without_coverage_every_period_counts_and_the_answer_says_none_was_recorded(world):
+    result = series(source="KCNA")
+    assert result.values == {"all": [2, 1, 0, 1]}
+    assert result.coverage is None
+    assert result.coverage_note == NO_COVERAGE
+    assert result.to_json()["coverage"] is None
+
+
+def test_a_covered_year_has_its_value_and_an_unread_year_has_none(world):
+    read("KCNA", "2015-01-01", "2015-12-31")
+    # 2018: January to June, partly, and an overlapping range that must count once:
+    # 31+28+31+30+31+30 = 181 of 365 days.
+    read("KCNA", "2018-01-01", "2018-06-30", extent="partial", note="pages 1-4 only")
+    read("KCNA", "2018-03-01", "2018-04-30")
+    result = series(source="KCNA")
+    assert result.periods == ["2015", "2016", "2017", "2018"]
+    # 2016 holds a3 but nobody recorded reading 2016: unknown, not 1; 2017 unknown, not 0.
+    assert result.values == {"all": [2, None, None, 1]}
+    assert result.coverage == [1.0, 0.0, 0.0, round(181 / 365, 4)]
+    assert result.to_csv().splitlines() == ["period,group,value", "2015,all,2", "2016,all,", "2017,all,", "2018,all,1"]
+    assert result.coverage_text() == "coverage: 2015=1, 2016=0, 2017=0, 2018=0.4959"
+
+
+def test_the_share_is_the_mean_over_the_sources_in_scope_that_have_coverage(world):
+    read("KCNA", "2015-01-01", "2015-12-31")
+    read("DNK", "2015-07-01", "2015-12-31")  # 184 days
+    result = series(start="2015", end="2015")
+    assert result.coverage == [round((365 + 184) / (2 * 365), 4)]  # 0.7521
+    # Only KCNA in scope: DNK's coverage does not count.
+    assert series(source="KCNA", start="2015", end="2015").coverage == [1.0]
+    assert series(source="DNK", start="2015", end="2015").coverage == [round(184 / 365, 4)]
+
+
+def test_a_source_without_coverage_leaves_its_series_as_before(world):
+    read("KCNA", "2015-01-01", "2015-12-31")
+    result = series(source="DNK")
+    assert result.coverage is None and result.values == {"all": [1]}  # a6, 2018
+
+
+def test_quarterly_shares_count_days(world):
+    read("KCNA", "2015-02-01", "2015-02-28")
+    result = series(source="KCNA", interval="quarter", start="2015", end="2015")
+    assert result.coverage == [round(28 / 90, 4), 0.0, 0.0, 0.0]
+    # a1 (2015-03-10) is in the read quarter; a2 (August) is in an unread one.
+    assert result.values == {"all": [1, None, None, None]}
+
+
+def test_period_bounds():
+    assert period_bounds((2016, 1), "quarter") == (D(2016, 1, 1), D(2016, 3, 31))
+    assert period_bounds((2016, 12), "month") == (D(2016, 12, 1), D(2016, 12, 31))
+    assert period_bounds((2016, 2), "month") == (D(2016, 2, 1), D(2016, 2, 29))
+    assert period_bounds((2016, 0), "year") == (D(2016, 1, 1), D(2016, 12, 31))
+
+
+def test_api_json_is_null_csv_empty_and_the_shares_in_a_header(client, world):
+    read("KCNA", "2015-01-01", "2015-12-31")
+    data = client.get("/api/v1/timeseries/", {"source": "KCNA"}).json()
+    assert data["values"] == {"all": [2, None, None, None]}
+    assert data["coverage"] == [1.0, 0.0, 0.0, 0.0]
+    response = client.get("/api/v1/timeseries/", {"source": "KCNA", "format": "csv"})
+    assert response.content.decode().splitlines()[1:3] == ["2015,all,2", "2016,all,"]
+    assert response["X-Coverage"] == "coverage: 2015=1, 2016=0, 2017=0, 2018=0"
+
+
+def test_command_prints_the_shares_on_stderr(world):
+    read("KCNA", "2015-01-01", "2015-12-31")
+    out, err = io.StringIO(), io.StringIO()
+    call_command("export_timeseries", "--source", "KCNA", stdout=out, stderr=err)
+    assert out.getvalue().splitlines()[1:3] == ["2015,all,2", "2016,all,"]
+    assert "coverage: 2015=1, 2016=0" in err.getvalue()
+
+
+def test_compare_page_shows_an_unread_period_as_a_dash_and_a_gap(client, world):
+    read("KCNA", "2015-01-01", "2015-12-31")
+    page = client.get("/compare/", {"source": "KCNA"}).content.decode()
+    assert "<td>—</td>" in page and 'id="coverage-note"' in page
+
+
+# --- records -------------------------------------------------------------------------------
+
+
+def test_the_database_refuses_an_end_before_the_start_and_a_partial_range_without_a_note(world):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        read("KCNA", "2015-12-31", "2015-01-01")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        read("KCNA", "2015-01-01", "2015-12-31", extent="partial")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        read("KCNA", "2015-01-01", "2015-12-31", extent="mostly")
+
+
+def test_csv_import_adds_ranges_once_and_names_every_bad_row(world):
+    good = "source,start,end,extent,note\nKCNA,2015-01-01,2015-12-31,complete,\nRodong Sinmun,2016-01-01,2016-06-30,partial,p.1 only\n"
+    assert coverage_import(data=good) == 2
+    assert coverage_import(data=good) == 0  # re-importing adds nothing
+    bad = ("source,start,end,extent,note\nKCNA,2017-01-01,2017-12-31,complete,\nNope,2015-01-01,2015-12-31,,\n"
+           "KCNA,2015-13-01,2015-12-31,,\nKCNA,2015-02-01,2015-01-01,partial,\n")
+    with pytest.raises(ImportFailed) as failed:
+        coverage_import(data=bad)
+    assert failed.value.errors == [
+        "line 3: source: no source named 'Nope'",
+        "line 4: start: '2015-13-01' is not a date (YYYY-MM-DD)",
+        "line 5: note: a partial range needs a note saying what was read",
+        "line 5: end: 2015-01-01 is before the start 2015-02-01",
+    ]
+    assert Coverage.objects.count() == 2  # the good 2017 row of the bad file was not written
+    with pytest.raises(ImportFailed, match="header"):
+        coverage_import(data="source,from,to\n")
+
+
+def test_import_coverage_command(tmp_path, world):
+    path = tmp_path / "coverage.csv"
+    path.write_text("source,start,end\nKCNA,2015-01-01,2015-12-31\n")
+    out = io.StringIO()
+    call_command("import_coverage", str(path), stdout=out)
+    assert out.getvalue().strip() == "1 coverage range(s) added"
+    path.write_text("source,start,end\nKCNA,2015-01-01,x\n")
+    with pytest.raises(CommandError, match="line 2: end"):
+        call_command("import_coverage", str(path))
+
+
+def test_a_coder_records_a_range_in_the_admin_and_a_viewer_may_not(client, world):
+    coder = make_user("coder")
+    make_user("viewer")
+    kcna = Source.objects.get(short_name="KCNA")
+    form = {"source": kcna.pk, "start": "2015-01-01", "end": "2015-12-31", "extent": "partial", "note": "", "read_by": coder.pk}
+    client.login(username="coder", password=PASSWORD)
+    response = client.post("/admin/registry/coverage/add/", form)
+    assert response.status_code == 200 and "say what was read or skipped" in response.content.decode()
+    response = client.post("/admin/registry/coverage/add/", {**form, "note": "pages 1-2"})
+    assert response.status_code == 302
+    row = Coverage.objects.get()
+    assert (row.start, row.end, row.read_by) == (D(2015, 1, 1), D(2015, 12, 31), coder)
+    assert row.history.get().history_user == coder
+    client.logout()
+    client.login(username="viewer", password=PASSWORD)
+    assert client.get("/admin/registry/coverage/").status_code == 200
+    assert client.post("/admin/registry/coverage/add/", {**form, "note": "x"}).status_code == 403
