@@ -1,6 +1,7 @@
 """Public pages: the comparison chart and an enterprise's page. Thin: the counting is
 registry.timeseries, the drawing registry.charts."""
 
+import datetime
 from urllib.parse import urlencode
 
 from django.db.models import Count, Prefetch
@@ -12,7 +13,7 @@ from django.utils.safestring import mark_safe
 
 from registry import charts, provenance, timeseries
 from registry.codebook import ACTIVITY_GROUPS
-from registry.models import Article, Claim, Enterprise, Location
+from registry.models import Article, Claim, Enterprise, Location, Release
 
 from .throttling import throttled, without_parameters
 
@@ -57,13 +58,6 @@ def _place_options(request):
         (places[0].name, [(p.slug, p.name if p.level == 1 else f"{p.name}, {places[0].name}") for p in places])
         for places in ordered
     ]
-
-
-@throttled
-@without_parameters
-def home(request):  # GET and HEAD only, as every page: the permission table's PAGES (MethodGuard)
-    """The public front door: what the registry is and where to go (a first, minimal page)."""
-    return render(request, "pages/home.html", {"title": "North Korean enterprise registry"})
 
 
 @throttled
@@ -126,6 +120,8 @@ def enterprise(request, pk):
     visible = Enterprise.objects.visible_to(request.user)
     enterprise = get_object_or_404(visible.select_related("location__parent", "industry__parent"), pk=pk)
     enterprise.visible_parent = visible.filter(pk=enterprise.parent_id).first() if enterprise.parent_id else None
+    # Units known only from material the visitor may not see are left out, as everywhere.
+    units = visible.filter(parent=enterprise).order_by("name", "id")
     claims = Claim.objects.visible_to(request.user).filter(enterprise=enterprise)
     counts = (
         claims.order_by()
@@ -152,4 +148,11 @@ def enterprise(request, pk):
         "articles": articles,
         "last_article": articles[-1] if articles else None,
         "admin_url": admin_url,
+        "units": units,
+        "ancestors": enterprise.location.ancestors() if enterprise.location else [],
+        "cite": {
+            "url": request.build_absolute_uri(enterprise.get_absolute_url()),
+            "accessed": datetime.date.today(),
+            "release": Release.objects.order_by("-created_at", "-id").first(),
+        },
     })
