@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import browse, views
+from . import browse, maps, views
 
 urlpatterns = [
     path("", browse.home, name="home"),
@@ -9,4 +9,5 @@ urlpatterns = [
     path("enterprises/<int:pk>/", views.enterprise, name="enterprise"),
     path("places/<slug:slug>/", browse.place, name="place"),
     path("method/", browse.method, name="method"),
+    path("map/", maps.map_page, name="map"),
 ]

@@ -148,6 +148,7 @@ PAGES = {
     "enterprise_list": {"GET": EVERYONE, "HEAD": EVERYONE},
     "place": {"GET": EVERYONE, "HEAD": EVERYONE},
     "method": {"GET": EVERYONE, "HEAD": EVERYONE},
+    "map": {"GET": EVERYONE, "HEAD": EVERYONE},
 }
 
 
