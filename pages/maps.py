@@ -44,11 +44,11 @@ def map_page(request):
     data, text = form.cleaned_data, form.as_text()
     measure, selection = data["measure"], form.claim_selection()
     places = maps.units(request.user)
-    periods = [(_period(data["start"], data["end"], text), maps.counts(user=request.user, measure=measure, selection=selection))]
+    periods = [(_period(data["start"], data["end"], text), maps.counts(user=request.user, measure=measure, selection=selection, places=places))]
     if data["start2"] or data["end2"]:
         second = {**{k: v for k, v in selection.items() if k not in ("start", "end")}, "start": data["start2"], "end": data["end2"]}
         label = f"{text.get('start2', '…')}–{text.get('end2', '…')}"
-        periods.append((label, maps.counts(user=request.user, measure=measure, selection=second)))
+        periods.append((label, maps.counts(user=request.user, measure=measure, selection=second, places=places)))
     paths = {place.path for _slug, place in places}
     rows = [
         (place, [values.get(place.path, 0) for _label, values in periods])

@@ -49,10 +49,10 @@ def _unit_path(whole):
     )
 
 
-def counts(*, user, measure, selection):
+def counts(*, user, measure, selection, places):
     """{path: value} of the measure per unit path, over the claims `user` may see that the
-    claim selection (the vocabulary's) picks. One query."""
-    whole = [slug for slug, place in units(user) if place.level == 1]
+    claim selection (the vocabulary's) picks; `places` are units(user). One query."""
+    whole = [slug for slug, place in places if place.level == 1]
     claims = select_claims(Claim.objects.visible_to(user), selection).filter(enterprise__location__isnull=False)
     rows = (
         claims.order_by().annotate(map_unit=_unit_path(whole)).values("map_unit")

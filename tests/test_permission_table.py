@@ -281,6 +281,7 @@ class Walk(TestCase):
         urls = {
             "home": reverse("home"), "compare": reverse("compare"), "enterprise": reverse("enterprise", args=[self.d.e1.pk]),
             "enterprise_list": reverse("enterprise_list"), "place": reverse("place", args=["chongjin"]), "method": reverse("method"),
+            "map": reverse("map"),
         }
         assert set(urls) == set(PAGES)
         for name, url in urls.items():

@@ -108,6 +108,9 @@ class Shadow(TestCase):
         urls += [reverse("enterprise_list") + f"?ordering={o}" for o in ("name", "-claim_count", "-last_seen", "first_seen", "grade")]
         urls += [reverse("enterprise_list") + q for q in ("?place=chongjin&grade=1", "?activity=investment&max_code=2", "?seen_after=2020", "?industry=iron-and-steel")]
         urls += [reverse("place", args=[slug]) for slug in ("chongjin", "north-hamgyong", "sadong", "pyongyang")]
+        for measure in METRICS:
+            urls += [reverse("map") + f"?measure={measure}", reverse("map") + f"?measure={measure}&format=csv",
+                     reverse("map") + f"?measure={measure}&start=2015&end=2019&start2=2020&end2=2022&activity=investment&max_code=3"]
         # The admin: every page a viewer can open, with every marker searched.
         urls += [reverse("admin:index"), reverse("admin:app_list", args=["registry"])]
         for model, model_admin in admin.site._registry.items():
