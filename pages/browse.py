@@ -4,7 +4,7 @@ one query vocabulary), facets are api/facets, the codebook is registry/codebook.
 
 from urllib.parse import urlencode
 
-from django.core.paginator import Paginator
+from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Max, Min
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from api import facets as api_facets
 from api.filters import EnterpriseFilter
 from registry import codebook, vocabulary
-from registry.models import Article, Claim, Enterprise, Location, LocationName, Release, Source
+from registry.models import Article, Claim, Enterprise, EnterpriseKind, Location, LocationName, Release, Source
 
 from .throttling import throttled, without_parameters
 
@@ -70,7 +70,7 @@ def enterprise_list(request):
     paginator = Paginator(queryset, PAGE_SIZE)
     try:
         page = paginator.page(page_number)
-    except Exception:  # not a number or past the end: the same 404 as the API's
+    except InvalidPage:  # not a number or past the end: the same 404 as the API's
         raise Http404(_("No such page."))
     counts = api_facets.compute(Enterprise, queryset, LIST_FACETS, request.user, filterset.claim_selection())
     given = {k: v for k, v in request.GET.lists() if k != "page" and any(x.strip() for x in v)}
@@ -87,7 +87,7 @@ def enterprise_list(request):
         "sorts": SORTS,
         "query": query,
         "links": {"api": api, "csv": api + ("&" if query else "?") + "format=csv"},
-        "grades": codebook.Grade.choices, "tiers": codebook.Tier.choices,
+        "grades": codebook.Grade.choices, "tiers": codebook.Tier.choices, "kinds": EnterpriseKind.choices,
         "codes": codebook.Code.choices, "activity_groups": list(codebook.ACTIVITY_GROUPS),
     })
 

@@ -84,6 +84,14 @@ def test_the_list_shows_what_the_api_lists_for_the_same_filters(client, d):
         assert sorted(names_listed(html)) == sorted(row["name"] for row in api), query
 
 
+def test_the_form_shows_the_question_asked(client, d):
+    html = page(client, "/enterprises/?grade=special&kind=mine&activity=investment&max_code=2&seen_after=2016&q=kim")
+    for selected in ('<option value="special" selected>', '<option value="mine" selected>', "<option selected>investment</option>",
+                     '<option value="2" selected>'):
+        assert selected in html
+    assert 'name="seen_after" value="2016"' in html and 'name="q" value="kim"' in html
+
+
 def test_search_finds_any_spelling_and_hangul(client, d):
     assert names_listed(page(client, "/enterprises/?q=김책제철")) == ["Kim Chaek Iron and Steel Complex"]
     assert names_listed(page(client, "/enterprises/?q=Cheongjin")) == ["Chongjin Bag Factory"]
