@@ -1,6 +1,7 @@
 """Public pages: the comparison chart and an enterprise's page. Thin: the counting is
 registry.timeseries, the drawing registry.charts."""
 
+import datetime
 from urllib.parse import urlencode
 
 from django.db.models import Count, Prefetch
@@ -10,9 +11,9 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
-from registry import charts, provenance, timeseries
-from registry.codebook import ACTIVITY_GROUPS
-from registry.models import Article, Claim, Enterprise, Location
+from registry import chart_panels, charts, provenance, timeseries
+from registry.codebook import ACTIVITY_GROUPS, Grade
+from registry.models import Article, Claim, Enterprise, Industry, Location, Release, SourceKind
 
 from .throttling import throttled, without_parameters
 
@@ -42,7 +43,8 @@ def _question(request):
 def _form_state(params):
     state = {key: params.get(key, "").strip() for key in timeseries.SeriesQuestion.base_fields}
     state["regions"] = [v for v in params.getlist("regions") if v.strip()]
-    state["activity"] = [v for v in params.getlist("activity") if v.strip()]
+    for name in ("activity", "code", "source_kind", "grade", "industry"):
+        state[name] = [v for v in params.getlist(name) if v.strip()]
     return state
 
 
@@ -60,27 +62,25 @@ def _place_options(request):
 
 
 @throttled
-@without_parameters
-def home(request):  # GET and HEAD only, as every page: the permission table's PAGES (MethodGuard)
-    """The public front door: what the registry is and where to go (a first, minimal page)."""
-    return render(request, "pages/home.html", {"title": "North Korean enterprise registry"})
-
-
-@throttled
 def compare(request):
     params = _question(request)
     state = _form_state(params)
-    error, result, chart, links, table = "", None, "", {}, []
+    error, result, chart, links, table, panels, by_group = "", None, "", {}, [], [], []
     try:
         query = timeseries.parse_params(params)
         result = timeseries.compute(query, user=request.user)
     except timeseries.ParameterError as exc:
         error, result = str(exc), None
     else:
-        chart = mark_safe(charts.line_chart(result, title=_title(result)))
+        if chart_panels.wanted(result):  # many series: one small panel each, shared axes
+            panels = [(title, mark_safe(svg)) for title, svg in chart_panels.draw(result)]
+        else:
+            chart = mark_safe(charts.line_chart(result, title=_title(result)))
         api = reverse("timeseries") + "?" + urlencode(query.parameters())
         links = {"csv": api + "&format=csv", "json": api + "&format=json"}
         table = [(period, [result.values[g][i] for g in result.groups]) for i, period in enumerate(result.periods)]
+        # Many groups: one row per group (the periods across), so the table is not clipped.
+        by_group = [(g, result.values[g]) for g in result.groups]
         state["regions"] = [place.slug for place in query.regions]
     slots = state["regions"] + [""] * max(1, 3 - len(state["regions"]))
     context = {
@@ -95,6 +95,12 @@ def compare(request):
         "error": error,
         "result": result,
         "chart": chart,
+        "panels": panels,
+        "by_group": by_group if panels else [],
+        "band_legend": chart_panels.band_legend(result) if panels else [],
+        "industries": Industry.objects.visible_to(request.user).filter(parent=None).order_by("name"),
+        "grades": Grade.choices,
+        "source_kinds": SourceKind.choices,
         "table": table,
         "links": links,
         "title": _title(result) if result else "Compare",
@@ -102,6 +108,14 @@ def compare(request):
         "data_version": _data_version(request.user) if result else None,
     }
     return render(request, "pages/compare.html", context, status=400 if error else 200)
+
+
+def _ancestors(place):
+    """A place's ancestors, outermost first: the parent already joined for most places (a
+    city's or county's), one query only for a place deeper than that."""
+    if place is None or place.level == 1:
+        return []
+    return [place.parent] if place.level == 2 else place.ancestors()
 
 
 def _data_version(user):
@@ -116,6 +130,9 @@ def _title(result):
     groups = " vs ".join(g for g in result.groups if "≤" not in g) or " vs ".join(
         dict.fromkeys(g.rsplit(" ≤", 1)[0] for g in result.groups)
     )
+    if chart_panels.wanted(result):
+        groups = {"region": "every province", "industry": "every industry", "grade": "every grade", "tier": "every tier"}.get(
+            q.group_by, f"{len(q.regions)} places")
     return f"{q.metric.capitalize()} on {what} per {q.interval}, {groups}, {codes}"
 
 
@@ -126,6 +143,8 @@ def enterprise(request, pk):
     visible = Enterprise.objects.visible_to(request.user)
     enterprise = get_object_or_404(visible.select_related("location__parent", "industry__parent"), pk=pk)
     enterprise.visible_parent = visible.filter(pk=enterprise.parent_id).first() if enterprise.parent_id else None
+    # Units known only from material the visitor may not see are left out, as everywhere.
+    units = visible.filter(parent=enterprise).order_by("name", "id")
     claims = Claim.objects.visible_to(request.user).filter(enterprise=enterprise)
     counts = (
         claims.order_by()
@@ -152,4 +171,11 @@ def enterprise(request, pk):
         "articles": articles,
         "last_article": articles[-1] if articles else None,
         "admin_url": admin_url,
+        "units": units,
+        "ancestors": _ancestors(enterprise.location),
+        "cite": {
+            "url": request.build_absolute_uri(enterprise.get_absolute_url()),
+            "accessed": datetime.date.today(),
+            "release": Release.objects.order_by("-created_at", "-id").first(),
+        },
     })

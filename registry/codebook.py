@@ -192,3 +192,19 @@ class Status(models.TextChoices):
     DRAFT = "draft", "draft"
     CODED = "coded", "coded"
     REVIEWED = "reviewed", "reviewed"
+
+
+# What each code looks like in the sources, for the method page (not part of the definitions).
+def _(text):
+    from django.utils.translation import gettext_lazy
+
+    return gettext_lazy(text)
+
+
+CODE_EXAMPLES = {
+    1: _("“The Kim Chaek Iron and Steel Complex completed an oxygen furnace on 10 May” with a photograph of the opening."),
+    2: _("“A new production line was set up at the Chongjin Bag Factory” naming the line and its capacity."),
+    3: _("“Construction is progressing briskly at factories in North Hamgyong” with no enterprise or date specified."),
+    4: _("“Workers of the plant introduced new technology” in passing, with nothing said of what it was."),
+    5: _("“The factory overfulfilled its yearly plan by 120 per cent”: a production claim, the least checkable."),
+}

@@ -150,6 +150,10 @@ PAGES = {
     "home": {"GET": EVERYONE, "HEAD": EVERYONE},
     "compare": {"GET": EVERYONE, "HEAD": EVERYONE},
     "enterprise": {"GET": EVERYONE, "HEAD": EVERYONE},
+    "enterprise_list": {"GET": EVERYONE, "HEAD": EVERYONE},
+    "place": {"GET": EVERYONE, "HEAD": EVERYONE},
+    "method": {"GET": EVERYONE, "HEAD": EVERYONE},
+    "map": {"GET": EVERYONE, "HEAD": EVERYONE},
 }
 
 

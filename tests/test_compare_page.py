@@ -73,7 +73,7 @@ def test_a_bad_choice_is_shown_not_raised(client, world):
 def test_page_query_count_does_not_grow_with_bands(client, world, django_assert_num_queries):
     # place options, 2 × resolve a place (name, row), one UNION of GROUP BYs; the data
     # version: the last change, and the first time articles, enterprises, claims counted;
-    # the coverage ranges of the sources in scope.
+    # the coverage ranges of the sources in scope; the top-level industries for the industry control.
     with django_assert_num_queries(11):
         client.get("/compare/")
     with django_assert_num_queries(8):
@@ -100,10 +100,11 @@ def test_enterprise_page_shows_a_timeline_and_public_articles_only(client, world
 
 
 def test_enterprise_page_queries_do_not_grow_with_articles(client, world, django_assert_num_queries):
-    # enterprise (with place, industry, parent), counts by year and code, articles, their claims
-    with django_assert_num_queries(4):
+    # enterprise (with place, industry, parent), counts by year and code, articles, their
+    # claims, its visible units, the latest release (for the citation)
+    with django_assert_num_queries(6):
         client.get(f"/enterprises/{world['H'].pk}/")  # 2 articles
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(6):
         client.get(f"/enterprises/{world['C'].pk}/")  # 4 articles
 
 
@@ -132,3 +133,31 @@ def test_nice_ticks():
     assert charts.nice_ticks(2) == [0, 1, 2]
     assert charts.nice_ticks(7) == [0, 2, 4, 6, 8]
     assert charts.nice_ticks(230) == [0, 50, 100, 150, 200, 250]
+
+
+def test_many_groups_are_drawn_as_small_multiples_on_shared_axes(client, world):
+    html = client.get("/compare/?group_by=region&bands=1&max_code=2&metric=claims&start=2014&end=2019").content.decode()
+    assert 'id="panels"' in html and 'id="chart"' not in html
+    captions = re.findall(r'<figure class="panel"><figcaption>([^<]+)</figcaption>', html)
+    assert len(captions) == 13 and captions[0] == "Pyongyang"  # every first-level unit, one panel each
+    # Shared axes: every panel has the same y ticks.
+    ticks = {tuple(re.findall(r'text-anchor="end" fill="#444">(\d+)<', panel)) for panel in html.split('<figure class="panel">')[1:]}
+    assert len(ticks) == 1
+    # The bands' legend once, the widest band solid; the table one row per group.
+    legend = html.split('id="band-legend"', 1)[1].split("</ul>", 1)[0]
+    assert "codes ≤1" in legend and "codes ≤2" in legend and legend.count("stroke-dasharray") == 1
+    assert '<table id="series-table" class="by-group">' in html
+    assert "<th scope=\"row\">Pyongyang ≤1</th>" in html
+
+
+def test_the_controls_carry_the_whole_question(client, world):
+    url = "/compare/?regions=chongjin&industry=metal&grade=special&source_kind=state_media&code=1&code=2&metric=claims"
+    html = client.get(url).content.decode()
+    assert '<option value="metal" selected>' in html
+    assert '<option value="special" selected>' in html
+    assert 'name="source_kind" value="state_media" checked' in html
+    assert 'name="code" value="1" checked' in html and 'name="code" value="2" checked' in html
+    assert 'name="code" value="3" checked' not in html
+    # The same question through the API gives the page's numbers.
+    api = client.get("/api/v1/timeseries/?regions=chongjin&industry=metal&grade=special&source_kind=state_media&code=1,2&metric=claims").json()
+    assert sum(sum(v) for v in table(html).values()) == sum(api["values"]["Chongjin"])

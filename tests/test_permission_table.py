@@ -282,7 +282,11 @@ class Walk(TestCase):
     # ---- public pages ---------------------------------------------------------------------
 
     def test_every_public_page_answers_every_method_and_role_as_the_table_says(self):
-        urls = {"home": reverse("home"), "compare": reverse("compare"), "enterprise": reverse("enterprise", args=[self.d.e1.pk])}
+        urls = {
+            "home": reverse("home"), "compare": reverse("compare"), "enterprise": reverse("enterprise", args=[self.d.e1.pk]),
+            "enterprise_list": reverse("enterprise_list"), "place": reverse("place", args=["chongjin"]), "method": reverse("method"),
+            "map": reverse("map"),
+        }
         assert set(urls) == set(PAGES)
         for name, url in urls.items():
             for method in METHODS:

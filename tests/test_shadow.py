@@ -111,6 +111,14 @@ class Shadow(TestCase):
         # Public pages.
         urls += [reverse("compare"), reverse("compare") + "?regions=chongjin&regions=north-hamgyong&start=2015&end=2022&metric=claims"]
         urls += [reverse("enterprise", args=[e.pk]) for e in enterprises]
+        urls += [reverse("home"), reverse("method"), reverse("enterprise_list")]
+        urls += [reverse("enterprise_list") + f"?q={term}" for term in terms]
+        urls += [reverse("enterprise_list") + f"?ordering={o}" for o in ("name", "-claim_count", "-last_seen", "first_seen", "grade")]
+        urls += [reverse("enterprise_list") + q for q in ("?place=chongjin&grade=1", "?activity=investment&max_code=2", "?seen_after=2020", "?industry=iron-and-steel")]
+        urls += [reverse("place", args=[slug]) for slug in ("chongjin", "north-hamgyong", "sadong", "pyongyang")]
+        for measure in METRICS:
+            urls += [reverse("map") + f"?measure={measure}", reverse("map") + f"?measure={measure}&format=csv",
+                     reverse("map") + f"?measure={measure}&start=2015&end=2019&start2=2020&end2=2022&activity=investment&max_code=3"]
         # The admin: every page a viewer can open, with every marker searched.
         urls += [reverse("admin:index"), reverse("admin:app_list", args=["registry"])]
         for model, model_admin in admin.site._registry.items():

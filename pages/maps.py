@@ -1,0 +1,99 @@
+"""The map page: a measure per county, city and district for one period, or two side by
+side, as SVG, a table and CSV. Thin: counting and drawing are registry/maps.py, the
+parameters the query vocabulary's."""
+
+import csv
+from urllib.parse import urlencode
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
+
+from registry import codebook, maps, vocabulary
+from registry.csvsafe import inert_row
+
+from .throttling import throttled
+
+MEASURE_LABELS = {"enterprises": _("enterprises"), "articles": _("articles"), "claims": _("claims")}
+
+
+class MapQuestion(vocabulary.Question):
+    measure = vocabulary.OneOfField(maps.MEASURES, default="enterprises", help_text="What is counted.")
+    activity = vocabulary.parameter("activity")
+    max_code = vocabulary.parameter("max_code")
+    start = vocabulary.parameter("start")
+    end = vocabulary.parameter("end")
+    # The second period, side by side: the same question over other years.
+    start2 = vocabulary.parameter("start", claim=None)
+    end2 = vocabulary.parameter("end", claim=None)
+
+
+def _period(start, end, text):
+    return f"{text.get('start', '…')}–{text.get('end', '…')}" if (start or end) else str(_("all years"))
+
+
+@throttled
+def map_page(request):
+    form = MapQuestion(request.GET, also=("format",))
+    fmt = request.GET.get("format", "")
+    if not form.is_valid() or form.problems() or fmt not in ("", "csv"):
+        problems = form.problems() if not fmt or fmt == "csv" else {"format": ["use csv, or leave it out"]}
+        return render(request, "pages/bad_request.html", {"title": _("Bad query"), "errors": problems}, status=400)
+    data, text = form.cleaned_data, form.as_text()
+    measure, selection = data["measure"], form.claim_selection()
+    places = maps.units(request.user)
+    periods = [(_period(data["start"], data["end"], text), maps.counts(user=request.user, measure=measure, selection=selection, places=places))]
+    if data["start2"] or data["end2"]:
+        second = {**{k: v for k, v in selection.items() if k not in ("start", "end")}, "start": data["start2"], "end": data["end2"]}
+        label = f"{text.get('start2', '…')}–{text.get('end2', '…')}"
+        periods.append((label, maps.counts(user=request.user, measure=measure, selection=second, places=places)))
+    paths = {place.path for _slug, place in places}
+    rows = [
+        (place, [values.get(place.path, 0) for _label, values in periods])
+        for _slug, place in places
+    ]
+    rows.sort(key=lambda row: (-row[1][0], row[0].path))
+    if fmt == "csv":
+        return _csv(rows, periods, measure)
+    bounds = maps.breaks([v for _place, vs in rows for v in vs])
+    measure_label = MEASURE_LABELS[measure]
+    drawn = [
+        (label, mark_safe(maps.draw(
+            values, places, bounds=bounds, label=f"{measure_label}, {label}", measure_label=measure_label,
+            place_url=lambda slug: reverse("place", args=[slug]),
+        )))
+        for label, values in periods
+    ]
+    # Counted on a province (or Pyongyang) as a whole: in no unit of the map.
+    elsewhere = sorted(
+        {(path, n) for _label, values in periods for path, n in values.items() if path not in paths and n}
+    )
+    query = urlencode({k: v for k, v in text.items()})
+    return render(request, "pages/map.html", {
+        "title": _("Map"),
+        "maps": drawn,
+        "rows": rows,
+        "periods": [label for label, _values in periods],
+        "legend": list(zip(maps.SHADES, [0, *bounds[:-1]], bounds)),
+        "empty": maps.EMPTY,
+        "elsewhere": elsewhere,
+        "measure_label": measure_label,
+        "state": {**text, "measure": measure},
+        "measures": list(MEASURE_LABELS.items()),
+        "activity_groups": list(codebook.ACTIVITY_GROUPS),
+        "codes": [1, 2, 3, 4, 5],
+        "csv_url": reverse("map") + "?" + (query + "&" if query else "") + "format=csv",
+        "attribution": maps.shapes()["attribution"],
+    })
+
+
+def _csv(rows, periods, measure):
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="map-{measure}.csv"'
+    writer = csv.writer(response, lineterminator="\n")
+    writer.writerow(["slug", "name", "hangul", "parent", *[f"{measure} {label}" for label, _v in periods]])
+    for place, values in rows:
+        writer.writerow(inert_row([place.slug, place.name, place.hangul, place.parent.name if place.parent_id else "", *values]))
+    return response
