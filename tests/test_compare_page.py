@@ -74,9 +74,9 @@ def test_page_query_count_does_not_grow_with_bands(client, world, django_assert_
     # place options, 2 × resolve a place (name, row), one UNION of GROUP BYs; the data
     # version: the last change, and the first time articles, enterprises, claims counted;
     # the coverage ranges of the sources in scope; the top-level industries for the industry control.
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         client.get("/compare/")
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         client.get("/compare/?regions=pyongyang&regions=chongjin&bands=1&interval=month")
 
 
