@@ -16,7 +16,7 @@ from registry.csvsafe import inert_row
 
 from .throttling import throttled
 
-MEASURE_LABELS = {"enterprises": _("enterprises"), "articles": _("articles"), "claims": _("claims")}
+MEASURE_LABELS = {"enterprises": _("enterprises"), "articles": _("articles"), "claims": _("claims"), "stories": _("stories")}
 
 
 class MapQuestion(vocabulary.Question):

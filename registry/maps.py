@@ -1,4 +1,4 @@
-"""The map: a measure (articles, enterprises or claims) per second-level unit of North
+"""The map: a measure (articles, enterprises, claims or stories) per second-level unit of North
 Korea, counted by the database in one GROUP BY per period, and drawn on the server as SVG
 from the OpenStreetMap polygons in registry/data/nk_units.json (scripts/simplify_map.py).
 
