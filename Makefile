@@ -12,7 +12,9 @@ $(STAMP): requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $(STAMP)
 
+# The Korean interface's messages (locale/*.po) are compiled to .mo on every install.
 install: $(STAMP)
+	$(PY) scripts/compile_messages.py
 
 # Migrate, load places/industries/sources, the sample articles (one linked KCNA/Rodong Sinmun
 # reprint) and which years of each source were read (coverage), make a local admin login.

@@ -1,5 +1,6 @@
 """API tokens as the admin shows them: the key once, at creation, and never again."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.authtoken.models import TokenProxy
 
 # Enough to tell a coder's tokens apart in a list, far too little to use one.
@@ -12,8 +13,8 @@ class ApiToken(TokenProxy):
 
     class Meta:
         proxy = True
-        verbose_name = "API token"
-        verbose_name_plural = "API tokens"
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
 
     @property
     def prefix(self):

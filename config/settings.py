@@ -70,6 +70,11 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After sessions, before CommonMiddleware (Django's documented place): the language comes
+    # from the django_language cookie the switcher sets, else the browser's Accept-Language,
+    # and every answer says so with Vary: Accept-Language (and Cookie), so a cache keeps one
+    # copy per language.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -125,8 +130,14 @@ AUTH_PASSWORD_VALIDATORS = [
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-LANGUAGE_CODE = "en-gb"
-# ISO dates in every form and list of the admin (config/formats/).
+# English by default, Korean for a browser that asks for it (or the switcher on every page).
+# Our strings' Korean is locale/ko/LC_MESSAGES/django.po, compiled by `make install`
+# (scripts/compile_messages.py); Django and its apps bring their own Korean.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("ko", "한국어")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# ISO dates in every form and list of the admin in English (config/formats/); Korean keeps
+# Django's Korean formats except where config/formats/ko says otherwise.
 FORMAT_MODULE_PATH = ["config.formats"]
 # Article dates are calendar dates as printed in Pyongyang; nothing here is a timestamp
 # that a reader would interpret in another zone, but audit times are kept in UTC.

@@ -7,6 +7,8 @@ admin.site.site_url = "/"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
+    # The language switcher on every page and in the admin posts to Django's set_language.
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("pages.urls")),
 ]
 

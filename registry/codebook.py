@@ -5,16 +5,18 @@ series all speak it, and a researcher reading the method should find it in one p
 """
 
 from django.db import models
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 
 class Activity(models.TextChoices):
-    CONSTRUCTION = "construction", "construction: new enterprise or factory built, completed, opened"
-    FACILITY = "facility", "facility: new or expanded facility or equipment"
-    MODERNIZATION = "modernization", "modernization: renovation, technical upgrade"
-    TECHNOLOGY = "technology", "technology: development, innovation, invention"
-    PRODUCTION = "production", "production: output, plan fulfilment, figures"
-    OPERATION = "operation", "operation: other sign of operating (visit, meeting, staff)"
-    CLOSURE = "closure", "closure: suspension, shutdown, merger, dissolution"
+    CONSTRUCTION = "construction", _("construction: new enterprise or factory built, completed, opened")
+    FACILITY = "facility", _("facility: new or expanded facility or equipment")
+    MODERNIZATION = "modernization", _("modernization: renovation, technical upgrade")
+    TECHNOLOGY = "technology", _("technology: development, innovation, invention")
+    PRODUCTION = "production", _("production: output, plan fulfilment, figures")
+    OPERATION = "operation", _("operation: other sign of operating (visit, meeting, staff)")
+    CLOSURE = "closure", _("closure: suspension, shutdown, merger, dissolution")
 
 
 ACTIVITY_GROUPS = {
@@ -28,11 +30,11 @@ ACTIVITY_GROUPS = {
 class Code(models.IntegerChoices):
     """Reliability of one claim: the less specific the information, the higher the number."""
 
-    ESTABLISHED = 1, "1 established fact"
-    SPECIFIC = 2, "2 specific and credible"
-    UNSPECIFIC = 3, "3 unspecific construction"
-    TECHNOLOGY = 4, "4 passing mention of technology"
-    PRODUCTION = 5, "5 production claim"
+    ESTABLISHED = 1, _("1 established fact")
+    SPECIFIC = 2, _("2 specific and credible")
+    UNSPECIFIC = 3, _("3 unspecific construction")
+    TECHNOLOGY = 4, _("4 passing mention of technology")
+    PRODUCTION = 5, _("5 production claim")
 
 
 # What the admin pre-selects for a new claim; the coder's judgement always wins.
@@ -48,22 +50,22 @@ SUGGESTED_CODE = {
 
 
 class Grade(models.TextChoices):
-    SPECIAL = "special", "special (complexes, general enterprises)"
-    FIRST = "1", "1st grade"
-    SECOND = "2", "2nd grade"
-    THIRD = "3", "3rd grade"
-    FOURTH = "4", "4th grade"
-    FIFTH = "5", "5th grade"
-    SIXTH = "6", "6th grade"
-    SEVENTH = "7", "7th grade"
-    LOCAL = "local", "local industrial factory"
-    UNKNOWN = "unknown", "unknown"
+    SPECIAL = "special", _("special (complexes, general enterprises)")
+    FIRST = "1", _("1st grade")
+    SECOND = "2", _("2nd grade")
+    THIRD = "3", _("3rd grade")
+    FOURTH = "4", _("4th grade")
+    FIFTH = "5", _("5th grade")
+    SIXTH = "6", _("6th grade")
+    SEVENTH = "7", _("7th grade")
+    LOCAL = "local", _("local industrial factory")
+    UNKNOWN = "unknown", _("unknown")
 
 
 class Tier(models.TextChoices):
-    CENTRAL = "central", "central (special to 3rd grade)"
-    LOCAL = "local", "local (4th to 7th grade, local industry)"
-    UNKNOWN = "unknown", "unknown"
+    CENTRAL = "central", _("central (special to 3rd grade)")
+    LOCAL = "local", _("local (4th to 7th grade, local industry)")
+    UNKNOWN = "unknown", _("unknown")
 
 
 TIER_GRADES = {
@@ -106,23 +108,38 @@ CODEBOOK_VERSION = "1"
 
 
 def codebook_rows():
-    """The codebook as data: (scheme, value, label, definition, member_of), one row per code.
+    """The codebook as data: (scheme, value, label, definition, member_of), one row per code,
+    in the active language (the method page); a release's codebook is written in English
+    (codebook_rows_english), whatever language the request that made it spoke.
 
     Schemes: activity, activity_group, code, grade, tier, source_reliability."""
     group_of = {str(a): group for group, members in ACTIVITY_GROUPS.items() for a in members}
     tier_of = {str(g): str(tier) for tier, grades in TIER_GRADES.items() for g in grades}
     for value, label in Activity.choices:
-        yield "activity", value, value, label.split(": ", 1)[1], group_of[value]
+        yield "activity", value, value, _after(label, ": "), group_of[value]
     for group, members in ACTIVITY_GROUPS.items():
-        yield "activity_group", group, group, "activities: " + ", ".join(str(a) for a in members), ""
+        yield "activity_group", group, group, _("activities: %(members)s") % {"members": ", ".join(str(a) for a in members)}, ""
     for value, label in Code.choices:
-        yield "code", str(value), label, label.split(" ", 1)[1], ""
+        yield "code", str(value), str(label), _after(label, " "), ""
     for value, label in Grade.choices:
-        yield "grade", value, label, label, tier_of[value]
+        yield "grade", value, str(label), str(label), tier_of[value]
     for value, label in Tier.choices:
-        yield "tier", value, label, label, ""
+        yield "tier", value, str(label), str(label), ""
     for value, label in Reliability.choices:
-        yield "source_reliability", value, label, label.split(" ", 1)[1], ""
+        yield "source_reliability", value, str(label), _after(label, " "), ""
+
+
+def codebook_rows_english():
+    """codebook_rows in English: the codebook as a release stores it (data, not interface)."""
+    with translation.override("en"):
+        return list(codebook_rows())
+
+
+def _after(label, separator):
+    """A label's definition: what follows "construction: " or "1 " (a translation keeps the
+    separator; if one does not, the whole label)."""
+    label = str(label)
+    return label.split(separator, 1)[1] if separator in label else label
 
 
 # The models' other enumerations. Every one is a CheckConstraint as well as a choice
@@ -134,73 +151,67 @@ def choice_check(field, choices, name):
 
 
 class LocationKind(models.TextChoices):
-    PROVINCE = "province", "province (do)"
-    DIRECTLY_GOVERNED_CITY = "directly_governed_city", "directly governed city (jikhalsi)"
-    SPECIAL_CITY = "special_city", "special city (tukbyolsi)"
-    CITY = "city", "city (si)"
-    COUNTY = "county", "county (gun)"
-    DISTRICT = "district", "district (guyok, gu)"
-    WORKERS_DISTRICT = "workers_district", "workers' district (jigu)"
+    PROVINCE = "province", _("province (do)")
+    DIRECTLY_GOVERNED_CITY = "directly_governed_city", _("directly governed city (jikhalsi)")
+    SPECIAL_CITY = "special_city", _("special city (tukbyolsi)")
+    CITY = "city", _("city (si)")
+    COUNTY = "county", _("county (gun)")
+    DISTRICT = "district", _("district (guyok, gu)")
+    WORKERS_DISTRICT = "workers_district", _("workers' district (jigu)")
 
 
 class EnterpriseKind(models.TextChoices):
-    COMPLEX = "complex", "complex (ryonhap kiopso)"
-    GENERAL = "general", "general enterprise (chonghap kiopso)"
-    FACTORY = "factory", "factory"
-    MINE = "mine", "mine"
-    POWER_STATION = "power_station", "power station"
-    SHIPYARD = "shipyard", "shipyard"
-    OTHER = "other", "other"
+    COMPLEX = "complex", _("complex (ryonhap kiopso)")
+    GENERAL = "general", _("general enterprise (chonghap kiopso)")
+    FACTORY = "factory", _("factory")
+    MINE = "mine", _("mine")
+    POWER_STATION = "power_station", _("power station")
+    SHIPYARD = "shipyard", _("shipyard")
+    OTHER = "other", _("other")
 
 
 class Integration(models.TextChoices):
     NONE = "", "—"
-    VERTICAL = "vertical", "vertical"
-    HORIZONTAL = "horizontal", "horizontal"
+    VERTICAL = "vertical", _("vertical")
+    HORIZONTAL = "horizontal", _("horizontal")
 
 
 class SourceKind(models.TextChoices):
-    STATE_MEDIA = "state_media", "official state media"
-    INSIDER = "insider", "insider network"
-    FOREIGN_ANALYSIS = "foreign_analysis", "foreign analysis"
-    FOREIGN_GOVERNMENT = "foreign_government", "foreign government"
-    ACADEMIC = "academic", "academic"
+    STATE_MEDIA = "state_media", _("official state media")
+    INSIDER = "insider", _("insider network")
+    FOREIGN_ANALYSIS = "foreign_analysis", _("foreign analysis")
+    FOREIGN_GOVERNMENT = "foreign_government", _("foreign government")
+    ACADEMIC = "academic", _("academic")
 
 
 class Reliability(models.TextChoices):
     # The Admiralty scale, judged for the publication, apart from each claim's code.
-    A = "A", "A completely reliable"
-    B = "B", "B usually reliable"
-    C = "C", "C fairly reliable"
-    D = "D", "D not usually reliable"
-    E = "E", "E unreliable"
-    F = "F", "F reliability cannot be judged"
+    A = "A", _("A completely reliable")
+    B = "B", _("B usually reliable")
+    C = "C", _("C fairly reliable")
+    D = "D", _("D not usually reliable")
+    E = "E", _("E unreliable")
+    F = "F", _("F reliability cannot be judged")
 
 
 class Precision(models.TextChoices):
-    DAY = "day", "day"
-    MONTH = "month", "month"
-    YEAR = "year", "year"
+    DAY = "day", _("day")
+    MONTH = "month", _("month")
+    YEAR = "year", _("year")
 
 
 class Disclosure(models.TextChoices):
-    PUBLIC = "public", "public"
-    RESTRICTED = "restricted", "restricted"
+    PUBLIC = "public", _("public")
+    RESTRICTED = "restricted", _("restricted")
 
 
 class Status(models.TextChoices):
-    DRAFT = "draft", "draft"
-    CODED = "coded", "coded"
-    REVIEWED = "reviewed", "reviewed"
+    DRAFT = "draft", _("draft")
+    CODED = "coded", _("coded")
+    REVIEWED = "reviewed", _("reviewed")
 
 
 # What each code looks like in the sources, for the method page (not part of the definitions).
-def _(text):
-    from django.utils.translation import gettext_lazy
-
-    return gettext_lazy(text)
-
-
 CODE_EXAMPLES = {
     1: _("“The Kim Chaek Iron and Steel Complex completed an oxygen furnace on 10 May” with a photograph of the opening."),
     2: _("“A new production line was set up at the Chongjin Bag Factory” naming the line and its capacity."),

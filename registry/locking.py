@@ -14,6 +14,7 @@ from contextlib import contextmanager
 
 from django.db import models, transaction
 from django.db.models import F
+from django.utils.translation import gettext_lazy as _
 
 
 class VersionConflict(Exception):
@@ -43,7 +44,7 @@ class VersionConflict(Exception):
 def version_field():
     # db_default too: the corpus generator's COPY names its columns and leaves this one out.
     return models.PositiveIntegerField(
-        default=1, db_default=1, editable=False, help_text="Raised by one on every save; a save from an older version is refused"
+        default=1, db_default=1, editable=False, verbose_name=_("version"), help_text=_("Raised by one on every save; a save from an older version is refused")
     )
 
 

@@ -154,6 +154,10 @@ PAGES = {
     "place": {"GET": EVERYONE, "HEAD": EVERYONE},
     "method": {"GET": EVERYONE, "HEAD": EVERYONE},
     "map": {"GET": EVERYONE, "HEAD": EVERYONE},
+    # The language switcher (Django's set_language): a POST with the page's CSRF token that
+    # sets the language cookie and goes back; it writes nothing to the database. A GET would
+    # only redirect, so it does not exist here.
+    "set_language": {"POST": EVERYONE},
 }
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Case, Exists, F, OuterRef, When
 
-from .codebook import Activity, Code, Grade, Tier, codebook_rows
+from .codebook import Activity, Code, Grade, Tier, codebook_rows_english
 from .models import (
     Article, Claim, Enterprise, EnterpriseAlias, EnterpriseKind, Industry, Integration, Location, LocationKind,
     LocationName, Precision, Reliability, Source, SourceKind, Status,
@@ -207,7 +207,7 @@ TABLES = [
             Column("definition", required=True),
             Column("member_of", description="An activity's group; a grade's tier"),
         ],
-        rows=codebook_rows,
+        rows=codebook_rows_english,
         primary_key=["scheme", "value"],
     ),
 ]

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import reduce
 
 from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+from django.utils import translation
 from django.db.models.functions import Coalesce, ExtractMonth, ExtractQuarter, ExtractYear
 
 from .codebook import Grade, Tier
@@ -128,7 +129,10 @@ def left_out_note(query):
 
 
 def _short(label):
-    return str(label).split(" (")[0]
+    """A grade's or tier's group name in a series: English whatever the request's language,
+    since it is a column of the CSV and a key of the JSON ("special", "1st grade")."""
+    with translation.override("en"):
+        return str(label).split(" (")[0]
 
 
 def _groups(query):

@@ -182,7 +182,8 @@ class Walk(TestCase):
                     assert method in SAFE or (need != EVERYONE and not satisfied(None, need)), (route, kind, method)
         for views in (ADMIN_VIEWS, PAGES):
             for name, methods in views.items():
-                if name not in ("login", "logout"):
+                # Signing in and out, and choosing a language (a cookie, no row written).
+                if name not in ("login", "logout", "set_language"):
                     assert all(m in SAFE or need != EVERYONE for m, need in methods.items()), name
 
     # ---- the admin ------------------------------------------------------------------------
@@ -285,13 +286,16 @@ class Walk(TestCase):
         urls = {
             "home": reverse("home"), "compare": reverse("compare"), "enterprise": reverse("enterprise", args=[self.d.e1.pk]),
             "enterprise_list": reverse("enterprise_list"), "place": reverse("place", args=["chongjin"]), "method": reverse("method"),
-            "map": reverse("map"),
+            "map": reverse("map"), "set_language": reverse("set_language"),
         }
         assert set(urls) == set(PAGES)
+        # Let in, the language switcher answers with a redirect back (and a cookie).
+        allowed = {"set_language": 302}
         for name, url in urls.items():
             for method in METHODS:
                 need = PAGES[name].get(method)
                 for role, user in self.users.items():
-                    expected = 405 if need is None else (200 if satisfied(user, need) else 403)
-                    self.call(role, method, url, expected, content_type="application/x-www-form-urlencoded")
+                    expected = 405 if need is None else (allowed.get(name, 200) if satisfied(user, need) else 403)
+                    self.call(role, method, url, expected, b"language=ko" if method in WRITES else b"",
+                              content_type="application/x-www-form-urlencoded", refused=need is None or not satisfied(user, need))
         self.finish(at_least=len(urls) * len(METHODS) * len(ROLES))

@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.http import HttpResponseRedirect
 from django.urls import path
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from ..codebook import SUGGESTED_CODE
@@ -43,8 +44,8 @@ class ClaimForm(forms.ModelForm):
         )
         code = self.fields["code"]
         code.widget.attrs["class"] = "claim-code"
-        code.choices = [("", "code…"), *list(code.choices)[1:]]
-        code.error_messages["invalid_choice"] = "The reliability code is a number from 1 to 5 (%(value)s is not)."
+        code.choices = [("", _("code…")), *list(code.choices)[1:]]
+        code.error_messages["invalid_choice"] = _("The reliability code is a number from 1 to 5 (%(value)s is not).")
 
 
 class ClaimInline(TableInline, admin.TabularInline):
@@ -64,7 +65,7 @@ class ClaimInline(TableInline, admin.TabularInline):
 class ArticleForm(VersionedForm):
     user = None  # set by ArticleAdmin.get_form
     published = PartialDateField(
-        label="Published", help_text="2016-10-05, or 2016-10 or 2016 for a month or a year: the precision follows"
+        label=_("Published"), help_text=_("2016-10-05, or 2016-10 or 2016 for a month or a year: the precision follows")
     )
 
     class Meta:
@@ -87,7 +88,7 @@ class ArticleForm(VersionedForm):
         if "status" in self.fields and self.user is not None:
             status = self.fields["status"]
             status.choices = status_choices_for(self.user, self.instance.status if self.instance.pk else None)
-            status.error_messages["invalid_choice"] = "Only a reviewer can set the status %(value)s."
+            status.error_messages["invalid_choice"] = _("Only a reviewer can set the status %(value)s.")
 
 
     def clean_published(self):
@@ -119,9 +120,9 @@ class ArticleAdmin(TableAdmin, ArticleHistoryMixin, VersionedAdmin, FastChangeLi
     save_on_top = True
     fieldsets = [
         (None, {"fields": [("source", "published", "precision", "page"), "title", "title_ko", "summary", "url", "opened_version"]}),
-        ("Restricted", {"fields": ["full_text", "notes"], "classes": ["collapse"]}),
-        ("Coding", {"fields": [("status", "disclosure"), "follow_up_of", ("coded_by", "reviewed_by")]}),
-        ("Record", {"fields": [("created_at", "updated_at"), "text_sha256"], "classes": ["collapse"]}),
+        (_("Restricted"), {"fields": ["full_text", "notes"], "classes": ["collapse"]}),
+        (_("Coding"), {"fields": [("status", "disclosure"), "follow_up_of", ("coded_by", "reviewed_by")]}),
+        (_("Record"), {"fields": [("created_at", "updated_at"), "text_sha256"], "classes": ["collapse"]}),
     ]
 
     def get_queryset(self, request):
@@ -153,7 +154,7 @@ class ArticleAdmin(TableAdmin, ArticleHistoryMixin, VersionedAdmin, FastChangeLi
             for name, options in fieldsets if name != "Restricted"
         ]
 
-    @admin.display(description="follow up of")
+    @admin.display(description=_("follow up of"))
     def shown_follow_up_of(self, obj):
         return getattr(obj, "_shown_follow_up_of", None)
 
@@ -179,19 +180,19 @@ class ArticleAdmin(TableAdmin, ArticleHistoryMixin, VersionedAdmin, FastChangeLi
         view = self.admin_site.admin_view(importer.import_view(self))
         return [path("import/", view, name="registry_article_import"), *super().get_urls()]
 
-    @admin.display(description="date", ordering="published")
+    @admin.display(description=_("date"), ordering="published")
     def published_label(self, obj):
         return obj.published_label
 
-    @admin.display(description="source", ordering="source__short_name")
+    @admin.display(description=_("source"), ordering="source__short_name")
     def source_name(self, obj):
         return obj.source.short_name
 
-    @admin.display(description="headline", ordering="title")
+    @admin.display(description=_("headline"), ordering="title")
     def headline(self, obj):
         return obj.title or obj.title_ko
 
-    @admin.display(description="claims", ordering="claim_count")
+    @admin.display(description=_("claims"), ordering="claim_count")
     def claim_total(self, obj):  # not "claims": the list would sort by the relation of that name, a row per claim
         return obj.claim_count or 0
 
@@ -222,10 +223,10 @@ class ClaimAdmin(TableAdmin, ReadableHistoryMixin, FastChangeList, SimpleHistory
         # A claim is part of its article: the service moves the article on (and back to coded).
         services.claim_save(claim=obj, user=request.user)
 
-    @admin.display(description="date", ordering="article__published")
+    @admin.display(description=_("date"), ordering="article__published")
     def article_date(self, obj):
         return obj.article.published_label
 
-    @admin.display(description="source", ordering="article__source__short_name")
+    @admin.display(description=_("source"), ordering="article__source__short_name")
     def source_name(self, obj):
         return obj.article.source.short_name

@@ -12,6 +12,8 @@ from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from ..codebook import Tier
@@ -31,8 +33,8 @@ CLAIMS_SHOWN = 50
 class EnterpriseForm(VersionedForm):
     save_anyway = forms.BooleanField(
         required=False,
-        label="Save anyway",
-        help_text="Tick after checking the possible duplicates listed above: this is a different enterprise.",
+        label=_("Save anyway"),
+        help_text=_("Tick after checking the possible duplicates listed above: this is a different enterprise."),
     )
 
     class Meta:
@@ -51,12 +53,14 @@ class EnterpriseForm(VersionedForm):
             self.duplicates = candidates
             if candidates:
                 listed = "; ".join(
-                    f"{c.name} (#{c.enterprise_id}" + (f", as {c.matched!r}" if c.matched != c.name else "") + f", {c.score:.0f}% alike)"
+                    f"{c.name} (#{c.enterprise_id}"
+                    + (_(", as %(name)r") % {"name": c.matched} if c.matched != c.name else "")
+                    + _(", %(score).0f%% alike)") % {"score": c.score}
                     for c in candidates
                 )
                 raise forms.ValidationError(
-                    f"Possible duplicate of: {listed}. If it is one of them, use it; if this is a "
-                    "different enterprise, save anyway.",
+                    _("Possible duplicate of: %(listed)s. If it is one of them, use it; if this is a "
+                      "different enterprise, save anyway.") % {"listed": listed},
                     code="possible_duplicate",
                 )
         return cleaned
@@ -73,8 +77,8 @@ class UnitInline(TableInline, admin.TabularInline):
 
     model = Enterprise
     fk_name = "parent"
-    verbose_name = "affiliated unit"
-    verbose_name_plural = "affiliated units"
+    verbose_name = _("affiliated unit")
+    verbose_name_plural = _("affiliated units")
     fields = ["name", "kind", "grade", "location"]
     readonly_fields = fields
     extra = 0
@@ -101,7 +105,7 @@ class ClaimEvidenceInline(TableInline, admin.TabularInline):
 
     model = Claim
     formset = NewestClaims
-    verbose_name_plural = f"claims (newest {CLAIMS_SHOWN}; edit them on their article)"
+    verbose_name_plural = format_lazy(_("claims (newest {shown}; edit them on their article)"), shown=CLAIMS_SHOWN)
     fields = ["published", "article", "activity", "code", "detail", "quantity", "unit"]
     readonly_fields = fields
     extra = 0
@@ -115,7 +119,7 @@ class ClaimEvidenceInline(TableInline, admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("article__source").order_by("-article__published", "-id")
 
-    @admin.display(description="date")
+    @admin.display(description=_("date"))
     def published(self, obj):
         return obj.article.published_label
 
@@ -201,10 +205,10 @@ class EnterpriseAdmin(TableAdmin, ReadableHistoryMixin, VersionedAdmin, FastChan
             raise PermissionDenied
         existing = self.get_queryset(request).filter(pk=pk if str(pk).isdigit() else None).first()
         if existing is None:
-            raise Http404("no such enterprise")
+            raise Http404(_("no such enterprise"))
         if IS_POPUP_VAR in request.POST:
             return self.response_add(request, existing)
-        self.message_user(request, f"Nothing added: use the existing enterprise {existing.name}.", messages.INFO)
+        self.message_user(request, _("Nothing added: use the existing enterprise %(name)s.") % {"name": existing.name}, messages.INFO)
         return redirect("admin:registry_enterprise_change", existing.pk)
 
     def get_fieldsets(self, request, obj=None):
@@ -213,7 +217,7 @@ class EnterpriseAdmin(TableAdmin, ReadableHistoryMixin, VersionedAdmin, FastChan
             return fieldsets
         return [(n, {**o, "fields": [f for f in o["fields"] if f != "notes"]}) for n, o in fieldsets]
 
-    @admin.display(description="parent")
+    @admin.display(description=_("parent"))
     def shown_parent(self, obj):
         return getattr(obj, "_shown_parent", None)
 
@@ -222,37 +226,37 @@ class EnterpriseAdmin(TableAdmin, ReadableHistoryMixin, VersionedAdmin, FastChan
         subquery over aliases rather than a JOIN, so no duplicate rows and no DISTINCT."""
         return queryset.search(search_term), False
 
-    @admin.display(description="grade", ordering="grade")
+    @admin.display(description=_("grade"), ordering="grade")
     def grade_code(self, obj):
         return obj.grade
 
-    @admin.display(description="kind", ordering="kind")
+    @admin.display(description=_("kind"), ordering="kind")
     def kind_code(self, obj):
         return obj.kind.replace("_", " ")
 
-    @admin.display(description="place (region)", ordering="location__path")
+    @admin.display(description=_("place (region)"), ordering="location__path")
     def place(self, obj):
         if obj.location is None:
             return None
         return f"{obj.location} ({obj.region_name})" if obj.location.level > 1 else str(obj.location)
 
-    @admin.display(description="region", ordering="region_name")
+    @admin.display(description=_("region"), ordering="region_name")
     def region(self, obj):
         return obj.region_name
 
-    @admin.display(description="claims", ordering="claim_count")
+    @admin.display(description=_("claims"), ordering="claim_count")
     def claim_total(self, obj):  # not "claims": the list would sort by the relation of that name, a row per claim
         return obj.claim_count or 0
 
-    @admin.display(ordering="first_seen", description="first seen")
+    @admin.display(ordering="first_seen", description=_("first seen"))
     def first_seen(self, obj):
         return partial_date_label(obj.first_seen, obj.first_seen_precision) or None
 
-    @admin.display(ordering="last_seen", description="last seen")
+    @admin.display(ordering="last_seen", description=_("last seen"))
     def last_seen(self, obj):
         return partial_date_label(obj.last_seen, obj.last_seen_precision) or None
 
-    @admin.display(description="all evidence")
+    @admin.display(description=_("all evidence"))
     def evidence_link(self, obj):
         if obj is None or obj.pk is None:
             return "—"
@@ -264,11 +268,11 @@ class EnterpriseAdmin(TableAdmin, ReadableHistoryMixin, VersionedAdmin, FastChan
         # accepts any one of several).
         return satisfied(request.user, admin_requirement("registry.enterprise", "merge"))
 
-    @admin.action(description="Merge selected enterprises into one…", permissions=["merge"])
+    @admin.action(description=_("Merge selected enterprises into one…"), permissions=["merge"])
     def merge_enterprises(self, request, queryset):
         enterprises = list(queryset.order_by("pk"))
         if len(enterprises) < 2:
-            self.message_user(request, "Select at least two enterprises to merge.", messages.WARNING)
+            self.message_user(request, _("Select at least two enterprises to merge."), messages.WARNING)
             return None
         keep_id = request.POST.get("keep")
         if request.POST.get("confirm") == "yes" and keep_id:
@@ -282,13 +286,13 @@ class EnterpriseAdmin(TableAdmin, ReadableHistoryMixin, VersionedAdmin, FastChan
                         enterprise_merge(keep=keep, absorb=absorb, user=request.user)
                         merged.append(absorb.name)
             except MergeConflict as conflict:
-                self.message_user(request, f"Not merged: {absorb.name}: {conflict}", messages.ERROR)
+                self.message_user(request, _("Not merged: %(name)s: %(conflict)s") % {"name": absorb.name, "conflict": conflict}, messages.ERROR)
             if merged:
-                self.message_user(request, f"Merged into {keep.name}: {', '.join(merged)}.", messages.SUCCESS)
+                self.message_user(request, _("Merged into %(name)s: %(merged)s.") % {"name": keep.name, "merged": ", ".join(merged)}, messages.SUCCESS)
             return None
         context = {
             **self.admin_site.each_context(request),
-            "title": "Merge enterprises",
+            "title": _("Merge enterprises"),
             "opts": self.model._meta,
             "enterprises": Enterprise.objects.visible_to(request.user).filter(pk__in=[e.pk for e in enterprises])
             .with_evidence(request.user).select_related("location"),

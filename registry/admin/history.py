@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import ForeignKey
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 
 from ..models import Article, Claim, Enterprise
 from ..visibility import sees_everything
@@ -133,7 +134,7 @@ class ArticleHistoryMixin(ReadableHistoryMixin):
         try:
             restored = article_restore(article=article, history_id=record.history_id, user=request.user)
         except RestoreConflict as conflict:
-            self.message_user(request, f"Not restored: {conflict}", messages.ERROR)
+            self.message_user(request, _("Not restored: %(conflict)s") % {"conflict": conflict}, messages.ERROR)
             return super().history_form_view(request, object_id, version_id, extra_context)
         self.log_change(request, article, f"Restored the version of {record.history_date:%Y-%m-%d %H:%M} with {restored} claim change(s)")
         return self.response_change(request, article)

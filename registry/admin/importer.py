@@ -13,6 +13,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from ..importing import HEADER, ImportFailed
 from ..permissions import admin_requirement, satisfied
@@ -24,13 +26,14 @@ MAX_BYTES = 10 * 1024 * 1024
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label="CSV file", help_text="UTF-8, first line: " + ",".join(HEADER))
+    file = forms.FileField(label=_("CSV file"), help_text=format_lazy(_("UTF-8, first line: {header}"), header=",".join(HEADER)))
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_BYTES:
             raise forms.ValidationError(
-                f"The file has {upload.size:,} bytes; the admin takes up to {MAX_BYTES:,}. Use manage.py import_claims."
+                _("The file has %(size)s bytes; the admin takes up to %(limit)s. Use manage.py import_claims.")
+                % {"size": f"{upload.size:,}", "limit": f"{MAX_BYTES:,}"}
             )
         return upload
 
@@ -42,7 +45,7 @@ def import_view(model_admin):
         context = {
             **model_admin.admin_site.each_context(request),
             "opts": model_admin.model._meta,
-            "title": "Import coded claims from CSV",
+            "title": _("Import coded claims from CSV"),
             "header": ",".join(HEADER),
         }
         if request.method == "POST" and "confirm" in request.POST:
@@ -82,11 +85,11 @@ def _report(context, plan, digest):
 def _confirm(request, context):
     stored = request.session.get(SESSION_KEY)
     if not stored or stored["sha256"] != request.POST.get("sha256"):
-        messages.error(request, "The checked file is no longer waiting here; upload it again.")
+        messages.error(request, _("The checked file is no longer waiting here; upload it again."))
         return redirect("admin:registry_article_import")
     data = base64.b64decode(stored["data"])
     if hashlib.sha256(data).hexdigest() != stored["sha256"]:
-        messages.error(request, "The stored file does not match the one checked; upload it again.")
+        messages.error(request, _("The stored file does not match the one checked; upload it again."))
         return redirect("admin:registry_article_import")
     accepted = request.POST.getlist("accept_new")
     try:
@@ -104,9 +107,10 @@ def _confirm(request, context):
     c = plan.counts()
     messages.success(
         request,
-        f"Imported {stored['name']}: {c['rows']} rows; created {c['articles_created']} articles, "
-        f"{c['enterprises_created']} enterprises, {c['claims_created']} claims; matched "
-        f"{c['articles_matched']} articles, {c['enterprises_matched']} enterprises, {c['claims_matched']} claims"
-        + (f"; refined {c['enterprises_refined']} enterprises." if c["enterprises_refined"] else "."),
+        _("Imported %(name)s: %(rows)s rows; created %(articles_created)s articles, "
+          "%(enterprises_created)s enterprises, %(claims_created)s claims; matched "
+          "%(articles_matched)s articles, %(enterprises_matched)s enterprises, %(claims_matched)s claims")
+        % {"name": stored["name"], **c}
+        + (_("; refined %(count)s enterprises.") % {"count": c["enterprises_refined"]} if c["enterprises_refined"] else "."),
     )
     return redirect("admin:registry_article_changelist")

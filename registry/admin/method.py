@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from ..models import Coverage, Story, StoryMember
@@ -46,7 +47,7 @@ class StoryAdmin(TableAdmin, SimpleHistoryAdmin):
     readonly_fields = ["suggestions"]
     inlines = [StoryMemberInline]
 
-    @admin.display(description="likely reprints")
+    @admin.display(description=_("likely reprints"))
     def suggestions(self, obj):
         if obj is None or obj.pk is None or not hasattr(obj, "viewer"):
             return "—"

@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from ..models import Industry, Location, LocationName, Source
@@ -54,7 +55,7 @@ class LocationAdmin(TableAdmin, SimpleHistoryAdmin):
     def get_search_results(self, request, queryset, search_term):
         return queryset.named(search_term), False
 
-    @admin.display(description="name", ordering="path")
+    @admin.display(description=_("name"), ordering="path")
     def tree_name(self, obj):
         return format_html('<span style="padding-left: {}em">{}</span>', 1.5 * (obj.level - 1), obj.name)
 
@@ -86,7 +87,7 @@ class IndustryAdmin(TableAdmin, SimpleHistoryAdmin):
         # Each top-level industry followed by its sub-industries.
         return [Coalesce("parent__name", "name").asc(), F("parent").asc(nulls_first=True), "name"]
 
-    @admin.display(description="name")
+    @admin.display(description=_("name"))
     def tree_name(self, obj):
         return format_html('<span style="padding-left: {}em">{}</span>', 1.5 if obj.parent_id else 0, obj.name)
 

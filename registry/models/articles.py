@@ -9,6 +9,7 @@ from django.db import connections, models
 from django.db.models import BooleanField, Case, Count, Exists, F, Max, Min, OuterRef, Q, Subquery, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .. import locking
@@ -170,43 +171,44 @@ class Article(models.Model):
 
     Status = Status
 
-    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="articles")
+    source = models.ForeignKey(Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="articles")
     # A month- or year-precise date is stored as the first day of its month or year.
-    published = models.DateField()
-    precision = models.CharField(max_length=5, choices=Precision.choices, default=Precision.DAY)
-    page = models.PositiveSmallIntegerField(null=True, blank=True)
-    title = models.CharField("headline (English)", max_length=500, blank=True)
-    title_ko = models.CharField("headline (Korean)", max_length=500, blank=True)
-    summary = models.TextField(blank=True)
-    full_text = models.TextField(blank=True, help_text="Restricted: never public")
+    published = models.DateField(_("published"))
+    precision = models.CharField(_("precision"), max_length=5, choices=Precision.choices, default=Precision.DAY)
+    page = models.PositiveSmallIntegerField(_("page"), null=True, blank=True)
+    title = models.CharField(_("headline (English)"), max_length=500, blank=True)
+    title_ko = models.CharField(_("headline (Korean)"), max_length=500, blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+    full_text = models.TextField(_("full text"), blank=True, help_text=_("Restricted: never public"))
     text_sha256 = models.CharField(
-        "SHA-256 of full text", max_length=64, blank=True, editable=False
+        _("SHA-256 of full text"), max_length=64, blank=True, editable=False
     )
-    url = models.URLField(max_length=500, blank=True)
+    url = models.URLField(_("url"), max_length=500, blank=True)
     follow_up_of = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="follow_ups"
+        "self", verbose_name=_("follow up of"), null=True, blank=True, on_delete=models.SET_NULL, related_name="follow_ups"
     )
     disclosure = models.CharField(
+        _("disclosure"),
         max_length=10, choices=Disclosure.choices, default=Disclosure.PUBLIC
     )
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
-    notes = models.TextField("internal notes", blank=True, help_text="Restricted: never public")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    notes = models.TextField(_("internal notes"), blank=True, help_text=_("Restricted: never public"))
     coded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
+        settings.AUTH_USER_MODEL, verbose_name=_("coded by"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="articles_coded",
     )
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
+        settings.AUTH_USER_MODEL, verbose_name=_("reviewed by"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="articles_reviewed",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # Two coders on one article: the second save is refused, not merged (see locking.py).
     version = locking.version_field()
 
@@ -214,6 +216,8 @@ class Article(models.Model):
     objects = ArticleQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("article")
+        verbose_name_plural = _("articles")
         ordering = ["-published", "id"]
         permissions = [
             ("view_restricted", "Can see restricted articles, full texts and internal notes"),
@@ -285,19 +289,21 @@ class Claim(models.Model):
 
     # No single-column indexes: registry_claim_one_per_activity leads with article and
     # registry_claim_ent_cover with enterprise; two more indexes only slow every insert.
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="claims", db_index=False)
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="claims", db_index=False)
-    activity = models.CharField(max_length=20, choices=Activity.choices)
-    code = models.PositiveSmallIntegerField(choices=Code.choices)
-    detail = models.CharField(max_length=500, blank=True)
-    quantity = models.DecimalField(max_digits=20, decimal_places=4, null=True, blank=True)
-    unit = models.CharField(max_length=40, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    article = models.ForeignKey(Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="claims", db_index=False)
+    enterprise = models.ForeignKey(Enterprise, verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="claims", db_index=False)
+    activity = models.CharField(_("activity"), max_length=20, choices=Activity.choices)
+    code = models.PositiveSmallIntegerField(_("code"), choices=Code.choices)
+    detail = models.CharField(_("detail"), max_length=500, blank=True)
+    quantity = models.DecimalField(_("quantity"), max_digits=20, decimal_places=4, null=True, blank=True)
+    unit = models.CharField(_("unit"), max_length=40, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     history = HistoricalRecords()
     objects = ClaimQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("claim")
+        verbose_name_plural = _("claims")
         ordering = ["article", "id"]
         constraints = [
             choice_check("activity", Activity, "registry_claim_activity_valid"),

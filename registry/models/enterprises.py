@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import BooleanField, Case, ExpressionWrapper, F, OuterRef, Q, Value, When
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .. import locking
@@ -91,11 +92,12 @@ class Enterprise(models.Model):
 
     Integration = Integration
 
-    name = models.CharField(max_length=200, help_text="Canonical English name")
-    name_key = models.CharField(max_length=200, db_index=True, editable=False)
-    hangul = models.CharField(max_length=100, blank=True)
-    grade = models.CharField(max_length=10, choices=Grade.choices, default=Grade.UNKNOWN)
+    name = models.CharField(_("name"), max_length=200, help_text=_("Canonical English name"))
+    name_key = models.CharField(_("name key"), max_length=200, db_index=True, editable=False)
+    hangul = models.CharField(_("hangul"), max_length=100, blank=True)
+    grade = models.CharField(_("grade"), max_length=10, choices=Grade.choices, default=Grade.UNKNOWN)
     tier = models.GeneratedField(
+        verbose_name=_("tier"),
         expression=Case(
             *[When(grade__in=[str(g) for g in grades], then=Value(str(tier))) for tier, grades in TIER_GRADES.items()],
             default=Value(str(Tier.UNKNOWN)),
@@ -103,34 +105,35 @@ class Enterprise(models.Model):
         output_field=models.CharField(max_length=10, choices=Tier.choices),
         db_persist=True,
     )
-    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
     integration = models.CharField(
-        max_length=12, choices=Integration.choices, blank=True, help_text="For complexes only"
+        _("integration"),
+        max_length=12, choices=Integration.choices, blank=True, help_text=_("For complexes only")
     )
     parent = models.ForeignKey(
-        "self",
+        "self", verbose_name=_("parent"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="units",
-        help_text="The complex this enterprise is an affiliated unit of",
+        help_text=_("The complex this enterprise is an affiliated unit of"),
     )
     location = models.ForeignKey(
-        Location,
+        Location, verbose_name=_("location"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="enterprises",
-        help_text="The lowest level known: an enterprise only known to be in a province sits on it",
+        help_text=_("The lowest level known: an enterprise only known to be in a province sits on it"),
     )
     industry = models.ForeignKey(
-        Industry, null=True, blank=True, on_delete=models.PROTECT, related_name="enterprises"
+        Industry, verbose_name=_("industry"), null=True, blank=True, on_delete=models.PROTECT, related_name="enterprises"
     )
-    products = models.TextField(blank=True)
-    ministry = models.CharField("supervising ministry", max_length=200, blank=True)
-    notes = models.TextField("internal notes", blank=True, help_text="Restricted: never public")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    products = models.TextField(_("products"), blank=True)
+    ministry = models.CharField(_("supervising ministry"), max_length=200, blank=True)
+    notes = models.TextField(_("internal notes"), blank=True, help_text=_("Restricted: never public"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # Two coders on one enterprise: the second save is refused, not merged (see locking.py).
     version = locking.version_field()
 
@@ -138,6 +141,8 @@ class Enterprise(models.Model):
     objects = EnterpriseQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("enterprise")
+        verbose_name_plural = _("enterprises")
         ordering = ["name"]
         constraints = [
             choice_check("grade", Grade, "registry_enterprise_grade_valid"),
@@ -176,15 +181,16 @@ class Enterprise(models.Model):
 class EnterpriseAlias(models.Model):
     """Another name of an enterprise: other romanizations, Hangul, former names."""
 
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="aliases")
-    name = models.CharField(max_length=200)
-    name_key = models.CharField(max_length=200, db_index=True, editable=False)
+    enterprise = models.ForeignKey(Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(_("name"), max_length=200)
+    name_key = models.CharField(_("name key"), max_length=200, db_index=True, editable=False)
 
     history = HistoricalRecords()
     objects = EnterpriseAliasQuerySet.as_manager()
 
     class Meta:
-        verbose_name_plural = "enterprise aliases"
+        verbose_name = _("enterprise alias")
+        verbose_name_plural = _("enterprise aliases")
         constraints = [
             models.UniqueConstraint(
                 fields=["enterprise", "name_key"], name="registry_enterprisealias_no_duplicates"

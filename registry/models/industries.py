@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ..visibility import ReferenceQuerySet
@@ -18,23 +19,24 @@ class Industry(models.Model):
     """A node of the two-level industry taxonomy, tied to ISIC Rev.4 divisions."""
 
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
-    name = models.CharField(max_length=100)
-    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
     isic = models.CharField(
-        "ISIC Rev.4 divisions",
+        _("ISIC Rev.4 divisions"),
         max_length=50,
         blank=True,
-        help_text="Two-digit division codes, comma-separated: 10,11",
+        help_text=_("Two-digit division codes, comma-separated: 10,11"),
     )
 
     history = HistoricalRecords()
     objects = IndustryQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("industry")
         ordering = ["parent__name", "name"]
-        verbose_name_plural = "industries"
+        verbose_name_plural = _("industries")
         constraints = [
             models.UniqueConstraint(fields=["parent", "name"], name="registry_industry_unique_name")
         ]

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ..visibility import ReferenceQuerySet
@@ -17,8 +18,8 @@ __all__ = ["Coverage", "Extent", "Story", "StoryMember"]
 
 
 class Extent(models.TextChoices):
-    COMPLETE = "complete", "read completely"
-    PARTIAL = "partial", "read partly"
+    COMPLETE = "complete", _("read completely")
+    PARTIAL = "partial", _("read partly")
 
 
 class Coverage(models.Model):
@@ -26,23 +27,24 @@ class Coverage(models.Model):
     saying what was skipped. One row per range, not per day. A period no coverage row
     touches was not read: the time series shows it as unknown, not as zero."""
 
-    source = models.ForeignKey("registry.Source", on_delete=models.PROTECT, related_name="coverage")
-    start = models.DateField()
-    end = models.DateField()
-    extent = models.CharField(max_length=10, choices=Extent.choices, default=Extent.COMPLETE)
-    note = models.TextField(blank=True, help_text="What was read or skipped; needed when read partly")
+    source = models.ForeignKey("registry.Source", verbose_name=_("source"), on_delete=models.PROTECT, related_name="coverage")
+    start = models.DateField(_("start"))
+    end = models.DateField(_("end"))
+    extent = models.CharField(_("extent"), max_length=10, choices=Extent.choices, default=Extent.COMPLETE)
+    note = models.TextField(_("note"), blank=True, help_text=_("What was read or skipped; needed when read partly"))
     read_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="coverage_read",
+        settings.AUTH_USER_MODEL, verbose_name=_("read by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="coverage_read",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     history = HistoricalRecords()
     # Coverage is public: it says what was read, never what an article says.
     objects = ReferenceQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("coverage")
         ordering = ["source", "start"]
-        verbose_name_plural = "coverage"
+        verbose_name_plural = _("coverage")
         constraints = [
             models.CheckConstraint(condition=Q(extent__in=Extent.values), name="registry_coverage_extent_valid"),
             models.CheckConstraint(condition=Q(end__gte=F("start")), name="registry_coverage_end_after_start"),
@@ -68,15 +70,16 @@ class Story(models.Model):
     """One event reported by several articles (a reprint, a translation): counted once by
     the series' metric=stories. An article in no story is a story of its own."""
 
-    title = models.CharField(max_length=300, help_text="The event, in a few words")
-    created_at = models.DateTimeField(auto_now_add=True)
+    title = models.CharField(_("title"), max_length=300, help_text=_("The event, in a few words"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     history = HistoricalRecords()
     # A story is only its name; which of its articles a user sees is StoryMember's rule.
     objects = ReferenceQuerySet.as_manager()
 
     class Meta:
-        verbose_name_plural = "stories"
+        verbose_name = _("story")
+        verbose_name_plural = _("stories")
 
     def __str__(self):
         return self.title
@@ -94,8 +97,8 @@ class StoryMember(models.Model):
     """An article's place in a story: a table of its own so that the article table does not
     change; an article is in one story at most."""
 
-    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="members")
-    article = models.OneToOneField("registry.Article", on_delete=models.CASCADE, related_name="story_link")
+    story = models.ForeignKey(Story, verbose_name=_("story"), on_delete=models.CASCADE, related_name="members")
+    article = models.OneToOneField("registry.Article", verbose_name=_("article"), on_delete=models.CASCADE, related_name="story_link")
 
     history = HistoricalRecords()
     objects = StoryMemberQuerySet.as_manager()

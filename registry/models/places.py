@@ -6,6 +6,7 @@ import re
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from rapidfuzz import fuzz
 from simple_history.models import HistoricalRecords
 
@@ -65,27 +66,30 @@ class Location(models.Model):
     Kind = LocationKind
 
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
-    level = models.PositiveSmallIntegerField()
-    kind = models.CharField(max_length=32, choices=Kind.choices)
+    level = models.PositiveSmallIntegerField(_("level"))
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
     name = models.CharField(
-        max_length=100, help_text="McCune–Reischauer without diacritics or suffix: Chongjin"
+        _("name"),
+        max_length=100, help_text=_("McCune–Reischauer without diacritics or suffix: Chongjin")
     )
-    name_mr = models.CharField("McCune–Reischauer", max_length=100, blank=True)
-    name_rr = models.CharField("Revised Romanization", max_length=100, blank=True)
-    hangul = models.CharField(max_length=50, blank=True)
-    iso_code = models.CharField("ISO 3166-2", max_length=6, blank=True)
-    slug = models.SlugField(max_length=100, unique=True)
+    name_mr = models.CharField(_("McCune–Reischauer"), max_length=100, blank=True)
+    name_rr = models.CharField(_("Revised Romanization"), max_length=100, blank=True)
+    hangul = models.CharField(_("hangul"), max_length=50, blank=True)
+    iso_code = models.CharField(_("ISO 3166-2"), max_length=6, blank=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
     # "/north-hamgyong/chongjin/": everything inside a place is one prefix match.
-    path = models.CharField(max_length=400, unique=True, editable=False)
-    latitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
-    longitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
+    path = models.CharField(_("path"), max_length=400, unique=True, editable=False)
+    latitude = models.DecimalField(_("latitude"), max_digits=8, decimal_places=5, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=8, decimal_places=5, null=True, blank=True)
 
     history = HistoricalRecords()
     objects = LocationQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("location")
+        verbose_name_plural = _("locations")
         ordering = ["path"]
         constraints = [
             choice_check("kind", LocationKind, "registry_location_kind_valid"),
@@ -124,17 +128,20 @@ class LocationName(models.Model):
     """Every spelling under which a place is found: canonical, diacritics, Revised
     Romanization, Hangul (with and without suffix), slug, and further aliases."""
 
-    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="names")
-    name = models.CharField(max_length=100)
+    location = models.ForeignKey(Location, verbose_name=_("location"), on_delete=models.CASCADE, related_name="names")
+    name = models.CharField(_("name"), max_length=100)
     # For the place lookup: one indexed equality match per spelling tried.
-    key = models.CharField(max_length=100, db_index=True, editable=False)
+    key = models.CharField(_("key"), max_length=100, db_index=True, editable=False)
     is_alias = models.BooleanField(
-        default=True, help_text="False for names derived from the place's own fields."
+        _("is alias"),
+        default=True, help_text=_("False for names derived from the place's own fields.")
     )
 
     objects = ReferenceQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("location name")
+        verbose_name_plural = _("location names")
         constraints = [
             models.UniqueConstraint(
                 fields=["location", "key"], name="registry_locationname_no_duplicates"

@@ -1,6 +1,7 @@
 """The publications articles come from."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ..codebook import Reliability, SourceKind, choice_check
@@ -12,17 +13,19 @@ class Source(models.Model):
 
     Reliability = Reliability
 
-    name = models.CharField(max_length=200, unique=True)
-    short_name = models.CharField(max_length=40, unique=True)
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    language = models.CharField(max_length=20, default="ko", help_text="ISO 639-1, e.g. ko, en")
-    reliability = models.CharField(max_length=1, choices=Reliability.choices, default=Reliability.F)
-    url = models.URLField(blank=True)
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    short_name = models.CharField(_("short name"), max_length=40, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    language = models.CharField(_("language"), max_length=20, default="ko", help_text=_("ISO 639-1, e.g. ko, en"))
+    reliability = models.CharField(_("reliability"), max_length=1, choices=Reliability.choices, default=Reliability.F)
+    url = models.URLField(_("url"), blank=True)
 
     history = HistoricalRecords()
     objects = ReferenceQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
         ordering = ["name"]
         constraints = [
             choice_check("kind", SourceKind, "registry_source_kind_valid"),
