@@ -2,6 +2,7 @@
 parameter, what is wrong with it."""
 
 from django.http import JsonResponse
+from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.exceptions import APIException
@@ -25,7 +26,7 @@ class BadQuery(APIException):
 
     def __init__(self, errors, candidates=None):
         summary = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in errors.items())
-        body = {"detail": f"Bad query parameter — {summary}", "errors": errors}
+        body = {"detail": _("Bad query parameter — %(summary)s") % {"summary": summary}, "errors": errors}
         if candidates:
             body["candidates"] = candidates
         super().__init__(body)
@@ -36,7 +37,7 @@ def not_found(request, *args, **kwargs):
     """Any /api/ address no route matches (e.g. /api/v1/articles/1.5/): JSON, not Django's
     HTML page, so a client never has to parse HTML."""
     return JsonResponse(
-        {"detail": f"No such address: {request.path}. The routes are listed at /api/v1/ and documented at /api/docs/."},
+        {"detail": _("No such address: %(path)s. The routes are listed at /api/v1/ and documented at /api/docs/.") % {"path": request.path}},
         status=404,
     )
 
@@ -45,5 +46,5 @@ def server_error(request, *args, **kwargs):
     """handler500: under /api/ a JSON body, like every other API error, whatever DEBUG says;
     elsewhere Django's page."""
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "Server error: the request failed on our side and has been logged."}, status=500)
+        return JsonResponse({"detail": _("Server error: the request failed on our side and has been logged.")}, status=500)
     return defaults.server_error(request, *args, **kwargs)

@@ -9,6 +9,7 @@ from django.db.models import Count, F, Value
 from django.db.models.functions import ExtractYear, StrIndex, Substr
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from api.errors import BadQuery
 from registry import vocabulary
@@ -68,7 +69,7 @@ def parse(model, text):
     try:
         return field.clean(text or "")
     except ValidationError as error:
-        offer = "" if known else "; this list has no facets"
+        offer = "" if known else _("; this list has no facets")
         raise BadQuery({"facets": [m + offer for m in error.messages]}) from None
 
 

@@ -6,6 +6,7 @@ SHA-256 is the release's `checksum`."""
 import base64
 
 from django.http import FileResponse, Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
@@ -55,7 +56,7 @@ class ReleaseViewSet(JSONErrors, viewsets.ReadOnlyModelViewSet):
         try:
             archive = open(zip_path(release.name), "rb")
         except FileNotFoundError:
-            raise Http404(f"the files of release {release.name} are not on this server") from None
+            raise Http404(_("the files of release %(name)s are not on this server") % {"name": release.name}) from None
         response = FileResponse(archive, as_attachment=True, filename=f"{release.name}.zip", content_type="application/zip")
         response["Digest"] = "sha-256=" + base64.b64encode(bytes.fromhex(release.zip_sha256)).decode()
         response["X-Checksum-SHA256"] = release.zip_sha256

@@ -9,6 +9,7 @@ Without either: 428 Precondition Required.
 
 import re
 
+from django.utils.translation import gettext, gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import status
@@ -26,7 +27,7 @@ def etag(instance):
 class PreconditionRequired(APIException):
     status_code = status.HTTP_428_PRECONDITION_REQUIRED
     default_code = "version_required"
-    default_detail = (
+    default_detail = _(
         "Say which version you are changing: send `If-Match` with the ETag of your GET, "
         "or `version` in the body, so that nobody's change is overwritten unseen."
     )
@@ -58,17 +59,18 @@ def expected_version(request):
         match = _TAG.match(header.strip())
         if match is None:
             raise ValidationError({"If-Match": [
-                f'Expected one ETag as sent by GET, like "v3"; got {header!r} ("*" and weak ETags do not say which version).'
+                gettext('Expected one ETag as sent by GET, like "v3"; got %(header)r ("*" and weak ETags do not say which version).')
+                % {"header": header}
             ]})
         from_header = int(match.group(1))
     body = request.data.get("version") if hasattr(request.data, "get") else None
     from_body = None
     if body is not None:
         if isinstance(body, bool) or not str(body).isdigit():
-            raise ValidationError({"version": ["A whole number: the version you read."]})
+            raise ValidationError({"version": [gettext("A whole number: the version you read.")]})
         from_body = int(body)
     if from_header is not None and from_body is not None and from_header != from_body:
-        raise ValidationError({"version": [f"If-Match says version {from_header}, the body {from_body}: send one."]})
+        raise ValidationError({"version": [gettext("If-Match says version %(header)s, the body %(body)s: send one.") % {"header": from_header, "body": from_body}]})
     if from_header is not None:
         return from_header, True
     if from_body is not None:

@@ -39,7 +39,7 @@ def map_page(request):
     form = MapQuestion(request.GET, also=("format",))
     fmt = request.GET.get("format", "")
     if not form.is_valid() or form.problems() or fmt not in ("", "csv"):
-        problems = form.problems() if not fmt or fmt == "csv" else {"format": ["use csv, or leave it out"]}
+        problems = form.problems() if not fmt or fmt == "csv" else {"format": [_("use csv, or leave it out")]}
         return render(request, "pages/bad_request.html", {"title": _("Bad query"), "errors": problems}, status=400)
     data, text = form.cleaned_data, form.as_text()
     measure, selection = data["measure"], form.claim_selection()

@@ -5,6 +5,7 @@ wait. A page is costlier than an API call (it draws a chart), never cheaper."""
 from functools import wraps
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 
 from api.throttling import AnonThrottle
 from registry import vocabulary
@@ -21,7 +22,7 @@ def throttled(view):
         if not throttle.allow_request(request, None):
             wait = int(throttle.wait() or 1)
             response = HttpResponse(
-                f"Too many requests: try again in {wait} seconds.\n", status=429, content_type="text/plain; charset=utf-8"
+                _("Too many requests: try again in %(wait)s seconds.") % {"wait": wait} + "\n", status=429, content_type="text/plain; charset=utf-8"
             )
             response["Retry-After"] = str(wait)
             return response
@@ -38,7 +39,7 @@ def without_parameters(view):
         unknown = vocabulary.unknown_errors(request.GET, ())
         if unknown:
             text = "; ".join(f"{name}: {' '.join(m)}" for name, m in unknown.items())
-            return HttpResponse(f"Bad query parameter — {text}\n", status=400, content_type="text/plain; charset=utf-8")
+            return HttpResponse(_("Bad query parameter — %(summary)s") % {"summary": text} + "\n", status=400, content_type="text/plain; charset=utf-8")
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -10,6 +10,7 @@ from django.http import QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _, gettext_lazy
 
 from registry import chart_panels, charts, provenance, timeseries
 from registry.codebook import ACTIVITY_GROUPS, Grade
@@ -26,7 +27,10 @@ COMPARE_DEFAULTS = {
     "interval": "year",
     "max_code": "3",
 }
-GROUP_BY_CHOICES = [("", "the places chosen"), ("region", "every province"), ("industry", "industry"), ("grade", "grade"), ("tier", "tier")]
+GROUP_BY_CHOICES = [
+    ("", gettext_lazy("the places chosen")), ("region", gettext_lazy("every province")), ("industry", gettext_lazy("industry")),
+    ("grade", gettext_lazy("grade")), ("tier", gettext_lazy("tier")),
+]
 
 
 def _question(request):
@@ -103,7 +107,7 @@ def compare(request):
         "source_kinds": SourceKind.choices,
         "table": table,
         "links": links,
-        "title": _title(result) if result else "Compare",
+        "title": _title(result) if result else _("Compare"),
         # Which data the numbers are: the live data's last change and counts, and the codebook.
         "data_version": _data_version(request.user) if result else None,
     }
@@ -125,15 +129,20 @@ def _data_version(user):
 
 def _title(result):
     q = result.query
-    what = " or ".join(q.activities) if q.activities else "any activity"
-    codes = f"codes 1–{q.max_code}" if q.max_code and not q.bands else ("by code band" if q.bands else "all codes")
-    groups = " vs ".join(g for g in result.groups if "≤" not in g) or " vs ".join(
+    what = _(" or ").join(q.activities) if q.activities else _("any activity")
+    if q.bands:
+        codes = _("by code band")
+    else:
+        codes = _("codes 1–%(max)s") % {"max": q.max_code} if q.max_code else _("all codes")
+    vs = _(" vs ")
+    groups = vs.join(g for g in result.groups if "≤" not in g) or vs.join(
         dict.fromkeys(g.rsplit(" ≤", 1)[0] for g in result.groups)
     )
     if chart_panels.wanted(result):
-        groups = {"region": "every province", "industry": "every industry", "grade": "every grade", "tier": "every tier"}.get(
-            q.group_by, f"{len(q.regions)} places")
-    return f"{q.metric.capitalize()} on {what} per {q.interval}, {groups}, {codes}"
+        every = {"region": _("every province"), "industry": _("every industry"), "grade": _("every grade"), "tier": _("every tier")}
+        groups = every.get(q.group_by) or _("%(count)s places") % {"count": len(q.regions)}
+    return _("%(metric)s on %(what)s per %(interval)s, %(groups)s, %(codes)s") % {
+        "metric": q.metric.capitalize(), "what": what, "interval": q.interval, "groups": groups, "codes": codes}
 
 
 @throttled

@@ -7,13 +7,15 @@ and by dash pattern, so a black-and-white printout still reads.
 import math
 from xml.sax.saxutils import escape, quoteattr
 
+from django.utils.translation import gettext_lazy as _
+
 COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#8C6D31", "#7F7F7F")
 DASHES = ("", "7 4", "2 3", "10 3 2 3", "4 2 1 2 1 2")
 # Bands run from the strictest threshold (≤1, dotted) to all codes (solid).
 BAND_DASHES = ("1 3", "2 3", "6 3", "10 3 2 3", "")
 # Reliability codes: blues for the specific codes 1–3, oranges for the weak 4 and 5.
 CODE_COLOURS = {1: "#08519C", 2: "#3182BD", 3: "#9ECAE1", 4: "#FDAE6B", 5: "#E6550D"}
-CODE_NAMES = {1: "established fact", 2: "specific", 3: "unspecific", 4: "passing mention", 5: "production claim"}
+CODE_NAMES = {1: _("established fact"), 2: _("specific"), 3: _("unspecific"), 4: _("passing mention"), 5: _("production claim")}
 FONT = 'font-family="system-ui, -apple-system, Segoe UI, Roboto, Helvetica, Arial, sans-serif"'
 
 
@@ -152,8 +154,8 @@ def timeline_strip(counts, *, column=34, bar_area=80):
     total = height + 26
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {total}" width="{width}" height="{total}" '
-        f'role="img" aria-label="claims per year, by reliability code" {FONT} font-size="11">',
-        "<title>Claims per year, by reliability code</title>",
+        f'role="img" aria-label={quoteattr(str(_("claims per year, by reliability code")))} {FONT} font-size="11">',
+        f"<title>{escape(str(_('Claims per year, by reliability code')))}</title>",
     ]
     base = height - bottom
     for i, year in enumerate(years):
@@ -176,7 +178,7 @@ def timeline_strip(counts, *, column=34, bar_area=80):
         lx = left + (code - 1) * 132
         out.append(
             f'<rect x="{lx}" y="{height + 6}" width="12" height="12" fill="{CODE_COLOURS[code]}"/>'
-            f'<text x="{lx + 16}" y="{height + 16}" fill="#111">{code} {CODE_NAMES[code]}</text>'
+            f'<text x="{lx + 16}" y="{height + 16}" fill="#111">{code} {escape(str(CODE_NAMES[code]))}</text>'
         )
     out.append("</svg>")
     return "".join(out)

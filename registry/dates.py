@@ -5,6 +5,7 @@ import datetime
 import re
 
 from django import forms
+from django.utils.translation import gettext as _
 
 from .models import Precision
 
@@ -23,17 +24,18 @@ def parse_partial_date(text):
     value = (text or "").strip()
     match = _PARTIAL_DATE.match(value)
     if not match:
-        raise BadDate("not a date: use YYYY-MM-DD, YYYY-MM or YYYY")
+        raise BadDate(_("not a date: use YYYY-MM-DD, YYYY-MM or YYYY"))
     year, month, day = (int(part) if part else None for part in match.groups())
     if year < 1900:
-        raise BadDate("not a date: the year must be 1900 or later")
+        raise BadDate(_("not a date: the year must be 1900 or later"))
     if month is not None and not 1 <= month <= 12:
-        raise BadDate("not a date: the month must be 01 to 12")
+        raise BadDate(_("not a date: the month must be 01 to 12"))
     if day is not None:
         try:
             return datetime.date(year, month, day), Precision.DAY
         except ValueError:
-            raise BadDate(f"not a date: {calendar.month_name[month]} {year} has {calendar.monthrange(year, month)[1]} days") from None
+            raise BadDate(_("not a date: %(month)s %(year)s has %(days)s days") % {
+                "month": _(calendar.month_name[month]), "year": year, "days": calendar.monthrange(year, month)[1]}) from None
     if month is not None:
         return datetime.date(year, month, 1), Precision.MONTH
     return datetime.date(year, 1, 1), Precision.YEAR

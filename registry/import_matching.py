@@ -2,6 +2,8 @@
 precise place or industry, or contradicted), articles and claims already recorded; and the
 duplicate guard's candidates for each new enterprise. Called by importing.plan_import."""
 
+from django.utils.translation import gettext as _
+
 from .duplicates import NameIndex
 from .importing import CHUNK, RowError, _describe
 from .models import Article, Claim, Enterprise, EnterpriseAlias
@@ -43,10 +45,10 @@ def flag_duplicates(plan):
 
 def duplicate_error(planned):
     """The row error for a new enterprise held back as a possible duplicate."""
-    names = "; ".join(f"{c.name!r} (#{c.enterprise_id}" + (f", as {c.matched!r}" if c.matched != c.name else "") + ")" for c in planned.similar)
+    names = "; ".join(f"{c.name!r} (#{c.enterprise_id}" + (_(", as %(name)r") % {"name": c.matched} if c.matched != c.name else "") + ")" for c in planned.similar)
     return RowError(
         planned.line, "enterprise", planned.name,
-        f"possible duplicate of {names}: write the existing name if it is the same enterprise, or confirm this one is new",
+        _("possible duplicate of %(names)s: write the existing name if it is the same enterprise, or confirm this one is new") % {"names": names},
     )
 
 
@@ -71,7 +73,7 @@ def match_database(plan, add_error):
         matches = found.get(key, {})
         if len(matches) > 1:
             names = " or ".join(sorted(repr(e.name) for e in matches.values()))
-            add_error(planned.line, "enterprise", planned.name, f"ambiguous: the name matches {names}; use the canonical name")
+            add_error(planned.line, "enterprise", planned.name, _("ambiguous: the name matches %(names)s; use the canonical name") % {"names": names})
             continue
         if not matches:
             continue
@@ -82,7 +84,8 @@ def match_database(plan, add_error):
             if given not in (None, "") and getattr(existing, column) != given:
                 add_error(
                     planned.line, column, str(given),
-                    f"{existing.name!r} is recorded with the {column} {_describe(column, getattr(existing, column))}; change it in the admin or leave this column blank",
+                    _("%(name)r is recorded with the %(column)s %(value)s; change it in the admin or leave this column blank")
+                    % {"name": existing.name, "column": column, "value": _describe(column, getattr(existing, column))},
                 )
         for column in ("industry", "location"):
             given, recorded = getattr(planned, column), getattr(existing, column)
@@ -90,10 +93,11 @@ def match_database(plan, add_error):
             if standing == "finer":
                 planned.refinements[column] = (recorded, given)
             elif standing == "other":
-                inside = "a place inside it" if column == "location" else "one of its sub-industries"
+                inside = _("a place inside it") if column == "location" else _("one of its sub-industries")
                 add_error(
                     planned.line, column, str(given),
-                    f"{existing.name!r} is recorded with the {column} {_describe(column, recorded)}; give it, {inside}, or leave this column blank (or change it in the admin)",
+                    _("%(name)r is recorded with the %(column)s %(value)s; give it, %(inside)s, or leave this column blank (or change it in the admin)")
+                    % {"name": existing.name, "column": column, "value": _describe(column, recorded), "inside": inside},
                 )
 
     by_title = {}
@@ -109,9 +113,9 @@ def match_database(plan, add_error):
             continue
         planned.existing_id = existing["id"]
         if existing["precision"] != planned.precision:
-            add_error(planned.line, "published", str(planned.published), f"the article is recorded with a date precise to the {existing['precision']}")
+            add_error(planned.line, "published", str(planned.published), _("the article is recorded with a date precise to the %(precision)s") % {"precision": existing["precision"]})
         if planned.summary and existing["summary"] and planned.summary != existing["summary"]:
-            add_error(planned.line, "summary", planned.summary, "differs from the summary recorded for this article")
+            add_error(planned.line, "summary", planned.summary, _("differs from the summary recorded for this article"))
 
     article_keys = {a.existing_id: key for key, a in plan.articles.items() if a.existing_id}
     enterprise_keys = {e.existing.pk: key for key, e in plan.enterprises.items() if e.existing}
@@ -124,4 +128,4 @@ def match_database(plan, add_error):
                 continue
             planned.exists = True
             if (c["code"], c["detail"], c["quantity"], c["unit"]) != (planned.code, planned.detail, planned.quantity, planned.unit):
-                add_error(planned.line, "code", str(planned.code), f"this claim is already recorded, differently (code {c['code']}, detail {c['detail']!r}); change it in the admin")
+                add_error(planned.line, "code", str(planned.code), _("this claim is already recorded, differently (code %(code)s, detail %(detail)r); change it in the admin") % {"code": c["code"], "detail": c["detail"]})

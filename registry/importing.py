@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from .codebook import Activity, Grade
 from .dates import BadDate, parse_partial_date
@@ -50,7 +51,7 @@ class RowError:
 
     def __str__(self):
         shown = self.value if len(self.value) <= 80 else self.value[:77] + "..."
-        return f"line {self.line}: {self.field}: {shown} — {self.message}"
+        return _("line %(line)s: %(field)s: %(value)s — %(message)s") % {"line": self.line, "field": self.field, "value": shown, "message": self.message}
 
 
 class ImportFailed(Exception):
@@ -68,21 +69,21 @@ def parse_claims_csv(data):
     # Checked before anything is decoded or parsed; a str is measured as the UTF-8 it came as.
     size = len(data) if isinstance(data, bytes) else len(data.encode("utf-8", "surrogatepass"))
     if size > limit:
-        raise ImportFailed([RowError(1, "file", "", f"the file is {size:,} bytes; the limit is {limit:,}: split it into smaller files")])
+        raise ImportFailed([RowError(1, "file", "", _("the file is %(size)s bytes; the limit is %(limit)s: split it into smaller files") % {"size": f"{size:,}", "limit": f"{limit:,}"})])
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             line = data[: exc.start].count(b"\n") + 1
-            raise ImportFailed([RowError(line, "file", "", "not UTF-8 text: save the CSV as UTF-8")]) from None
+            raise ImportFailed([RowError(line, "file", "", _("not UTF-8 text: save the CSV as UTF-8"))]) from None
     data = data.removeprefix("\ufeff")
     reader = csv.reader(io.StringIO(data, newline=""))
     try:
         header = next(reader, None)
     except csv.Error as exc:
-        raise ImportFailed([RowError(1, "header", "", f"not CSV: {exc}")]) from None
+        raise ImportFailed([RowError(1, "header", "", _("not CSV: %(error)s") % {"error": exc})]) from None
     if not header or not any(h.strip() for h in header):
-        raise ImportFailed([RowError(1, "header", "", "the file is empty; the first line must be: " + ",".join(HEADER))])
+        raise ImportFailed([RowError(1, "header", "", _("the file is empty; the first line must be: %(header)s") % {"header": ",".join(HEADER)})])
     header = [h.strip().lower() for h in header]
     columns = header if header == HEADER + OPTIONAL else HEADER
     if header not in (HEADER, HEADER + OPTIONAL):
@@ -90,13 +91,13 @@ def parse_claims_csv(data):
         unknown = [h for h in header if h not in HEADER + OPTIONAL]
         problems = []
         if missing:
-            problems.append("missing " + ", ".join(missing))
+            problems.append(_("missing %(columns)s") % {"columns": ", ".join(missing)})
         if unknown:
-            problems.append("unknown " + ", ".join(unknown))
+            problems.append(_("unknown %(columns)s") % {"columns": ", ".join(unknown)})
         if not problems:
-            problems.append("columns out of order")
+            problems.append(_("columns out of order"))
         raise ImportFailed(
-            [RowError(1, "header", ",".join(header), "; ".join(problems) + "; expected: " + ",".join(HEADER))]
+            [RowError(1, "header", ",".join(header), _("%(problems)s; expected: %(header)s") % {"problems": "; ".join(problems), "header": ",".join(HEADER)})]
         )
     rows, errors = [], []
     line = reader.line_num + 1
@@ -106,16 +107,16 @@ def parse_claims_csv(data):
         except StopIteration:
             break
         except csv.Error as exc:
-            errors.append(RowError(line, "row", "", f"not valid CSV: {exc}"))
+            errors.append(RowError(line, "row", "", _("not valid CSV: %(error)s") % {"error": exc}))
             break
         if any(v.strip() for v in values):
             if len(values) != len(columns):
-                errors.append(RowError(line, "row", "", f"{len(values)} fields where the header has {len(columns)}"))
+                errors.append(RowError(line, "row", "", _("%(count)s fields where the header has %(expected)s") % {"count": len(values), "expected": len(columns)}))
             else:
                 row = dict(zip(columns, (v.strip() for v in values)))
                 for column, value in row.items():
                     if bad := _CONTROL.search(value):
-                        errors.append(RowError(line, column, value, f"a control character (U+{ord(bad.group()):04X}) in the text"))
+                        errors.append(RowError(line, column, value, _("a control character (U+%(code)04X) in the text") % {"code": ord(bad.group())}))
                 rows.append((line, row))
         line = reader.line_num + 1
     if errors:
@@ -227,7 +228,7 @@ class _Resolver:
         source = self.sources.get(name_key(text))
         if source is None:
             known = ", ".join(sorted({s.name for s in self.sources.values()}))
-            raise ValueError(f"unknown source; known sources: {known}")
+            raise ValueError(_("unknown source; known sources: %(known)s") % {"known": known})
         return source
 
     @staticmethod
@@ -256,13 +257,13 @@ def _enterprise_attributes(row, resolver, add_error, line):
     if row["grade"]:
         grade = row["grade"].lower()
         if grade not in GRADE_VALUES:
-            add_error(line, "grade", row["grade"], "unknown grade; use special, 1 to 7, local, or leave blank")
+            add_error(line, "grade", row["grade"], _("unknown grade; use special, 1 to 7, local, or leave blank"))
         else:
             attrs["grade"] = GRADE_VALUES[grade]
     if row["kind"]:
         kind = row["kind"].lower()
         if kind not in KINDS:
-            add_error(line, "kind", row["kind"], "unknown kind; use one of " + ", ".join(EnterpriseKind.values))
+            add_error(line, "kind", row["kind"], _("unknown kind; use one of %(values)s") % {"values": ", ".join(EnterpriseKind.values)})
         else:
             attrs["kind"] = kind
     for column, lookup in (("industry", resolver.industry), ("location", resolver.place)):
@@ -276,7 +277,7 @@ def _enterprise_attributes(row, resolver, add_error, line):
 
 def _describe(column, value):
     if value is None or value == "":
-        return "unknown" if column == "grade" else "none"
+        return _("unknown") if column == "grade" else _("none")
     return str(value)
 
 
@@ -301,7 +302,7 @@ def plan_import(rows):
         try:
             source = resolver.source(row["source"]) if row["source"] else None
             if source is None:
-                add_error(line, "source", "", "required")
+                add_error(line, "source", "", _("required"))
         except ValueError as exc:
             add_error(line, "source", row["source"], str(exc))
         try:
@@ -309,26 +310,26 @@ def plan_import(rows):
         except BadDate as exc:
             add_error(line, "published", row["published"], str(exc))
         if not row["title"]:
-            add_error(line, "title", "", "required: the headline identifies the article")
+            add_error(line, "title", "", _("required: the headline identifies the article"))
         if not row["enterprise"]:
-            add_error(line, "enterprise", "", "required")
+            add_error(line, "enterprise", "", _("required"))
         if row["activity"].lower() not in ACTIVITIES:
-            add_error(line, "activity", row["activity"], "unknown activity; use one of " + ", ".join(Activity.values))
+            add_error(line, "activity", row["activity"], _("unknown activity; use one of %(values)s") % {"values": ", ".join(Activity.values)})
         try:
             code = int(row["code"])
             if not 1 <= code <= 5:
                 raise ValueError
         except ValueError:
-            add_error(line, "code", row["code"], "the reliability code must be a whole number from 1 to 5")
+            add_error(line, "code", row["code"], _("the reliability code must be a whole number from 1 to 5"))
         if row["quantity"]:
             try:
                 quantity = Decimal(row["quantity"].replace(",", ""))
                 if not quantity.is_finite() or abs(quantity) >= 10**16:
                     raise InvalidOperation
                 if quantity.as_tuple().exponent < -4:
-                    add_error(line, "quantity", row["quantity"], "at most 4 decimal places")
+                    add_error(line, "quantity", row["quantity"], _("at most 4 decimal places"))
             except InvalidOperation:
-                add_error(line, "quantity", row["quantity"], "not a number")
+                add_error(line, "quantity", row["quantity"], _("not a number"))
         attrs = _enterprise_attributes(row, resolver, add_error, line)
         if len(errors) > problems_before:
             continue
@@ -338,15 +339,15 @@ def plan_import(rows):
         if article is None:
             plan.articles[article_key] = PlannedArticle(source, published, precision, row["title"], row["summary"], line)
         elif article.precision != precision:
-            add_error(line, "published", row["published"], f"line {article.line} gives this article's date as a {article.precision}")
+            add_error(line, "published", row["published"], _("line %(line)s gives this article's date as a %(precision)s") % {"line": article.line, "precision": article.precision})
         elif row["summary"] and article.summary and row["summary"] != article.summary:
-            add_error(line, "summary", row["summary"], f"differs from the summary of the same article on line {article.line}")
+            add_error(line, "summary", row["summary"], _("differs from the summary of the same article on line %(line)s") % {"line": article.line})
         elif row["summary"] and not article.summary:
             article.summary = row["summary"]
         # The optional story column: one story per article, and the same on all its rows.
         story, planned = row.get("story", ""), plan.articles[article_key]
         if story and planned.story and story != planned.story:
-            add_error(line, "story", story, f"line {planned.line} puts this article in the story {planned.story!r}")
+            add_error(line, "story", story, _("line %(line)s puts this article in the story %(story)r") % {"line": planned.line, "story": planned.story})
         elif story:
             planned.story = story
 
@@ -363,7 +364,7 @@ def plan_import(rows):
                     if relation(column, given, value) == "finer":
                         setattr(enterprise, column, value)  # two rows, one more precise: keep it
                 elif given != value:
-                    add_error(line, column, row[column], f"line {enterprise.line} gives {row['enterprise']!r} the {column} {_describe(column, given)}")
+                    add_error(line, column, row[column], _("line %(line)s gives %(enterprise)r the %(column)s %(value)s") % {"line": enterprise.line, "enterprise": row["enterprise"], "column": column, "value": _describe(column, given)})
 
         claim_key = (article_key, enterprise_key, row["activity"].lower())
         claim = PlannedClaim(article_key, enterprise_key, row["activity"].lower(), code, row["detail"], quantity, row["unit"], line)
@@ -371,7 +372,7 @@ def plan_import(rows):
         if earlier is None:
             plan.claims[claim_key] = claim
         elif (earlier.code, earlier.detail, earlier.quantity, earlier.unit) != (claim.code, claim.detail, claim.quantity, claim.unit):
-            add_error(line, "activity", row["activity"], f"line {earlier.line} already codes this activity for this enterprise in this article, differently")
+            add_error(line, "activity", row["activity"], _("line %(line)s already codes this activity for this enterprise in this article, differently") % {"line": earlier.line})
 
     if not errors:
         match_database(plan, add_error)

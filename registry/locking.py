@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 from django.db import models, transaction
 from django.db.models import F
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _
 
 
 class VersionConflict(Exception):
@@ -31,14 +31,14 @@ class VersionConflict(Exception):
         """Without `reveal`, neither who changed the row nor when (for callers who may not change it)."""
         what = self.model._meta.verbose_name
         if self.current is None:
-            return f"This {what} was deleted by someone else after you opened it. Nothing was saved."
-        by = f" by {self.changed_by}" if self.changed_by and reveal else ""
-        at = f" at {self.changed_at:%Y-%m-%d %H:%M} UTC" if self.changed_at and reveal else ""
-        return (
-            f"This {what} was changed{by}{at} after you opened it (you edited version {self.expected}, "
-            f"it is now at version {self.current}). Nothing was saved: reload it to see their "
+            return gettext("This %(what)s was deleted by someone else after you opened it. Nothing was saved.") % {"what": what}
+        by = gettext(" by %(user)s") % {"user": self.changed_by} if self.changed_by and reveal else ""
+        at = gettext(" at %(time)s UTC") % {"time": f"{self.changed_at:%Y-%m-%d %H:%M}"} if self.changed_at and reveal else ""
+        return gettext(
+            "This %(what)s was changed%(by)s%(at)s after you opened it (you edited version %(expected)s, "
+            "it is now at version %(current)s). Nothing was saved: reload it to see their "
             "changes, then make yours again."
-        )
+        ) % {"what": what, "by": by, "at": at, "expected": self.expected, "current": self.current}
 
 
 def version_field():

@@ -12,6 +12,8 @@ declared here.
 import datetime
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 from . import vocabulary
 from .codebook import Grade, Tier
 from .models import Industry, Location
@@ -67,7 +69,7 @@ def period_count(first, last, interval):
 
 
 def too_many_periods(count, interval):
-    return f"{count:,} {interval}s; a series covers at most {MAX_PERIODS} periods: narrow start and end or use a longer interval"
+    return _("%(count)s %(interval)ss; a series covers at most %(limit)s periods: narrow start and end or use a longer interval") % {"count": f"{count:,}", "interval": interval, "limit": MAX_PERIODS}
 
 
 class SeriesQuestion(vocabulary.Question):
@@ -97,10 +99,10 @@ class SeriesQuestion(vocabulary.Question):
     def clean(self):
         data = super().clean()
         if data.get("regions") and data.get("group_by"):
-            self.add_error("group_by", "give either regions or group_by, not both")
+            self.add_error("group_by", _("give either regions or group_by, not both"))
         start, end = data.get("start"), data.get("end")
         if start and end and start > end:
-            self.add_error("end", f"{self.fields['end'].text} is before the start {self.fields['start'].text}")
+            self.add_error("end", _("%(end)s is before the start %(start)s") % {"end": self.fields["end"].text, "start": self.fields["start"].text})
         elif start and end and data.get("interval"):
             interval = data["interval"]
             count = period_count(period_key(start, interval), period_key(end, interval), interval)
@@ -110,8 +112,8 @@ class SeriesQuestion(vocabulary.Question):
             groups = self.group_count(data)
             if groups > MAX_GROUPS:
                 self.add_error("bands" if data.get("bands") else "group_by" if data.get("group_by") else "regions",
-                               f"{groups} groups{' (with code bands)' if data.get('bands') else ''}; "
-                               f"a series compares at most {MAX_GROUPS}")
+                               (_("%(count)s groups (with code bands); a series compares at most %(limit)s") if data.get("bands")
+                                else _("%(count)s groups; a series compares at most %(limit)s")) % {"count": groups, "limit": MAX_GROUPS})
         return data
 
     @staticmethod

@@ -21,6 +21,7 @@ fields below, so a parameter is parsed, bounded and reported the same way everyw
 """
 
 from django import forms
+from django.utils.translation import gettext as _
 
 from .. import codebook
 from ..codebook import Activity, Code, Grade, Tier
@@ -83,7 +84,7 @@ def unknown_errors(given, accepted):
     must not answer every row)."""
     unknown = sorted(set(given) - set(accepted))
     offer = ", ".join(sorted(accepted)) or "none"
-    return {name: [f"unknown parameter; accepted here: {offer}"] for name in unknown}
+    return {name: [_("unknown parameter; accepted here: %(accepted)s") % {"accepted": offer}] for name in unknown}
 
 
 def error_candidates(form):

@@ -5,6 +5,7 @@ registry/vocabulary/__init__.py names the parameters made of them."""
 import re
 
 from django import forms
+from django.utils.translation import gettext as _
 
 from .. import codebook
 from ..dates import BadDate, parse_partial_date, period_end
@@ -80,10 +81,10 @@ class ListField(forms.Field):
         count = sum(len(part) for part in parts)
         if count > self.max_values:
             raise forms.ValidationError(
-                f"{count} values; at most {self.max_values} per parameter", code="limit")
+                _("%(count)s values; at most %(limit)s per parameter") % {"count": count, "limit": self.max_values}, code="limit")
         long = [p for part in parts for p in part if len(p) > MAX_VALUE_CHARS]
         if long:
-            raise forms.ValidationError(f"a value longer than {MAX_VALUE_CHARS} characters", code="limit")
+            raise forms.ValidationError(_("a value longer than %(limit)s characters") % {"limit": MAX_VALUE_CHARS}, code="limit")
         found = []
         for part in parts:
             found.extend(_pairing(part, self.read_one) if self.pairs else [self.read_one(p) for p in part])
@@ -111,7 +112,7 @@ class ChoiceListField(ListField):
         unknown = [v for v in values if v not in self.allowed]
         if unknown:
             raise forms.ValidationError(
-                f"unknown value {', '.join(map(repr, unknown))}: not one of {', '.join(self.allowed)}")
+                _("unknown value %(values)s: not one of %(allowed)s") % {"values": ", ".join(map(repr, unknown)), "allowed": ", ".join(self.allowed)})
         return values
 
 
@@ -182,8 +183,8 @@ class SourceListField(ListField):
         unknown = [p for p in pieces if p.lower() not in known]
         if unknown:
             raise forms.ValidationError(
-                f"unknown source {', '.join(map(repr, unknown))}; use a short name: "
-                + ", ".join(s.short_name for s in sources))
+                _("unknown source %(values)s; use a short name: %(known)s")
+                % {"values": ", ".join(map(repr, unknown)), "known": ", ".join(s.short_name for s in sources)})
         return list(dict.fromkeys(known[p.lower()] for p in pieces))
 
     def text_of(self, source):
@@ -195,7 +196,7 @@ class IdListField(ListField):
         pieces = super().to_python(value)
         bad = [p for p in pieces if not p.isdigit() or len(p) > 18]
         if bad:
-            raise forms.ValidationError(f"not an id: {', '.join(map(repr, bad))}; give numeric ids")
+            raise forms.ValidationError(_("not an id: %(values)s; give numeric ids") % {"values": ", ".join(map(repr, bad))})
         return [int(p) for p in pieces]
 
 
@@ -212,7 +213,7 @@ class CodeField(forms.CharField):
         if not value:
             return None
         if value not in {"1", "2", "3", "4", "5"}:
-            raise forms.ValidationError(f"{value!r} is not a code from 1 to 5")
+            raise forms.ValidationError(_("%(value)r is not a code from 1 to 5") % {"value": value})
         return int(value)
 
 
@@ -233,7 +234,7 @@ class PartialDateField(forms.CharField):
         try:
             return period_end(value) if self.end else parse_partial_date(value)[0]
         except BadDate as error:
-            raise forms.ValidationError(f"{value!r} is {error}") from None
+            raise forms.ValidationError(_("%(value)r is %(error)s") % {"value": value, "error": error}) from None
 
     def as_text(self, value):
         return self.text
@@ -249,10 +250,10 @@ class SearchField(forms.CharField):
     def to_python(self, value):
         value = super().to_python(value)
         if len(value) > MAX_Q_CHARS:
-            raise forms.ValidationError(f"{len(value)} characters; at most {MAX_Q_CHARS}", code="limit")
+            raise forms.ValidationError(_("%(count)s characters; at most %(limit)s") % {"count": len(value), "limit": MAX_Q_CHARS}, code="limit")
         words = len(re.findall(r"\w+", value))
         if words > MAX_Q_WORDS:
-            raise forms.ValidationError(f"{words} words; at most {MAX_Q_WORDS}", code="limit")
+            raise forms.ValidationError(_("%(count)s words; at most %(limit)s") % {"count": words, "limit": MAX_Q_WORDS}, code="limit")
         return value
 
 
@@ -267,7 +268,7 @@ class OneOfField(forms.CharField):
     def to_python(self, value):
         value = super().to_python(value).lower() or self.default
         if value not in self.allowed and value != self.default:
-            raise forms.ValidationError(f"{value!r} is not one of {', '.join(self.allowed)}")
+            raise forms.ValidationError(_("%(value)r is not one of %(allowed)s") % {"value": value, "allowed": ", ".join(self.allowed)})
         return value
 
 
@@ -281,7 +282,7 @@ class YesNoField(forms.CharField):
     def to_python(self, value):
         value = "1" if value is True else "" if value in (False, None) else super().to_python(value).lower()
         if value not in self.TRUE | self.FALSE:
-            raise forms.ValidationError(f"{value!r} is not yes or no")
+            raise forms.ValidationError(_("%(value)r is not yes or no") % {"value": value})
         return value in self.TRUE
 
     def as_text(self, value):
