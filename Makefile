@@ -72,3 +72,11 @@ benchmark: install
 	$(PY) scripts/ensure_database.py && \
 	$(PY) manage.py migrate --noinput --verbosity 0 && \
 	$(PY) manage.py benchmark
+
+# Translations (README, Languages): refresh locale/ko/LC_MESSAGES/django.po from the code's
+# marked strings (needs GNU gettext's xgettext), translate the new empty entries, then
+# `make install` compiles them. tests/test_korean_interface.py lists any left untranslated.
+.PHONY: messages
+messages: install
+	$(PY) manage.py makemessages -l ko --no-location --no-obsolete $(foreach d,$(MESSAGES_IGNORE),--ignore '$(d)/*')
+MESSAGES_IGNORE := .venv tests tools scripts docs fixtures releases staticfiles artifacts ci-reports
