@@ -1,8 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 # The admin's "View site" leads to the public home page (pages.views.home).
 admin.site.site_url = "/"
+# The workbench names itself in the reader's language (Django's own strings are translated by Django).
+admin.site.site_header = _("North Korean enterprise registry")
+admin.site.site_title = _("Enterprise registry")
 
 urlpatterns = [
     path("admin/", admin.site.urls),

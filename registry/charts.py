@@ -152,10 +152,12 @@ def timeline_strip(counts, *, column=34, bar_area=80):
     legend_w = 5 * 132
     width = max(left * 2 + len(years) * column, legend_w + 16)
     total = height + 26
+    # Outside the f-strings: xgettext (makemessages) does not look inside them.
+    label, title = str(_("claims per year, by reliability code")), str(_("Claims per year, by reliability code"))
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {total}" width="{width}" height="{total}" '
-        f'role="img" aria-label={quoteattr(str(_("claims per year, by reliability code")))} {FONT} font-size="11">',
-        f"<title>{escape(str(_('Claims per year, by reliability code')))}</title>",
+        f'role="img" aria-label={quoteattr(label)} {FONT} font-size="11">',
+        f"<title>{escape(title)}</title>",
     ]
     base = height - bottom
     for i, year in enumerate(years):
@@ -165,10 +167,11 @@ def timeline_strip(counts, *, column=34, bar_area=80):
         for code in sorted(codes):
             h = codes[code] * unit
             y_cursor -= h
+            tip = _("%(year)s: %(count)s claim(s) at code %(code)s") % {"year": year, "count": codes[code], "code": code}
             out.append(
                 f'<rect x="{cx + 4}" y="{y_cursor:.1f}" width="{column - 8}" height="{h:.1f}" '
                 f'fill="{CODE_COLOURS[code]}" stroke="#fff" stroke-width="1">'
-                f"<title>{year}: {codes[code]} claim(s) at code {code}</title></rect>"
+                f"<title>{escape(tip)}</title></rect>"
             )
         if codes:
             out.append(f'<text x="{cx + column / 2}" y="{y_cursor - 3:.1f}" text-anchor="middle" fill="#333">{sum(codes.values())}</text>')
