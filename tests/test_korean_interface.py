@@ -25,7 +25,7 @@ from django.utils import timezone, translation
 from django.utils.translation.template import templatize
 
 from registry.codebook import Activity, Code, codebook_rows, codebook_rows_english
-from tests.admin_support import make_user
+from tests.admin_support import PASSWORD, make_user
 from tests.api_data import build
 
 ROOT = Path(settings.BASE_DIR)
@@ -261,3 +261,40 @@ def test_a_releases_codebook_is_english_whatever_the_language():
     assert ("activity", "construction", "construction", "새 기업소나 공장의 건설, 준공, 조업", "investment") in korean_page
     assert [row[:2] for row in korean_page] == [row[:2] for row in release]  # the codes themselves never change
     assert Activity.CONSTRUCTION.value == "construction"
+
+
+# ---- in a real browser --------------------------------------------------------------------
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_in_chromium_the_switcher_turns_the_site_and_the_workbench_korean(live_reference, browser):
+    """Headless Chromium at 1,366 px: the home page's 한국어 button (a real POST with its CSRF
+    token) makes the site Korean, and the coder's article form too; screenshots of both."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from tests.browser_support import screenshot_path, sign_in
+
+    build()
+    make_user("coder")
+    wait = WebDriverWait(browser, 10)
+    browser.set_window_size(1366, 1000)
+    browser.get(live_reference.url + "/")
+    wait.until(ec.presence_of_element_located((By.ID, "figures")))
+    assert "Published articles" in browser.find_element(By.ID, "figures").text
+    browser.find_element(By.CSS_SELECTOR, "form.language-switcher button[value=ko]").click()
+    wait.until(ec.text_to_be_present_in_element((By.ID, "figures"), "공개된 기사"))
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "ko"
+    assert "기업소 찾아보기" in browser.find_element(By.CSS_SELECTOR, "ul.doors").text
+    browser.save_screenshot(screenshot_path("korean-home-1366.png"))
+
+    # The cookie carries over to the workbench: Django's Korean and ours.
+    sign_in(browser, wait, live_reference.url, "coder", PASSWORD)
+    browser.get(live_reference.url + "/admin/registry/article/add/")
+    wait.until(ec.presence_of_element_located((By.ID, "article_form")))
+    assert "기사 추가" in browser.find_element(By.ID, "content").text
+    labels = browser.find_element(By.ID, "article_form").text
+    assert "제목 (조선어)" in labels and "발행일" in labels
+    browser.set_window_size(1366, 1300)
+    browser.save_screenshot(screenshot_path("korean-admin-article-form-1366.png"))
