@@ -203,7 +203,7 @@ def test_the_admin_speaks_korean(client):
     assert "사용자 이름" in _text(login) and 'name="language" value="en"' in _text(login)  # Django's Korean, our switcher
     client.force_login(make_user("coder"))
     form = _text(client.get(reverse("admin:registry_article_add"), **KO))
-    for korean in ("기사 추가", "제목 (조선어)", "발행일", "공개 여부", "코드…", "활동", "기업소", "language-switcher"):
+    for korean in ("기사 추가", "제목 (한글)", "발행일", "공개 여부", "코드…", "활동", "기업소", "language-switcher"):
         assert korean in form, korean
     assert "Add article" in _text(client.get(reverse("admin:registry_article_add")))
     admin = Client()
@@ -295,6 +295,6 @@ def test_in_chromium_the_switcher_turns_the_site_and_the_workbench_korean(live_r
     wait.until(ec.presence_of_element_located((By.ID, "article_form")))
     assert "기사 추가" in browser.find_element(By.ID, "content").text
     labels = browser.find_element(By.ID, "article_form").text
-    assert "제목 (조선어)" in labels and "발행일" in labels
+    assert "제목 (한글)" in labels and "발행일" in labels
     browser.set_window_size(1366, 1300)
     browser.save_screenshot(screenshot_path("korean-admin-article-form-1366.png"))
