@@ -136,8 +136,8 @@ if TESTING:
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("ko", "한국어")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-# ISO dates in every form and list of the admin in English (config/formats/); Korean keeps
-# Django's Korean formats except where config/formats/ko says otherwise.
+# ISO dates in every form and list of the admin in English (config/formats/). Korean uses
+# Django's Korean formats ("2016년 5월 10일"; form fields still read and show 2016-05-10 first).
 FORMAT_MODULE_PATH = ["config.formats"]
 # Article dates are calendar dates as printed in Pyongyang; nothing here is a timestamp
 # that a reader would interpret in another zone, but audit times are kept in UTC.
