@@ -1,12 +1,18 @@
 """Inter-coder agreement: Krippendorff's alpha between two codings of the same articles.
 
-A coding is {(article, enterprise, activity): code}: the units are every article x
-enterprise x activity that either coder recorded. For the code (ordinal), a unit one coder
-did not record is missing for that coder; for the activity (nominal), each coder's value is
-whether they recorded the unit at all, so a claim one coder saw and the other did not is a
-disagreement. Alpha is computed by the `krippendorff` package; its 95% interval by a
-bootstrap over units (seeded, so a report is repeatable). >= 0.80 reliable, >= 0.667
-tentative (Krippendorff 2004).
+A coding is {(article, enterprise, activity): code}, over articles both coders coded.
+
+- The code (ordinal): the units are every article x enterprise x activity that either coder
+  recorded; a unit one coder did not record is missing for that coder.
+- The activity (nominal): the units are every article x enterprise that either coder
+  recorded; each coder's value is the set of activities they recorded for it ("facility",
+  "modernization+technology"), or "none" if they recorded nothing for that enterprise in the
+  article. A claim one coder saw and the other did not is so a disagreement. (Coding
+  "recorded or not" over the first units instead gives a value 0 only where the coders
+  disagree, so alpha can never exceed 0 however well they agree.)
+
+Alpha is computed by the `krippendorff` package; its 95% interval by a bootstrap over units
+(seeded, so a report is repeatable). >= 0.80 reliable, >= 0.667 tentative (Krippendorff 2004).
 
     result = compare(first, second)
     result["code"]["alpha"], result["code"]["interval"], result["disagreements"]
@@ -57,16 +63,31 @@ def verdict(value):
     return "reliable" if value >= RELIABLE else "tentative" if value >= TENTATIVE else "unreliable"
 
 
+NONE = "none"
+
+
+def activity_values(coding, pairs):
+    """Each (article, enterprise) of `pairs` -> the activities `coding` recorded for it,
+    joined with "+", or NONE."""
+    found = {}
+    for article, enterprise, activity in coding:
+        found.setdefault((article, enterprise), set()).add(activity)
+    return ["+".join(sorted(found[p])) if p in found else NONE for p in pairs]
+
+
 def compare(first, second, *, seed=0):
-    """Agreement of two codings ({(article, enterprise, activity): code})."""
+    """Agreement of two codings ({(article, enterprise, activity): code}) of the same articles."""
     units = sorted(set(first) | set(second))
     codes = [[first.get(u) for u in units], [second.get(u) for u in units]]
-    recorded = [[1 if u in first else 0 for u in units], [1 if u in second else 0 for u in units]]
+    pairs = sorted({(a, e) for a, e, _ in units})
+    labels = [activity_values(first, pairs), activity_values(second, pairs)]
+    categories = {label: i for i, label in enumerate(sorted(set(labels[0]) | set(labels[1])))}
+    activities = [[categories[label] for label in row] for row in labels]
     result = {"units": len(units)}
-    for name, data, level in (("code", codes, "ordinal"), ("activity", recorded, "nominal")):
+    for name, data, level, n in (("code", codes, "ordinal", len(units)), ("activity", activities, "nominal", len(pairs))):
         value = alpha(data, level)
         result[name] = {
-            "alpha": None if value is None else round(value, 3), "level": level, "verdict": verdict(value),
+            "alpha": None if value is None else round(value, 3), "level": level, "verdict": verdict(value), "units": n,
             "interval": bootstrap(data, level, seed=seed) if value is not None else None,
         }
     result["disagreements"] = [

@@ -29,7 +29,7 @@ def reprint_suggestions(*, articles, user, exclude=()):
         return []
     near = Q()
     for article in articles:
-        units = Claim.objects.filter(article=article).values_list("enterprise_id", "activity")
+        units = Claim.objects.visible_to(user).filter(article=article).values_list("enterprise_id", "activity")
         for enterprise, activity in units:
             near |= Q(
                 published__range=(article.published - WINDOW, article.published + WINDOW),

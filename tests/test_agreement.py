@@ -39,8 +39,14 @@ def test_compare_two_codings_over_the_units_either_recorded():
     second = {(1, 10, "production"): 3, (2, 10, "construction"): 1, (3, 12, "production"): 5, (3, 12, "operation"): 2}
     result = compare(first, second)
     assert result["units"] == 5
-    # Recorded by both: 3 units of 5; the activity values are "recorded or not".
-    assert result["activity"]["alpha"] == round(alpha([[1, 1, 1, 0, 1], [1, 0, 1, 1, 1]], "nominal"), 3)
+    # The activity: units article x enterprise, values the activity sets. (1,10) production
+    # / production; (1,11) facility / none; (2,10) construction / construction; (3,12)
+    # production / operation+production. Coincidences: 4 agreeing values, 4 disagreeing
+    # (facility-none, production-operation+production, both ways); n = 8, marginals
+    # construction 2, production 3, facility, none, operation+production 1 each.
+    # Do = 4/8; De = (64 - (4 + 9 + 1 + 1 + 1)) / 56 = 48/56; alpha = 1 - 28/48 = 5/12.
+    assert result["activity"]["units"] == 4
+    assert result["activity"]["alpha"] == round(5 / 12, 3)
     assert result["disagreements"] == [
         {"unit": (1, 11, "facility"), "first": 2, "second": None},
         {"unit": (3, 12, "operation"), "first": None, "second": 2},
