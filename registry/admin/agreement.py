@@ -53,8 +53,9 @@ class SecondCodingForm(forms.Form):
         # The claims' enterprise autocomplete: the same search, and only enterprises the coder may see.
         widget=AutocompleteSelect(Claim._meta.get_field("enterprise"), admin.site),
     )
-    activity = forms.ChoiceField(label=_("activity"), choices=Activity.choices)
-    code = forms.TypedChoiceField(label=_("code"), choices=Code.choices, coerce=int)
+    # Blank first: an untouched extra row is empty, and skipped.
+    activity = forms.ChoiceField(label=_("activity"), choices=[("", "—"), *Activity.choices])
+    code = forms.TypedChoiceField(label=_("code"), choices=[("", "—"), *Code.choices], coerce=int)
     detail = forms.CharField(label=_("detail"), max_length=500, required=False, widget=forms.TextInput(attrs={"size": 40}))
 
 
@@ -133,7 +134,10 @@ class AgreementRoundAdmin(TableAdmin, SimpleHistoryAdmin):
         round = self.get_queryset(request).filter(pk=object_id).first() if str(object_id).isdigit() else None
         extra = dict(extra_context or {})
         if round is not None:
-            drawn = list(round.articles.select_related("article__source").order_by("article__published", "article_id"))
+            drawn = list(
+                round.articles.filter(article__in=Article.objects.visible_to(request.user).values("pk"))
+                .select_related("article__source").order_by("article__published", "article_id")
+            )
             extra["drawn"] = drawn
             extra["may_code"] = round.status == RoundStatus.OPEN and round.second_coder_id == request.user.pk
             extra["may_close"] = round.status == RoundStatus.OPEN and _may(request, AgreementRound, "close")
@@ -172,7 +176,8 @@ class AgreementRoundAdmin(TableAdmin, SimpleHistoryAdmin):
         round = self._round(request, round_id, "code")
         if round.second_coder_id != request.user.pk:
             raise PermissionDenied  # a round is coded by its own second coder only
-        drawn = round.articles.filter(article_id=article_id).select_related("article__source").first()
+        drawn = round.articles.filter(article_id=article_id, article__in=Article.objects.visible_to(request.user).values("pk"))
+        drawn = drawn.select_related("article__source").first()
         if drawn is None:
             raise Http404
         stored = SecondCoding.objects.filter(drawn=drawn).order_by("id")
