@@ -145,7 +145,9 @@ class SecondCoding(models.Model):
         verbose_name = _("second coding")
         constraints = [
             choice_check("activity", Activity, "registry_secondcoding_activity_valid"),
-            choice_check("code", Code, "registry_secondcoding_code_1_to_5"),
+            # As Claim's: a range, not choice_check's IN (1, 2, ...), whose integer list Django's
+            # SQLite introspection cannot read back (the permission walk's checksum reads it).
+            models.CheckConstraint(condition=Q(code__gte=1, code__lte=5), name="registry_secondcoding_code_1_to_5"),
             models.UniqueConstraint(fields=["drawn", "enterprise", "activity"], name="registry_secondcoding_one_per_unit"),
         ]
 
