@@ -55,9 +55,11 @@ def results(round, *, articles=None):
     first, second, coders = codings(round, articles=articles)
     second_name = round.second_coder.get_username()
     out = {"round": round.pk, "status": round.status, "articles": len(coders), "all": _measure(first, second, round.seed), "pairs": []}
-    for name in sorted(set(coders.values())):
+    names = sorted(set(coders.values()))
+    for name in names:
         mine = {pk for pk, coder in coders.items() if coder == name}
-        pair = _measure(
+        # One first coder: the pair is the round (the bootstrap is the costly part).
+        pair = out["all"] if len(names) == 1 else _measure(
             {u: v for u, v in first.items() if u[0] in mine}, {u: v for u, v in second.items() if u[0] in mine}, round.seed)
         out["pairs"].append({"first_coder": name, "second_coder": second_name, "articles": len(mine), **pair})
     return out

@@ -2,7 +2,11 @@
 
 import pytest
 
-from registry.agreement import alpha, bootstrap, compare, verdict
+import random
+
+import numpy
+
+from registry.agreement import _alpha_of, _per_unit, alpha, bootstrap, compare, verdict
 
 N = None
 # Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", the example of four
@@ -59,3 +63,17 @@ def test_compare_two_codings_over_the_units_either_recorded():
 def test_the_bootstrap_is_repeatable():
     data = [[1, 2, 3, 3, 2, 1, 4, 1, 2], [1, 2, 3, 3, 2, 2, 4, 1, 2]]
     assert bootstrap(data, "ordinal", samples=200, seed=5) == bootstrap(data, "ordinal", samples=200, seed=5)
+
+
+@pytest.mark.parametrize("level", ["nominal", "ordinal", "interval"])
+def test_the_bootstraps_alpha_is_the_packages(level):
+    # The bootstrap weighs each unit's coincidences by how often it was picked; with every
+    # unit once it must give the package's alpha, and for a resample the package's alpha of
+    # the resampled data.
+    values, per_unit = _per_unit(PUBLISHED)
+    assert _alpha_of(per_unit.sum(axis=0), values, level) == pytest.approx(alpha(PUBLISHED, level))
+    rng = random.Random(3)
+    picks = [rng.randrange(12) for _ in range(12)]
+    weights = numpy.bincount(picks, minlength=12).astype(float)
+    resampled = [[row[i] for i in picks] for row in PUBLISHED]
+    assert _alpha_of(numpy.tensordot(weights, per_unit, axes=1), values, level) == pytest.approx(alpha(resampled, level))
