@@ -9,7 +9,6 @@ import random
 import re
 
 import pytest
-from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.test import Client, TestCase
@@ -17,7 +16,7 @@ from django.urls import reverse
 
 from registry import agreement_rounds, releases, services
 from registry.importing import ImportFailed
-from registry.models import Adjudication, AgreementRound, Article, Claim, Enterprise, RoundStatus, SecondCoding
+from registry.models import Adjudication, AgreementRound, Article, Claim, RoundStatus, SecondCoding
 from tests.admin_support import make_article, make_enterprise, make_user, management_form, place, source
 
 
