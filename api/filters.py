@@ -15,7 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from registry import vocabulary
 from registry.models import Article, Claim, Enterprise, Industry, Location, Source
-from registry.visibility import in_industries, inside_places
+from registry.visibility import in_industries, inside_places, unblinded_claims
 
 # Parameters every list knows besides its filters.
 LIST_PARAMETERS = ("format", "page", "page_size", "facets")
@@ -177,7 +177,10 @@ class ArticleFilter(QuestionFilterSet):
             # (no self-join to fetch each match twice).
             return qs.search(value)
         found = Article.objects.search(value).order_by().values("pk")
-        found = found.union(Claim.objects.filter(enterprise__in=named).order_by().values("article"))
+        # Less the claims hidden from a blind second coder (visible_to's rule; the articles
+        # themselves are filtered already): naming an enterprise must not find their article.
+        claims = Claim.objects.filter(unblinded_claims(self.user), enterprise__in=named)
+        found = found.union(claims.order_by().values("article"))
         return qs.filter(pk__in=found)
 
 

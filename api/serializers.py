@@ -211,7 +211,8 @@ class ClaimSerializer(ModelCleanMixin, serializers.ModelSerializer):
         fields = super().get_fields()
         user = getattr(self.context.get("request"), "user", None)
         # A claim may only be attached to what its author may see.
-        fields["article"].queryset = Article.objects.visible_to(user)
+        # Not an article the user is second-coding blind (its first coding is hidden from them).
+        fields["article"].queryset = Article.objects.open_to_coding(user)
         fields["enterprise"].queryset = Enterprise.objects.visible_to(user)
         return fields
 

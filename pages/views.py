@@ -162,9 +162,9 @@ def enterprise(request, pk):
     )
     strip = charts.timeline_strip([(int(c["year"]), c["code"], c["n"]) for c in counts])
     articles = (
+        # Through the visible claims: an article the visitor is second-coding blind is not evidence to them.
         Article.objects.visible_to(request.user)
-        .filter(claims__enterprise=enterprise)
-        .distinct()
+        .filter(pk__in=claims.values("article_id"))
         .select_related("source")
         .prefetch_related(
             Prefetch("claims", queryset=claims.order_by("code", "activity"), to_attr="these_claims")

@@ -86,6 +86,16 @@ ADMIN = {
     # Articles reporting one event (reprints); members are edited on their story's page.
     "registry.story": _model("registry.story"),
     "registry.storymember": _model("registry.storymember"),
+    # Inter-coder agreement rounds (registry/models/agreement.py): drawn (added), closed and
+    # adjudicated by reviewers; second-coded on the round's own page by its second coder
+    # (services check that it is theirs); never edited or deleted by hand.
+    "registry.agreementround": {
+        **_model("registry.agreementround", change=False, delete=False),
+        "add": "registry.draw_agreement_round",
+        "code": "registry.add_secondcoding",
+        "close": "registry.draw_agreement_round",
+        "adjudicate": "registry.draw_agreement_round",
+    },
     # A token is issued or revoked (deleted), never edited.
     "api.apitoken": _model("api.apitoken", change=False),
     "auth.user": _model("auth.user"),
@@ -117,6 +127,11 @@ ADMIN_VIEWS = {
     "history_version": {"GET": "view", "HEAD": "view", "POST": "change"},
     "autocomplete": {"GET": "view", "HEAD": "view"},
     "import": {"GET": "import", "HEAD": "import", "POST": "import"},
+    # An agreement round's second-coding page (one drawn article), and its close and
+    # adjudicate buttons.
+    "agreement_code": {"GET": "code", "HEAD": "code", "POST": "code"},
+    "agreement_close": {"POST": "close"},
+    "agreement_adjudicate": {"POST": "adjudicate"},
     # Signing in and out, and a staff member's own password.
     "login": {"GET": EVERYONE, "HEAD": EVERYONE, "POST": EVERYONE},
     "logout": {"POST": EVERYONE},
@@ -130,6 +145,7 @@ ADMIN_VIEWS = {
 _ADMIN_SUFFIXES = {
     "_changelist": "changelist", "_add": "add", "_change": "change", "_delete": "delete", "_history": "history",
     "_simple_history": "history_version", "_import": "import", "_password_change": "password_change",
+    "_agreement_code": "agreement_code", "_agreement_close": "agreement_close", "_agreement_adjudicate": "agreement_adjudicate",
 }
 
 

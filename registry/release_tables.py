@@ -109,6 +109,24 @@ def _aliases():
     return EnterpriseAlias.objects.filter(enterprise__in=Enterprise.objects.visible_to(_public()).values("pk"))
 
 
+def _agreement_rows():
+    """One row per closed agreement round, measured over its public, published articles only
+    (registry/agreement_rounds.py); no coder is named (a release never says who coded what)."""
+    from .agreement_rounds import results
+    from .models import AgreementRound, RoundStatus
+
+    public = Article.objects.visible_to(_public())
+    for round in AgreementRound.objects.filter(status=RoundStatus.CLOSED).select_related("second_coder").order_by("id"):
+        measured = results(round, articles=public)
+        found = measured["all"]
+        code, activity = found["code"], found["activity"]
+        yield (
+            round.pk, round.created_at.date(), round.closed_at.date(), measured["articles"], found["units"], activity["units"],
+            code["alpha"], *(code["interval"] or (None, None)), code["verdict"],
+            activity["alpha"], *(activity["interval"] or (None, None)), activity["verdict"],
+        )
+
+
 def _nonblank(choices):
     return tuple(v for v in choices.values if v != "")
 
@@ -197,6 +215,32 @@ TABLES = [
     ], lambda: Claim.objects.visible_to(_public()), [
         ("article_id", "articles", "id"), ("enterprise_id", "enterprises", "id"),
     ]),
+    Table(
+        name="agreement",
+        description="Inter-coder agreement: per closed round, Krippendorff's alpha between the first coding and a "
+        "blind second coding of a random sample of articles, over the units article x enterprise x activity "
+        "either coder recorded (public articles only), with bootstrap 95% intervals.",
+        columns=[
+            Column("round", "integer", "The agreement round", required=True),
+            Column("drawn", "date", "When the sample was drawn", required=True),
+            Column("closed", "date", "When second coding ended and the first coding was measured", required=True),
+            Column("articles", "integer", "Public articles of the sample coded by both", required=True),
+            Column("units", "integer", "Article x enterprise x activity units either coder recorded (the code's units)", required=True),
+            Column("activity_units", "integer", "Article x enterprise units either coder recorded (the activity's units)", required=True),
+            Column("alpha_code", "number", "Krippendorff's alpha of the reliability code (ordinal); empty where undefined"),
+            Column("alpha_code_low", "number", "Bootstrap 95% interval, lower bound"),
+            Column("alpha_code_high", "number", "Bootstrap 95% interval, upper bound"),
+            Column("code_verdict", description=">= 0.80 reliable, >= 0.667 tentative",
+                   enum=("reliable", "tentative", "unreliable", "undefined"), required=True),
+            Column("alpha_activity", "number", "Krippendorff's alpha of the activity (nominal: the set of activities each coder recorded for an enterprise in an article)"),
+            Column("alpha_activity_low", "number", "Bootstrap 95% interval, lower bound"),
+            Column("alpha_activity_high", "number", "Bootstrap 95% interval, upper bound"),
+            Column("activity_verdict", description=">= 0.80 reliable, >= 0.667 tentative",
+                   enum=("reliable", "tentative", "unreliable", "undefined"), required=True),
+        ],
+        rows=_agreement_rows,
+        primary_key=["round"],
+    ),
     Table(
         name="codebook",
         description="The codebook: every code, activity, group, grade, tier and reliability letter, defined.",

@@ -29,7 +29,7 @@ def reprint_suggestions(*, articles, user, exclude=()):
         return []
     near = Q()
     for article in articles:
-        units = Claim.objects.filter(article=article).values_list("enterprise_id", "activity")
+        units = Claim.objects.visible_to(user).filter(article=article).values_list("enterprise_id", "activity")
         for enterprise, activity in units:
             near |= Q(
                 published__range=(article.published - WINDOW, article.published + WINDOW),
@@ -39,7 +39,7 @@ def reprint_suggestions(*, articles, user, exclude=()):
         return []
     skip = {a.pk for a in articles} | {getattr(a, "pk", a) for a in exclude}
     candidates = (
-        Article.objects.visible_to(user).filter(near).exclude(pk__in=skip).distinct()
+        Article.objects.open_to_coding(user).filter(near).exclude(pk__in=skip).distinct()
         .select_related("source").order_by("published", "pk")[:MAX_CANDIDATES]
     )
     scored = [(max(similarity(c, a) for a in articles), c) for c in candidates]

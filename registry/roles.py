@@ -10,7 +10,7 @@ from .permissions import admin_requirement, satisfied
 
 _READ = [
     f"view_{model}"
-    for model in ("article", "claim", "enterprise", "enterprisealias", "location", "locationname", "industry", "source", "coverage", "story", "storymember")
+    for model in ("article", "claim", "enterprise", "enterprisealias", "location", "locationname", "industry", "source", "coverage", "story", "storymember", "agreementround")
 ]
 _CODE = [
     "add_article", "change_article",
@@ -20,6 +20,8 @@ _CODE = [
     "view_restricted",  # coders enter the full text and notes
     "add_coverage", "change_coverage",  # coders record what they have read
     "add_story", "change_story", "add_storymember", "change_storymember", "delete_storymember",  # link reprints
+    # Second-coding an agreement round: only the rounds assigned to them (services).
+    "add_secondcoding", "change_secondcoding", "delete_secondcoding",
 ]
 
 ROLES = {
@@ -28,7 +30,8 @@ ROLES = {
     "coder": _READ + _CODE,
     # Also marks articles reviewed, deletes articles, and merges duplicate enterprises
     # (a merge deletes the absorbed one).
-    "reviewer": _READ + _CODE + ["review_article", "delete_article", "delete_enterprise", "delete_coverage"],
+    "reviewer": _READ + _CODE + ["review_article", "delete_article", "delete_enterprise", "delete_coverage",
+                 "draw_agreement_round"],  # draws, closes and adjudicates agreement rounds
 }
 
 

@@ -11,6 +11,8 @@ from django.db.models import Exists, Q
 
 RESTRICTED_PERMISSION = "registry.view_restricted"
 REVIEW_PERMISSION = "registry.review_article"
+# Reviewers draw inter-coder agreement rounds (registry/models/agreement.py).
+DRAW_ROUND_PERMISSION = "registry.draw_agreement_round"
 # Fields only users with RESTRICTED_PERMISSION see, wherever they are shown (API, admin forms
 # and history pages).
 RESTRICTED_FIELDS = {"registry.article": ("full_text", "notes", "text_sha256"), "registry.enterprise": ("notes",)}
@@ -51,6 +53,19 @@ def visible_articles(user, via=""):
             published |= Q(**{f"{via}coded_by": user.pk})
         found &= published
     return found
+
+
+def unblinded_claims(user, via=""):
+    """Q: claims (reached through `via`) the user may see as far as blind double-coding goes:
+    while an agreement round is open, the claims of its sampled articles do not exist for
+    its second coder, whatever else they may see (a reviewer second-coding too). A subquery,
+    not a lookup first: no extra query, and for users with no open round it finds nothing."""
+    if user is None or not user.is_authenticated:
+        return Q()
+    from django.apps import apps  # the models import this module
+
+    drawn = apps.get_model("registry", "RoundArticle").objects.filter(round__second_coder=user.pk, round__status="open")
+    return ~Q(**{f"{via}article_id__in": drawn.values("article_id")})
 
 
 def known_through(claims, user):

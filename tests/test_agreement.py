@@ -2,7 +2,11 @@
 
 import pytest
 
-from registry.agreement import alpha, bootstrap, compare, verdict
+import random
+
+import numpy
+
+from registry.agreement import _alpha_of, _per_unit, alpha, bootstrap, compare, verdict
 
 N = None
 # Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", the example of four
@@ -39,8 +43,14 @@ def test_compare_two_codings_over_the_units_either_recorded():
     second = {(1, 10, "production"): 3, (2, 10, "construction"): 1, (3, 12, "production"): 5, (3, 12, "operation"): 2}
     result = compare(first, second)
     assert result["units"] == 5
-    # Recorded by both: 3 units of 5; the activity values are "recorded or not".
-    assert result["activity"]["alpha"] == round(alpha([[1, 1, 1, 0, 1], [1, 0, 1, 1, 1]], "nominal"), 3)
+    # The activity: units article x enterprise, values the activity sets. (1,10) production
+    # / production; (1,11) facility / none; (2,10) construction / construction; (3,12)
+    # production / operation+production. Coincidences: 4 agreeing values, 4 disagreeing
+    # (facility-none, production-operation+production, both ways); n = 8, marginals
+    # construction 2, production 3, facility, none, operation+production 1 each.
+    # Do = 4/8; De = (64 - (4 + 9 + 1 + 1 + 1)) / 56 = 48/56; alpha = 1 - 28/48 = 5/12.
+    assert result["activity"]["units"] == 4
+    assert result["activity"]["alpha"] == round(5 / 12, 3)
     assert result["disagreements"] == [
         {"unit": (1, 11, "facility"), "first": 2, "second": None},
         {"unit": (3, 12, "operation"), "first": None, "second": 2},
@@ -53,3 +63,17 @@ def test_compare_two_codings_over_the_units_either_recorded():
 def test_the_bootstrap_is_repeatable():
     data = [[1, 2, 3, 3, 2, 1, 4, 1, 2], [1, 2, 3, 3, 2, 2, 4, 1, 2]]
     assert bootstrap(data, "ordinal", samples=200, seed=5) == bootstrap(data, "ordinal", samples=200, seed=5)
+
+
+@pytest.mark.parametrize("level", ["nominal", "ordinal", "interval"])
+def test_the_bootstraps_alpha_is_the_packages(level):
+    # The bootstrap weighs each unit's coincidences by how often it was picked; with every
+    # unit once it must give the package's alpha, and for a resample the package's alpha of
+    # the resampled data.
+    values, per_unit = _per_unit(PUBLISHED)
+    assert _alpha_of(per_unit.sum(axis=0), values, level) == pytest.approx(alpha(PUBLISHED, level))
+    rng = random.Random(3)
+    picks = [rng.randrange(12) for _ in range(12)]
+    weights = numpy.bincount(picks, minlength=12).astype(float)
+    resampled = [[row[i] for i in picks] for row in PUBLISHED]
+    assert _alpha_of(numpy.tensordot(weights, per_unit, axes=1), values, level) == pytest.approx(alpha(resampled, level))

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from api.models import ApiToken
 from api.urls import router
-from registry.models import Coverage, Industry, Location, Release, Source, Story
+from registry.models import AgreementRound, Coverage, Industry, Location, Release, Source, Story
 from registry.permissions import (
     ADMIN, ADMIN_VIEWS, API, EVERYONE, METHODS, PAGES, ROLES, SAFE, admin_requirement, admin_view_kind, api_requirement,
     satisfied,
@@ -106,7 +106,11 @@ class Walk(TestCase):
             "registry.coverage": Coverage.objects.create(
                 source=Source.objects.get(short_name="KCNA"), start=datetime.date(2015, 1, 1), end=datetime.date(2015, 12, 31)),
             "registry.story": Story.objects.create(title="One event"),
+            # Second-coded by the coder: its coding page is theirs alone.
+            "registry.agreementround": AgreementRound.objects.create(size=1, seed=1, second_coder=cls.users["coder"]),
         }
+        # Not a1 (the walk's article): the coder codes it blind, so its claims are hidden from them.
+        cls.objects["registry.agreementround"].articles.create(article=cls.d.a2)
 
     def setUp(self):
         self.clients = {}
@@ -208,6 +212,10 @@ class Walk(TestCase):
                 query = f"?app_label={info[0]}&model_name={info[1]}&field_name={field}&term=a"
                 yield "autocomplete", target, reverse("admin:autocomplete") + query
         yield "import", "registry.article", reverse("admin:registry_article_import")
+        round = self.objects["registry.agreementround"]
+        yield "agreement_code", "registry.agreementround", reverse("admin:registry_agreementround_agreement_code", args=[round.pk, self.d.a2.pk])
+        yield "agreement_close", "registry.agreementround", reverse("admin:registry_agreementround_agreement_close", args=[round.pk])
+        yield "agreement_adjudicate", "registry.agreementround", reverse("admin:registry_agreementround_agreement_adjudicate", args=[round.pk])
         yield "jsi18n", None, reverse("admin:jsi18n")
         yield "password_change", None, reverse("admin:password_change")
         yield "password_change_done", None, reverse("admin:password_change_done")
@@ -228,6 +236,10 @@ class Walk(TestCase):
         may = satisfied(user, admin_requirement(label, action))
         if action == "view":  # Django: seeing also follows from changing
             may = may or satisfied(user, admin_requirement(label, "change"))
+        if kind == "agreement_code":  # the table's right, and the round's own second coder
+            may = may and user == self.objects[label].second_coder
+        if kind in ("agreement_close", "agreement_adjudicate") and may:
+            return 302  # back to the round's page, saying what was done (or why not)
         return 200 if may else 403
 
     def test_every_admin_url_answers_every_method_and_role_as_the_table_says(self):
@@ -253,7 +265,9 @@ class Walk(TestCase):
                 for method in METHODS:
                     for role in ROLES:
                         expected = self.admin_expected(role, kind, label, method)
-                        self.call(role, method, url, expected, content_type="application/x-www-form-urlencoded")
+                        # A close or an adjudication let in answers 302 too, and may write.
+                        refused = False if kind in ("agreement_close", "agreement_adjudicate") and expected == 302 and self.users[role] is not None and self.users[role].is_staff else None
+                        self.call(role, method, url, expected, content_type="application/x-www-form-urlencoded", refused=refused)
         self.finish(at_least=len(urls) * len(METHODS) * len(ROLES))
 
     def test_admin_actions_ask_the_table(self):

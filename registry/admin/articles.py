@@ -15,7 +15,7 @@ from ..codebook import SUGGESTED_CODE
 from .. import services
 from ..dates import PartialDateField
 from ..models import Article, Claim
-from ..visibility import can_see_restricted
+from ..visibility import can_see_restricted, unblinded_claims
 from ..roles import status_choices_for
 from . import importer
 from .. import vocabulary
@@ -126,7 +126,11 @@ class ArticleAdmin(TableAdmin, ArticleHistoryMixin, VersionedAdmin, FastChangeLi
     ]
 
     def get_queryset(self, request):
-        claims = Claim.objects.filter(article=OuterRef("pk")).order_by().values("article").annotate(n=Count("pk")).values("n")
+        # Counted from the claims the user may see: an article they are second-coding blind shows none.
+        claims = (
+            Claim.objects.filter(unblinded_claims(request.user), article=OuterRef("pk"))
+            .order_by().values("article").annotate(n=Count("pk")).values("n")
+        )
         # visible_to (TableAdmin): restricted articles and others' drafts do not exist here
         # for those who may not see them, as for the public.
         return super().get_queryset(request).annotate(claim_count=Subquery(claims, output_field=IntegerField()))
@@ -162,6 +166,17 @@ class ArticleAdmin(TableAdmin, ArticleHistoryMixin, VersionedAdmin, FastChangeLi
         form = super().get_form(request, obj, **kwargs)
         form.user = request.user
         return form
+
+    def has_change_permission(self, request, obj=None):
+        # An article its reader is second-coding blind is read-only for them (services refuse
+        # the write too): its page shows the article, its claims do not exist for them.
+        if obj is not None and obj.pk is not None:
+            key = ("_open_to", request.user.pk)
+            if getattr(obj, "_open_to", (None, None))[0] != key:  # asked several times a page
+                obj._open_to = (key, Article.objects.open_to_coding(request.user).filter(pk=obj.pk).exists())
+            if not obj._open_to[1]:
+                return False
+        return super().has_change_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
         services.article_save(article=obj, user=request.user)
@@ -218,6 +233,12 @@ class ClaimAdmin(TableAdmin, ReadableHistoryMixin, FastChangeList, SimpleHistory
 
     def get_fields(self, request, obj=None):
         return ["article", *ClaimForm.Meta.fields]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "article":
+            # Not an article the user is second-coding blind: the hidden claims would collide.
+            kwargs["queryset"] = Article.objects.open_to_coding(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         # A claim is part of its article: the service moves the article on (and back to coded).

@@ -90,6 +90,8 @@ class ArticleHistoryMixin(ReadableHistoryMixin):
         claim_records = list(
             Claim.history.filter(article_id=article_id).order_by("history_date", "history_id")[:MAX_CLAIM_RECORDS]
         )
+        if claim_records and not Article.objects.open_to_coding(request.user).filter(pk=article_id).exists():
+            claim_records = []  # the reader is second-coding it blind: its claims do not exist for them
         names = dict(Enterprise.objects.filter(pk__in={c.enterprise_id for c in claim_records}).values_list("pk", "name"))
         by_save, previous = {}, {}
         for record in claim_records:

@@ -1,5 +1,5 @@
 """The registry's data: places, industries, enterprises, sources, articles and claims, and
-releases, and the method's records (coverage, stories), one module a topic. Names are stored with a `*_key` (see names.py) so that
+releases, and the method's records (coverage, stories, agreement rounds), one module a topic. Names are stored with a `*_key` (see names.py) so that
 lookups in any spelling stay exact, indexed matches.
 
 Everything is re-exported here: `from registry.models import X` is how the rest of the
@@ -16,8 +16,10 @@ from .sources import Source
 from .articles import Article, Claim
 from .releases import RELEASE_NAME_PATTERN, Release
 from .method import Coverage, Extent, Story, StoryMember
+from .agreement import Adjudication, AgreementRound, Outcome, RoundArticle, RoundStatus, SecondCoding
 
 __all__ = [
+    "Adjudication", "AgreementRound", "Outcome", "RoundArticle", "RoundStatus", "SecondCoding",
     "Article", "Claim", "Coverage", "Disclosure", "Enterprise", "EnterpriseAlias", "EnterpriseKind", "Extent", "Industry", "Integration",
     "Location", "LocationKind", "LocationName", "Precision", "RELEASE_NAME_PATTERN", "Reliability", "Release",
     "Source", "SourceKind", "Status", "Story", "StoryMember",

@@ -14,7 +14,7 @@ from simple_history.models import HistoricalRecords
 
 from .. import locking
 from ..codebook import Activity, Code, Disclosure, Precision, Status, choice_check
-from ..visibility import in_industries, inside_places, sees_everything, visible_articles
+from ..visibility import in_industries, inside_places, sees_everything, unblinded_claims, visible_articles
 from .enterprises import Enterprise
 from .sources import Source
 
@@ -34,7 +34,10 @@ class ArticleQuerySet(models.QuerySet):
         `visible_follow_up_of` naming the article followed up only if the user may see it."""
         # A correlated COUNT rather than JOIN + GROUP BY: the page counts 50 articles' claims
         # from an index, and the paginator's COUNT needs no join with the claims at all.
-        claims = Claim.objects.filter(article=OuterRef("pk")).order_by().values("article").annotate(n=Count("*")).values("n")
+        claims = (
+            Claim.objects.filter(unblinded_claims(user), article=OuterRef("pk"))
+            .order_by().values("article").annotate(n=Count("*")).values("n")
+        )
         if sees_everything(user):
             follow_up = F("follow_up_of")
         else:
@@ -45,6 +48,11 @@ class ArticleQuerySet(models.QuerySet):
             .annotate(claim_count=Coalesce(Subquery(claims), 0), visible_follow_up_of=follow_up)
             .order_by("-published", "id")
         )
+
+    def open_to_coding(self, user):
+        """Articles the user may give claims to: visible ones, less those the user is
+        second-coding blind (a claim there would collide with the hidden first coding)."""
+        return self.visible_to(user).exclude(pk__in=_blinded_articles(user))
 
     def search(self, text, *, prefix=False):
         """Articles whose headlines or summary contain every word of the text; with
@@ -76,6 +84,14 @@ ARTICLE_TSVECTOR = "to_tsvector('simple', coalesce(title, '') || ' ' || coalesce
 _WORDS = re.compile(r"\w+")
 
 
+def _blinded_articles(user):
+    from .agreement import RoundArticle, RoundStatus
+
+    if user is None or not user.is_authenticated:
+        return []
+    return RoundArticle.objects.filter(round__second_coder=user.pk, round__status=RoundStatus.OPEN).values("article_id")
+
+
 def _vendor(alias):
     return connections[alias].vendor
 
@@ -86,8 +102,11 @@ class ClaimQuerySet(models.QuerySet):
         return self.filter(visible_articles(None, "article__"))
 
     def visible_to(self, user):
-        """Claims a user may see: exactly those of the articles the user may see."""
-        return self if sees_everything(user) else self.filter(visible_articles(user, "article__"))
+        """Claims a user may see: those of the articles the user may see, except the
+        articles the user is second-coding blind in an open agreement round (their first
+        coding does not exist for that user until the round closes)."""
+        qs = self if sees_everything(user) else self.filter(visible_articles(user, "article__"))
+        return qs.filter(unblinded_claims(user))
 
     def matching(
         self, *, activities=None, max_code=None, source_kinds=None, grades=None, tiers=None,

@@ -1,0 +1,76 @@
+"""A double-coded sample from CSV: `source,published,title,enterprise,activity,code,detail`,
+one row per unit the second coder recorded (a row with no enterprise: an article of the
+sample in which they recorded nothing). The article is found as the claims import finds it
+(source, date, headline), the enterprise by any spelling of its name. Parsed whole before
+anything is written; every bad row is named (services.agreement_import)."""
+
+import csv
+import io
+
+from .codebook import Activity, Code
+from .dates import BadDate, parse_partial_date
+from .importing import ImportFailed
+from .models import Article, Enterprise, Source
+from .names import name_key
+
+HEADER = ["source", "published", "title", "enterprise", "activity", "code", "detail"]
+MAX_ROWS = 5_000  # a round is a few hundred articles at most
+
+
+def parse_agreement_csv(data):
+    """{article: [(enterprise, activity, code, detail), ...]} in file order; raises
+    ImportFailed listing every bad row."""
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ImportFailed(["the file is not UTF-8 text"]) from None
+    reader = csv.reader(io.StringIO(data))
+    header = [h.strip().lower() for h in next(reader, [])]
+    if header[:6] != HEADER[:6] or any(h not in HEADER for h in header):
+        raise ImportFailed([f"line 1: the header must be {','.join(HEADER)} (detail optional); got {','.join(header)}"])
+    sources = {}
+    for source in Source.objects.all():
+        sources[source.short_name.lower()] = sources[source.name.lower()] = source
+    articles, errors, count = {}, [], 0
+    for line, values in enumerate(reader, start=2):
+        if not any(v.strip() for v in values):
+            continue
+        count += 1
+        if count > MAX_ROWS:
+            raise ImportFailed([f"more than {MAX_ROWS:,} rows; split the file"])
+        if len(values) != len(header):
+            errors.append(f"line {line}: {len(values)} columns, the header has {len(header)}")
+            continue
+        row = dict(zip(header, (v.strip() for v in values)))
+        source = sources.get(row["source"].lower())
+        if source is None:
+            errors.append(f"line {line}: source: no source named {row['source']!r}")
+            continue
+        try:
+            published, _ = parse_partial_date(row["published"])
+        except BadDate as bad:
+            errors.append(f"line {line}: published: {bad}")
+            continue
+        article = Article.objects.filter(source=source, published=published, title=row["title"]).first()
+        if article is None:
+            errors.append(f"line {line}: title: no article {row['title']!r} of {source.short_name} on {row['published']}")
+            continue
+        units = articles.setdefault(article, [])
+        if not row["enterprise"]:
+            continue
+        enterprise = Enterprise.objects.filter(name_key=name_key(row["enterprise"])).first()
+        if enterprise is None:
+            errors.append(f"line {line}: enterprise: no enterprise named {row['enterprise']!r}")
+        if row["activity"] not in Activity.values:
+            errors.append(f"line {line}: activity: {row['activity']!r} is not one of {', '.join(Activity.values)}")
+        code = int(row["code"]) if row["code"].isdigit() else None
+        if code not in Code.values:
+            errors.append(f"line {line}: code: the code is a number from 1 to 5 ({row['code']!r} is not)")
+        if enterprise is not None and row["activity"] in Activity.values and code in Code.values:
+            units.append((enterprise, row["activity"], code, row.get("detail", "")))
+    if errors:
+        raise ImportFailed(errors)
+    if not articles:
+        raise ImportFailed(["the file names no article"])
+    return articles
