@@ -71,6 +71,8 @@ ADMIN = {
         **_model("registry.article"),
         "import": ("registry.add_article", "registry.add_claim", "registry.add_enterprise"),
         "review": "registry.review_article",
+        # One click on a suggested reprint: a story (new, or the one either is in) and links.
+        "link_story": ("registry.add_story", "registry.add_storymember"),
     },
     "registry.claim": _model("registry.claim"),
     # A merge changes one enterprise and deletes the others: both rights are needed.
@@ -117,6 +119,8 @@ ADMIN_VIEWS = {
     "history_version": {"GET": "view", "HEAD": "view", "POST": "change"},
     "autocomplete": {"GET": "view", "HEAD": "view"},
     "import": {"GET": "import", "HEAD": "import", "POST": "import"},
+    # Link an article and a suggested reprint as one story: a form's button, POST only.
+    "link_story": {"POST": "link_story"},
     # Signing in and out, and a staff member's own password.
     "login": {"GET": EVERYONE, "HEAD": EVERYONE, "POST": EVERYONE},
     "logout": {"POST": EVERYONE},
@@ -129,7 +133,7 @@ ADMIN_VIEWS = {
 # The name of an admin URL -> its view kind (model URLs end in the kind).
 _ADMIN_SUFFIXES = {
     "_changelist": "changelist", "_add": "add", "_change": "change", "_delete": "delete", "_history": "history",
-    "_simple_history": "history_version", "_import": "import", "_password_change": "password_change",
+    "_simple_history": "history_version", "_import": "import", "_link_story": "link_story", "_password_change": "password_change",
 }
 
 
