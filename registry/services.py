@@ -17,7 +17,7 @@ from .bulk import insert_rows
 from .coverage_csv import parse_coverage_csv
 from .import_matching import duplicate_error
 from .importing import ImportFailed, RowError, parse_claims_csv, plan_import
-from .models import Article, Claim, Coverage, Enterprise, EnterpriseAlias, Status, Story, StoryMember
+from .models import Article, Claim, Coverage, Disclosure, Enterprise, EnterpriseAlias, Status, Story, StoryMember
 from .names import name_key
 from .roles import may_review
 
@@ -404,7 +404,9 @@ def story_link(*, article, reprint, user, title=None):
     if held:
         story = next(iter(members.values())).story
     else:
-        name = (title or article.title or article.title_ko or f"article #{article.pk}")[:300]
+        # Named after a public one of the two: a story's title is shown to everyone who sees the story.
+        named = next((a for a in (article, reprint) if a.disclosure == Disclosure.PUBLIC), article)
+        name = (title or named.title or named.title_ko or f"article #{named.pk}")[:300]
         story = record_save(instance=Story(title=name), user=user, reason=f"linked #{article.pk} and #{reprint.pk} as one story")
     for pk in (article.pk, reprint.pk):
         if pk not in members:
