@@ -59,6 +59,16 @@ class Shadow(TestCase):
         d = cls.d = build()
         kim = make_user("coder", username="kim")
         cls.viewer = make_user("viewer")
+        # Likely reprints of A1 (other source, 2 days, same enterprise and activity, alike headline):
+        # a public one the article's admin page suggests, and a restricted one it must not. Made
+        # before the saves below: the data's last-change stamp counts hidden rows too (provenance.py).
+        rs = d.a2.source
+        d.reprint = Article.objects.create(source=rs, published=datetime.date(2016, 5, 11), title="Oxygen furnace built at the Kim Chaek complex", status="coded")
+        Claim.objects.create(article=d.reprint, enterprise=d.e1, activity="facility", code=2)
+        d.hidden_reprint = Article.objects.create(
+            source=rs, published=datetime.date(2016, 5, 12), title="Oxygen furnace built at Kim Chaek complex RESTRICTED-TITLE-MARKER",
+            status="coded", disclosure="restricted")
+        Claim.objects.create(article=d.hidden_reprint, enterprise=d.e1, activity="facility", code=2)
         # A draft of kim's: a claim on a public enterprise, one on an enterprise known only from it.
         d.draft = Article.objects.create(
             source=d.a1.source, published=datetime.date(2021, 6, 1), title="DRAFT-TITLE-MARKER", summary="DRAFT-SUMMARY-MARKER",
@@ -83,7 +93,7 @@ class Shadow(TestCase):
     def urls(self):
         """Every GET an anonymous user or a viewer can make of this registry."""
         d = self.d
-        hidden_articles = [d.a4, d.draft]
+        hidden_articles = [d.a4, d.draft, d.hidden_reprint]
         hidden_enterprises = [d.secret, d.secret_unit, d.draft_only]
         hidden_claims = [d.c5, d.c8, d.c9, *d.draft.claims.all()]
         articles = list(Article.objects.order_by("pk")) 
@@ -167,7 +177,7 @@ class Shadow(TestCase):
     def make_shadow(self):
         """Remove everything the anonymous user and the viewer may not see, leaving what they may."""
         d = self.d
-        hidden = [d.a4.pk, d.draft.pk]
+        hidden = [d.a4.pk, d.draft.pk, d.hidden_reprint.pk]
         gone_claims = list(Claim.objects.filter(article__in=hidden).values_list("pk", flat=True))
         Claim.objects.filter(pk__in=gone_claims).delete()
         Article.objects.filter(pk__in=hidden).delete()  # follow-ups SET_NULL
