@@ -160,3 +160,24 @@ def test_the_schema_documents_xlsx_and_bom():
         params = {p["name"]: p for p in schema["paths"][path]["get"]["parameters"]}
         assert "xlsx" in params["format"]["schema"]["enum"]
         assert "byte-order mark" in params["bom"]["description"]
+
+
+def test_export_timeseries_writes_xlsx_and_csv_with_a_bom(d, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    def export(*args):
+        call_command("export_timeseries", "--regions", "Chongjin", "--start", "2015", "--end", "2021", *args,
+                     stdout=io.StringIO(), stderr=io.StringIO())
+
+    export("--format", "xlsx", "--output", str(tmp_path / "series.xlsx"))
+    book = openpyxl.load_workbook(tmp_path / "series.xlsx", read_only=True)
+    rows = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+    answer = APIClient().get("/api/v1/timeseries/", {"regions": "Chongjin", "start": "2015", "end": "2021"}).json()
+    assert rows == [["period", "group", "value"], *([p, "Chongjin", v] for p, v in zip(answer["periods"], answer["values"]["Chongjin"]))]
+    export("--bom", "--output", str(tmp_path / "series.csv"))
+    raw = (tmp_path / "series.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfperiod,group,value\n")
+    with pytest.raises(CommandError, match="--bom: bom=1 applies to format=csv only"):
+        export("--bom", "--format", "json")
+    with pytest.raises(CommandError, match="--format xlsx: give --output"):
+        export("--format", "xlsx")
