@@ -382,6 +382,7 @@ def _run(*, out=print, repeats=7, exports=EXPORTS, export_repeats=3, import_rows
     results = {}
     if "1" in sections:
         results["timeseries"] = bench_timeseries(out, repeats)
+    if "1" in sections or "c" in sections:  # c: only 1b, the series plain vs coverage vs shares
         results["coverage_shares"] = bench_coverage_shares(out, repeats)
     if "2" in sections:
         results["endpoints"] = bench_endpoints(out, repeats)
