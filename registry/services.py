@@ -10,6 +10,7 @@ history says why.
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_update_with_history
 
 from . import locking
@@ -394,13 +395,14 @@ def story_link(*, article, reprint, user, title=None):
     article's headline). Two different stories are not merged here: that is done on the
     story's page, where all of both are seen. Returns the story; history names the user."""
     if article.pk == reprint.pk:
-        raise StoryConflict({"reprint": "an article is not a reprint of itself"})
+        raise StoryConflict({"reprint": _("an article is not a reprint of itself")})
     members = {m.article_id: m for m in StoryMember.objects.select_for_update().filter(article_id__in=[article.pk, reprint.pk]).select_related("story")}
     held = {m.story_id for m in members.values()}
     if len(held) > 1:
         first, second = members[article.pk].story, members[reprint.pk].story
-        raise StoryConflict({"reprint": f"#{article.pk} is in the story {first.title!r} and #{reprint.pk} in {second.title!r}; "
-                                        "merge them on a story's page"})
+        raise StoryConflict({"reprint": _("#%(article)s is in the story %(first)r and #%(reprint)s in %(second)r; "
+                                          "merge them on a story's page") % {
+            "article": article.pk, "first": first.title, "reprint": reprint.pk, "second": second.title}})
     if held:
         story = next(iter(members.values())).story
     else:

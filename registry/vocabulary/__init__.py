@@ -21,6 +21,7 @@ fields below, so a parameter is parsed, bounded and reported the same way everyw
 """
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from .. import codebook, spreadsheets
 from ..codebook import Activity, Code, Grade, Tier
@@ -70,11 +71,11 @@ PARAMETERS = {
     # How an answer is downloaded (registry/spreadsheets.py); DRF picks its renderer by `format`.
     "format": lambda: OneOfField(
         ("json", *spreadsheets.FORMATS, "api"), default="json",
-        help_text="json (default); csv: plain UTF-8, period/rows as the JSON's; xlsx: an Excel workbook of the "
-        "same columns and rows (dates as Excel dates shown YYYY-MM-DD); api: the browsable page."),
+        help_text=_("json (default); csv: plain UTF-8, the same columns and rows as the JSON; xlsx: an Excel "
+                    "workbook of the same columns and rows (dates as Excel dates shown YYYY-MM-DD); api: the browsable page.")),
     "bom": lambda: YesNoField(
-        help_text="With format=csv, 1 starts the file with a UTF-8 byte-order mark so that Excel opens Hangul "
-        "intact; default: plain UTF-8 (pandas, R)."),
+        help_text=_("With format=csv, 1 starts the file with a UTF-8 byte-order mark so that Excel opens Hangul "
+                    "intact; default: plain UTF-8 (pandas, R).")),
 }
 
 
@@ -177,7 +178,7 @@ class DownloadQuestion(Question):
     def clean(self):
         data = super().clean()
         if data.get("bom") and data.get("format") != "csv":
-            self.add_error("bom", "bom=1 applies to format=csv only (an xlsx or JSON answer has no byte-order mark)")
+            self.add_error("bom", _("bom=1 applies to format=csv only (an xlsx or JSON answer has no byte-order mark)"))
         return data
 
 

@@ -2,6 +2,7 @@ import json
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext_lazy as _
 
 from registry import provenance, release_data, spreadsheets, timeseries, vocabulary
 from registry.releases import ReleaseError
@@ -45,7 +46,7 @@ class Command(BaseCommand):
         if errors:
             raise CommandError("; ".join(f"--{name}: {' '.join(m)}" for name, m in errors.items()))
         if options["format"] == "xlsx" and not options["output"]:
-            raise CommandError("--format xlsx: give --output FILE.xlsx (a workbook is not text for the terminal)")
+            raise CommandError(_("--format xlsx: give --output FILE.xlsx (a workbook is not text for the terminal)"))
         if options["release"] and options["user"]:
             raise CommandError("--user: a release holds public data only; give --release or --user, not both")
         params = {name: options[name] for name in timeseries.SeriesQuestion.base_fields}
