@@ -8,14 +8,16 @@ from django.views.decorators.csrf import csrf_exempt
 from rest_framework.exceptions import APIException
 from rest_framework.renderers import JSONRenderer
 
+from registry.vocabulary import DOWNLOAD_FORMATS
+
 
 class JSONErrors:
-    """A view mixin: errors are JSON whatever format was asked for (?format=csv too), so a
-    script reading CSV gets a message it can show, not a CSV of one odd row."""
+    """A view mixin: errors are JSON whatever format was asked for (?format=csv or xlsx too),
+    so a script reading CSV gets a message it can show, not a CSV of one odd row."""
 
     def finalize_response(self, request, response, *args, **kwargs):
         if response.status_code >= 400 and getattr(request, "accepted_renderer", None) is not None:
-            if request.accepted_renderer.format == "csv":
+            if request.accepted_renderer.format in DOWNLOAD_FORMATS:
                 request.accepted_renderer, request.accepted_media_type = JSONRenderer(), "application/json"
         return super().finalize_response(request, response, *args, **kwargs)
 

@@ -18,7 +18,7 @@ from registry.models import Article, Claim, Enterprise, Industry, Location, Sour
 from registry.visibility import in_industries, inside_places, unblinded_claims
 
 # Parameters every list knows besides its filters.
-LIST_PARAMETERS = ("format", "page", "page_size", "facets")
+LIST_PARAMETERS = (*vocabulary.DOWNLOAD_PARAMETERS, "page", "page_size", "facets")
 
 
 class Param(filters.CharFilter):

@@ -1,38 +1,18 @@
-"""CSV: every list streams its whole filtered result (not one page) with the same columns
-as the list's JSON rows, for spreadsheets, R and pandas."""
+"""Downloads: every list streams its whole filtered result (not one page) with the same
+columns as the list's JSON rows, as CSV (`format=csv`, `bom=1` for Excel) or Excel
+(`format=xlsx`); the time series answers the same way. The tables are written by
+registry/spreadsheets.py; the parameters are the vocabulary's (format, bom)."""
 
-import csv
-import datetime
-from decimal import Decimal
+import io
 
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from rest_framework.renderers import BaseRenderer
 
-from registry import csvsafe
+from registry import spreadsheets, vocabulary
+
+from .errors import BadQuery
 
 CHUNK = 2000
-LINES_PER_CHUNK = 200
-
-
-def inert(value):
-    """The cell as text; text a spreadsheet would run as a formula gets a leading '
-    (registry.csvsafe: a published headline such as "=HYPERLINK(...)" must stay text)."""
-    if type(value) is str:  # most cells: checked first, the export calls this per cell
-        return csvsafe.inert(value)
-    if value is None:
-        return ""
-    if isinstance(value, (datetime.date, datetime.datetime)):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float, Decimal)):
-        return str(value)
-    return csvsafe.inert(str(value))
-
-
-class _Echo:
-    def write(self, value):
-        return value
 
 
 def columns_of(serializer_class):
@@ -44,29 +24,82 @@ def columns_of(serializer_class):
     return columns
 
 
-def stream_csv(queryset, serializer_class, filename):
-    columns = columns_of(serializer_class)
-    rows = queryset.values_list(*[path for _, path in columns]).iterator(chunk_size=CHUNK)
-    writer = csv.writer(_Echo())
+class Downloads:
+    """A view mixin: reads `format` and `bom` through the vocabulary once the request is let
+    in (a bad value is a 400 naming it) and keeps them as `self.download`."""
 
-    def lines():
-        yield writer.writerow([name for name, _ in columns])
-        # Lines go out in batches: one response chunk per row cost as much as the row.
-        batch = []
-        for row in rows:
-            batch.append(writer.writerow([inert(value) for value in row]))
-            if len(batch) == LINES_PER_CHUNK:
-                yield "".join(batch)
-                batch = []
-        if batch:
-            yield "".join(batch)
+    download = None
 
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        params = {name: request.query_params.get(name) for name in vocabulary.DOWNLOAD_PARAMETERS}
+        renderer = getattr(request, "accepted_renderer", None)
+        if renderer is not None and renderer.format in vocabulary.DOWNLOAD_FORMATS:
+            params["format"] = renderer.format  # chosen by ?format= or by the Accept header
+        options, errors = vocabulary.download_options({k: v for k, v in params.items() if v is not None})
+        if errors:
+            raise BadQuery(errors)
+        self.download = options
+
+    def is_table(self):
+        return self.download is not None and self.download["format"] in vocabulary.DOWNLOAD_FORMATS
+
+
+def table_response(header, rows, *, filename, download, inline=False, count=None, stream=True):
+    """A download of the table in the format asked for, streamed (or, `stream=False` for a
+    table known to be small, whole). `count(limit)` (the rows there will be, bounded) is asked
+    first for an Excel download, which has a row limit: past it the answer is a 400, not a
+    truncated sheet."""
+    format = download["format"]
+    if format == "xlsx" and count is not None:
+        n = count(spreadsheets.XLSX_MAX_ROWS + 1)
+        if n > spreadsheets.XLSX_MAX_ROWS:
+            raise BadQuery({"format": [str(spreadsheets.too_many_rows(n))]})
+    chunks = spreadsheets.chunks(header, rows, format=format, bom=download["bom"], sheet=filename)
+    content_type = spreadsheets.CONTENT_TYPES[format]
+    if stream:
+        response = StreamingHttpResponse(chunks, content_type=content_type)
+    else:
+        response = HttpResponse(b"".join(chunks), content_type=content_type)
+    response["Content-Disposition"] = f'{"inline" if inline else "attachment"}; filename="{filename}.{format}"'
     return response
 
 
-class CSVRenderer(BaseRenderer):
+def stream_table(queryset, serializer_class, filename, download):
+    """A list's whole filtered result as a table: rows straight from the database cursor."""
+    columns = columns_of(serializer_class)
+    rows = queryset.values_list(*[path for _, path in columns]).iterator(chunk_size=CHUNK)
+    return table_response(
+        [name for name, _ in columns], rows, filename=filename, download=download,
+        count=lambda limit: queryset.order_by()[:limit].count(),
+    )
+
+
+def _one_table(data):
+    """What else reaches a download renderer (a single object) as a one-row table."""
+    rows = data if isinstance(data, list) else [data]
+    header = list(rows[0].keys()) if rows and isinstance(rows[0], dict) else ["value"]
+    table = []
+    for row in rows:
+        values = [row.get(k) for k in header] if isinstance(row, dict) else [row]
+        table.append([repr(v) if isinstance(v, (dict, list)) else v for v in values])
+    return header, table
+
+
+class _TableRenderer(BaseRenderer):
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if data is None:
+            return b""
+        view = (renderer_context or {}).get("view")
+        bom = bool(getattr(view, "download", None) and view.download["bom"])
+        header, rows = _one_table(data)
+        out = io.BytesIO()
+        for chunk in spreadsheets.chunks(header, rows, format=self.format, bom=bom, sheet="data"):
+            out.write(chunk)
+        return out.getvalue()
+
+
+class CSVRenderer(_TableRenderer):
     """Selected by `?format=csv`. Lists stream (see views); this renders what else reaches
     it — a single object — as a one-row table."""
 
@@ -74,15 +107,11 @@ class CSVRenderer(BaseRenderer):
     format = "csv"
     charset = "utf-8"
 
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        if data is None:
-            return b""
-        rows = data if isinstance(data, list) else [data]
-        out = _Echo()
-        writer = csv.writer(out)
-        header = list(rows[0].keys()) if rows and isinstance(rows[0], dict) else ["value"]
-        lines = [writer.writerow(header)]
-        for row in rows:
-            values = [row.get(k) for k in header] if isinstance(row, dict) else [row]
-            lines.append(writer.writerow([inert(v) if not isinstance(v, (dict, list)) else inert(repr(v)) for v in values]))
-        return "".join(lines).encode("utf-8")
+
+class XLSXRenderer(_TableRenderer):
+    """Selected by `?format=xlsx`; as CSVRenderer, a workbook of one sheet."""
+
+    media_type = spreadsheets.CONTENT_TYPES["xlsx"]
+    format = "xlsx"
+    charset = None
+    render_style = "binary"

@@ -15,7 +15,8 @@ class RegistryAPIRoot(APIRootView):
     activity in an article, with a reliability code 1-5), plus the place tree, the industry
     taxonomy and the sources. Read-only for everyone (restricted articles only for signed-in
     users with the permission); coders write articles and claims. Lists are paginated and
-    filtered by query parameters; `?format=csv` gives CSV. The time series counts articles,
+    filtered by query parameters; `?format=csv` gives CSV (`&bom=1` for Excel), `?format=xlsx` an
+    Excel workbook. The time series counts articles,
     claims or enterprises per period and place; the schema and interactive docs describe
     every parameter."""
 

@@ -55,6 +55,10 @@ class RegistrySchema(AutoSchema):
         content = response.get("content", {})
         if "text/csv" in content:
             content["text/csv"] = {"schema": {"type": "string", "description": "CSV, a header line then one row per object"}}
+        xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        if xlsx in content:
+            content[xlsx] = {"schema": {"type": "string", "format": "binary",
+                                        "description": "An Excel workbook: one sheet, the CSV's header and rows"}}
         return response
 
     def _get_response_bodies(self, direction="response"):

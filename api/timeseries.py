@@ -1,10 +1,9 @@
-"""/api/v1/timeseries/: the time-series service over HTTP, as JSON or long CSV.
+"""/api/v1/timeseries/: the time-series service over HTTP, as JSON, long CSV or Excel.
 
 The parameters are the export command's (registry/series_params.py), spelled with
 underscores (max_code, group_by, source_kind); lists follow the query vocabulary's syntax. Anonymous users count public
 articles only; a signed-in user with registry.view_restricted counts everything."""
 
-from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import renderers
@@ -16,20 +15,13 @@ from registry.releases import ReleaseError
 
 from .errors import BadQuery, JSONErrors
 from .permissions import TablePermission
-
-
-class CSVRenderer(renderers.BaseRenderer):
-    """Lets DRF accept ?format=csv. The view writes the CSV itself; anything else DRF
-    answers (errors, OPTIONS) is sent as JSON."""
-
-    media_type = "text/csv"
-    format = "csv"
-    charset = "utf-8"
+from .renderers import CSVRenderer, Downloads, XLSXRenderer, table_response
+from .views import download_parameters
 
 
 def _parameters():
     """The series' parameters, documented from their one declaration, and the door's own:
-    the format and the release to read instead of the live data."""
+    the download's (format, bom) and the release to read instead of the live data."""
     fields = timeseries.SeriesQuestion.base_fields
     documented = [
         OpenApiParameter(name, str, description=str(field.help_text or ""),
@@ -37,20 +29,20 @@ def _parameters():
         for name, field in fields.items()
     ]
     return documented + [
-        OpenApiParameter("format", str, enum=["json", "csv"], description="csv: long format period,group,value"),
+        *download_parameters("the long table period,group,value (an unread period's value empty)"),
         OpenApiParameter("release", str, description="compute from this release (see /api/v1/releases/) instead of the live data"),
     ]
 
 
-class TimeSeriesView(JSONErrors, APIView):
+class TimeSeriesView(JSONErrors, Downloads, APIView):
     permission_classes = [TablePermission]
     table_route = "timeseries"
-    renderer_classes = [renderers.JSONRenderer, renderers.BrowsableAPIRenderer, CSVRenderer]
+    renderer_classes = [renderers.JSONRenderer, renderers.BrowsableAPIRenderer, CSVRenderer, XLSXRenderer]
 
     def finalize_response(self, request, response, *args, **kwargs):
-        # Only the series itself is CSV (an HttpResponse); DRF's own answers are JSON.
+        # Only the series itself is a table (a streamed response); DRF's own answers are JSON.
         if isinstance(response, Response) and getattr(request, "accepted_renderer", None) is not None:
-            if request.accepted_renderer.format == "csv":
+            if request.accepted_renderer.format in vocabulary.DOWNLOAD_FORMATS:
                 request.accepted_renderer, request.accepted_media_type = renderers.JSONRenderer(), "application/json"
         return super().finalize_response(request, response, *args, **kwargs)
 
@@ -65,7 +57,7 @@ class TimeSeriesView(JSONErrors, APIView):
         try:
             # From a release: the same parsing and counting, reading the release's database.
             with release_data.reading(release):
-                query = timeseries.parse_params(request.query_params, also=["format", "release"])
+                query = timeseries.parse_params(request.query_params, also=[*vocabulary.DOWNLOAD_PARAMETERS, "release"])
                 # A release holds public data only: counted as the public counts it.
                 result = timeseries.compute(query, user=None if release else request.user)
         except timeseries.ParameterError as error:
@@ -73,10 +65,11 @@ class TimeSeriesView(JSONErrors, APIView):
         except ReleaseError as error:
             raise BadQuery({"release": [str(error)]}) from None
         stamp = provenance.of_release(release) if release else provenance.live(request.user)
-        if request.accepted_renderer.format == "csv":
-            response = HttpResponse(result.to_csv(), content_type="text/csv; charset=utf-8")
-            response["Content-Disposition"] = 'inline; filename="timeseries.csv"'
-            # The CSV has no room for it; a header keeps it next to the numbers.
+        if self.is_table():
+            header, *rows = result.table()
+            # At most MAX_PERIODS x MAX_GROUPS rows: sent whole, as before.
+            response = table_response(header, rows, filename="timeseries", download=self.download, inline=True, stream=False)
+            # The table has no room for it; a header keeps it next to the numbers.
             response["X-Left-Out"] = "; ".join(f"{g}={n}" for g, n in result.left_out.items())
             response["X-Coverage"] = result.coverage_text()
             response["X-Data-Version"] = provenance.text(stamp)

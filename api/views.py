@@ -1,6 +1,6 @@
 """The API's viewsets: thin. Querysets come from registry (`for_api(user)`), filters from
 filters.py, facets from facets.py; a list answers JSON pages or, with `format=csv`, the
-whole filtered result as a stream."""
+whole filtered result as a stream (`format=xlsx`: an Excel workbook)."""
 
 from django.db.models import Prefetch
 from django_filters.rest_framework import DjangoFilterBackend
@@ -20,7 +20,7 @@ from . import facets, filters, serializers, versions
 from .errors import BadQuery, JSONErrors
 from .pagination import Pagination
 from .permissions import TablePermission, requirement
-from .renderers import CSVRenderer, stream_csv
+from .renderers import CSVRenderer, Downloads, XLSXRenderer, stream_table
 from .schema import RegistrySchema
 
 
@@ -41,12 +41,21 @@ class FilterBackend(DjangoFilterBackend):
         return filterset.qs
 
 
-def _list_parameters(model):
+def download_parameters(whole="the whole filtered list (not one page)"):
+    """`format` and `bom`, documented from their one declaration (registry/vocabulary)."""
+    fields = vocabulary.DownloadQuestion.base_fields
     return [
         OpenApiParameter(
-            "format", OpenApiTypes.STR, enum=["json", "csv"],
-            description="csv: the whole filtered list (not one page) as CSV, same columns as the JSON rows.",
+            "format", OpenApiTypes.STR, enum=[f for f in fields["format"].allowed if f != "api"],
+            description=f"csv or xlsx: {whole}. " + str(fields["format"].help_text),
         ),
+        OpenApiParameter("bom", OpenApiTypes.BOOL, description=str(fields["bom"].help_text)),
+    ]
+
+
+def _list_parameters(model):
+    return [
+        *download_parameters(),
         OpenApiParameter(
             "facets", OpenApiTypes.STR,
             description="Comma-separated facets to count over the filtered list: " + ", ".join(facets.available(model)),
@@ -54,8 +63,8 @@ def _list_parameters(model):
     ]
 
 
-class RegistryViewSet(JSONErrors, viewsets.GenericViewSet):
-    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
+class RegistryViewSet(JSONErrors, Downloads, viewsets.GenericViewSet):
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer, XLSXRenderer]
     pagination_class = Pagination
     filter_backends = [FilterBackend]
     # Token first: a bad or revoked token is then a 401 with `WWW-Authenticate: Token`.
@@ -81,8 +90,8 @@ class RegistryViewSet(JSONErrors, viewsets.GenericViewSet):
     def list(self, request, *args, **kwargs):
         wanted = facets.parse(self.model, request.query_params.get("facets")) if self.action == "list" else []
         queryset = self.filter_queryset(self.get_queryset())
-        if request.accepted_renderer.format == "csv":
-            return stream_csv(queryset, self.list_serializer_class, self.basename)
+        if self.is_table():
+            return stream_table(queryset, self.list_serializer_class, self.basename, self.download)
         page = self.paginate_queryset(queryset)
         data = self.get_serializer(page, many=True).data
         found = facets.compute(self.model, queryset, wanted, request.user, self.claim_selection) if wanted else None
@@ -213,7 +222,7 @@ class ClaimViewSet(
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=_list_parameters(Location)[:1], summary="List places"),
+    list=extend_schema(parameters=_list_parameters(Location)[:2], summary="List places"),
     retrieve=extend_schema(summary="One place"),
 )
 class PlaceViewSet(mixins.RetrieveModelMixin, RegistryViewSet):
@@ -239,7 +248,7 @@ class PlaceViewSet(mixins.RetrieveModelMixin, RegistryViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=_list_parameters(Industry)[:1], summary="List industries"),
+    list=extend_schema(parameters=_list_parameters(Industry)[:2], summary="List industries"),
     retrieve=extend_schema(summary="One industry"),
 )
 class IndustryViewSet(mixins.RetrieveModelMixin, RegistryViewSet):
@@ -256,7 +265,7 @@ class IndustryViewSet(mixins.RetrieveModelMixin, RegistryViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=_list_parameters(Source)[:1], summary="List sources"),
+    list=extend_schema(parameters=_list_parameters(Source)[:2], summary="List sources"),
     retrieve=extend_schema(summary="One source"),
 )
 class SourceViewSet(mixins.RetrieveModelMixin, RegistryViewSet):

@@ -71,6 +71,8 @@ ADMIN = {
         **_model("registry.article"),
         "import": ("registry.add_article", "registry.add_claim", "registry.add_enterprise"),
         "review": "registry.review_article",
+        # One click on a suggested reprint: a story (new, or the one either is in) and links.
+        "link_story": ("registry.add_story", "registry.add_storymember"),
     },
     "registry.claim": _model("registry.claim"),
     # A merge changes one enterprise and deletes the others: both rights are needed.
@@ -132,6 +134,8 @@ ADMIN_VIEWS = {
     "agreement_code": {"GET": "code", "HEAD": "code", "POST": "code"},
     "agreement_close": {"POST": "close"},
     "agreement_adjudicate": {"POST": "adjudicate"},
+    # Link an article and a suggested reprint as one story: a form's button, POST only.
+    "link_story": {"POST": "link_story"},
     # Signing in and out, and a staff member's own password.
     "login": {"GET": EVERYONE, "HEAD": EVERYONE, "POST": EVERYONE},
     "logout": {"POST": EVERYONE},
@@ -144,7 +148,7 @@ ADMIN_VIEWS = {
 # The name of an admin URL -> its view kind (model URLs end in the kind).
 _ADMIN_SUFFIXES = {
     "_changelist": "changelist", "_add": "add", "_change": "change", "_delete": "delete", "_history": "history",
-    "_simple_history": "history_version", "_import": "import", "_password_change": "password_change",
+    "_simple_history": "history_version", "_import": "import", "_link_story": "link_story", "_password_change": "password_change",
     "_agreement_code": "agreement_code", "_agreement_close": "agreement_close", "_agreement_adjudicate": "agreement_adjudicate",
 }
 

@@ -2,8 +2,11 @@
 
 The rows of articles, enterprises, aliases and claims are exactly what an anonymous user may
 see (`X.objects.visible_to(AnonymousUser())`, the one visibility rule), and only their public
-columns: never full texts, internal notes, who coded what, or a link to a hidden row. Places
-(with every spelling), industries and sources are public reference data. Column names are the
+columns: never full texts, internal notes, who coded or read what, or a link to a hidden row.
+Places (with every spelling), industries and sources are public reference data; so is
+coverage (which ranges of each source were read), without who read them, so that a series
+from the release leaves unread periods empty as the live one does. Stories keep only their
+links to public articles, so metric=stories counts from the release as the public counts live. Column names are the
 models' column names, so a release loads back into the same schema (release_data.py).
 """
 
@@ -14,8 +17,8 @@ from django.db.models import Case, Exists, F, OuterRef, When
 
 from .codebook import Activity, Code, Grade, Tier, codebook_rows_english
 from .models import (
-    Article, Claim, Enterprise, EnterpriseAlias, EnterpriseKind, Industry, Integration, Location, LocationKind,
-    LocationName, Precision, Reliability, Source, SourceKind, Status,
+    Article, Claim, Coverage, Enterprise, EnterpriseAlias, EnterpriseKind, Extent, Industry, Integration, Location,
+    LocationKind, LocationName, Precision, Reliability, Source, SourceKind, Status, Story, StoryMember,
 )
 
 
@@ -127,6 +130,15 @@ def _agreement_rows():
         )
 
 
+def _story_members():
+    return StoryMember.objects.visible_to(_public())
+
+
+def _stories():
+    """Stories with at least one public article; the others are nothing to the public."""
+    return Story.objects.filter(pk__in=_story_members().values("story_id"))
+
+
 def _nonblank(choices):
     return tuple(v for v in choices.values if v != "")
 
@@ -169,6 +181,15 @@ TABLES = [
         Column("reliability", description="Admiralty scale A-F; see codebook.csv", enum=Reliability.values, required=True),
         Column("url"),
     ], Source.objects.all),
+    _table("coverage", "Which date ranges of each source were read (completely, or partly as the note says); "
+           "a period no range touches was not read, and a series leaves it empty rather than 0.", Coverage, [
+        ID,
+        Column("source_id", "integer", required=True),
+        Column("start", "date", "First day read", required=True),
+        Column("end", "date", "Last day read (included)", required=True),
+        Column("extent", description="complete, or partial (then the note says what was skipped)", enum=Extent.values, required=True),
+        Column("note"),
+    ], Coverage.objects.all, [("source_id", "sources", "id")]),
     _table("enterprises", "Enterprises with public evidence (or none yet).", Enterprise, [
         ID,
         Column("name", required=True),
@@ -215,6 +236,16 @@ TABLES = [
     ], lambda: Claim.objects.visible_to(_public()), [
         ("article_id", "articles", "id"), ("enterprise_id", "enterprises", "id"),
     ]),
+    _table("stories", "Events reported by several articles (a KCNA item and its Rodong Sinmun reprint): "
+           "counted once by metric=stories.", Story, [
+        ID,
+        Column("title", description="The event, in a few words", required=True),
+    ], _stories),
+    _table("story_members", "Which public articles report each story; an article in none is a story of its own.", StoryMember, [
+        ID,
+        Column("story_id", "integer", required=True),
+        Column("article_id", "integer", required=True),
+    ], _story_members, [("story_id", "stories", "id"), ("article_id", "articles", "id")]),
     Table(
         name="agreement",
         description="Inter-coder agreement: per closed round, Krippendorff's alpha between the first coding and a "

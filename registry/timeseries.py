@@ -13,8 +13,6 @@ Python only walks the few result groups to zero-fill the periods.
     result.periods, result.groups, result.values["Chongjin"], result.left_out["Chongjin"]
 """
 
-import csv
-import io
 import operator
 from dataclasses import dataclass
 from functools import reduce
@@ -23,6 +21,7 @@ from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.utils import translation
 from django.db.models.functions import Coalesce, ExtractMonth, ExtractQuarter, ExtractYear
 
+from . import spreadsheets
 from .codebook import Grade, Tier
 from .coverage import blank_uncovered, covered_shares
 from .shares import denominators, divide
@@ -79,16 +78,14 @@ class TimeSeries:
             for period, value in zip(self.periods, self.values[group]):
                 yield period, group, value
 
-    def csv_rows(self):
-        """An unread period's value is empty (coverage_text() gives the shares)."""
-        yield ("period", "group", "value")
-        for period, group, value in self.rows():
-            yield period, group, "" if value is None else value
+    def table(self):
+        """The long table, header first; an unread period's value is None (an empty cell;
+        coverage_text() gives the shares)."""
+        return [("period", "group", "value"), *self.rows()]
 
-    def to_csv(self):
-        out = io.StringIO()
-        csv.writer(out, lineterminator="\n").writerows(self.csv_rows())
-        return out.getvalue()
+    def to_csv(self, *, bom=False):
+        header, *rows = self.table()
+        return spreadsheets.to_csv(header, rows, bom=bom)
 
     def to_json(self):
         return {

@@ -35,7 +35,8 @@ def test_filters_facets_and_formats_are_documented(schema):
     params = {p["name"]: p for p in schema["paths"]["/api/v1/enterprises/"]["get"]["parameters"]}
     for name in ["grade", "tier", "kind", "industry", "place", "seen_after", "seen_before", "activity", "min_claims", "q", "ordering", "facets", "format", "page", "page_size"]:
         assert name in params, name
-    assert sorted(params["format"]["schema"]["enum"]) == ["csv", "json"]
+    assert sorted(params["format"]["schema"]["enum"]) == ["csv", "json", "xlsx"]
+    assert params["bom"]["schema"]["type"] == "boolean"
     assert "candidates" in params["place"]["description"]
     ok = schema["paths"]["/api/v1/enterprises/"]["get"]["responses"]["200"]["content"]
     assert ok["text/csv"]["schema"]["type"] == "string"

@@ -2,6 +2,7 @@
 
 import hashlib
 import io
+import re
 from datetime import date
 
 import pytest
@@ -56,6 +57,23 @@ def test_the_same_seed_gives_the_same_corpus():
     assert checksum() == first
     generate_corpus(enterprises=40, articles=200, seed=12, clear=True)
     assert checksum() != first
+
+
+def test_it_records_coverage_with_unread_years_and_the_same_for_a_seed():
+    from registry.models import Coverage, Source
+    from tools.corpus import FIRST_YEAR, LAST_YEAR
+
+    generate_corpus(enterprises=20, articles=50, seed=5)
+    rows = sorted(Coverage.objects.values_list("source__short_name", "start", "end", "extent", "note"))
+    # Two half-years per source and year read; every source has some, some years none.
+    assert {r[0] for r in rows} == set(Source.objects.values_list("short_name", flat=True)) & {r[0] for r in rows} != set()
+    years = (LAST_YEAR - FIRST_YEAR + 1) * Source.objects.filter(short_name__in={r[0] for r in rows}).count()
+    assert 0 < years * 2 - len(rows) < years  # a few unread years, not most
+    assert {r[3] for r in rows} == {"complete", "partial"} and all(r[4] for r in rows if r[3] == "partial")
+    for row in rows:
+        Coverage(source=Source.objects.get(short_name=row[0]), start=row[1], end=row[2], extent=row[3], note=row[4]).full_clean()
+    generate_corpus(enterprises=20, articles=50, seed=5, clear=True)
+    assert sorted(Coverage.objects.values_list("source__short_name", "start", "end", "extent", "note")) == rows
 
 
 def test_every_row_passes_the_model_rules():
@@ -132,12 +150,17 @@ def test_the_benchmark_runs_end_to_end_on_a_tiny_corpus():
     text = out.getvalue()
     for figure in (
         "generating the corpus", "1. time series", "ratio service / SQL", "--group-by region, monthly",
+        "1b. the same series plain", "with coverage and per=all",
         "2. API list endpoints", "claims by date range and code", "articles by full-text search",
         "3. CSV export", "peak memory", "4. import_claims", "rows/s", "5. admin change lists",
         "enterprises, searched",
     ):
         assert figure in text, figure
     assert "WARNING" not in text  # the service and the hand-written SQL agree
+    # Coverage adds one query, shares one more; code bands add none (one UNION ALL).
+    queries = [tuple(map(int, q)) for q in re.findall(r"queries (\d+) / (\d+)", text)]
+    (plain, plain_banded), (covered, covered_banded), (shares, shares_banded) = queries
+    assert plain == plain_banded and covered == covered_banded == plain + 1 and shares == shares_banded == plain + 2
     # Query counts are measured, not zero (the request log is read before it is reset).
     assert " 0 queries" not in text
     # The import and the benchmark's admin user were rolled back: the corpus stays as generated.

@@ -122,6 +122,7 @@ def test_the_csv_and_api_links_carry_the_same_filters(client, d):
     html = page(client, "/enterprises/?grade=special&place=chongjin&page=1")
     assert 'id="csv-link" href="/api/v1/enterprises/?grade=special&amp;place=chongjin&amp;format=csv"' in html.replace('href="/api/v1/enterprises/?grade=special&amp;place=chongjin&amp;format=csv" id="csv-link"', 'id="csv-link" href="/api/v1/enterprises/?grade=special&amp;place=chongjin&amp;format=csv"')
     assert 'href="/api/v1/enterprises/?grade=special&amp;place=chongjin" id="api-link"' in html
+    assert 'href="/api/v1/enterprises/?grade=special&amp;place=chongjin&amp;format=xlsx" id="xlsx-link"' in html
 
 
 def test_pages_of_fifty(client, d):

@@ -362,3 +362,51 @@ def test_an_unknown_or_tampered_release_is_a_clear_error(world_release):
     claims.write_text(claims.read_text().replace(",1,", ",2,", 1))
     response = APIClient().get("/api/v1/timeseries/", {"release": "2026.1"})
     assert response.status_code == 400 and "data/claims.csv: its SHA-256 differs from MANIFEST" in response.json()["errors"]["release"][0]
+
+
+# --- the method's records: coverage and stories ----------------------------------------------
+
+
+def test_a_release_carries_coverage_and_public_story_links_and_its_series_match_the_live_ones(db):
+    from registry.models import Coverage, Source, Story, StoryMember
+
+    world = timeseries_data.build()
+    kcna = Source.objects.get(short_name="KCNA")
+    reader = User.objects.create_user("reader-marker")
+    Coverage.objects.create(source=kcna, start=datetime.date(2015, 1, 1), end=datetime.date(2015, 12, 31), read_by=reader)
+    Coverage.objects.create(source=kcna, start=datetime.date(2018, 1, 1), end=datetime.date(2018, 6, 30), extent="partial",
+                            note="first half only")
+    both = Story.objects.create(title="Machine factory built")
+    StoryMember.objects.create(story=both, article=world["a1"])
+    StoryMember.objects.create(story=both, article=world["a2"])
+    half = Story.objects.create(title="Steel works renovated")
+    StoryMember.objects.create(story=half, article=world["a4"])
+    StoryMember.objects.create(story=half, article=world["a5"])  # restricted
+    hidden = Story.objects.create(title="HIDDEN-STORY-MARKER")
+    StoryMember.objects.create(story=hidden, article=world["a5"].__class__.objects.create(
+        source=kcna, published=datetime.date(2018, 5, 3), title="x", disclosure="restricted", status="coded"))
+    release = make()
+
+    coverage = csv_rows(release, "coverage")
+    assert [(r["source_id"], r["start"], r["end"], r["extent"], r["note"]) for r in coverage] == [
+        (str(kcna.pk), "2015-01-01", "2015-12-31", "complete", ""), (str(kcna.pk), "2018-01-01", "2018-06-30", "partial", "first half only")]
+    assert "read_by" not in coverage[0]
+    assert [(r["id"], r["title"]) for r in csv_rows(release, "stories")] == [(str(both.pk), both.title), (str(half.pk), half.title)]
+    assert sorted((int(r["story_id"]), int(r["article_id"])) for r in csv_rows(release, "story_members")) == sorted(
+        [(both.pk, world["a1"].pk), (both.pk, world["a2"].pk), (half.pk, world["a4"].pk)])
+    for path in files(release):
+        if path.suffix in (".csv", ".json", ".md"):
+            assert "HIDDEN-STORY-MARKER" not in path.read_text(encoding="utf-8") and "reader-marker" not in path.read_text(encoding="utf-8")
+
+    # KCNA per year 2015-2018, public: 2015 a1, a2 (one story); 2016 a3 (unread: no value); 2017 none (unread);
+    # 2018 a4 (half read: share 181/365).
+    for metric, values in (("articles", [2, None, None, 1]), ("stories", [1, None, None, 1])):
+        params = {"source": "KCNA", "start": "2015", "end": "2018", "metric": metric}
+        frozen = from_release(release, params)
+        assert frozen["values"] == {"all": values} and frozen["coverage"] == [1.0, 0.0, 0.0, round(181 / 365, 4)]
+        assert frozen == live(params)
+    # The release's series stays as it was when the live coverage grows.
+    Coverage.objects.create(source=kcna, start=datetime.date(2016, 1, 1), end=datetime.date(2017, 12, 31))
+    assert live({"source": "KCNA", "start": "2015", "end": "2018"})["values"] == {"all": [2, 1, 0, 1]}
+    assert from_release(release, {"source": "KCNA", "start": "2015", "end": "2018"})["values"] == {"all": [2, None, None, 1]}
+    assert Package(str(releases.release_path(release.name) / "datapackage.json")).validate().valid

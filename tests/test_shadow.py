@@ -19,6 +19,18 @@ from api import facets
 from tests.admin_support import make_user
 from tests.api_data import MARKERS, build
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_text(raw):
+    """Every cell of every sheet, a line per row."""
+    import io
+
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True)
+    return "\n".join(repr(row) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True))
+
 EXTRA_MARKERS = ["DRAFT-TITLE-MARKER", "DRAFT-ENTERPRISE-MARKER", "DRAFT-SUMMARY-MARKER", "CHANGED-NOTE-MARKER", "CHANGED-FULLTEXT-MARKER"]
 ALL_MARKERS = MARKERS + EXTRA_MARKERS
 # Per-request values: CSRF tokens and CSP nonces.
@@ -32,6 +44,9 @@ _VOLATILE = [
 
 def body(response):
     raw = b"".join(response.streaming_content) if response.streaming else response.content
+    if response.get("Content-Type", "").startswith(XLSX):
+        # A workbook's zip carries the moment it was written: compare (and search) its cells.
+        raw = xlsx_text(raw).encode()
     text = raw.decode("utf-8", "replace")
     for pattern, replacement in _VOLATILE:
         text = pattern.sub(replacement, text)
@@ -44,6 +59,16 @@ class Shadow(TestCase):
         d = cls.d = build()
         kim = make_user("coder", username="kim")
         cls.viewer = make_user("viewer")
+        # Likely reprints of A1 (other source, 2 days, same enterprise and activity, alike headline):
+        # a public one the article's admin page suggests, and a restricted one it must not. Made
+        # before the saves below: the data's last-change stamp counts hidden rows too (provenance.py).
+        rs = d.a2.source
+        d.reprint = Article.objects.create(source=rs, published=datetime.date(2016, 5, 11), title="Oxygen furnace built at the Kim Chaek complex", status="coded")
+        Claim.objects.create(article=d.reprint, enterprise=d.e1, activity="facility", code=2)
+        d.hidden_reprint = Article.objects.create(
+            source=rs, published=datetime.date(2016, 5, 12), title="Oxygen furnace built at Kim Chaek complex RESTRICTED-TITLE-MARKER",
+            status="coded", disclosure="restricted")
+        Claim.objects.create(article=d.hidden_reprint, enterprise=d.e1, activity="facility", code=2)
         # A draft of kim's: a claim on a public enterprise, one on an enterprise known only from it.
         d.draft = Article.objects.create(
             source=d.a1.source, published=datetime.date(2021, 6, 1), title="DRAFT-TITLE-MARKER", summary="DRAFT-SUMMARY-MARKER",
@@ -68,7 +93,7 @@ class Shadow(TestCase):
     def urls(self):
         """Every GET an anonymous user or a viewer can make of this registry."""
         d = self.d
-        hidden_articles = [d.a4, d.draft]
+        hidden_articles = [d.a4, d.draft, d.hidden_reprint]
         hidden_enterprises = [d.secret, d.secret_unit, d.draft_only]
         hidden_claims = [d.c5, d.c8, d.c9, *d.draft.claims.all()]
         articles = list(Article.objects.order_by("pk")) 
@@ -81,6 +106,7 @@ class Shadow(TestCase):
         for route, model, rows in (("enterprises", Enterprise, enterprises), ("articles", Article, articles), ("claims", Claim, claims)):
             base = f"/api/v1/{route}/"
             urls += [base, base + "?format=csv", base + "?format=api", base + "?facets=" + ",".join(facets.available(model))]
+            urls += [base + "?format=xlsx", base + "?format=csv&bom=1", f"{base}{rows[0].pk}/?format=xlsx"]
             urls += [f"{base}{row.pk}/" for row in rows]
             urls += [f"{base}{rows[0].pk}/?format=api"]
             urls += [f"{base}?q={term}" for term in terms]
@@ -104,6 +130,8 @@ class Shadow(TestCase):
             for group_by in GROUP_BYS:
                 urls.append(f"/api/v1/timeseries/?metric={metric}&group_by={group_by}&start=2015&end=2022")
         urls += ["/api/v1/timeseries/?regions=chongjin&bands=1&format=csv", "/api/v1/timeseries/?status=draft&regions=chongjin"]
+        urls += ["/api/v1/timeseries/?regions=chongjin&bands=1&format=xlsx", "/api/v1/timeseries/?per=all&group_by=tier&format=xlsx",
+                 "/api/v1/timeseries/?metric=stories&regions=chongjin&format=csv&bom=1"]
         # Shares: the denominators count every article a user may see, so hidden ones must not move them.
         urls += ["/api/v1/timeseries/?per=all&regions=chongjin,pyongyang&start=2015&end=2022",
                  "/api/v1/timeseries/?per=all&interval=month&group_by=tier&start=2015&end=2022&format=csv",
@@ -149,7 +177,7 @@ class Shadow(TestCase):
     def make_shadow(self):
         """Remove everything the anonymous user and the viewer may not see, leaving what they may."""
         d = self.d
-        hidden = [d.a4.pk, d.draft.pk]
+        hidden = [d.a4.pk, d.draft.pk, d.hidden_reprint.pk]
         gone_claims = list(Claim.objects.filter(article__in=hidden).values_list("pk", flat=True))
         Claim.objects.filter(pk__in=gone_claims).delete()
         Article.objects.filter(pk__in=hidden).delete()  # follow-ups SET_NULL

@@ -5,7 +5,8 @@ for the endpoints) over repeated runs, and prints each figure next to its target
 issue 6:
 
 1. the time series through registry.timeseries (parse_params + compute, as the API calls
-   it, anonymously) against one hand-written GROUP BY; and all regions monthly;
+   it, anonymously) against one hand-written GROUP BY; and all regions monthly; then the
+   same series plain, with coverage and with shares (per=all) side by side;
 2. the API list endpoints through the whole URL stack (django.test.Client, in-process);
 3. the API's CSV export of ~100k and of all claims, each size in a fresh process, for time
    and peak memory;
@@ -23,6 +24,7 @@ import subprocess
 import sys
 import time
 import tracemalloc
+from unittest import mock
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -130,6 +132,62 @@ def timeseries_sql(places):
         for slug, year, n in cursor.fetchall():
             found[slug][int(year)] = n
     return {p.name: [found[p.slug].get(y, 0) for y in years] for p in places}
+
+
+def plain_series(params):
+    """The series as it was before coverage: the coverage step answers "none recorded"
+    without asking the database, as on a registry with no coverage rows."""
+    from registry import coverage
+
+    with mock.patch.object(timeseries, "covered_shares", lambda query, keys: (None, coverage.NO_COVERAGE)):
+        return timeseries_service(params)
+
+
+# The same question three ways, measured in one alternating run (plain, coverage, shares, then
+# the next repeat in a rotated order), so that load on the shared machine falls on all three.
+TS_VARIANTS = [
+    ("plain (coverage step off)", lambda params: plain_series(params)),
+    ("with coverage", lambda params: timeseries_service(params)),
+    ("with coverage and per=all", lambda params: timeseries_service({**params, "per": "all"})),
+]
+
+
+def bench_coverage_shares(out, repeats, params=TS_PARAMS):
+    """Plain vs coverage vs shares: medians, their ratios, and the queries each sends (with
+    code bands too: the count stays one query however many bands)."""
+    runs = {label: [] for label, _ in TS_VARIANTS}
+    results, queries = {}, {}
+    for label, fn in TS_VARIANTS:  # warm-up, and the query counts
+        with capture() as captured:
+            results[label] = fn(params)
+        with capture() as banded:
+            fn({**params, "bands": "1"})
+        queries[label] = (len(captured), len(banded))
+    for repeat in range(repeats):
+        shift = repeat % len(TS_VARIANTS)
+        for label, fn in TS_VARIANTS[shift:] + TS_VARIANTS[:shift]:
+            started = time.perf_counter()
+            fn(params)
+            runs[label].append(time.perf_counter() - started)
+    timings = {label: Timing(r) for label, r in runs.items()}
+    plain = timings[TS_VARIANTS[0][0]].median
+    covered = results[TS_VARIANTS[1][0]]
+    unread = sum(1 for share in (covered.coverage or []) if share == 0)
+    out(f"1b. the same series plain, with coverage, with coverage and shares: one alternating run of {repeats}; "
+        f"queries without / with code bands ({len(bands_of_params(params))} bands)")
+    ratios = {}
+    for label, _ in TS_VARIANTS:
+        timing = timings[label]
+        ratios[label] = timing.median / plain if plain else float("inf")
+        n, banded = queries[label]
+        out(f"   {label:<28} median {ms(timing.median):>10}  p95 {ms(timing.p95):>10}  ratio {ratios[label]:5.2f}  "
+            f"queries {n} / {banded}" + ("" if label == TS_VARIANTS[0][0] else f"   target <= 1.5  {verdict(ratios[label] <= 1.5)}"))
+    out(f"   coverage: {len(covered.periods)} periods, {unread} unread (no value); {covered.coverage_note}")
+    return {"timings": timings, "ratios": ratios, "queries": queries}
+
+
+def bands_of_params(params):
+    return timeseries.bands_of(int(params["max_code"]) if params.get("max_code") else None)
 
 
 def bench_timeseries(out, repeats):
@@ -324,6 +382,8 @@ def _run(*, out=print, repeats=7, exports=EXPORTS, export_repeats=3, import_rows
     results = {}
     if "1" in sections:
         results["timeseries"] = bench_timeseries(out, repeats)
+    if "1" in sections or "c" in sections:  # c: only 1b, the series plain vs coverage vs shares
+        results["coverage_shares"] = bench_coverage_shares(out, repeats)
     if "2" in sections:
         results["endpoints"] = bench_endpoints(out, repeats)
     if "3" in sections:

@@ -23,7 +23,7 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.utils import timezone
 
-from registry.models import Article, Claim, Enterprise, EnterpriseAlias, Industry, Location, Source, StoryMember
+from registry.models import Article, Claim, Coverage, Enterprise, EnterpriseAlias, Industry, Location, Source, StoryMember
 from registry.names import name_key
 
 from .corpus_shape import (
@@ -93,18 +93,19 @@ def _check_reference():
 
 
 def clear_corpus():
-    """Delete every enterprise, article and claim, and links of articles to stories (history tables are left alone)."""
+    """Delete every enterprise, article and claim, links of articles to stories, and coverage
+    (history tables are left alone)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             # Inside a transaction (a test), deferred foreign-key checks must fire before a TRUNCATE.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(
-                "TRUNCATE registry_claim, registry_storymember, registry_article, registry_enterprisealias, registry_enterprise"
-                " RESTART IDENTITY"
+                "TRUNCATE registry_claim, registry_storymember, registry_article, registry_enterprisealias, registry_enterprise,"
+                " registry_coverage RESTART IDENTITY"
             )
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     else:
-        for model in (Claim, EnterpriseAlias, StoryMember, Article, Enterprise):
+        for model in (Claim, EnterpriseAlias, StoryMember, Article, Enterprise, Coverage):
             model.objects.all()._raw_delete(model.objects.db)
 
 
@@ -283,6 +284,36 @@ def _write(model, columns, rows):
         model.objects.bulk_create([model(**dict(zip(columns, row))) for row in rows], batch_size=2000)
 
 
+# Coverage of the synthetic sources: most years read, a few half-years only partly, and some
+# years nobody read (the series shows those as unknown). Drawn from a generator of its own, so
+# the articles and claims of a seed stay what they were before coverage was added.
+UNREAD_YEAR, PARTLY_READ = 0.08, 0.1
+
+
+def coverage_rows(seed):
+    """Coverage ranges (source_id, start, end, extent, note), two half-years a source and year."""
+    rng = random.Random(f"coverage-{seed}")
+    sources = dict(Source.objects.filter(short_name__in=SOURCES).values_list("short_name", "pk"))
+    rows = []
+    for short_name in SOURCES:
+        for year in range(FIRST_YEAR, LAST_YEAR + 1):
+            if rng.random() < UNREAD_YEAR:
+                continue
+            for start, end in ((date(year, 1, 1), date(year, 6, 30)), (date(year, 7, 1), date(year, 12, 31))):
+                if rng.random() < PARTLY_READ:
+                    rows.append((sources[short_name], start, end, "partial", "synthetic: some issues missing"))
+                else:
+                    rows.append((sources[short_name], start, end, "complete", ""))
+    return rows
+
+
+def _write_coverage(seed, now):
+    rows = coverage_rows(seed)
+    Coverage.objects.bulk_create(
+        [Coverage(source_id=s, start=a, end=b, extent=e, note=n, created_at=now) for s, a, b, e, n in rows], batch_size=2000)
+    return len(rows)
+
+
 def _next_id(model):
     last = model.objects.order_by("-pk").values_list("pk", flat=True).first()
     return (last or 0) + 1
@@ -331,6 +362,8 @@ def generate_corpus(*, enterprises, articles, seed, claims_per_article=(1, 4), c
         if progress:
             elapsed = time.perf_counter() - started
             progress("articles", done, articles, (enterprises + done + total_claims) / elapsed)
+    with transaction.atomic():
+        _write_coverage(seed, now)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             # COPY with explicit ids leaves the sequences behind.
@@ -340,7 +373,7 @@ def generate_corpus(*, enterprises, articles, seed, claims_per_article=(1, 4), c
             # transaction a VACUUM too, which sets the visibility map that index-only scans
             # (the time series' covering indexes) need: COPY leaves it empty.
             analyze = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
-            cursor.execute(f"{analyze} registry_enterprise, registry_article, registry_claim")
+            cursor.execute(f"{analyze} registry_enterprise, registry_article, registry_claim, registry_coverage")
     return CorpusReport(enterprises, articles, total_claims, time.perf_counter() - started)
 
 

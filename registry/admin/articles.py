@@ -4,17 +4,23 @@ import json
 from urllib.parse import urlencode
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, IntegerField, OuterRef, Subquery
-from django.http import HttpResponseRedirect
-from django.urls import path
+from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from ..codebook import SUGGESTED_CODE
 from .. import services
 from ..dates import PartialDateField
-from ..models import Article, Claim
+from ..models import Article, Claim, StoryMember
+from ..permissions import admin_requirement, satisfied
+from ..reprints import reprint_suggestions
 from ..visibility import can_see_restricted, unblinded_claims
 from ..roles import status_choices_for
 from . import importer
@@ -116,13 +122,15 @@ class ArticleAdmin(TableAdmin, ArticleHistoryMixin, VersionedAdmin, FastChangeLi
     date_hierarchy = "published"
     search_fields = ["title", "title_ko", "=url"]  # see get_search_results
     autocomplete_fields = ["follow_up_of"]
-    readonly_fields = ["coded_by", "reviewed_by", "text_sha256", "created_at", "updated_at"]
+    readonly_fields = ["coded_by", "reviewed_by", "text_sha256", "created_at", "updated_at", "likely_reprints"]
     save_on_top = True
     fieldsets = [
         (None, {"fields": [("source", "published", "precision", "page"), "title", "title_ko", "summary", "url", "opened_version"]}),
         (_("Restricted"), {"fields": ["full_text", "notes"], "classes": ["collapse"]}),
         (_("Coding"), {"fields": [("status", "disclosure"), "follow_up_of", ("coded_by", "reviewed_by")]}),
         (_("Record"), {"fields": [("created_at", "updated_at"), "text_sha256"], "classes": ["collapse"]}),
+        # Other sources' articles on the same event (registry/reprints.py), to link in one click.
+        (_("Reprints"), {"fields": ["likely_reprints"]}),
     ]
 
     def get_queryset(self, request):
@@ -150,6 +158,8 @@ class ArticleAdmin(TableAdmin, ArticleHistoryMixin, VersionedAdmin, FastChangeLi
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)  # links swapped (TableAdmin)
+        if obj is None or obj.pk is None:
+            fieldsets = [(name, options) for name, options in fieldsets if name != "Reprints"]
         if can_see_restricted(request.user):
             return fieldsets
         # The full text's SHA-256 too: it tells whether there is one, and confirms a guess.
@@ -193,7 +203,89 @@ class ArticleAdmin(TableAdmin, ArticleHistoryMixin, VersionedAdmin, FastChangeLi
 
     def get_urls(self):
         view = self.admin_site.admin_view(importer.import_view(self))
-        return [path("import/", view, name="registry_article_import"), *super().get_urls()]
+        link = self.admin_site.admin_view(self.link_story_view)
+        return [
+            path("import/", view, name="registry_article_import"),
+            path("<path:object_id>/link-story/", link, name="registry_article_link_story"),
+            *super().get_urls(),
+        ]
+
+    # --- reprints: suggested on the article's page and after a save, linked in one click ----
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            obj.viewer = request.user  # suggestions list only articles this user may see
+        return obj
+
+    @staticmethod
+    def reprints_of(article, user):
+        """Likely reprints `user` may see, less those already in the article's story."""
+        linked = StoryMember.objects.filter(story__members__article=article).values_list("article_id", flat=True)
+        return reprint_suggestions(articles=[article], user=user, exclude=list(linked))
+
+    @admin.display(description=_("likely reprints"))
+    def likely_reprints(self, obj):
+        viewer = getattr(obj, "viewer", None)
+        if obj is None or obj.pk is None or viewer is None:
+            return "—"
+        found = self.reprints_of(obj, viewer)
+        if not found:
+            return _("none found (other sources within ±3 days naming the same enterprise and activity, similar headline)")
+        may_link = satisfied(viewer, admin_requirement("registry.article", "link_story"))
+        url = reverse("admin:registry_article_link_story", args=[obj.pk])
+        label = _("link as one story")
+
+        def button(other):
+            # A button of the page's own form (its CSRF token goes along) posting to the link view.
+            if not may_link:
+                return ""
+            return format_html(
+                ' <button type="submit" class="button" formaction="{}" formmethod="post" formnovalidate '
+                'name="reprint" value="{}">{}</button>', url, other.pk, label)
+
+        return format_html_join(mark_safe("<br>"), '<a href="{}">{}</a> ({}, {}){}', (
+            (reverse("admin:registry_article_change", args=[a.pk]), a.title or a.title_ko, a.source.short_name,
+             a.published_label, button(a))
+            for a in found
+        ))
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # With its claims saved, the article names its enterprises and activities: say if
+        # other sources seem to report the same event, and where to link them.
+        found = self.reprints_of(form.instance, request.user)
+        if found:
+            url = reverse("admin:registry_article_change", args=[form.instance.pk])
+            messages.info(request, format_html(
+                _("{} likely reprint(s) in other sources ({}): <a href=\"{}\">link them as one story</a> on the article's page."),
+                len(found), ", ".join(f"{a.source.short_name} {a.published_label}" for a in found[:5]), url))
+
+    def link_story_view(self, request, object_id):
+        """POST `reprint`: link it and this article as one story (services.story_link)."""
+        if not satisfied(request.user, admin_requirement("registry.article", "link_story")):
+            raise PermissionDenied
+        article = self.get_object(request, unquote(object_id))
+        if article is None:
+            raise Http404
+        given = request.POST.get("reprint", "")
+        reprint = None
+        if given.isdigit() and len(given) < 19:
+            reprint = Article.objects.visible_to(request.user).filter(pk=int(given)).first()
+        if reprint is None:
+            # The same answer for a hidden article as for a missing one.
+            return HttpResponseBadRequest(_("reprint: give the id of an article you may see, to link with #%(id)s as one story")
+                                          % {"id": article.pk})
+        change = reverse("admin:registry_article_change", args=[article.pk])
+        try:
+            story = services.story_link(article=article, reprint=reprint, user=request.user)
+        except services.StoryConflict as error:
+            messages.error(request, "; ".join(error.messages))
+            return HttpResponseRedirect(change)
+        messages.success(request, format_html(
+            _("Linked with {} ({}) as one story: <a href=\"{}\">{}</a>."), reprint.source.short_name, reprint.published_label,
+            reverse("admin:registry_story_change", args=[story.pk]), story.title))
+        return HttpResponseRedirect(change)
 
     @admin.display(description=_("date"), ordering="published")
     def published_label(self, obj):

@@ -21,9 +21,9 @@ fields below, so a parameter is parsed, bounded and reported the same way everyw
 """
 
 from django import forms
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
-from .. import codebook
+from .. import codebook, spreadsheets
 from ..codebook import Activity, Code, Grade, Tier
 from ..models import Disclosure, EnterpriseKind, LocationKind, SourceKind, Status
 from .fields import (  # noqa: F401 (the vocabulary's fields, for the doors that declare parameters)
@@ -68,6 +68,14 @@ PARAMETERS = {
     "end": lambda: PartialDateField(end=True, claim="end", help_text="Article published on or before (2019 means to 2019-12-31). " + HELP["date"]),
     "q": lambda: SearchField(help_text=HELP["q"]),
     "location_kind": lambda: ChoiceListField(LocationKind.values, help_text=_choices_help("Kinds of place.", LocationKind.values)),
+    # How an answer is downloaded (registry/spreadsheets.py); DRF picks its renderer by `format`.
+    "format": lambda: OneOfField(
+        ("json", *spreadsheets.FORMATS, "api"), default="json",
+        help_text=_("json (default); csv: plain UTF-8, the same columns and rows as the JSON; xlsx: an Excel "
+                    "workbook of the same columns and rows (dates as Excel dates shown YYYY-MM-DD); api: the browsable page.")),
+    "bom": lambda: YesNoField(
+        help_text=_("With format=csv, 1 starts the file with a UTF-8 byte-order mark so that Excel opens Hangul "
+                    "intact; default: plain UTF-8 (pandas, R).")),
 }
 
 
@@ -159,3 +167,29 @@ class Question(forms.Form):
             if value not in (None, [], "", False):
                 text[name] = field.as_text(value) if hasattr(field, "as_text") else str(value)
         return text
+
+
+class DownloadQuestion(Question):
+    """The two parameters of every door that answers a table: `format` and `bom`."""
+
+    format = parameter("format")
+    bom = parameter("bom")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("bom") and data.get("format") != "csv":
+            self.add_error("bom", _("bom=1 applies to format=csv only (an xlsx or JSON answer has no byte-order mark)"))
+        return data
+
+
+DOWNLOAD_PARAMETERS = tuple(DownloadQuestion.base_fields)
+DOWNLOAD_FORMATS = spreadsheets.FORMATS
+
+
+def download_options(params):
+    """({"format": …, "bom": …}, {parameter: [message]}) of a request's download parameters;
+    every other parameter is left to the door's own question."""
+    form = DownloadQuestion({name: params.get(name) for name in DOWNLOAD_PARAMETERS if params.get(name) is not None})
+    if not form.is_valid():
+        return None, {name: [str(m) for m in messages] for name, messages in form.errors.items()}
+    return form.cleaned_data, {}

@@ -2,18 +2,19 @@ import json
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext_lazy as _
 
-from registry import provenance, release_data, timeseries, vocabulary
+from registry import provenance, release_data, spreadsheets, timeseries, vocabulary
 from registry.releases import ReleaseError
 
 # The command's own options; every other option is a series parameter (--max-code is max_code).
-OWN = ("format", "output", "user", "release")
+OWN = ("format", "bom", "output", "user", "release")
 
 
 class Command(BaseCommand):
     help = (
         "Export a time series of coded articles, enterprises or claims per period and place "
-        "(or region, industry, grade, tier) as long CSV (period,group,value) or JSON. "
+        "(or region, industry, grade, tier) as long CSV (period,group,value), Excel (--format xlsx, with --output) or JSON. "
         "LIST: " + vocabulary.LIST_HELP + " (\"Sinpo, South Hamgyong; Chongjin\")."
     )
 
@@ -30,7 +31,9 @@ class Command(BaseCommand):
             else:
                 metavar = "LIST" if isinstance(field, vocabulary.ListField) else None
                 parser.add_argument(flag, dest=name, default="", metavar=metavar, help=field.help_text)
-        parser.add_argument("--format", default="csv", choices=("csv", "json"))
+        download = vocabulary.DownloadQuestion.base_fields
+        parser.add_argument("--format", default="csv", choices=("csv", "json", "xlsx"), help=download["format"].help_text)
+        parser.add_argument("--bom", action="store_true", help=download["bom"].help_text)
         parser.add_argument("--output", default="", metavar="FILE", help="write here instead of standard output")
         parser.add_argument("--user", default="", metavar="USERNAME",
                             help="count what this user may see (restricted articles too, with the permission); "
@@ -39,6 +42,11 @@ class Command(BaseCommand):
                             help="compute from this release (make_release) instead of the live data")
 
     def handle(self, *args, **options):
+        _download, errors = vocabulary.download_options({"format": options["format"], "bom": options["bom"]})
+        if errors:
+            raise CommandError("; ".join(f"--{name}: {' '.join(m)}" for name, m in errors.items()))
+        if options["format"] == "xlsx" and not options["output"]:
+            raise CommandError(_("--format xlsx: give --output FILE.xlsx (a workbook is not text for the terminal)"))
         if options["release"] and options["user"]:
             raise CommandError("--user: a release holds public data only; give --release or --user, not both")
         params = {name: options[name] for name in timeseries.SeriesQuestion.base_fields}
@@ -64,9 +72,21 @@ class Command(BaseCommand):
         except ReleaseError as error:
             raise CommandError(f"--release: {error}") from None
         stamp = provenance.of_release(release) if release else provenance.live(user)
+        if options["format"] == "xlsx":
+            header, *rows = result.table()
+            try:
+                with open(options["output"], "wb") as out:
+                    for chunk in spreadsheets.chunks(header, rows, format="xlsx", sheet="timeseries"):
+                        out.write(chunk)
+            except OSError as exc:
+                raise CommandError(f"--output: cannot write {options['output']}: {exc.strerror}") from None
+            self.stderr.write(result.left_out_text())
+            self.stderr.write(result.coverage_text())
+            self.stderr.write(provenance.note(stamp))
+            return
         text = (
             json.dumps({**result.to_json(), "data_version": stamp}, ensure_ascii=False, indent=2) + "\n"
-            if options["format"] == "json" else result.to_csv()
+            if options["format"] == "json" else result.to_csv(bom=options["bom"])
         )
         if options["output"]:
             try:
