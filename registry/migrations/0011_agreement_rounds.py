@@ -14,7 +14,7 @@ create_roles = importlib.import_module("registry.migrations.0002_review_permissi
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0009_stories'),
+        ('registry', '0010_i18n_verbose_names'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
