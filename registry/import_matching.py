@@ -5,6 +5,7 @@ duplicate guard's candidates for each new enterprise. Called by importing.plan_i
 from .duplicates import NameIndex
 from .importing import CHUNK, RowError, _describe
 from .models import Article, Claim, Enterprise, EnterpriseAlias
+from .names import name_key
 
 
 def relation(column, recorded, given):
@@ -84,6 +85,11 @@ def match_database(plan, add_error):
                     planned.line, column, str(given),
                     f"{existing.name!r} is recorded with the {column} {_describe(column, getattr(existing, column))}; change it in the admin or leave this column blank",
                 )
+        # A Hangul name goes to a new enterprise; an existing one keeps its own (the admin
+        # changes it), and a file spelling it otherwise, beyond North/South folding, is refused.
+        if planned.hangul and existing.hangul and name_key(planned.hangul) != existing.hangul_key:
+            add_error(planned.line, "hangul", planned.hangul,
+                      f"{existing.name!r} is recorded with the Hangul name {existing.hangul}; change it in the admin or leave this column blank")
         for column in ("industry", "location"):
             given, recorded = getattr(planned, column), getattr(existing, column)
             standing = relation(column, recorded, given)

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from simple_history.utils import bulk_update_with_history
 
-from . import locking
+from . import locking, search
 from .bulk import insert_rows
 from .coverage_csv import parse_coverage_csv
 from .import_matching import duplicate_error
@@ -77,6 +77,8 @@ def _claims_changed(article_ids, user, touch=True):
     article_ids = {pk for pk in article_ids if pk is not None}
     if not article_ids:
         return
+    # The enterprises an article names are part of what it is found by (registry/search.py).
+    search.refresh_articles(article_ids)
     if not may_review(user):
         for article in Article.objects.filter(pk__in=article_ids, status=Status.REVIEWED):
             article.status, article.reviewed_by = Status.CODED, None
@@ -112,9 +114,23 @@ def claim_delete(*, claim, user, with_article=False):
 @transaction.atomic
 def record_save(*, instance, user, reason=None):
     """Create or change any other record (enterprise, alias, place, industry, source) as `user`."""
+    stored = _stored(instance) if isinstance(instance, (Enterprise, EnterpriseAlias)) else None
     _record(instance, user, reason)
     instance.save()
+    _names_changed(instance, stored)
     return instance
+
+
+def _names_changed(instance, stored):
+    """An enterprise's names, Hangul name or aliases changed: the articles naming it are
+    found by the new names (registry/search.py)."""
+    if isinstance(instance, Enterprise):
+        if stored is None or (stored.name, stored.hangul) == (instance.name, instance.hangul):
+            return  # a new enterprise has no claims yet
+        search.refresh_enterprise(instance.pk)
+    elif isinstance(instance, EnterpriseAlias):
+        for enterprise_id in {instance.enterprise_id, stored.enterprise_id if stored else None} - {None}:
+            search.refresh_enterprise(enterprise_id)
 
 
 @transaction.atomic
@@ -124,6 +140,8 @@ def record_delete(*, instance, user):
         return claim_delete(claim=instance, user=user)
     _record(instance, user)
     instance.delete()
+    if isinstance(instance, EnterpriseAlias):
+        search.refresh_enterprise(instance.enterprise_id)
 
 
 def claims_import(*, data, user=None, dry_run=False, progress=None, accept_new=()):
@@ -157,7 +175,8 @@ def _write(plan, user, progress):
     ids = insert_rows(
         Enterprise,
         [
-            {"name": e.name, "name_key": name_key(e.name), "grade": e.grade or "unknown", "kind": e.kind or "other",
+            {"name": e.name, "name_key": name_key(e.name), "hangul": e.hangul, "hangul_key": name_key(e.hangul),
+             "grade": e.grade or "unknown", "kind": e.kind or "other",
              "industry_id": e.industry.pk if e.industry else None, "location_id": e.location.pk if e.location else None}
             for e in new_enterprises
         ],
@@ -171,7 +190,8 @@ def _write(plan, user, progress):
         Article,
         [
             {"source_id": a.source.pk, "published": a.published, "precision": a.precision, "title": a.title,
-             "summary": a.summary, "status": Status.CODED, "coded_by_id": user_id}
+             "title_ko": a.title_ko, "summary": a.summary, "status": Status.CODED, "coded_by_id": user_id,
+             **search.article_fields(a.title, a.title_ko, a.summary)}
             for a in new_articles
         ],
         user=user, reason=reason,
@@ -196,6 +216,8 @@ def _write(plan, user, progress):
     # New claims on articles already stored change those articles: they move on, and a
     # reviewed one goes back to coded unless a reviewer imports.
     _claims_changed({c["article_id"] for c in claims} & already_stored, user)
+    # New articles are found by the enterprises their claims name.
+    search.refresh_articles([a.existing_id for a in new_articles])
     _link_stories(plan, user)
 
 
@@ -321,6 +343,8 @@ def enterprise_merge(*, keep, absorb, user=None):
 
     absorb._change_reason, absorb._history_user = reason, user
     absorb.delete()
+    # Its articles now name `keep`, which has gained the absorbed names as aliases.
+    search.refresh_enterprise(keep.pk)
     return keep
 
 
