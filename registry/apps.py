@@ -17,3 +17,6 @@ class RegistryConfig(AppConfig):
     def ready(self):
         # SQLite's FTS5 triggers are lost when a migration rebuilds registry_article.
         post_migrate.connect(_ensure_search_index, sender=self)
+        from .search import connect_signals
+
+        connect_signals()

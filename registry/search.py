@@ -240,3 +240,38 @@ def drop_sqlite_index(connection):
         for name in SQLITE_TRIGGERS:
             cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
         cursor.execute("DROP TABLE IF EXISTS registry_article_fts")
+
+
+# Single-row writes keep the columns in step wherever they come from (a service, the shell,
+# a test's fixtures), in the writer's transaction; bulk writes (import, merge) call
+# refresh_articles themselves, as signals do not fire for them.
+def _claim_saved(sender, instance, **kwargs):
+    refresh_articles([instance.article_id])
+
+
+def _enterprise_saving(sender, instance, **kwargs):
+    if instance.pk is not None:
+        instance._search_names_before = type(instance).objects.filter(pk=instance.pk).values_list("name", "hangul").first()
+
+
+def _enterprise_saved(sender, instance, created, **kwargs):
+    before = getattr(instance, "_search_names_before", None)
+    if not created and before is not None and before != (instance.name, instance.hangul):
+        refresh_enterprise(instance.pk)
+
+
+def _alias_changed(sender, instance, **kwargs):
+    refresh_enterprise(instance.enterprise_id)
+
+
+def connect_signals():
+    from django.db.models.signals import post_delete, post_save, pre_save
+
+    from .models import Claim, Enterprise, EnterpriseAlias
+
+    post_save.connect(_claim_saved, sender=Claim, dispatch_uid="search_claim_saved")
+    post_delete.connect(_claim_saved, sender=Claim, dispatch_uid="search_claim_deleted")
+    pre_save.connect(_enterprise_saving, sender=Enterprise, dispatch_uid="search_enterprise_saving")
+    post_save.connect(_enterprise_saved, sender=Enterprise, dispatch_uid="search_enterprise_saved")
+    post_save.connect(_alias_changed, sender=EnterpriseAlias, dispatch_uid="search_alias_saved")
+    post_delete.connect(_alias_changed, sender=EnterpriseAlias, dispatch_uid="search_alias_deleted")

@@ -77,7 +77,8 @@ def _claims_changed(article_ids, user, touch=True):
     article_ids = {pk for pk in article_ids if pk is not None}
     if not article_ids:
         return
-    # The enterprises an article names are part of what it is found by (registry/search.py).
+    # The enterprises an article names are part of what it is found by (registry/search.py):
+    # for bulk writes (the merge's) and a claim moved to another article.
     search.refresh_articles(article_ids)
     if not may_review(user):
         for article in Article.objects.filter(pk__in=article_ids, status=Status.REVIEWED):
@@ -114,23 +115,9 @@ def claim_delete(*, claim, user, with_article=False):
 @transaction.atomic
 def record_save(*, instance, user, reason=None):
     """Create or change any other record (enterprise, alias, place, industry, source) as `user`."""
-    stored = _stored(instance) if isinstance(instance, (Enterprise, EnterpriseAlias)) else None
     _record(instance, user, reason)
-    instance.save()
-    _names_changed(instance, stored)
+    instance.save()  # an enterprise's or alias's new name reaches its articles' search columns (search.py's signals)
     return instance
-
-
-def _names_changed(instance, stored):
-    """An enterprise's names, Hangul name or aliases changed: the articles naming it are
-    found by the new names (registry/search.py)."""
-    if isinstance(instance, Enterprise):
-        if stored is None or (stored.name, stored.hangul) == (instance.name, instance.hangul):
-            return  # a new enterprise has no claims yet
-        search.refresh_enterprise(instance.pk)
-    elif isinstance(instance, EnterpriseAlias):
-        for enterprise_id in {instance.enterprise_id, stored.enterprise_id if stored else None} - {None}:
-            search.refresh_enterprise(enterprise_id)
 
 
 @transaction.atomic
@@ -140,8 +127,6 @@ def record_delete(*, instance, user):
         return claim_delete(claim=instance, user=user)
     _record(instance, user)
     instance.delete()
-    if isinstance(instance, EnterpriseAlias):
-        search.refresh_enterprise(instance.enterprise_id)
 
 
 def claims_import(*, data, user=None, dry_run=False, progress=None, accept_new=()):

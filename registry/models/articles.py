@@ -129,6 +129,21 @@ class ClaimQuerySet(models.QuerySet):
             qs = qs.filter(article__published__lte=end)
         return qs
 
+    def search(self, text, *, prefix=False, named=None):
+        """Claims about an enterprise so named (EnterpriseQuerySet.search: any spelling,
+        Hangul folded) or in an article whose headlines or summary contain the text
+        (ArticleQuerySet.search, through the search index). The API's q= and the admin's
+        claim search. `named`: turns the matching enterprises into what goes into the SQL
+        (api.filters._enterprise_ids inlines a short list of ids)."""
+        if not search.query_terms(text):
+            return self
+        enterprises = Enterprise.objects.search(text)
+        enterprises = named(enterprises) if named else enterprises.values("pk")
+        return self.filter(
+            Q(enterprise__in=enterprises)
+            | Q(article__in=Article.objects.search(text, prefix=prefix, names=False).values("pk"))
+        )
+
     def for_api(self, user):
         """Claims as the API lists them: visible ones, article, source, enterprise and its
         place and industry joined."""
