@@ -65,9 +65,14 @@ def tokens(*texts):
 
 def query_terms(text):
     """The query as a list of terms, each ("word", w) or ("phrase", [bigrams]) or
-    ("prefix", syllable) for a lone Hangul syllable. Every term must match."""
+    ("prefix", syllable) for a lone Hangul syllable. Every term must match.
+
+    Unlike the stored side, the query keeps its spaces: "분리기 제철" is two terms, each
+    found anywhere. Spacing still meets either way: the stored text has its Hangul spaces
+    removed, so "김책제철 연합기업소" (two terms) finds 김책제철련합기업소 and "김책제철"
+    (one phrase) finds "김책 제철"."""
     terms = []
-    for hangul, unit in _units(text):
+    for hangul, unit in (u for piece in (text or "").split() for u in _units(piece)):
         if not hangul:
             terms.append(("word", unit))
         elif len(unit) == 1:
