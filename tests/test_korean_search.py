@@ -171,3 +171,26 @@ def test_the_query_uses_the_index(k):
             cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
             plan = "\n".join(str(row[-1]) for row in cursor.fetchall())
             assert "VIRTUAL TABLE INDEX" in plan
+
+
+def test_the_compare_pages_place_menus_show_both_scripts(client):
+    html = client.get("/compare/").content.decode()
+    assert "Chongjin 청진, North Hamgyong" in html
+    assert 'label="North Hamgyong 함경북도"' in html
+    assert "Pyongyang 평양" in html
+
+
+def test_sample_data_carries_hangul_names():
+    from registry.services import claims_import
+
+    with open("fixtures/sample_claims.csv", "rb") as handle:
+        claims_import(data=handle.read())
+    assert not Enterprise.objects.filter(hangul="").exists()
+    assert Enterprise.objects.get(name="Kim Chaek Iron and Steel Complex").hangul == "김책제철련합기업소"
+    assert Enterprise.objects.get(name="2.8 Vinalon Complex").hangul == "2.8비날론련합기업소"
+    assert not Source.objects.filter(hangul="").exists()
+    assert Source.objects.get(short_name="RS").hangul == "로동신문"
+    # Found by Hangul through the claims' enterprises: every article naming Musan.
+    musan = Enterprise.objects.get(hangul="무산광산련합기업소")
+    expected = sorted(Article.objects.public().filter(claims__enterprise=musan).values_list("pk", flat=True).distinct())
+    assert expected and sorted(found("articles", "무산광산")) == expected
