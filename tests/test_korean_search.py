@@ -194,3 +194,11 @@ def test_sample_data_carries_hangul_names():
     musan = Enterprise.objects.get(hangul="무산광산련합기업소")
     expected = sorted(Article.objects.public().filter(claims__enterprise=musan).values_list("pk", flat=True).distinct())
     assert expected and sorted(found("articles", "무산광산")) == expected
+
+
+def test_a_broad_query_comes_newest_first(k, monkeypatch):
+    from registry.models import articles
+
+    monkeypatch.setattr(articles, "RANKED_MATCHES", 2)  # 제철 matches three: too many to rank
+    assert found("articles", "제철") == ids(k, "k3", "k2", "k1")
+    assert found("articles", "분리기") == ids(k, "k1")
