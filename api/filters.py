@@ -10,7 +10,6 @@ an unknown place); so is a parameter the list does not know.
 
 import django_filters as filters
 from django import forms
-from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field
 
 from registry import vocabulary

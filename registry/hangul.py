@@ -40,10 +40,6 @@ def _syllable(ch):
     return chr(_FIRST + initial * 588 + rest)
 
 
-def is_hangul(ch):
-    return _FIRST <= ord(ch) <= _LAST
-
-
 def fold(text):
     """The text with every Hangul syllable's initial ㄹ/ㄴ folded as the South spells it
     (로동 -> 노동, 련합 -> 연합, 녀성 -> 여성) and the spaces between Hangul syllables removed

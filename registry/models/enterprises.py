@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import BooleanField, Case, ExpressionWrapper, F, OuterRef, Q, Value, When
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .. import locking
@@ -94,7 +95,7 @@ class Enterprise(models.Model):
 
     name = models.CharField(max_length=200, help_text="Canonical English name")
     name_key = models.CharField(max_length=200, db_index=True, editable=False)
-    hangul = models.CharField(max_length=100, blank=True, help_text="As the state press writes it: 김책제철련합기업소")
+    hangul = models.CharField(max_length=100, blank=True, help_text=_("As the state press writes it: 김책제철련합기업소"))
     # name_key of the Hangul name: folded North/South, without spaces (names.name_key).
     hangul_key = models.CharField(max_length=100, blank=True, default="", editable=False)
     grade = models.CharField(max_length=10, choices=Grade.choices, default=Grade.UNKNOWN)

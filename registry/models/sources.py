@@ -1,6 +1,7 @@
 """The publications articles come from."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ..codebook import Reliability, SourceKind, choice_check
@@ -14,7 +15,7 @@ class Source(models.Model):
 
     name = models.CharField(max_length=200, unique=True)
     short_name = models.CharField(max_length=40, unique=True)
-    hangul = models.CharField(max_length=100, blank=True, help_text="As the publication writes its name: 로동신문")
+    hangul = models.CharField(max_length=100, blank=True, help_text=_("As the publication writes its name: 로동신문"))
     kind = models.CharField(max_length=20, choices=Kind.choices)
     language = models.CharField(max_length=20, default="ko", help_text="ISO 639-1, e.g. ko, en")
     reliability = models.CharField(max_length=1, choices=Reliability.choices, default=Reliability.F)
