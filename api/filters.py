@@ -10,12 +10,11 @@ an unknown place); so is a parameter the list does not know.
 
 import django_filters as filters
 from django import forms
-from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field
 
 from registry import vocabulary
 from registry.models import Article, Claim, Enterprise, Industry, Location, Source
-from registry.visibility import in_industries, inside_places, unblinded_claims
+from registry.visibility import in_industries, inside_places
 
 # Parameters every list knows besides its filters.
 LIST_PARAMETERS = (*vocabulary.DOWNLOAD_PARAMETERS, "page", "page_size", "facets")
@@ -169,19 +168,11 @@ class ArticleFilter(QuestionFilterSet):
         fields = []
 
     def search_with_enterprises(self, qs, name, value):
-        # One IN over a UNION, not "IN (…) OR IN (…)": PostgreSQL hashes one subquery,
-        # but re-ran the claims' one for every article when OR-ed (minutes at 500k).
-        named = _enterprise_ids(Enterprise.objects.search(value))
-        if named == []:
-            # No enterprise is named: the text search alone, on the listed rows themselves
-            # (no self-join to fetch each match twice).
-            return qs.search(value)
-        found = Article.objects.search(value).order_by().values("pk")
-        # Less the claims hidden from a blind second coder (visible_to's rule; the articles
-        # themselves are filtered already): naming an enterprise must not find their article.
-        claims = Claim.objects.filter(unblinded_claims(self.user), enterprise__in=named)
-        found = found.union(claims.order_by().values("article"))
-        return qs.filter(pk__in=found)
+        # One index scan: each article's stored search columns carry the names (English,
+        # Hangul, aliases) of the enterprises its claims name (registry/search.py), so no
+        # union with the claims of the enterprises so named (0.7-2.8 s for "steel" at 500k).
+        # Best matches first unless `ordering` asks otherwise (it is applied after this).
+        return qs.search_as(self.user, value, ranked=True)
 
 
 # Up to this many enterprises matched by name go into the SQL as a list of ids.
@@ -225,10 +216,7 @@ class ClaimFilter(QuestionFilterSet):
         fields = []
 
     def search_enterprises_or_articles(self, qs, name, value):
-        return qs.filter(
-            Q(enterprise__in=Enterprise.objects.search(value).values("pk"))
-            | Q(article__in=Article.objects.search(value).values("pk"))
-        )
+        return qs.search(value, named=_enterprise_ids)
 
 
 class PlaceFilter(QuestionFilterSet):

@@ -99,7 +99,7 @@ class IndustrySerializer(serializers.ModelSerializer):
 class SourceSerializer(serializers.ModelSerializer):
     class Meta:
         model = Source
-        fields = ["id", "short_name", "name", "kind", "language", "reliability", "url"]
+        fields = ["id", "short_name", "name", "hangul", "kind", "language", "reliability", "url"]
 
 
 # ---- enterprises --------------------------------------------------------------------
@@ -184,6 +184,7 @@ class ClaimSerializer(ModelCleanMixin, serializers.ModelSerializer):
     precision = serializers.CharField(source="article.precision", read_only=True)
     source = serializers.CharField(source="article.source.short_name", read_only=True)
     article_title = serializers.CharField(source="article.title", read_only=True)
+    article_title_ko = serializers.CharField(source="article.title_ko", read_only=True)
     enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
     grade = serializers.CharField(source="enterprise.grade", read_only=True)
     location = _text("enterprise.location.slug")
@@ -192,7 +193,7 @@ class ClaimSerializer(ModelCleanMixin, serializers.ModelSerializer):
     class Meta:
         model = Claim
         fields = [
-            "id", "article", "published", "precision", "source", "article_title", "enterprise",
+            "id", "article", "published", "precision", "source", "article_title", "article_title_ko", "enterprise",
             "enterprise_name", "grade", "location", "industry", "activity", "code", "detail",
             "quantity", "unit",
         ]

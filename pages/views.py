@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _, gettext_lazy
 from registry import chart_panels, charts, provenance, timeseries
 from registry.codebook import ACTIVITY_GROUPS, Grade
 from registry.models import Article, Claim, Enterprise, Industry, Location, Release, SourceKind
+from registry.reference import hangul_stem
 
 from .throttling import throttled, without_parameters
 
@@ -60,9 +61,18 @@ def _place_options(request):
         groups.setdefault(region, []).append(place)
     ordered = sorted(groups.values(), key=lambda places: (places[0].iso_code or "~", places[0].name))
     return [
-        (places[0].name, [(p.slug, p.name if p.level == 1 else f"{p.name}, {places[0].name}") for p in places])
+        (_both_scripts(places[0]), [(p.slug, _both_scripts(p) if p.level == 1 else f"{_both_scripts(p)}, {places[0].name}") for p in places])
         for places in ordered
     ]
+
+
+def _both_scripts(place):
+    """"Chongjin 청진", "North Hamgyong 함경북도": the name a reader of the Korean press knows
+    beside the romanized one (a province keeps its 도, which is part of how it is named)."""
+    if not place.hangul:
+        return place.name
+    hangul = place.hangul if place.hangul.endswith("도") else hangul_stem(place.hangul)
+    return f"{place.name} {hangul}"
 
 
 @throttled

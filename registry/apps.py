@@ -1,7 +1,23 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+
+def _ensure_search_index(using, **kwargs):
+    from django.db import connections
+
+    from .search import ensure_sqlite_index
+
+    ensure_sqlite_index(connections[using])
 
 
 class RegistryConfig(AppConfig):
     name = "registry"
     verbose_name = _("Enterprise registry")
+
+    def ready(self):
+        # SQLite's FTS5 triggers are lost when a migration rebuilds registry_article.
+        post_migrate.connect(_ensure_search_index, sender=self)
+        from .search import connect_signals
+
+        connect_signals()

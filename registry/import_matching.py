@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from .duplicates import NameIndex
 from .importing import CHUNK, RowError, _describe
 from .models import Article, Claim, Enterprise, EnterpriseAlias
+from .names import name_key
 
 
 def relation(column, recorded, given):
@@ -87,6 +88,11 @@ def match_database(plan, add_error):
                     _("%(name)r is recorded with the %(column)s %(value)s; change it in the admin or leave this column blank")
                     % {"name": existing.name, "column": column, "value": _describe(column, getattr(existing, column))},
                 )
+        # A Hangul name goes to a new enterprise; an existing one keeps its own (the admin
+        # changes it), and a file spelling it otherwise, beyond North/South folding, is refused.
+        if planned.hangul and existing.hangul and name_key(planned.hangul) != existing.hangul_key:
+            add_error(planned.line, "hangul", planned.hangul,
+                      f"{existing.name!r} is recorded with the Hangul name {existing.hangul}; change it in the admin or leave this column blank")
         for column in ("industry", "location"):
             given, recorded = getattr(planned, column), getattr(existing, column)
             standing = relation(column, recorded, given)

@@ -9,6 +9,7 @@ Every problem is collected (not just the first) and named by line and field, in 
 import csv
 import io
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -26,9 +27,11 @@ HEADER = [
     "source", "published", "title", "summary", "enterprise", "grade", "kind", "industry",
     "location", "activity", "code", "detail", "quantity", "unit",
 ]
-# Optional last column: a story's title; the rows' articles that name one story are linked
-# as one event (reprints, registry/models/method.py Story), created if new.
-OPTIONAL = ["story"]
+# Optional columns after those, in any order: `story`, a story's title (the rows' articles
+# that name one story are linked as one event: reprints, registry/models/method.py Story,
+# created if new); `title_ko`, the Korean headline; `hangul`, the enterprise's Hangul name
+# as the press writes it (given to a new enterprise).
+OPTIONAL = ["story", "title_ko", "hangul"]
 # The import's short spellings of the grade column.
 GRADE_VALUES = {g.value: g.value for g in Grade} | {"": Grade.UNKNOWN.value}
 ACTIVITIES = frozenset(Activity.values)
@@ -85,11 +88,14 @@ def parse_claims_csv(data):
     if not header or not any(h.strip() for h in header):
         raise ImportFailed([RowError(1, "header", "", _("the file is empty; the first line must be: %(header)s") % {"header": ",".join(HEADER)})])
     header = [h.strip().lower() for h in header]
-    columns = header if header == HEADER + OPTIONAL else HEADER
-    if header not in (HEADER, HEADER + OPTIONAL):
+    extra = header[len(HEADER):]
+    columns = header
+    if header[: len(HEADER)] != HEADER or len(set(extra)) != len(extra) or not set(extra) <= set(OPTIONAL):
         missing = [h for h in HEADER if h not in header]
         unknown = [h for h in header if h not in HEADER + OPTIONAL]
         problems = []
+        if len(set(extra)) != len(extra):
+            problems.append(_("a column twice"))
         if missing:
             problems.append(_("missing %(columns)s") % {"columns": ", ".join(missing)})
         if unknown:
@@ -97,7 +103,8 @@ def parse_claims_csv(data):
         if not problems:
             problems.append(_("columns out of order"))
         raise ImportFailed(
-            [RowError(1, "header", ",".join(header), _("%(problems)s; expected: %(header)s") % {"problems": "; ".join(problems), "header": ",".join(HEADER)})]
+            [RowError(1, "header", ",".join(header), _("%(problems)s; expected: %(header)s, then optionally %(optional)s") % {
+                "problems": "; ".join(problems), "header": ",".join(HEADER), "optional": ", ".join(OPTIONAL)})]
         )
     rows, errors = [], []
     line = reader.line_num + 1
@@ -113,7 +120,7 @@ def parse_claims_csv(data):
             if len(values) != len(columns):
                 errors.append(RowError(line, "row", "", _("%(count)s fields where the header has %(expected)s") % {"count": len(values), "expected": len(columns)}))
             else:
-                row = dict(zip(columns, (v.strip() for v in values)))
+                row = dict.fromkeys(OPTIONAL, "") | dict(zip(columns, (v.strip() for v in values)))
                 for column, value in row.items():
                     if bad := _CONTROL.search(value):
                         errors.append(RowError(line, column, value, _("a control character (U+%(code)04X) in the text") % {"code": ord(bad.group())}))
@@ -130,6 +137,7 @@ class PlannedEnterprise:
     line: int
     grade: str = ""
     kind: str = ""
+    hangul: str = ""
     industry: object = None
     location: object = None
     existing: Enterprise | None = None
@@ -152,6 +160,7 @@ class PlannedArticle:
     line: int
     existing_id: int | None = None
     story: str = ""
+    title_ko: str = ""
 
 
 @dataclass
@@ -266,6 +275,8 @@ def _enterprise_attributes(row, resolver, add_error, line):
             add_error(line, "kind", row["kind"], _("unknown kind; use one of %(values)s") % {"values": ", ".join(EnterpriseKind.values)})
         else:
             attrs["kind"] = kind
+    if row["hangul"]:
+        attrs["hangul"] = unicodedata.normalize("NFC", row["hangul"])
     for column, lookup in (("industry", resolver.industry), ("location", resolver.place)):
         if row[column]:
             try:
@@ -337,13 +348,17 @@ def plan_import(rows):
         article_key = (source.pk, published, row["title"])
         article = plan.articles.get(article_key)
         if article is None:
-            plan.articles[article_key] = PlannedArticle(source, published, precision, row["title"], row["summary"], line)
+            plan.articles[article_key] = PlannedArticle(source, published, precision, row["title"], row["summary"], line, title_ko=row["title_ko"])
         elif article.precision != precision:
             add_error(line, "published", row["published"], _("line %(line)s gives this article's date as a %(precision)s") % {"line": article.line, "precision": article.precision})
         elif row["summary"] and article.summary and row["summary"] != article.summary:
             add_error(line, "summary", row["summary"], _("differs from the summary of the same article on line %(line)s") % {"line": article.line})
         elif row["summary"] and not article.summary:
             article.summary = row["summary"]
+        elif row["title_ko"] and article.title_ko and row["title_ko"] != article.title_ko:
+            add_error(line, "title_ko", row["title_ko"], _("differs from the Korean headline of the same article on line %(line)s") % {"line": article.line})
+        elif row["title_ko"] and not article.title_ko:
+            article.title_ko = row["title_ko"]
         # The optional story column: one story per article, and the same on all its rows.
         story, planned = row.get("story", ""), plan.articles[article_key]
         if story and planned.story and story != planned.story:

@@ -131,7 +131,7 @@ def load_sources(path, report):
         _upsert(
             Source,
             {"short_name": row["short_name"]},
-            {k: row[k] for k in ("name", "kind", "language", "reliability", "url")},
+            {k: row[k] for k in ("name", "hangul", "kind", "language", "reliability", "url")},
             report,
             "sources",
         )

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
-from . import locking
+from . import locking, search
 from .bulk import insert_rows
 from .coverage_csv import parse_coverage_csv
 from .import_matching import duplicate_error
@@ -88,6 +88,9 @@ def _claims_changed(article_ids, user, touch=True):
     article_ids = {pk for pk in article_ids if pk is not None}
     if not article_ids:
         return
+    # The enterprises an article names are part of what it is found by (registry/search.py):
+    # for bulk writes (the merge's) and a claim moved to another article.
+    search.refresh_articles(article_ids)
     if not may_review(user):
         for article in Article.objects.filter(pk__in=article_ids, status=Status.REVIEWED):
             article.status, article.reviewed_by = Status.CODED, None
@@ -136,7 +139,7 @@ def claim_delete(*, claim, user, with_article=False):
 def record_save(*, instance, user, reason=None):
     """Create or change any other record (enterprise, alias, place, industry, source) as `user`."""
     _record(instance, user, reason)
-    instance.save()
+    instance.save()  # an enterprise's or alias's new name reaches its articles' search columns (search.py's signals)
     return instance
 
 
@@ -180,7 +183,8 @@ def _write(plan, user, progress):
     ids = insert_rows(
         Enterprise,
         [
-            {"name": e.name, "name_key": name_key(e.name), "grade": e.grade or "unknown", "kind": e.kind or "other",
+            {"name": e.name, "name_key": name_key(e.name), "hangul": e.hangul, "hangul_key": name_key(e.hangul),
+             "grade": e.grade or "unknown", "kind": e.kind or "other",
              "industry_id": e.industry.pk if e.industry else None, "location_id": e.location.pk if e.location else None}
             for e in new_enterprises
         ],
@@ -194,7 +198,8 @@ def _write(plan, user, progress):
         Article,
         [
             {"source_id": a.source.pk, "published": a.published, "precision": a.precision, "title": a.title,
-             "summary": a.summary, "status": Status.CODED, "coded_by_id": user_id}
+             "title_ko": a.title_ko, "summary": a.summary, "status": Status.CODED, "coded_by_id": user_id,
+             **search.article_fields(a.title, a.title_ko, a.summary)}
             for a in new_articles
         ],
         user=user, reason=reason,
@@ -219,6 +224,8 @@ def _write(plan, user, progress):
     # New claims on articles already stored change those articles: they move on, and a
     # reviewed one goes back to coded unless a reviewer imports.
     _claims_changed({c["article_id"] for c in claims} & already_stored, user)
+    # New articles are found by the enterprises their claims name.
+    search.refresh_articles([a.existing_id for a in new_articles])
     _link_stories(plan, user)
 
 
@@ -344,6 +351,8 @@ def enterprise_merge(*, keep, absorb, user=None):
 
     absorb._change_reason, absorb._history_user = reason, user
     absorb.delete()
+    # Its articles now name `keep`, which has gained the absorbed names as aliases.
+    search.refresh_enterprise(keep.pk)
     return keep
 
 

@@ -166,3 +166,18 @@ def test_the_benchmark_runs_end_to_end_on_a_tiny_corpus():
     # The import and the benchmark's admin user were rolled back: the corpus stays as generated.
     assert Article.objects.count() == 300
     assert not get_user_model().objects.filter(username="benchmark-admin").exists()
+
+
+def test_korean_headlines_and_hangul_names_are_searchable():
+    """The corpus gives its enterprises Hangul names and the Korean sources' articles Korean
+    headlines, with the search columns written as the services would (search.refresh_articles)."""
+    from registry import search
+
+    generate_corpus(enterprises=30, articles=120, seed=9)
+    assert not Enterprise.objects.filter(hangul="").exists()
+    korean = Article.objects.filter(source__short_name__in=["RS", "MJ", "KCNA"])
+    assert korean.exists() and not korean.filter(title_ko="").exists()
+    assert not Article.objects.exclude(source__short_name__in=["RS", "MJ", "KCNA"]).exclude(title_ko="").exists()
+    stored = {a.pk: (a.search_head, a.search_body, a.search_names) for a in Article.objects.all()}
+    search.rebuild_all()
+    assert stored == {a.pk: (a.search_head, a.search_body, a.search_names) for a in Article.objects.all()}

@@ -101,7 +101,9 @@ class Shadow(TestCase):
         claims = list(Claim.objects.order_by("pk"))
         assert set(hidden_articles) <= set(articles) and set(hidden_enterprises) <= set(enterprises)
         assert set(hidden_claims) <= set(claims)
-        terms = ["Kim", "furnace", *ALL_MARKERS, "SECRET", "DRAFT", "RESTRICTED"]
+        # 제철, 연합기업소: Korean search inside words and North/South folding (E1's Hangul alias,
+        # which the restricted A4 names too).
+        terms = ["Kim", "furnace", "제철", "연합기업소", *ALL_MARKERS, "SECRET", "DRAFT", "RESTRICTED"]
         urls = ["/api/v1/", "/api/schema/", "/api/docs/"]
         for route, model, rows in (("enterprises", Enterprise, enterprises), ("articles", Article, articles), ("claims", Claim, claims)):
             base = f"/api/v1/{route}/"

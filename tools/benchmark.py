@@ -23,6 +23,7 @@ import statistics
 import subprocess
 import sys
 import time
+from urllib.parse import quote
 import tracemalloc
 from unittest import mock
 
@@ -63,6 +64,11 @@ ENDPOINTS = [
     ("articles by full-text search", "/api/v1/articles/?q=oxygen+furnace"),
     # A broad word that also names ~600 enterprises: their claims' articles are listed too.
     ("articles by search, broad word", "/api/v1/articles/?q=steel"),
+    # Issue 18's rare word, and issue 15's two-syllable Hangul query (found inside words:
+    # 청진제철련합기업소…), both through the article search index (registry/search.py).
+    ("articles by search, rare word", "/api/v1/articles/?q=chorwon"),
+    ("articles by Korean search, 2 syllables", "/api/v1/articles/?q=" + quote("제철")),
+    ("claims by search, broad word", "/api/v1/claims/?q=steel"),
 ]
 ENDPOINT_P95_TARGET = 0.150
 

@@ -23,12 +23,14 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.utils import timezone
 
+from registry import search
 from registry.models import Article, Claim, Coverage, Enterprise, EnterpriseAlias, Industry, Location, Source, StoryMember
 from registry.names import name_key
+from registry.reference import hangul_stem
 
 from .corpus_shape import (
-    ACTIVITIES, CLAIMS_PER_ARTICLE, CODES, DETAILS, FILLER, GRADE_BONUS, HEADLINES, HONORIFICS, HOT_PLACES,
-    KINDS, MINISTRIES, MONTH_ONLY, PRODUCT_WORDS, PROMINENCE, PROVINCE_SHARE, RESTRICTED_SHARE,
+    ACTIVITIES, CLAIMS_PER_ARTICLE, CODES, DETAILS, FILLER, GRADE_BONUS, HEADLINES, HEADLINES_KO, HONORIFICS,
+    HOT_PLACES, KINDS, KINDS_KO, KOREAN_SOURCES, MINISTRIES, PRODUCT_WORDS_KO, MONTH_ONLY, PRODUCT_WORDS, PROMINENCE, PROVINCE_SHARE, RESTRICTED_SHARE,
     SAME_ENTERPRISE, SOURCES, STATUSES, UNITS, YEAR_ONLY,
 )
 
@@ -40,10 +42,11 @@ CHUNK = 20_000
 ARTICLE_COLUMNS = [
     "id", "source_id", "published", "precision", "page", "title", "title_ko", "summary", "full_text", "text_sha256",
     "url", "follow_up_of_id", "disclosure", "status", "notes", "coded_by_id", "reviewed_by_id", "created_at", "updated_at",
+    "search_head", "search_body", "search_names",
 ]
 CLAIM_COLUMNS = ["id", "article_id", "enterprise_id", "activity", "code", "detail", "quantity", "unit", "created_at"]
 ENTERPRISE_COLUMNS = [
-    "id", "name", "name_key", "hangul", "grade", "kind", "integration", "parent_id", "location_id", "industry_id",
+    "id", "name", "name_key", "hangul", "hangul_key", "grade", "kind", "integration", "parent_id", "location_id", "industry_id",
     "products", "ministry", "notes", "created_at", "updated_at",
 ]
 
@@ -130,11 +133,13 @@ def _location_weights(locations):
     return weights
 
 
-def _enterprises(rng, n, start_id, now):
-    """Enterprise rows (ENTERPRISE_COLUMNS), plus per row (kind, industry top name) and the
-    popularity ranking the articles draw from."""
+def _enterprises(rng, n, start_id, now, ko_rng):
+    """Enterprise rows (ENTERPRISE_COLUMNS), plus per row (name, industry top name, region,
+    Hangul name) and the popularity ranking the articles draw from. The Hangul names are
+    drawn from `ko_rng`, apart, so a seed gives the same English corpus as before them."""
     locations = list(Location.objects.order_by("path"))
     names_of = {loc.pk: loc.name for loc in locations}
+    hangul_of = {loc.pk: hangul_stem(loc.hangul) for loc in locations}
     region_of = {loc.pk: loc.path.split("/")[1] for loc in locations}
     industries = {i.slug: i for i in Industry.objects.select_related("parent")}
     pick_location = Pick(_location_weights(locations))
@@ -169,16 +174,18 @@ def _enterprises(rng, n, start_id, now):
             parent_id = rng.choice(complexes_by_region[region])
         central = grade in ("special", "1", "2", "3")
         pk = start_id + i
+        # As the North's press writes it: place, product, kind (청진제철련합기업소).
+        hangul = hangul_of[location_id] + ko_rng.choice(PRODUCT_WORDS_KO.get(industry.slug, PRODUCT_WORDS_KO[""])) + KINDS_KO[kind]
         rows.append((
-            pk, name, key, "", grade, kind, integration, parent_id, location_id, industry.pk,
+            pk, name, key, hangul, name_key(hangul), grade, kind, integration, parent_id, location_id, industry.pk,
             word.lower() if word else "", MINISTRIES.get(top, "") if central else "", "", now, now,
         ))
-        traits.append((name, top, region))
+        traits.append((name, top, region, hangul))
         if kind == "complex":
             complexes_by_region.setdefault(region, []).append(pk)
     # Prominence: complexes and high grades first, with noise; coverage falls off as
     # 1/(rank + 3), so the top 1% of enterprises draw about half of all claims.
-    order = sorted(range(n), key=lambda i: -(PROMINENCE[rows[i][5]] + GRADE_BONUS.get(rows[i][4], 0) + rng.random() * 3))
+    order = sorted(range(n), key=lambda i: -(PROMINENCE[rows[i][6]] + GRADE_BONUS.get(rows[i][5], 0) + rng.random() * 3))
     popularity = Pick([(i, 1.0 / (rank + 3)) for rank, i in enumerate(order)])
     return rows, traits, popularity
 
@@ -196,8 +203,8 @@ def _date(rng, pick_year):
 class _ArticleMaker:
     """Draws articles and their claims, one article at a time."""
 
-    def __init__(self, rng, enterprise_rows, traits, popularity, claims_range, now):
-        self.rng = rng
+    def __init__(self, rng, enterprise_rows, traits, popularity, claims_range, now, ko_rng):
+        self.rng, self.ko_rng = rng, ko_rng
         self.enterprise_ids = [row[0] for row in enterprise_rows]
         self.traits = traits
         self.popularity = popularity
@@ -205,6 +212,7 @@ class _ArticleMaker:
         sources = {s.short_name: s.pk for s in Source.objects.all()}
         self.pick_source = Pick({sources[s]: w for s, w in SOURCES.items()})
         self.paged = {sources["RS"], sources["MJ"]}
+        self.korean = {sources[s] for s in KOREAN_SOURCES}
         low, high = claims_range
         self.pick_count = Pick({k: w for k, w in CLAIMS_PER_ARTICLE.items() if low <= k <= high})
         self.pick_activity = Pick(ACTIVITIES)
@@ -243,7 +251,7 @@ class _ArticleMaker:
                 claim_id + len(claims), article_id, self.enterprise_ids[e], activity, code, DETAILS[activity],
                 quantity, unit or "", self.now,
             ))
-        name, _, _ = self.traits[first]
+        name, _, _, hangul = self.traits[first]
         main_activity = claims[0][3]
         title = rng.choice(HEADLINES[main_activity]).format(e=name)
         key, n = (source_id, published, title), 1
@@ -257,13 +265,17 @@ class _ArticleMaker:
         full_text = f"{summary}\n\n" + FILLER * rng.randint(2, 6) if restricted else ""
         follow_up = self.last_article_of.get(first) if rng.random() < 0.03 else None
         self.last_article_of[first] = article_id
+        # The Korean press's own headline (Rodong Sinmun, Minju Joson, KCNA's Korean service).
+        title_ko = self.ko_rng.choice(HEADLINES_KO[main_activity]).format(e=hangul) if source_id in self.korean else ""
+        named = [n for c in claims for n in self.traits[self._index(c[2])][::3]]
         row = (
             article_id, source_id, published, precision,
             rng.randint(1, 6) if source_id in self.paged else None,
-            title, "", summary, full_text,
+            title, title_ko, summary, full_text,
             hashlib.sha256(full_text.encode()).hexdigest() if full_text else "",
             "", follow_up, "restricted" if restricted else "public", self.pick_status(rng), "", None, None,
             self.now, self.now,
+            *search.article_fields(title, title_ko, summary).values(), search.names_tokens(named),
         )
         return row, claims
 
@@ -338,12 +350,13 @@ def generate_corpus(*, enterprises, articles, seed, claims_per_article=(1, 4), c
     rng = random.Random(seed)
     # One timestamp for the whole corpus keeps it reproducible apart from that.
     now = timezone.now()
-    rows, traits, popularity = _enterprises(rng, enterprises, _next_id(Enterprise), now)
+    ko_rng = random.Random(f"{seed}-ko")
+    rows, traits, popularity = _enterprises(rng, enterprises, _next_id(Enterprise), now, ko_rng)
     with transaction.atomic():
         _write(Enterprise, ENTERPRISE_COLUMNS, rows)
     if progress:
         progress("enterprises", enterprises, enterprises, enterprises / (time.perf_counter() - started))
-    maker = _ArticleMaker(rng, rows, traits, popularity, (low, high), now)
+    maker = _ArticleMaker(rng, rows, traits, popularity, (low, high), now, ko_rng)
     article_id, claim_id = _next_id(Article), _next_id(Claim)
     total_claims, done = 0, 0
     while done < articles:

@@ -95,6 +95,26 @@ HEADLINES = {
     "operation": ["Workers of {e} hold meeting", "Visit to {e}", "Innovators of {e} praised"],
     "closure": ["{e} merged into complex", "{e} suspends operation", "{e} reorganized"],
 }
+# Korean headlines, as the North's press words them; {e} is the enterprise's Hangul name.
+HEADLINES_KO = {
+    "construction": ["{e} 준공", "{e} 새로 일떠서", "{e} 건설 완공"],
+    "facility": ["{e}에서 새 생산공정 확립", "{e}에서 산소분리기 설치", "{e}에 새 직장 건설"],
+    "modernization": ["{e} 현대화", "{e} 현대화사업 힘있게 추진", "{e}에서 생산공정 개건"],
+    "technology": ["{e}에서 기술혁신", "{e} 새 기술 개발", "과학자들 {e} 지원"],
+    "production": ["{e} 생산계획 넘쳐 수행", "{e}에서 생산 장성", "{e} 증산 성과"],
+    "operation": ["{e} 로동자들 모임", "{e} 방문", "{e} 혁신자들 표창"],
+    "closure": ["{e} 련합기업소에 통합", "{e} 조업 중지", "{e} 개편"],
+}
+KOREAN_SOURCES = ("RS", "MJ", "KCNA")
+KINDS_KO = {"complex": "련합기업소", "general": "종합기업소", "power_station": "발전소", "shipyard": "조선소",
+            "mine": "광산", "factory": "공장", "other": "사업소"}
+# Product words of the Hangul names by industry; "" for the rest.
+PRODUCT_WORDS_KO = {
+    "iron-and-steel": ["제철", "제강", "압연"], "non-ferrous-metals": ["제련", "아연", "동"],
+    "machinery": ["기계", "중기계", "뽐프"], "chemicals-and-fertilizer": ["화학", "비료"], "chemical-fibre": ["화학섬유", "비날론"],
+    "coal-mining": ["탄광", "석탄"], "metal-ore-mining": ["광업", "철광"], "textiles": ["방직", "직물"],
+    "": ["식료", "전기", "수산", "목재", "세멘트", "신발", "가방", "일용품", "건재", "유리"],
+}
 DETAILS = {
     "construction": "new enterprise completed", "facility": "new or expanded facility", "modernization": "production processes renovated",
     "technology": "technical innovation introduced", "production": "production plan fulfilled", "operation": "meeting of workers held",

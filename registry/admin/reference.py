@@ -94,6 +94,6 @@ class IndustryAdmin(TableAdmin, SimpleHistoryAdmin):
 
 @admin.register(Source)
 class SourceAdmin(TableAdmin, SimpleHistoryAdmin):
-    list_display = ["name", "short_name", "kind", "language", "reliability"]
+    list_display = ["name", "hangul", "short_name", "kind", "language", "reliability"]
     list_filter = ["kind", "reliability", "language"]
-    search_fields = ["name", "short_name"]
+    search_fields = ["name", "hangul", "short_name"]

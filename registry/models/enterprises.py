@@ -73,7 +73,7 @@ class EnterpriseQuerySet(models.QuerySet):
     def search(self, text):
         """Enterprises whose name, Hangul name or an alias contains the text, in any
         spelling that shares its name key ("Kim Chaek", "kimchaek", "김책": case, diacritics,
-        apostrophes, hyphens, spaces, "&") or a place spelling the place tree knows
+        apostrophes, hyphens, spaces, "&"; Hangul in the North's or the South's spelling) or a place spelling the place tree knows
         ("Cheongjin Bag Factory"). The admin's search box and autocomplete and the API's q=
         all use this."""
         term = text.strip()
@@ -82,7 +82,8 @@ class EnterpriseQuerySet(models.QuerySet):
         match = Q(name__icontains=term) | Q(hangul__icontains=term)
         alias_match = Q(name__icontains=term)
         for key in place_variants(term):
-            match |= Q(name_key__contains=key)
+            # Keys fold North and South Hangul alike (names.name_key), so 련합 finds 연합.
+            match |= Q(name_key__contains=key) | Q(hangul_key__contains=key)
             alias_match |= Q(name_key__contains=key)
         return self.filter(match | Q(pk__in=EnterpriseAlias.objects.filter(alias_match).values("enterprise_id")))
 
@@ -94,7 +95,9 @@ class Enterprise(models.Model):
 
     name = models.CharField(_("name"), max_length=200, help_text=_("Canonical English name"))
     name_key = models.CharField(_("name key"), max_length=200, db_index=True, editable=False)
-    hangul = models.CharField(_("hangul"), max_length=100, blank=True)
+    hangul = models.CharField(_("hangul"), max_length=100, blank=True, help_text=_("As the state press writes it: 김책제철련합기업소"))
+    # name_key of the Hangul name: folded North/South, without spaces (names.name_key).
+    hangul_key = models.CharField(_("hangul key"), max_length=100, blank=True, default="", editable=False)
     grade = models.CharField(_("grade"), max_length=10, choices=Grade.choices, default=Grade.UNKNOWN)
     tier = models.GeneratedField(
         verbose_name=_("tier"),
@@ -168,6 +171,7 @@ class Enterprise(models.Model):
 
     def save(self, *args, **kwargs):
         self.name_key = name_key(self.name)
+        self.hangul_key = name_key(self.hangul)
         with locking.next_version(self):
             super().save(*args, **kwargs)
 

@@ -15,6 +15,7 @@ class Source(models.Model):
 
     name = models.CharField(_("name"), max_length=200, unique=True)
     short_name = models.CharField(_("short name"), max_length=40, unique=True)
+    hangul = models.CharField(_("hangul"), max_length=100, blank=True, help_text=_("As the publication writes its name: 로동신문"))
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     language = models.CharField(_("language"), max_length=20, default="ko", help_text=_("ISO 639-1, e.g. ko, en"))
     reliability = models.CharField(_("reliability"), max_length=1, choices=Reliability.choices, default=Reliability.F)
