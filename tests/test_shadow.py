@@ -9,7 +9,8 @@ import datetime
 import re
 
 from django.contrib import admin
-from django.test import Client, TestCase
+from django.core.cache import caches
+from django.test import Client, TestCase, override_settings
 from django.urls import reverse
 
 from registry import services
@@ -42,7 +43,7 @@ class Shadow(TestCase):
     @classmethod
     def setUpTestData(cls):
         d = cls.d = build()
-        kim = make_user("coder", username="kim")
+        kim = cls.kim = make_user("coder", username="kim")
         cls.viewer = make_user("viewer")
         # A draft of kim's: a claim on a public enterprise, one on an enterprise known only from it.
         d.draft = Article.objects.create(
@@ -192,6 +193,31 @@ class Shadow(TestCase):
         # Figures for the record: how many answers were compared.
         print(f"\nshadow: {len(full)} answers compared ({len(urls)} URLs x anonymous, viewer)")
         assert len(full) > 800
+
+    def test_the_answers_cache_never_gives_an_anonymous_user_what_a_coder_saw(self):
+        """With ETags and the answers cache on, kim (whose draft this is) asks every public URL
+        first; the anonymous answers, made afresh and then served from the store, are
+        the ones made with the cache off, and carry no marker."""
+        urls = [url for url in self.urls() if not url.startswith("/admin/")]
+        plain = {url: body(Client().get(url)) for url in urls}
+        with override_settings(REGISTRY_ETAGS=True, REGISTRY_CACHE_SECONDS=60):
+            caches["answers"].clear()
+            kim = Client()
+            kim.force_login(self.kim)
+            seen_by_kim = [url for url in urls if "DRAFT-TITLE-MARKER" in body(kim.get(url))[1] and "DRAFT" not in url]
+            anonymous = Client()
+            fresh = {url: anonymous.get(url) for url in urls}
+            stored = {url: anonymous.get(url) for url in urls}
+        assert seen_by_kim, "kim's draft should show in kim's answers"
+        assert not any(r.has_header("X-Answer-Cache") for r in fresh.values())
+        hits = [url for url, r in stored.items() if r.get("X-Answer-Cache") == "hit"]
+        assert len(hits) > len(urls) // 2, (len(hits), len(urls))
+        for answers in (fresh, stored):
+            differ = [url for url in urls if body(answers[url]) != plain[url]]
+            assert differ == [], differ[:10]
+        leaks = [(url, m) for url, r in stored.items() for m in ALL_MARKERS if m in body(r)[1] and m not in url]
+        assert leaks == [], leaks[:10]
+        caches["answers"].clear()
 
 
 def _with(obj, **fields):
