@@ -1,7 +1,7 @@
 """The registry against a peer: Datasette serving a SQLite copy of the same public data.
 
-`make benchmark-peers` (python manage.py shell -c, or `python -m tools.peers` with Django set
-up): on the PostgreSQL database of DATABASE_URL (the 1M-claim corpus of tools/corpus.py),
+`make benchmark-peers` (or `python -m tools.peers [--rebuild]`; `--explain [WORDS]` prints the
+plans of the registry's slowest query per question instead): on the PostgreSQL database of DATABASE_URL (the 1M-claim corpus of tools/corpus.py),
 
 1. builds artifacts/peers.sqlite3, the public data as anyone may see it (public, published
    articles, their claims, the enterprises known from them or from nothing yet; places,
@@ -404,9 +404,39 @@ def run(out=print, repeats=7, rebuild=False):
     return rows
 
 
+def explain(out=print, only=None):
+    """EXPLAIN (ANALYZE, BUFFERS) of the slowest registry query behind each question (or the
+    questions whose label contains ONLY), run in-process as the API runs them."""
+    from django.db import transaction
+    from django.test.utils import override_settings
+
+    from tools.measuring import capture, get_ok, new_client
+
+    with override_settings(DEBUG=False, API_ANON_THROTTLE_RATE=None), transaction.atomic():
+        client = new_client()
+        for label, mine, _, _ in questions():
+            if only and only not in label:
+                continue
+            with capture() as queries:
+                response = get_ok(client, mine)
+                if response.streaming:
+                    b"".join(response.streaming_content)
+            out(f"== {label}: {mine}")
+            for query in queries.captured_queries:
+                out(f"-- {float(query['time']) * 1000:8.1f} ms  {query['sql'][:160]}")
+            slowest = max(queries.captured_queries, key=lambda q: float(q["time"]))["sql"]
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + slowest)
+                out("\n".join(row[0] for row in cursor.fetchall()) + "\n")
+        transaction.set_rollback(True)
+
+
 if __name__ == "__main__":
     from tools.benchmark import ensure_corpus
 
     args = sys.argv[1:]
     ensure_corpus(out=print, generate=False, enterprises=20_000, articles=500_000, seed=1)
-    run(repeats=int(os.environ.get("PEERS_REPEATS", "7")), rebuild="--rebuild" in args)
+    if "--explain" in args:
+        explain(only=args[args.index("--explain") + 1] if len(args) > args.index("--explain") + 1 else None)
+    else:
+        run(repeats=int(os.environ.get("PEERS_REPEATS", "7")), rebuild="--rebuild" in args)
