@@ -36,21 +36,41 @@ start)
         echo "pg_hba: replication from 127.0.0.1 allowed ($hba), configuration reloaded"
     fi
     [ "$(primary "SHOW wal_level")" != minimal ] || { echo "wal_level is minimal: set it to replica and restart the primary" >&2; exit 1; }
-    if [ -e "$REPLICA_DIR" ]; then
-        echo "$REPLICA_DIR exists: scripts/replica.sh stop first" >&2; exit 1
+    if [ -e "$REPLICA_DIR/postmaster.pid" ]; then
+        echo "a server runs in $REPLICA_DIR already" >&2; exit 1
     fi
-    mkdir -p "$REPLICA_DIR" && chown postgres:postgres "$REPLICA_DIR" && chmod 700 "$REPLICA_DIR"
-    # -R writes standby.signal and primary_conninfo; -C -S a slot, so the primary keeps the WAL
-    # the replica has not received yet; -X stream copies the WAL made during the copy.
-    as_postgres "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$PRIMARY_PORT" -U postgres -D "$REPLICA_DIR" \
-        -R -X stream -C -S "$SLOT" -c fast --progress
-    # The primary's postgresql.conf lives in /etc; the copy only needs its own port and a hot standby.
-    cat >> "$REPLICA_DIR/postgresql.auto.conf" <<EOF
+    if [ ! -e "$REPLICA_DIR/standby.signal" ]; then
+        rm -rf "$REPLICA_DIR"
+        mkdir -p "$REPLICA_DIR" && chown postgres:postgres "$REPLICA_DIR" && chmod 700 "$REPLICA_DIR"
+        # -R writes standby.signal and primary_conninfo; -C -S a slot, so the primary keeps the
+        # WAL the replica has not received yet; -X stream copies the WAL made during the copy.
+        as_postgres "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$PRIMARY_PORT" -U postgres -D "$REPLICA_DIR" \
+            -R -X stream -C -S "$SLOT" -c fast --progress
+    fi
+    # Debian keeps the configuration in /etc, outside the copied directory: the primary's
+    # files, then what must differ (later lines win).
+    for setting in config_file hba_file ident_file; do
+        file=$(primary "SHOW $setting")
+        cp "$file" "$REPLICA_DIR/$(basename "$file")"
+    done
+    # Debian's postgresql.conf includes conf.d/ (relative to itself): the same settings here.
+    conf_dir=$(dirname "$(primary "SHOW config_file")")/conf.d
+    mkdir -p "$REPLICA_DIR/conf.d"
+    if [ -d "$conf_dir" ]; then cp -r "$conf_dir/." "$REPLICA_DIR/conf.d/"; fi
+    chown -R postgres:postgres "$REPLICA_DIR/conf.d"
+    cat >> "$REPLICA_DIR/postgresql.conf" <<EOF
+
+# scripts/replica.sh: a hot standby of 127.0.0.1:$PRIMARY_PORT
+data_directory = '$REPLICA_DIR'
+hba_file = '$REPLICA_DIR/pg_hba.conf'
+ident_file = '$REPLICA_DIR/pg_ident.conf'
+external_pid_file = ''
 port = $REPLICA_PORT
-hot_standby = on
 listen_addresses = '127.0.0.1'
-unix_socket_directories = '/var/run/postgresql'
+hot_standby = on
+cluster_name = 'replica$REPLICA_PORT'
 EOF
+    chown postgres:postgres "$REPLICA_DIR"/*.conf
     as_postgres "$PG_BIN/pg_ctl" -D "$REPLICA_DIR" -l "$REPLICA_DIR/replica.log" -w start
     "$0" status
     ;;
