@@ -64,17 +64,24 @@ def _digest(request):
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:24]
 
 
-def _storable(request, response):
+def _for_anyone(request, response):
+    """Was this answer made for anyone, not for this one client? Not if it sets a cookie,
+    carries a CSRF token or this response's CSP nonce, or changed the session."""
     return (
-        request.method == "GET"
-        and response.status_code == 200
-        and not response.streaming
-        and not response.cookies
-        and len(response.content) <= MAX_STORED_BYTES
+        not response.cookies
+        and not response.has_header("Set-Cookie")
         and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
         and not isinstance(getattr(request, "_csp_nonce", None), str)
         and not getattr(getattr(request, "session", None), "modified", False)
-        and not response.has_header("Set-Cookie")
+    )
+
+
+def _storable(request, response):
+    return (
+        request.method == "GET"
+        and not response.streaming
+        and len(response.content) <= MAX_STORED_BYTES
+        and _for_anyone(request, response)
     )
 
 
@@ -125,8 +132,9 @@ class ConditionalCacheMiddleware:
                 return _rebuild(stored, request)
 
         response = self.get_response(request)
-        if response.status_code != 200 or response.has_header("ETag"):
-            # Errors are not versioned answers; a record's own ETag (its version, for If-Match) stays.
+        if response.status_code != 200 or response.has_header("ETag") or not _for_anyone(request, response):
+            # Errors are not versioned answers; a record's own ETag (its version, for If-Match)
+            # stays; an answer made for this client alone is no answer for its URL.
             return response
         if settings.REGISTRY_ETAGS:
             response["ETag"] = etag
