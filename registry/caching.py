@@ -25,6 +25,7 @@ import hashlib
 
 from django.conf import settings
 from django.core.cache import caches
+from django.db import DatabaseError
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import parse_etags
 from django.utils.translation import get_language_from_request
@@ -118,7 +119,11 @@ class ConditionalCacheMiddleware:
                 patch_cache_control(response, private=True)
             return response
 
-        version = dataversion.current()
+        try:
+            version = dataversion.current()
+        except DatabaseError:
+            # No version table (a database not migrated yet): answer as if all this were off.
+            return self.get_response(request)
         digest = _digest(request)
         etag = f'"d{version}-{digest[:12]}"'
         if settings.REGISTRY_ETAGS and etag in parse_etags(request.headers.get("If-None-Match", "")):

@@ -9,8 +9,7 @@ import datetime
 import re
 
 from django.contrib import admin
-from django.core.cache import caches
-from django.test import Client, TestCase, override_settings
+from django.test import Client, TestCase
 from django.urls import reverse
 
 from registry import services
@@ -43,7 +42,7 @@ class Shadow(TestCase):
     @classmethod
     def setUpTestData(cls):
         d = cls.d = build()
-        kim = cls.kim = make_user("coder", username="kim")
+        kim = make_user("coder", username="kim")
         cls.viewer = make_user("viewer")
         # A draft of kim's: a claim on a public enterprise, one on an enterprise known only from it.
         d.draft = Article.objects.create(
@@ -193,33 +192,6 @@ class Shadow(TestCase):
         # Figures for the record: how many answers were compared.
         print(f"\nshadow: {len(full)} answers compared ({len(urls)} URLs x anonymous, viewer)")
         assert len(full) > 800
-
-    def test_the_answers_cache_never_gives_an_anonymous_user_what_a_coder_saw(self):
-        """With ETags and the answers cache on, kim (whose draft this is) asks every public URL
-        first; the anonymous answers are then made afresh (no hit: nothing of kim's was
-        stored), served again from the store unchanged, and carry no marker."""
-        urls = [url for url in self.urls() if not url.startswith("/admin/")]
-        with override_settings(REGISTRY_ETAGS=True, REGISTRY_CACHE_SECONDS=60):
-            caches["answers"].clear()
-            kim = Client()
-            kim.force_login(self.kim)
-            seen_by_kim = [url for url in urls if "DRAFT-TITLE-MARKER" in body(kim.get(url))[1] and "DRAFT" not in url]
-            anonymous = Client()
-            fresh = {url: _hit_and_body(anonymous.get(url)) for url in urls}
-            stored = {url: _hit_and_body(anonymous.get(url)) for url in urls}
-        assert seen_by_kim, "kim's draft should show in kim's answers"
-        assert not any(hit for hit, _ in fresh.values())
-        hits = [url for url, (hit, _) in stored.items() if hit]
-        assert len(hits) > len(urls) // 2, (len(hits), len(urls))
-        differ = [url for url in urls if stored[url][1] != fresh[url][1]]
-        assert differ == [], differ[:10]
-        leaks = [(url, m) for url, (_, (_, text)) in {**fresh, **stored}.items() for m in ALL_MARKERS if m in text and m not in url]
-        assert leaks == [], leaks[:10]
-        caches["answers"].clear()
-
-
-def _hit_and_body(response):
-    return response.get("X-Answer-Cache") == "hit", body(response)
 
 
 def _with(obj, **fields):
