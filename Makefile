@@ -83,3 +83,15 @@ benchmark: install
 messages: install
 	$(PY) manage.py makemessages -l ko --no-location --no-obsolete $(foreach d,$(MESSAGES_IGNORE),--ignore '$(d)/*')
 MESSAGES_IGNORE := .venv tests tools scripts docs fixtures releases staticfiles artifacts ci-reports
+
+# The registry against a peer (tools/peers.py): a SQLite copy of the benchmark corpus's public
+# data served by Datasette (tools/requirements-bench.txt, in its own .venv-bench), the registry
+# by gunicorn on PostgreSQL; the six questions of issue 18 alternated over HTTP, answers
+# checked equal, medians and ratios printed. Ports PEERS_REGISTRY_PORT / PEERS_DATASETTE_PORT.
+.PHONY: benchmark-peers
+benchmark-peers: install
+	test -x .venv-bench/bin/datasette || { $(PYTHON) -m venv .venv-bench && .venv-bench/bin/pip install --quiet -r tools/requirements-bench.txt; }
+	export DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)}; \
+	$(PY) scripts/ensure_database.py && \
+	$(PY) manage.py migrate --noinput --verbosity 0 && \
+	$(PY) -m tools.peers

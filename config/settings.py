@@ -84,6 +84,11 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     # The admin and the public pages answer only the methods the permission table names.
     "registry.permissions.MethodGuard",
+    # Anonymous reads: to a read replica if there are any (registry/replicas.py), then ETag/304
+    # and the answers cache (registry/caching.py). Inside the others, so that a stored answer
+    # carries the headers the inner layers set (CSP) and the outer ones add theirs again.
+    "registry.replicas.ReplicaMiddleware",
+    "registry.caching.ConditionalCacheMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -118,6 +123,22 @@ if os.environ.get("DATABASE_TEST_NAME"):
 # queries over 500k articles are: 75 ms of compiling per query, more than it ever saves here.
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+
+# Read replicas (registry/replicas.py): DATABASE_REPLICA_URLS, comma-separated, each a
+# streaming replica of DATABASE_URL; anonymous GETs read from them in turn. See DEPLOY.md.
+REGISTRY_REPLICAS = []
+for _number, _url in enumerate(envlist("DATABASE_REPLICA_URLS", []), start=1):
+    _alias = f"replica{_number}"
+    DATABASES[_alias] = dj_database_url.parse(_url, conn_max_age=DATABASES["default"].get("CONN_MAX_AGE", 0))
+    if DATABASES[_alias]["ENGINE"].endswith("postgresql"):
+        DATABASES[_alias].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    # Under test, a replica is the test database itself (no second server needed).
+    DATABASES[_alias]["TEST"] = {"MIRROR": "default"}
+    REGISTRY_REPLICAS.append(_alias)
+if TESTING and not REGISTRY_REPLICAS:
+    # tests/test_replicas.py routes to this alias (a mirror of the test database) with
+    # override_settings(REGISTRY_REPLICAS=["replica_test"]); nothing else reads from it.
+    DATABASES["replica_test"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -312,4 +333,28 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
 RELEASES_DIR = Path(os.environ.get("RELEASES_DIR", BASE_DIR / "releases"))
 # Reads of the registry's tables go to a release's database while a series is computed
 # from it (registry/release_data.py); everything else stays on "default".
-DATABASE_ROUTERS = ["registry.release_data.ReleaseRouter"]
+DATABASE_ROUTERS = ["registry.release_data.ReleaseRouter", "registry.replicas.ReplicaRouter"]
+
+# Conditional GET and the answers cache for anonymous readers (registry/caching.py): every
+# anonymous GET answers an ETag made of the data version (304 when it still holds), and with
+# REGISTRY_CACHE_SECONDS > 0 whole answers are kept that long, keyed by the data version, so a
+# write invalidates them all at once. 0 turns the stored answers off; REGISTRY_ETAGS=0 the
+# ETags too. Both off under test unless a test turns them on (tests/test_conditional_get.py,
+# the cached walk of tests/test_shadow.py): a test's writes stay uncommitted and PostgreSQL's
+# version moves at COMMIT, and the version read (one query) would add to every pinned count.
+REGISTRY_ETAGS = envbool("REGISTRY_ETAGS", not TESTING)
+REGISTRY_CACHE_SECONDS = envint("REGISTRY_CACHE_SECONDS", 0 if TESTING else 60)
+# The default is memory local to each gunicorn worker (each fills its own; the data version
+# they key by is in the database, so all agree on what is current). Several workers or
+# machines can share one: REGISTRY_CACHE_BACKEND=django.core.cache.backends.redis.RedisCache
+# with REGISTRY_CACHE_LOCATION=redis://127.0.0.1:6379 (needs the redis package), or
+# ...backends.db.DatabaseCache with a table name (`manage.py createcachetable`). See DEPLOY.md.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "answers": {
+        "BACKEND": os.environ.get("REGISTRY_CACHE_BACKEND", "django.core.cache.backends.locmem.LocMemCache"),
+        "LOCATION": os.environ.get("REGISTRY_CACHE_LOCATION", "registry-answers"),
+    },
+}
+if "redis" not in CACHES["answers"]["BACKEND"]:  # Redis takes client options here, not these
+    CACHES["answers"]["OPTIONS"] = {"MAX_ENTRIES": envint("REGISTRY_CACHE_MAX_ENTRIES", 2000)}

@@ -16,8 +16,11 @@ class RegistryConfig(AppConfig):
     verbose_name = _("Enterprise registry")
 
     def ready(self):
-        # SQLite's FTS5 triggers are lost when a migration rebuilds registry_article.
-        post_migrate.connect(_ensure_search_index, sender=self)
+        from .dataversion import after_migrate
         from .search import connect_signals
 
+        # SQLite's FTS5 triggers are lost when a migration rebuilds registry_article.
+        post_migrate.connect(_ensure_search_index, sender=self)
+        # After every migrate (and every test flush): the version row and its triggers.
+        post_migrate.connect(after_migrate, sender=self, dispatch_uid="registry_data_version")
         connect_signals()

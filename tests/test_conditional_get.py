@@ -1,0 +1,231 @@
+"""Conditional GET and the answers cache (registry/caching.py, registry/dataversion.py).
+
+Anonymous reads answer an ETag made of the data version, 304 while it holds; every kind of
+write, through the services, moves the version (database triggers, at COMMIT on PostgreSQL:
+those tests commit for real); a stored answer is served without the view until a write;
+signed-in requests and token requests are never stored nor served from the store."""
+
+import datetime
+import re
+
+import pytest
+from django.core.cache import caches
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
+from rest_framework.authtoken.models import Token
+
+from registry import dataversion, services
+from registry.models import Article, Claim, Enterprise, Location
+from tests.admin_support import make_user
+from tests.api_data import build
+
+ON = override_settings(REGISTRY_ETAGS=True, REGISTRY_CACHE_SECONDS=60)
+TAG = re.compile(r'^"d(\d+)-[0-9a-f]{12}"$')
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    caches["answers"].clear()
+    yield
+    caches["answers"].clear()
+
+
+@pytest.fixture
+def d(db):
+    return build()
+
+
+def version_of(response):
+    match = TAG.match(response["ETag"])
+    assert match, response.get("ETag")
+    return int(match.group(1))
+
+
+@ON
+def test_an_anonymous_read_answers_an_etag_and_a_304_while_nothing_changed(client, d):
+    first = client.get("/api/v1/enterprises/")
+    assert first.status_code == 200
+    assert version_of(first) == dataversion.current()
+    assert "Accept-Language" in first["Vary"] and "Cookie" in first["Vary"]
+    assert first["Cache-Control"] == "no-cache"
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get("/api/v1/enterprises/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again["ETag"] == first["ETag"]
+    # The view did not run: one read of the version, nothing else.
+    assert [q["sql"] for q in queries] == ["SELECT number FROM registry_dataversion WHERE id = 1"]
+    # Another URL, format or language is another answer with another tag.
+    tags = {
+        first["ETag"],
+        client.get("/api/v1/enterprises/?place=chongjin").get("ETag"),
+        client.get("/api/v1/enterprises/", HTTP_ACCEPT_LANGUAGE="ko").get("ETag"),
+        client.get("/api/v1/enterprises/", HTTP_ACCEPT="text/csv").get("ETag"),
+    }
+    assert len(tags) == 4
+    assert client.get("/api/v1/enterprises/?place=chongjin", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
+
+
+@ON
+def test_public_pages_and_csv_exports_answer_304_too(client, d):
+    for url in ("/", "/enterprises/", f"/enterprises/{d.e1.pk}/", "/api/v1/claims/?format=csv", "/api/v1/timeseries/?regions=chongjin"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert client.get(url, HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304, url
+        assert client.head(url, HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304, url
+
+
+@ON
+def test_errors_and_a_records_own_etag_are_left_alone(client, d):
+    missing = client.get("/api/v1/enterprises/999999/")
+    assert missing.status_code == 404 and not missing.has_header("ETag")
+    assert client.get("/api/v1/enterprises/?grade=nonsense").status_code == 400
+    detail = client.get(f"/api/v1/enterprises/{d.e1.pk}/")
+    assert detail["ETag"] == f'"v{d.e1.version}"'  # the record's version, for If-Match
+
+
+@ON
+@pytest.mark.django_db(transaction=True)
+def test_every_kind_of_write_moves_the_version_and_the_etag():
+    call_command("load_reference", verbosity=0)  # a transactional test starts from an empty database
+    d = build()
+    coder, reviewer = make_user("coder", "kim"), make_user("reviewer", "lee")
+    client = Client()
+    url = "/api/v1/claims/"
+    seen = [client.get(url)["ETag"]]
+
+    def written(what):
+        response = client.get(url, HTTP_IF_NONE_MATCH=seen[-1])
+        assert response.status_code == 200, f"{what}: still 304"
+        assert int(TAG.match(response["ETag"]).group(1)) > int(TAG.match(seen[-1]).group(1)), what
+        assert response["ETag"] not in seen, what
+        seen.append(response["ETag"])
+        assert client.get(url, HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304, f"{what}: unstable"
+
+    services.claim_save(claim=Claim(article=d.a1, enterprise=d.e4, activity="production", code=2), user=coder)
+    written("claim added")
+    claim = Claim.objects.get(article=d.a1, enterprise=d.e4)
+    claim.code = 3
+    services.claim_save(claim=claim, user=coder)
+    written("claim changed")
+    services.claim_delete(claim=Claim.objects.get(pk=claim.pk), user=coder)
+    written("claim deleted")
+    article = Article.objects.get(pk=d.a2.pk)
+    article.disclosure = "restricted"
+    services.article_save(article=article, user=reviewer)
+    written("article made restricted")
+    draft = Article.objects.create(source=d.a1.source, published=datetime.date(2022, 1, 1), title="Draft", status="draft")
+    written("draft written (the version moves even for what the public cannot see)")
+    draft.status = "coded"
+    services.article_save(article=draft, user=coder)
+    written("draft coded")
+    services.enterprise_merge(keep=Enterprise.objects.get(pk=d.e3.pk), absorb=Enterprise.objects.get(pk=d.e2.pk), user=reviewer)
+    written("enterprises merged")
+    place = Location.objects.get(slug="chongjin")
+    place.notes = "A port city."
+    services.record_save(instance=place, user=reviewer)
+    written("place changed")
+    services.claims_import(
+        data="source,published,title,summary,enterprise,grade,kind,industry,location,activity,code,detail,quantity,unit\n"
+        "KCNA,2023-03-03,New bag line,,Kim Chaek Coke Plant,3,factory,metal,Chongjin,production,1,,,\n",
+        user=coder,
+    )
+    written("claims imported")
+    Enterprise.objects.filter(pk=d.e4.pk).update(notes="bulk")  # no signal, no service: the trigger still sees it
+    written("queryset update")
+    Claim.objects.filter(article=d.a5).delete()
+    written("queryset delete")
+
+
+@pytest.mark.django_db
+def test_every_registry_table_carries_the_trigger():
+    assert dataversion.installed_on() == dataversion.tables()
+    assert {"registry_claim", "registry_article", "registry_enterprise", "registry_storymember"} <= set(dataversion.tables())
+    assert not any("historical" in table for table in dataversion.tables())
+
+
+@ON
+@pytest.mark.django_db(transaction=True)
+def test_a_stored_answer_is_served_without_the_view_until_a_write():
+    call_command("load_reference", verbosity=0)
+    d = build()
+    client, url = Client(), "/api/v1/enterprises/?place=chongjin"
+    first = client.get(url)
+    assert not first.has_header("X-Answer-Cache")
+    with CaptureQueriesContext(connection) as queries:
+        second = client.get(url)
+    assert second["X-Answer-Cache"] == "hit"
+    assert len(queries) == 1  # the version
+    assert second.content == first.content and second["ETag"] == first["ETag"]
+    assert second["Content-Type"] == first["Content-Type"]
+    names = [row["name"] for row in second.json()["results"]]
+    assert "Chongjin Bag Factory" in names
+    services.record_save(instance=_with(Enterprise.objects.get(pk=d.e2.pk), name="Chongjin Bag and Shoe Factory"), user=None)
+    third = client.get(url)
+    assert not third.has_header("X-Answer-Cache")
+    assert "Chongjin Bag and Shoe Factory" in [row["name"] for row in third.json()["results"]]
+    assert version_of(third) > version_of(first)
+    assert client.get(url)["X-Answer-Cache"] == "hit"
+
+
+@ON
+def test_signed_in_and_token_requests_are_never_stored_nor_served_from_the_store(client, d):
+    url = "/api/v1/articles/"
+    coder = make_user("coder", "kim")
+    draft = Article.objects.create(source=d.a1.source, published=datetime.date(2022, 1, 1), title="DRAFT-ONLY-KIM", status="draft", coded_by=coder)
+    Claim.objects.create(article=draft, enterprise=d.e2, activity="production", code=1)
+    signed_in = Client()
+    signed_in.force_login(coder)
+    token = Token.objects.create(user=coder)
+    with_token = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    for who in (signed_in, with_token):
+        for _ in range(2):
+            response = who.get(url)
+            assert "DRAFT-ONLY-KIM" in response.content.decode()
+            assert not response.has_header("X-Answer-Cache")
+            assert not response.has_header("ETag")
+            assert "private" in response["Cache-Control"]
+    # Nothing the coder saw was stored: the anonymous answer is made afresh, without the draft.
+    anonymous = client.get(url)
+    assert not anonymous.has_header("X-Answer-Cache")
+    assert "DRAFT-ONLY-KIM" not in anonymous.content.decode()
+    # ...and once stored, the coder still gets their own answer, not the anonymous one.
+    assert client.get(url)["X-Answer-Cache"] == "hit"
+    assert "DRAFT-ONLY-KIM" in signed_in.get(url).content.decode()
+    assert "DRAFT-ONLY-KIM" in with_token.get(url).content.decode()
+    # An anonymous ETag is no key to a signed-in answer either.
+    assert signed_in.get(url, HTTP_IF_NONE_MATCH=anonymous["ETag"]).status_code == 200
+
+
+@ON
+def test_answers_made_for_one_client_are_not_stored(client, d):
+    # The sign-in page carries a CSRF token and sets its cookie: made for this client only.
+    for _ in range(2):
+        assert not client.get("/admin/login/").has_header("X-Answer-Cache")
+    # Swagger UI's page uses this response's CSP nonce: neither stored nor tagged.
+    docs = [client.get("/api/docs/") for _ in range(2)]
+    assert not docs[1].has_header("X-Answer-Cache")
+    assert not docs[1].has_header("ETag")
+    assert docs[0]["Content-Security-Policy"] != docs[1]["Content-Security-Policy"]
+
+
+@override_settings(REGISTRY_ETAGS=False, REGISTRY_CACHE_SECONDS=0)
+def test_off_means_no_etag_and_no_store(client, d):
+    response = client.get("/api/v1/enterprises/")
+    assert not response.has_header("ETag")
+    assert not client.get("/api/v1/enterprises/").has_header("X-Answer-Cache")
+
+
+@override_settings(REGISTRY_ETAGS=True, REGISTRY_CACHE_SECONDS=0)
+def test_etags_without_the_store(client, d):
+    response = client.get("/api/v1/enterprises/")
+    assert client.get("/api/v1/enterprises/", HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+    assert not client.get("/api/v1/enterprises/").has_header("X-Answer-Cache")
+
+
+def _with(obj, **fields):
+    for name, value in fields.items():
+        setattr(obj, name, value)
+    return obj

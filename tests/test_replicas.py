@@ -1,0 +1,105 @@
+"""Read replicas (registry/replicas.py): anonymous GETs read from a replica, taken in turn;
+signed-in requests, token requests, the admin and every write use the primary.
+
+The replicas here are test mirrors of the test database ("replica_test" in config/settings.py,
+and a second name for it), so the suite needs no second server: which alias served a request
+is seen from the queries each connection ran. The test commits (transaction=True) because a
+mirror is a second connection, which sees only committed rows."""
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connections
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
+from rest_framework.authtoken.models import Token
+
+from registry import replicas, services
+from registry.models import Enterprise
+from tests.admin_support import make_user
+from tests.api_data import build
+
+pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "replica_test"])
+REPLICAS = override_settings(REGISTRY_REPLICAS=["replica_test"])
+
+
+@pytest.fixture
+def d():
+    call_command("load_reference", verbosity=0)  # a transactional test starts from an empty database
+    return build()
+
+
+def served_by(client, url, **extra):
+    """(status, {alias: number of queries}) for one request."""
+    with CaptureQueriesContext(connections["default"]) as primary, CaptureQueriesContext(connections["replica_test"]) as replica:
+        response = client.get(url, **extra)
+    return response.status_code, {"default": len(primary), "replica_test": len(replica)}
+
+
+@REPLICAS
+def test_anonymous_reads_go_to_the_replica(d):
+    client = Client()
+    for url in ("/api/v1/enterprises/", "/api/v1/claims/?place=chongjin", "/enterprises/", f"/enterprises/{d.e1.pk}/",
+                "/api/v1/timeseries/?regions=chongjin", "/compare/?regions=chongjin"):
+        status, counts = served_by(client, url)
+        assert status == 200, url
+        assert counts["default"] == 0, (url, counts)
+        assert counts["replica_test"] > 0, (url, counts)
+
+
+@REPLICAS
+def test_signed_in_token_and_admin_requests_read_the_primary(d):
+    coder = make_user("coder", "kim")
+    signed_in = Client()
+    signed_in.force_login(coder)
+    token = Token.objects.create(user=coder)
+    with_token = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    for client, url in ((signed_in, "/api/v1/enterprises/"), (signed_in, "/enterprises/"), (with_token, "/api/v1/claims/"),
+                        (signed_in, "/admin/registry/article/"), (Client(), "/admin/login/")):
+        status, counts = served_by(client, url)
+        assert status == 200, url
+        assert counts == {"default": counts["default"], "replica_test": 0}, (url, counts)
+        assert counts["default"] > 0 or url == "/admin/login/", (url, counts)  # the sign-in form reads nothing
+
+
+@REPLICAS
+def test_writes_use_the_primary_even_inside_a_marked_request(d):
+    with replicas.reading_from("replica_test"):
+        with CaptureQueriesContext(connections["default"]) as primary, CaptureQueriesContext(connections["replica_test"]) as replica:
+            enterprise = Enterprise.objects.get(pk=d.e2.pk)  # a read: the replica
+            enterprise.notes = "written"
+            services.record_save(instance=enterprise, user=None)  # the write: the primary
+    assert any(q["sql"].startswith("UPDATE") for q in primary.captured_queries)
+    assert not any(q["sql"].startswith(("UPDATE", "INSERT", "DELETE")) for q in replica.captured_queries)
+    assert Enterprise.objects.get(pk=d.e2.pk).notes == "written"
+
+
+@override_settings(REGISTRY_REPLICAS=["replica_test", "default"])
+def test_replicas_are_taken_in_turn(d):
+    turns = [replicas.next_replica() for _ in range(4)]
+    assert sorted(turns[:2]) == ["default", "replica_test"]
+    assert turns[2:] == turns[:2]
+
+
+def test_without_replicas_everything_reads_the_primary(d):
+    assert settings.REGISTRY_REPLICAS == []
+    status, counts = served_by(Client(), "/api/v1/enterprises/")
+    assert status == 200 and counts["replica_test"] == 0 and counts["default"] > 0
+
+
+def test_the_replica_setting_makes_aliases(monkeypatch):
+    """DATABASE_REPLICA_URLS, read as config/settings.py reads it (in a fresh interpreter)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DATABASE_URL": "postgres://u@primary:5432/db",
+           "DATABASE_REPLICA_URLS": "postgres://u@r1:5433/db, postgres://u@r2:5434/db", "DJANGO_SETTINGS_MODULE": "config.settings"}
+    code = ("import json; from django.conf import settings as s; "
+            "print(json.dumps([s.REGISTRY_REPLICAS, {a: [s.DATABASES[a]['HOST'], s.DATABASES[a]['PORT'], s.DATABASES[a]['TEST']] for a in s.REGISTRY_REPLICAS}, s.DATABASE_ROUTERS]))")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    aliases, details, routers = json.loads(out)
+    assert aliases == ["replica1", "replica2"]
+    assert details == {"replica1": ["r1", 5433, {"MIRROR": "default"}], "replica2": ["r2", 5434, {"MIRROR": "default"}]}
+    assert routers[-1] == "registry.replicas.ReplicaRouter"
