@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.i18n import set_language
 from django.utils.translation import gettext_lazy as _
 
 # The admin's "View site" leads to the public home page (pages.views.home).
@@ -12,7 +14,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
     # The language switcher on every page and in the admin posts to Django's set_language.
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Without a CSRF token: choosing a display language changes no data, and a token would
+    # give every public page a cookie, which makes it uncacheable (registry/caching.py).
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("", include("pages.urls")),
 ]
 
