@@ -24,6 +24,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from registry.models import Article, Claim, Enterprise, EnterpriseAlias, Industry, Location, Source, StoryMember
+from registry import evidence
 from registry.names import name_key
 
 from .corpus_shape import (
@@ -331,6 +332,9 @@ def generate_corpus(*, enterprises, articles, seed, claims_per_article=(1, 4), c
         if progress:
             elapsed = time.perf_counter() - started
             progress("articles", done, articles, (enterprises + done + total_claims) / elapsed)
+    # COPY and bulk inserts bypass save(): the stored public evidence and regions are
+    # computed once for the whole corpus.
+    evidence.rebuild()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             # COPY with explicit ids leaves the sequences behind.

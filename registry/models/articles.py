@@ -5,13 +5,13 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connections, models
+from django.db import connections, models, transaction
 from django.db.models import BooleanField, Case, Count, Exists, F, Max, Min, OuterRef, Q, Subquery, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from simple_history.models import HistoricalRecords
 
-from .. import locking
+from .. import evidence, locking
 from ..codebook import Activity, Code, Disclosure, Precision, Status, choice_check
 from ..visibility import in_industries, inside_places, sees_everything, visible_articles
 from .enterprises import Enterprise
@@ -276,8 +276,33 @@ class Article(models.Model):
         self.text_sha256 = (
             hashlib.sha256(self.full_text.encode("utf-8")).hexdigest() if self.full_text else ""
         )
-        with locking.next_version(self):
-            super().save(*args, **kwargs)
+        # The stored public evidence of its enterprises moves with what makes a claim public
+        # and with its date (registry/evidence.py), in the same transaction.
+        shown = tuple(getattr(self, f) for f in self.EVIDENCE_FIELDS)
+        changed = self.pk is not None and getattr(self, "_loaded_evidence", None) != shown
+        with transaction.atomic():
+            with locking.next_version(self):
+                super().save(*args, **kwargs)
+            if changed:
+                evidence.refresh(self.claims.values_list("enterprise_id", flat=True))
+        self._loaded_evidence = shown
+
+    # What an article gives its claims' enterprises' stored evidence.
+    EVIDENCE_FIELDS = ("disclosure", "status", "published", "precision")
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        article = super().from_db(db, field_names, values)
+        if all(f in field_names for f in cls.EVIDENCE_FIELDS):
+            article._loaded_evidence = tuple(getattr(article, f) for f in cls.EVIDENCE_FIELDS)
+        return article
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic():
+            enterprises = set(self.claims.values_list("enterprise_id", flat=True))
+            deleted = super().delete(*args, **kwargs)
+            evidence.refresh(enterprises)
+        return deleted
 
 
 class Claim(models.Model):
@@ -317,3 +342,25 @@ class Claim(models.Model):
 
     def __str__(self):
         return f"{self.enterprise} — {self.activity} ({self.code})"
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        claim = super().from_db(db, field_names, values)
+        claim._loaded_enterprise_id = claim.__dict__.get("enterprise_id")
+        return claim
+
+    def save(self, *args, **kwargs):
+        # Its enterprise's stored public evidence (and the one it moved from) is refreshed in
+        # the same transaction (registry/evidence.py).
+        with transaction.atomic():
+            if self.pk is not None and not hasattr(self, "_loaded_enterprise_id"):
+                self._loaded_enterprise_id = Claim.objects.filter(pk=self.pk).values_list("enterprise_id", flat=True).first()
+            super().save(*args, **kwargs)
+            evidence.refresh({self.enterprise_id, getattr(self, "_loaded_enterprise_id", None)})
+        self._loaded_enterprise_id = self.enterprise_id
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic():
+            deleted = super().delete(*args, **kwargs)
+            evidence.refresh({self.enterprise_id})
+        return deleted

@@ -1,0 +1,139 @@
+"""Each enterprise's public evidence, stored on its row: what every list shows an anonymous
+reader (claim count, first and last seen with their precisions, whether it is listed at all)
+and its first-level region, so lists and facets read columns instead of running correlated
+subqueries over a million claims for every row.
+
+The stored figures are the PUBLIC view only (claims of public, published articles:
+visibility.visible_articles(None)). Who reads them and who gets the computed figures is
+decided in one place, visibility.sees_public_view; a reviewer or a coder still gets figures
+computed from the claims they may see.
+
+Kept in the same transaction as the write that changes them:
+- Claim.save()/delete() and Article.save()/delete() (models/articles.py) refresh the
+  enterprises they touch, like name_key or text_sha256 are derived in save(); every service
+  writes through them (claim_save, claim_delete, article_save, article_restore, record_*);
+- the services' bulk writes that bypass save() call this module: the import's COPY
+  (`add_claims`), the merge's bulk update (`refresh`);
+- Enterprise.save() sets the region from the place.
+`manage.py rebuild_evidence` recomputes all of it (after a change of
+REGISTRY_PUBLISHED_STATUSES, a place moved in the tree, or a raw SQL write).
+"""
+
+from django.db import transaction
+from django.db.models import BooleanField, ExpressionWrapper, OuterRef
+
+from .visibility import known_through
+
+# The stored columns and the annotation (ClaimQuerySet.evidence) each one stores.
+COLUMNS = {
+    "public_claim_count": "claim_count",
+    "public_first_seen": "first_seen",
+    "public_first_seen_precision": "first_seen_precision",
+    "public_last_seen": "last_seen",
+    "public_last_seen_precision": "last_seen_precision",
+}
+CHUNK = 1000
+
+
+def _models():
+    from .models import Claim, Enterprise, Location
+
+    return Claim, Enterprise, Location
+
+
+def computed():
+    """The stored columns as expressions over an enterprise row (an UPDATE's values): the
+    same ClaimQuerySet.evidence the computed path annotates, over the public claims, and
+    the same known_through rule visible_to applies for an anonymous user."""
+    Claim, _, _ = _models()
+    evidence = Claim.objects.public().evidence(OuterRef("pk"))
+    values = {column: evidence[name] for column, name in COLUMNS.items()}
+    values["public_listed"] = ExpressionWrapper(
+        known_through(Claim.objects.filter(enterprise=OuterRef("pk")), None), output_field=BooleanField()
+    )
+    return values
+
+
+def refresh(enterprise_ids):
+    """Recompute the stored evidence of these enterprises (ids; None and gone ones ignored)."""
+    _, Enterprise, _ = _models()
+    ids = sorted({pk for pk in enterprise_ids if pk is not None})
+    with transaction.atomic():
+        for start in range(0, len(ids), CHUNK):
+            Enterprise.objects.filter(pk__in=ids[start : start + CHUNK]).update(**computed())
+
+
+def add_claims(claim_ids):
+    """Fold newly inserted claims into their enterprises' stored evidence without reading
+    the claims already counted (the import adds 50k claims to enterprises that may hold
+    100k): only valid for claims just added, never for changed or deleted ones."""
+    Claim, Enterprise, _ = _models()
+    found = {}
+    claim_ids = list(claim_ids)
+    for start in range(0, len(claim_ids), CHUNK):
+        chunk = claim_ids[start : start + CHUNK]
+        for enterprise_id in Claim.objects.filter(pk__in=chunk).values_list("enterprise_id", flat=True):
+            found.setdefault(enterprise_id, [0, None, None])
+        public = Claim.objects.public().filter(pk__in=chunk)
+        for enterprise_id, published, precision in public.values_list("enterprise_id", "article__published", "article__precision"):
+            seen = found[enterprise_id]
+            seen[0] += 1
+            # A tie on the date goes to the more precise one: day < month < year.
+            if seen[1] is None or (published, precision) < seen[1]:
+                seen[1] = (published, precision)
+            if seen[2] is None or (published, _reverse(precision)) > (seen[2][0], _reverse(seen[2][1])):
+                seen[2] = (published, precision)
+    ids = sorted(found)
+    changed = []
+    for start in range(0, len(ids), CHUNK):
+        for enterprise in Enterprise.objects.filter(pk__in=ids[start : start + CHUNK]).only("pk", *COLUMNS, "public_listed"):
+            count, first, last = found[enterprise.pk]
+            enterprise.public_claim_count += count
+            enterprise.public_listed = enterprise.public_claim_count > 0  # it has claims now
+            stored_first = (enterprise.public_first_seen, enterprise.public_first_seen_precision)
+            if first and (stored_first[0] is None or first < stored_first):
+                enterprise.public_first_seen, enterprise.public_first_seen_precision = first
+            stored_last = (enterprise.public_last_seen, enterprise.public_last_seen_precision)
+            if last and (stored_last[0] is None or (last[0], _reverse(last[1])) > (stored_last[0], _reverse(stored_last[1]))):
+                enterprise.public_last_seen, enterprise.public_last_seen_precision = last
+            changed.append(enterprise)
+    Enterprise.objects.bulk_update(changed, [*COLUMNS, "public_listed"], batch_size=CHUNK)
+
+
+def _reverse(precision):
+    """Orders precisions so that the more precise compares greater (for the latest date)."""
+    return {"day": 2, "month": 1, "year": 0}.get(precision, -1)
+
+
+def region_of(location):
+    """The first-level place a place lies in (itself at level 1), or None."""
+    return None if location is None else location.region()
+
+
+@transaction.atomic
+def rebuild():
+    """Recompute every enterprise's stored evidence and region. Returns the number of rows."""
+    _, Enterprise, Location = _models()
+    Enterprise.objects.update(region=None)
+    for region in Location.objects.filter(level=1):
+        Enterprise.objects.filter(location__path__startswith=region.path).update(region=region)
+    ids = list(Enterprise.objects.values_list("pk", flat=True))
+    refresh(ids)
+    return len(ids)
+
+
+def differences(queryset=None):
+    """Enterprises whose stored evidence differs from the computed one: [(id, column,
+    stored, computed)]. What tests and `rebuild_evidence --check` compare."""
+    _, Enterprise, Location = _models()
+    queryset = Enterprise.objects.all() if queryset is None else queryset
+    names = {f"computed_{column}": expression for column, expression in computed().items()}
+    rows = queryset.annotate(**names).values("pk", *COLUMNS, "public_listed", *names, "region_id", "location__path")
+    regions = dict(Location.objects.filter(level=1).values_list("path", "pk"))
+    found = []
+    for row in rows:
+        row["computed_region_id"] = regions.get("/%s/" % row["location__path"].strip("/").split("/")[0]) if row["location__path"] else None
+        for column in [*COLUMNS, "public_listed", "region_id"]:
+            if row[column] != row[f"computed_{column}"]:
+                found.append((row["pk"], column, row[column], row[f"computed_{column}"]))
+    return found
