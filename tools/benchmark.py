@@ -17,7 +17,6 @@ Everything runs with DEBUG off, as production does.
 
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -173,12 +172,23 @@ def bench_endpoints(out, repeats):
 
 # --- 3. CSV export --------------------------------------------------------------------------
 
-def _rss_kib():
+def _status_kib(field):
     with open("/proc/self/status") as status:
         for line in status:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
     return 0
+
+
+def _rss_kib():
+    return _status_kib("VmRSS")
+
+
+def _peak_rss_kib():
+    """This process' own peak resident memory. Not getrusage's ru_maxrss: Linux carries it
+    over fork and exec, so a child started by the benchmark reported the parent's 220 MiB
+    whatever it exported. VmHWM belongs to the address space, which exec replaces."""
+    return _status_kib("VmHWM")
 
 
 def export_once(url):
@@ -202,15 +212,17 @@ def export_child(url):
         Location.objects.exists()  # connect, load the apps' code
         before = _rss_kib()
         rows, seconds, size = export_once(url)
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+        peak = _peak_rss_kib()
     return {"rows": rows, "seconds": seconds, "bytes": size, "rss_before_kib": before, "rss_peak_kib": peak}
 
 
 def _export_in_fresh_process(url):
+    """A new interpreter (exec, not a forked copy of this one) that does nothing but connect
+    and export: its peak memory is the export's alone."""
     manage = os.path.join(settings.BASE_DIR, "manage.py")
     done = subprocess.run(
         [sys.executable, manage, "benchmark", "--export-child", url],
-        capture_output=True, text=True, check=True, env=os.environ.copy(),
+        capture_output=True, text=True, check=True, env=os.environ.copy(), close_fds=True,
     )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -307,10 +319,41 @@ def ensure_corpus(*, out, generate, enterprises, articles, seed):
         out(f"   {report}")
 
 
+# The PostgreSQL settings DEPLOY.md recommends for this workload ("PostgreSQL settings"),
+# set on the benchmark's database so every connection (the export children's too) has them.
+# shared_buffers is the server's (a restart): DEPLOY.md gives it, the benchmark cannot set it.
+PG_SETTINGS = {
+    # Sorts and hashes of a few hundred thousand rows (the monthly series' COUNT DISTINCT,
+    # the search's id sets) in memory instead of on disk; per sort node, per connection.
+    "work_mem": "64MB",
+    # JIT compiled the big plans for ~75 ms each and never earned it back (settings.py also
+    # turns it off for the app's connections).
+    "jit": "off",
+}
+
+
+def tune_database(out=print):
+    """ALTER DATABASE ... SET the workload's settings (new connections), and SET them on
+    this one. PostgreSQL only."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_database()")
+        name = connection.ops.quote_name(cursor.fetchone()[0])
+        for setting, value in PG_SETTINGS.items():  # constants above, not input
+            cursor.execute(f"ALTER DATABASE {name} SET {setting} = '{value}'")
+            cursor.execute(f"SET {setting} = '{value}'")
+        cursor.execute("SHOW shared_buffers")
+        buffers = cursor.fetchone()[0]
+    out("PostgreSQL: " + ", ".join(f"{k} {v}" for k, v in PG_SETTINGS.items()) + f", shared_buffers {buffers} (the server's)")
+
+
 def run(**options):
     """The whole benchmark. Runs with DEBUG off, as production does (with it on, Django keeps
     every query's SQL in memory), and without the anonymous rate limit."""
     with override_settings(DEBUG=False, API_ANON_THROTTLE_RATE=None):
+        if not connection.in_atomic_block:  # a test's run leaves the test database alone
+            tune_database(out=options.get("out", print))
         return _run(**options)
 
 

@@ -8,11 +8,12 @@ def fill(apps, schema_editor):
     """Compute the stored evidence of the enterprises already recorded, with the one code
     that keeps it (registry/evidence.py; `manage.py rebuild_evidence` runs the same). A new,
     empty database has nothing to fill (and the live models may be ahead of this migration)."""
-    if not apps.get_model("registry", "Enterprise").objects.exists():
+    alias = schema_editor.connection.alias
+    if not apps.get_model("registry", "Enterprise").objects.using(alias).exists():
         return
     from registry import evidence
 
-    evidence.rebuild()
+    evidence.rebuild(using=alias)
 
 
 class Migration(migrations.Migration):

@@ -1,5 +1,6 @@
 """Articles and the claims coded from them."""
 
+import datetime
 import hashlib
 import re
 
@@ -19,6 +20,26 @@ from .sources import Source
 
 
 class ArticleQuerySet(models.QuerySet):
+    def dates(self, field_name, kind, order="ASC"):
+        """The years with articles (the admin's date hierarchy) from the published index:
+        its two ends, then an EXISTS probe per year between them, in one query. Django's
+        SELECT DISTINCT date_trunc('year', published) read all 500k rows (240 ms and more).
+        Months and days keep Django's way: they are asked within one year or month."""
+        if field_name != "published" or kind != "year":
+            return super().dates(field_name, kind, order)
+        span = self.order_by().aggregate(first=Min("published"), last=Max("published"))
+        if span["first"] is None:
+            return []
+        span = range(span["first"].year, span["last"].year + 1)
+        probes = {
+            f"y{year}": Exists(self.order_by().filter(published__gte=datetime.date(year, 1, 1), published__lt=datetime.date(year + 1, 1, 1)))
+            for year in span
+        }
+        # Evaluated once, on any one row: the probes are not correlated with it.
+        found = self.model._base_manager.order_by().annotate(**probes).values(*probes)[0]
+        years = [year for year in span if found[f"y{year}"]]
+        return [datetime.date(year, 1, 1) for year in sorted(years, reverse=order == "DESC")]
+
     def public(self):
         """Public and published: what anyone may see (AnonymousUser's visible_to)."""
         return self.filter(visible_articles(None))
