@@ -390,10 +390,14 @@ def explain(out=print):
     def slowest(queries):
         return max(queries.captured_queries, key=lambda q: float(q["time"]))["sql"]
 
+    tune_database(out=out)
     with override_settings(DEBUG=False, API_ANON_THROTTLE_RATE=None), transaction.atomic():
         with capture() as queries:
             timeseries_service(TS_PARAMS)
         plan("(a) time series through the service", slowest(queries))
+        with capture() as queries:
+            timeseries_service(TS_REGIONS_MONTHLY)
+        plan("(b) regions monthly through the service", slowest(queries))
         client = new_client()
         for label, url in ENDPOINTS:
             with capture() as queries:
