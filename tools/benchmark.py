@@ -10,7 +10,9 @@ issue 6:
 3. the API's CSV export of ~100k and of all claims, each size in a fresh process, for time
    and peak memory;
 4. import_claims (registry.services.claims_import) on a generated file, rolled back;
-5. the admin change lists, as a signed-in superuser.
+5. the admin change lists, as a signed-in superuser;
+6. the enterprise list's evidence from the stored columns against the per-row subqueries
+   it replaced, alternating in one run (issue 18).
 
 Everything runs with DEBUG off, as production does.
 """
@@ -28,6 +30,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.db.models import OuterRef
 from django.test.utils import override_settings
 
 from registry import timeseries
@@ -36,7 +39,7 @@ from registry.models import Article, Claim, Enterprise, Location
 from registry.services import claims_import
 
 from .corpus import claims_csv, generate_corpus
-from registry.visibility import published_statuses
+from registry.visibility import known_through, published_statuses
 
 from .measuring import Timing, capture, get_ok, ms, new_client, timed, verdict
 
@@ -308,6 +311,43 @@ def bench_admin(out, repeats):
     return results
 
 
+# --- 6. stored vs computed evidence, side by side ---------------------------------------------
+
+def _evidence_page(stored):
+    """Issue 18's enterprise list (North Hamgyong, grades special-3, first page of 50 by
+    name, with its count) for an anonymous reader: from the stored public evidence (what
+    for_api does now), or computed per row from the public claims (what it did before)."""
+    place = Location.objects.get(slug="north-hamgyong")
+    rows = Enterprise.objects.in_place(place).filter(grade__in=["special", "1", "2", "3"])
+    if stored:
+        rows = rows.visible_to(AnonymousUser()).with_evidence(AnonymousUser())
+    else:
+        claims = Claim.objects.filter(enterprise=OuterRef("pk"))
+        rows = rows.filter(known_through(claims, None)).annotate(**Claim.objects.public().evidence(OuterRef("pk")))
+    page = list(rows.order_by("name", "id").values("pk", "claim_count", "first_seen", "last_seen")[:PAGE])
+    return rows.count(), page
+
+
+def bench_stored_evidence(out, repeats):
+    out("6. enterprise list evidence, stored columns vs per-row subqueries (the same page, alternating)")
+    stored_runs, computed_runs, same = [], [], True
+    for _ in range(repeats + 1):
+        for stored, runs in ((True, stored_runs), (False, computed_runs)):
+            started = time.perf_counter()
+            result = _evidence_page(stored)
+            runs.append(time.perf_counter() - started)
+            if stored:
+                stored_result = result
+            else:
+                same = same and result == stored_result
+    stored_timing, computed_timing = Timing(stored_runs[1:]), Timing(computed_runs[1:])
+    ratio = stored_timing.median / computed_timing.median
+    out(f"   stored (public_* columns)            median {ms(stored_timing.median):>10}")
+    out(f"   computed (correlated subqueries)     median {ms(computed_timing.median):>10}   ratio {ratio:.2f}"
+        + ("" if same else "   WARNING: the two disagree"))
+    return {"stored": stored_timing, "computed": computed_timing, "same": same}
+
+
 # --- the whole run ---------------------------------------------------------------------------
 
 def ensure_corpus(*, out, generate, enterprises, articles, seed):
@@ -358,7 +398,7 @@ def run(**options):
 
 
 def _run(*, out=print, repeats=7, exports=EXPORTS, export_repeats=3, import_rows=50_000, import_repeats=3,
-         generate=False, enterprises=20_000, articles=500_000, seed=1, sections="12345"):
+         generate=False, enterprises=20_000, articles=500_000, seed=1, sections="123456"):
     ensure_corpus(out=out, generate=generate, enterprises=enterprises, articles=articles, seed=seed)
     out(
         f"corpus: {Enterprise.objects.count():,} enterprises, {Article.objects.count():,} articles, "
@@ -375,6 +415,8 @@ def _run(*, out=print, repeats=7, exports=EXPORTS, export_repeats=3, import_rows
         results["import"] = bench_import(out, import_rows, import_repeats, seed)
     if "5" in sections:
         results["admin"] = bench_admin(out, repeats)
+    if "6" in sections:
+        results["stored_evidence"] = bench_stored_evidence(out, repeats)
     return results
 
 
