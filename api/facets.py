@@ -5,8 +5,8 @@ counts distinct enterprises or articles with such a claim — among the claims t
 see that the list's claim filters select.
 """
 
-from django.db.models import Count, F, Value
-from django.db.models.functions import ExtractYear, StrIndex, Substr
+from django.db.models import Count, F
+from django.db.models.functions import ExtractYear
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -23,7 +23,8 @@ CLAIM_PATHS = {
     "grade": "enterprise__grade",
     "tier": "enterprise__tier",
     "kind": "enterprise__kind",
-    "region": "enterprise__location__path",
+    # The enterprise's stored first-level region (registry/evidence.py): a join, not string work.
+    "region": "enterprise__region__slug",
     "industry": "enterprise__industry__slug",
     "activity": "activity",
     "code": "code",
@@ -34,7 +35,7 @@ CLAIM_PATHS = {
 }
 # Facets read from the listed rows themselves rather than through their claims.
 OWN_PATHS = {
-    Enterprise: {"grade": "grade", "tier": "tier", "kind": "kind", "region": "location__path", "industry": "industry__slug"},
+    Enterprise: {"grade": "grade", "tier": "tier", "kind": "kind", "region": "region__slug", "industry": "industry__slug"},
     Article: {
         "source": "source__short_name", "source_kind": "source__kind", "status": "status",
         "disclosure": "disclosure", "year": "published",
@@ -73,15 +74,7 @@ def parse(model, text):
         raise BadQuery({"facets": [m + offer for m in error.messages]}) from None
 
 
-def _region(path):
-    """The first-level region's slug from a materialised path: "/north-hamgyong/chongjin/"."""
-    rest = Substr(F(path), 2)
-    return Substr(rest, 1, StrIndex(rest, Value("/")) - 1)
-
-
 def _expression(name, path):
-    if name == "region":
-        return _region(path)
     if name == "year":
         return ExtractYear(path)
     return F(path)

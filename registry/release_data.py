@@ -166,6 +166,11 @@ def load(root, alias):
                     batch = []
             if batch:
                 cursor.executemany(sql, batch)
+    # The stored evidence and regions are not in the release: derived from its rows, as the
+    # registry derives them (registry/evidence.py); series by region read the region.
+    from . import evidence
+
+    evidence.rebuild(using=alias)
 
 
 _TYPES = {

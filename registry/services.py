@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
-from . import locking, search
+from . import evidence, locking, search
 from .bulk import insert_rows
 from .coverage_csv import parse_coverage_csv
 from .import_matching import duplicate_error
@@ -180,12 +180,22 @@ def _write(plan, user, progress):
     _refine(plan.refined_enterprises, user, reason)
     # Plain rows, not model instances: save() is not called, so the name key is set here.
     new_enterprises = plan.new_enterprises
+    regions = {}  # save() is not called: the stored region is set here too (registry/evidence.py)
+
+    def region_id(location):
+        if location is None:
+            return None
+        if location.pk not in regions:
+            regions[location.pk] = location.region().pk
+        return regions[location.pk]
+
     ids = insert_rows(
         Enterprise,
         [
             {"name": e.name, "name_key": name_key(e.name), "hangul": e.hangul, "hangul_key": name_key(e.hangul),
              "grade": e.grade or "unknown", "kind": e.kind or "other",
-             "industry_id": e.industry.pk if e.industry else None, "location_id": e.location.pk if e.location else None}
+             "industry_id": e.industry.pk if e.industry else None, "location_id": e.location.pk if e.location else None,
+             "region_id": region_id(e.location)}
             for e in new_enterprises
         ],
         user=user, reason=reason,
@@ -218,7 +228,8 @@ def _write(plan, user, progress):
         if not c.exists
     ]
     for start in range(0, len(claims), BATCH):
-        insert_rows(Claim, claims[start : start + BATCH], user=user, reason=reason)
+        # COPY bypasses Claim.save(): the new claims are folded into the stored evidence here.
+        evidence.add_claims(insert_rows(Claim, claims[start : start + BATCH], user=user, reason=reason))
         if progress:
             progress(min(start + BATCH, len(claims)), len(claims))
     # New claims on articles already stored change those articles: they move on, and a
@@ -311,6 +322,7 @@ def enterprise_merge(*, keep, absorb, user=None):
     for claim in moving:
         claim.enterprise = keep
     bulk_update_with_history(moving, Claim, ["enterprise"], default_user=user, default_change_reason=reason)
+    evidence.refresh({keep.pk})  # the bulk update bypasses Claim.save()
     # Their articles now name another enterprise: a coder holding one open must reload it.
     _claims_changed({claim.article_id for claim in moving + duplicates}, user)
 

@@ -40,6 +40,27 @@ def sees_everything(user):
     return can_see_restricted(user) and can_see_unpublished(user)
 
 
+def sees_public_view(user):
+    """Whether `visible_articles(user)` is exactly the public rule, so the enterprise
+    evidence stored for the public (registry/evidence.py) is this user's too: anonymous
+    users, and signed-in ones who may see neither restricted material nor drafts, have
+    coded no draft of their own (which they alone would see) and second-code no open
+    agreement round (whose first coding the public figures include). Everyone else gets
+    figures computed from the claims they may see."""
+    if user is None or not user.is_authenticated:
+        return True
+    if can_see_restricted(user) or can_see_unpublished(user):
+        return False
+    # Asked once per request: the user object lives as long as the request.
+    if not hasattr(user, "_sees_public_view"):
+        from django.apps import apps  # this module imports no models at load time
+
+        drafts = apps.get_model("registry", "Article").objects.filter(coded_by=user.pk).exclude(status__in=published_statuses())
+        blind = apps.get_model("registry", "RoundArticle").objects.filter(round__second_coder=user.pk, round__status="open")
+        user._sees_public_view = not drafts.exists() and not blind.exists()
+    return user._sees_public_view
+
+
 def visible_articles(user, via=""):
     """Q: the articles (reached through `via`, e.g. "article__") a user may see: public ones
     unless they may see restricted material, published ones unless they may see drafts (their

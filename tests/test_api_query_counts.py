@@ -81,3 +81,16 @@ def test_signed_in_counts_do_not_grow_with_the_page_either(d):
     for url in LISTS:
         small, large = count(client, with_size(url, 5)), count(client, with_size(url, 50))
         assert small == large, url
+
+
+def test_public_enterprise_lists_read_stored_evidence_not_the_claims(d):
+    """Anonymous and viewer lists of enterprises (and their grade/region facets) read the
+    stored public evidence (registry/evidence.py): no query touches the claims table."""
+    viewer = APIClient()
+    viewer.force_login(user_with("vera", "view_enterprise"))
+    for client in (APIClient(), viewer):
+        for url in ("enterprises", "enterprises?facets=grade,region&ordering=-claim_count"):
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(with_size(url, 50)).status_code == 200
+            assert not [q["sql"] for q in queries.captured_queries if "registry_claim" in q["sql"]], url
+            assert count(client, with_size(url, 5)) == count(client, with_size(url, 50))

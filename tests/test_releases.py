@@ -173,6 +173,10 @@ def test_frictionless_catches_a_broken_foreign_key(disclosure_release, tmp_path)
     report = Package(str(copy / "datapackage.json")).validate()
     assert not report.valid
     assert [t for t, in report.flatten(["type"])] == ["foreign-key"]
+    # make_release's own key check, which spares frictionless keeping every key, finds it too.
+    assert releases._check_keys(copy) == ["data/claims.csv line 2: enterprise_id 999999 is not in enterprises.csv"]
+    with pytest.raises(releases.ReleaseError, match="enterprise_id 999999 is not in enterprises.csv"):
+        releases._validate(copy)
     with pytest.raises(releases.ReleaseError, match="claims.csv: its SHA-256 differs"):
         releases.verify(copy)
 

@@ -11,14 +11,15 @@ issue 6:
 3. the API's CSV export of ~100k and of all claims, each size in a fresh process, for time
    and peak memory;
 4. import_claims (registry.services.claims_import) on a generated file, rolled back;
-5. the admin change lists, as a signed-in superuser.
+5. the admin change lists, as a signed-in superuser;
+6. the enterprise list's evidence from the stored columns against the per-row subqueries
+   it replaced, alternating in one run (issue 18).
 
 Everything runs with DEBUG off, as production does.
 """
 
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -32,6 +33,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.db.models import OuterRef
 from django.test.utils import override_settings
 
 from registry import timeseries
@@ -40,7 +42,7 @@ from registry.models import Article, Claim, Enterprise, Location
 from registry.services import claims_import
 
 from .corpus import claims_csv, generate_corpus
-from registry.visibility import published_statuses
+from registry.visibility import known_through, published_statuses
 
 from .measuring import Timing, capture, get_ok, ms, new_client, timed, verdict
 
@@ -237,12 +239,23 @@ def bench_endpoints(out, repeats):
 
 # --- 3. CSV export --------------------------------------------------------------------------
 
-def _rss_kib():
+def _status_kib(field):
     with open("/proc/self/status") as status:
         for line in status:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
     return 0
+
+
+def _rss_kib():
+    return _status_kib("VmRSS")
+
+
+def _peak_rss_kib():
+    """This process' own peak resident memory. Not getrusage's ru_maxrss: Linux carries it
+    over fork and exec, so a child started by the benchmark reported the parent's 220 MiB
+    whatever it exported. VmHWM belongs to the address space, which exec replaces."""
+    return _status_kib("VmHWM")
 
 
 def export_once(url):
@@ -266,15 +279,17 @@ def export_child(url):
         Location.objects.exists()  # connect, load the apps' code
         before = _rss_kib()
         rows, seconds, size = export_once(url)
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+        peak = _peak_rss_kib()
     return {"rows": rows, "seconds": seconds, "bytes": size, "rss_before_kib": before, "rss_peak_kib": peak}
 
 
 def _export_in_fresh_process(url):
+    """A new interpreter (exec, not a forked copy of this one) that does nothing but connect
+    and export: its peak memory is the export's alone."""
     manage = os.path.join(settings.BASE_DIR, "manage.py")
     done = subprocess.run(
         [sys.executable, manage, "benchmark", "--export-child", url],
-        capture_output=True, text=True, check=True, env=os.environ.copy(),
+        capture_output=True, text=True, check=True, env=os.environ.copy(), close_fds=True,
     )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -360,6 +375,43 @@ def bench_admin(out, repeats):
     return results
 
 
+# --- 6. stored vs computed evidence, side by side ---------------------------------------------
+
+def _evidence_page(stored):
+    """Issue 18's enterprise list (North Hamgyong, grades special-3, first page of 50 by
+    name, with its count) for an anonymous reader: from the stored public evidence (what
+    for_api does now), or computed per row from the public claims (what it did before)."""
+    place = Location.objects.get(slug="north-hamgyong")
+    rows = Enterprise.objects.in_place(place).filter(grade__in=["special", "1", "2", "3"])
+    if stored:
+        rows = rows.visible_to(AnonymousUser()).with_evidence(AnonymousUser())
+    else:
+        claims = Claim.objects.filter(enterprise=OuterRef("pk"))
+        rows = rows.filter(known_through(claims, None)).annotate(**Claim.objects.public().evidence(OuterRef("pk")))
+    page = list(rows.order_by("name", "id").values("pk", "claim_count", "first_seen", "last_seen")[:PAGE])
+    return rows.count(), page
+
+
+def bench_stored_evidence(out, repeats):
+    out("6. enterprise list evidence, stored columns vs per-row subqueries (the same page, alternating)")
+    stored_runs, computed_runs, same = [], [], True
+    for _ in range(repeats + 1):
+        for stored, runs in ((True, stored_runs), (False, computed_runs)):
+            started = time.perf_counter()
+            result = _evidence_page(stored)
+            runs.append(time.perf_counter() - started)
+            if stored:
+                stored_result = result
+            else:
+                same = same and result == stored_result
+    stored_timing, computed_timing = Timing(stored_runs[1:]), Timing(computed_runs[1:])
+    ratio = stored_timing.median / computed_timing.median
+    out(f"   stored (public_* columns)            median {ms(stored_timing.median):>10}")
+    out(f"   computed (correlated subqueries)     median {ms(computed_timing.median):>10}   ratio {ratio:.2f}"
+        + ("" if same else "   WARNING: the two disagree"))
+    return {"stored": stored_timing, "computed": computed_timing, "same": same}
+
+
 # --- the whole run ---------------------------------------------------------------------------
 
 def ensure_corpus(*, out, generate, enterprises, articles, seed):
@@ -371,15 +423,46 @@ def ensure_corpus(*, out, generate, enterprises, articles, seed):
         out(f"   {report}")
 
 
+# The PostgreSQL settings DEPLOY.md recommends for this workload ("PostgreSQL settings"),
+# set on the benchmark's database so every connection (the export children's too) has them.
+# shared_buffers is the server's (a restart): DEPLOY.md gives it, the benchmark cannot set it.
+PG_SETTINGS = {
+    # Sorts and hashes of a few hundred thousand rows (the monthly series' COUNT DISTINCT,
+    # the search's id sets) in memory instead of on disk; per sort node, per connection.
+    "work_mem": "64MB",
+    # JIT compiled the big plans for ~75 ms each and never earned it back (settings.py also
+    # turns it off for the app's connections).
+    "jit": "off",
+}
+
+
+def tune_database(out=print):
+    """ALTER DATABASE ... SET the workload's settings (new connections), and SET them on
+    this one. PostgreSQL only."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_database()")
+        name = connection.ops.quote_name(cursor.fetchone()[0])
+        for setting, value in PG_SETTINGS.items():  # constants above, not input
+            cursor.execute(f"ALTER DATABASE {name} SET {setting} = '{value}'")
+            cursor.execute(f"SET {setting} = '{value}'")
+        cursor.execute("SHOW shared_buffers")
+        buffers = cursor.fetchone()[0]
+    out("PostgreSQL: " + ", ".join(f"{k} {v}" for k, v in PG_SETTINGS.items()) + f", shared_buffers {buffers} (the server's)")
+
+
 def run(**options):
     """The whole benchmark. Runs with DEBUG off, as production does (with it on, Django keeps
     every query's SQL in memory), and without the anonymous rate limit."""
     with override_settings(DEBUG=False, API_ANON_THROTTLE_RATE=None):
+        if not connection.in_atomic_block:  # a test's run leaves the test database alone
+            tune_database(out=options.get("out", print))
         return _run(**options)
 
 
 def _run(*, out=print, repeats=7, exports=EXPORTS, export_repeats=3, import_rows=50_000, import_repeats=3,
-         generate=False, enterprises=20_000, articles=500_000, seed=1, sections="12345"):
+         generate=False, enterprises=20_000, articles=500_000, seed=1, sections="123456"):
     ensure_corpus(out=out, generate=generate, enterprises=enterprises, articles=articles, seed=seed)
     out(
         f"corpus: {Enterprise.objects.count():,} enterprises, {Article.objects.count():,} articles, "
@@ -398,6 +481,8 @@ def _run(*, out=print, repeats=7, exports=EXPORTS, export_repeats=3, import_rows
         results["import"] = bench_import(out, import_rows, import_repeats, seed)
     if "5" in sections:
         results["admin"] = bench_admin(out, repeats)
+    if "6" in sections:
+        results["stored_evidence"] = bench_stored_evidence(out, repeats)
     return results
 
 
@@ -413,10 +498,14 @@ def explain(out=print):
     def slowest(queries):
         return max(queries.captured_queries, key=lambda q: float(q["time"]))["sql"]
 
+    tune_database(out=out)
     with override_settings(DEBUG=False, API_ANON_THROTTLE_RATE=None), transaction.atomic():
         with capture() as queries:
             timeseries_service(TS_PARAMS)
         plan("(a) time series through the service", slowest(queries))
+        with capture() as queries:
+            timeseries_service(TS_REGIONS_MONTHLY)
+        plan("(b) regions monthly through the service", slowest(queries))
         client = new_client()
         for label, url in ENDPOINTS:
             with capture() as queries:

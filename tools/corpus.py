@@ -23,7 +23,7 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.utils import timezone
 
-from registry import search
+from registry import evidence, search
 from registry.models import Article, Claim, Coverage, Enterprise, EnterpriseAlias, Industry, Location, Source, StoryMember
 from registry.names import name_key
 from registry.reference import hangul_stem
@@ -377,6 +377,9 @@ def generate_corpus(*, enterprises, articles, seed, claims_per_article=(1, 4), c
             progress("articles", done, articles, (enterprises + done + total_claims) / elapsed)
     with transaction.atomic():
         _write_coverage(seed, now)
+    # COPY and bulk inserts bypass save(): the stored public evidence and regions are
+    # computed once for the whole corpus.
+    evidence.rebuild()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             # COPY with explicit ids leaves the sequences behind.

@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
@@ -111,6 +112,13 @@ class ArticleForm(VersionedForm):
         return cleaned
 
 
+class ArticleChangeList(ChangeList):
+    def get_queryset(self, request, exclude_parameters=None):
+        queryset = super().get_queryset(request, exclude_parameters)
+        # Unsearched, the date hierarchy's years come from the index (ArticleQuerySet.dates).
+        return queryset if self.query else queryset.years_from_index()
+
+
 @admin.register(Article)
 class ArticleAdmin(TableAdmin, ArticleHistoryMixin, VersionedAdmin, FastChangeList, SimpleHistoryAdmin):
     form = ArticleForm
@@ -142,6 +150,9 @@ class ArticleAdmin(TableAdmin, ArticleHistoryMixin, VersionedAdmin, FastChangeLi
         # visible_to (TableAdmin): restricted articles and others' drafts do not exist here
         # for those who may not see them, as for the public.
         return super().get_queryset(request).annotate(claim_count=Subquery(claims, output_field=IntegerField()))
+
+    def get_changelist(self, request, **kwargs):
+        return ArticleChangeList
 
     def get_search_results(self, request, queryset, search_term):
         """The API's article search (ArticleQuerySet.search, its index on both databases):

@@ -6,8 +6,8 @@ from django.contrib.admin.options import IS_POPUP_VAR
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
-from django.db.models import F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce, Length, Substr
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -19,7 +19,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from ..codebook import Tier
 from ..dates import partial_date_label
 from ..duplicates import similar_enterprises
-from ..models import Claim, Enterprise, EnterpriseAlias, Industry, Location
+from ..models import Claim, Enterprise, EnterpriseAlias, Industry
 from ..visibility import can_see_restricted, in_industries
 from ..services import MergeConflict, enterprise_merge
 from ..permissions import admin_requirement, satisfied
@@ -177,14 +177,10 @@ class EnterpriseAdmin(TableAdmin, ReadableHistoryMixin, VersionedAdmin, FastChan
     # "use this enterprise" (templates/admin/registry/enterprise/change_form.html).
 
     def get_queryset(self, request):
-        # The first-level region: the level-1 place whose path is a prefix of the
-        # enterprise's place path. A correlated subquery over a dozen rows, per listed row.
-        region = Location.objects.filter(
-            level=1, path=Substr(OuterRef("location__path"), 1, Length("path"))
-        ).values("name")[:1]
         # visible_to (TableAdmin) and the evidence of visible claims only: an enterprise known
-        # only from what the user may not see is not listed, searched or offered.
-        return super().get_queryset(request).with_evidence(request.user).annotate(region_name=Subquery(region))
+        # only from what the user may not see is not listed, searched or offered. The
+        # first-level region is stored on the enterprise (registry/evidence.py).
+        return super().get_queryset(request).with_evidence(request.user).annotate(region_name=F("region__name"))
 
     links = ("parent",)
 

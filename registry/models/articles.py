@@ -1,17 +1,18 @@
 """Articles and the claims coded from them."""
 
+import datetime
 import hashlib
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connections, models
-from django.db.models import BooleanField, Case, FloatField, Count, Exists, F, Max, Min, OuterRef, Q, Subquery, When
+from django.db import connections, models, transaction
+from django.db.models import BooleanField, Case, Count, Exists, F, FloatField, Max, Min, OuterRef, Q, Subquery, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .. import locking, search
+from .. import evidence, locking, search
 from ..codebook import Activity, Code, Disclosure, Precision, Status, choice_check
 from ..visibility import in_industries, inside_places, sees_everything, unblinded_claims, visible_articles
 from .enterprises import Enterprise
@@ -19,6 +20,40 @@ from .sources import Source
 
 
 class ArticleQuerySet(models.QuerySet):
+    def years_from_index(self):
+        """These articles, their dates("published", "year") answered from the published
+        index (the admin's date hierarchy over an unsearched list)."""
+        clone = self._chain()
+        clone._years_from_index = True
+        return clone
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._years_from_index = getattr(self, "_years_from_index", False)
+        return clone
+
+    def dates(self, field_name, kind, order="ASC"):
+        """After years_from_index(), the years with articles from the published index: its
+        two ends, then an EXISTS probe per year between them, in one query. Django's SELECT
+        DISTINCT date_trunc('year', published) read all 500k rows (240 ms and more). Not for
+        a searched list: a probe then walks a year's rows testing each against the search
+        (228 ms for "oxygen furnace"), where the distinct years of its matches are cheap.
+        Months and days keep Django's way: they are asked within one year or month."""
+        if field_name != "published" or kind != "year" or not getattr(self, "_years_from_index", False):
+            return super().dates(field_name, kind, order)
+        span = self.order_by().aggregate(first=Min("published"), last=Max("published"))
+        if span["first"] is None:
+            return []
+        span = range(span["first"].year, span["last"].year + 1)
+        probes = {
+            f"y{year}": Exists(self.order_by().filter(published__gte=datetime.date(year, 1, 1), published__lt=datetime.date(year + 1, 1, 1)))
+            for year in span
+        }
+        # Evaluated once, on any one row: the probes are not correlated with it.
+        found = self.model._base_manager.order_by().annotate(**probes).values(*probes)[0]
+        years = [year for year in span if found[f"y{year}"]]
+        return [datetime.date(year, 1, 1) for year in sorted(years, reverse=order == "DESC")]
+
     def public(self):
         """Public and published: what anyone may see (AnonymousUser's visible_to)."""
         return self.filter(visible_articles(None))
@@ -351,8 +386,33 @@ class Article(models.Model):
         # Its own text's tokens; the enterprises' names follow its claims (search.refresh_articles).
         for field, value in search.article_fields(self.title, self.title_ko, self.summary).items():
             setattr(self, field, value)
-        with locking.next_version(self):
-            super().save(*args, **kwargs)
+        # The stored public evidence of its enterprises moves with what makes a claim public
+        # and with its date (registry/evidence.py), in the same transaction.
+        shown = tuple(getattr(self, f) for f in self.EVIDENCE_FIELDS)
+        changed = self.pk is not None and getattr(self, "_loaded_evidence", None) != shown
+        with transaction.atomic():
+            with locking.next_version(self):
+                super().save(*args, **kwargs)
+            if changed:
+                evidence.refresh(self.claims.values_list("enterprise_id", flat=True))
+        self._loaded_evidence = shown
+
+    # What an article gives its claims' enterprises' stored evidence.
+    EVIDENCE_FIELDS = ("disclosure", "status", "published", "precision")
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        article = super().from_db(db, field_names, values)
+        if all(f in field_names for f in cls.EVIDENCE_FIELDS):
+            article._loaded_evidence = tuple(getattr(article, f) for f in cls.EVIDENCE_FIELDS)
+        return article
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic():
+            enterprises = set(self.claims.values_list("enterprise_id", flat=True))
+            deleted = super().delete(*args, **kwargs)
+            evidence.refresh(enterprises)
+        return deleted
 
 
 class Claim(models.Model):
@@ -394,3 +454,25 @@ class Claim(models.Model):
 
     def __str__(self):
         return f"{self.enterprise} — {self.activity} ({self.code})"
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        claim = super().from_db(db, field_names, values)
+        claim._loaded_enterprise_id = claim.__dict__.get("enterprise_id")
+        return claim
+
+    def save(self, *args, **kwargs):
+        # Its enterprise's stored public evidence (and the one it moved from) is refreshed in
+        # the same transaction (registry/evidence.py).
+        with transaction.atomic():
+            if self.pk is not None and not hasattr(self, "_loaded_enterprise_id"):
+                self._loaded_enterprise_id = Claim.objects.filter(pk=self.pk).values_list("enterprise_id", flat=True).first()
+            super().save(*args, **kwargs)
+            evidence.refresh({self.enterprise_id, getattr(self, "_loaded_enterprise_id", None)})
+        self._loaded_enterprise_id = self.enterprise_id
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic():
+            deleted = super().delete(*args, **kwargs)
+            evidence.refresh({self.enterprise_id})
+        return deleted

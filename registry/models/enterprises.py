@@ -7,9 +7,12 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .. import locking
-from ..codebook import TIER_GRADES, EnterpriseKind, Grade, Integration, Tier, choice_check
+from ..codebook import TIER_GRADES, EnterpriseKind, Grade, Integration, Precision, Tier, choice_check
+from ..evidence import COLUMNS as EVIDENCE_COLUMNS
+
+STORED_EVIDENCE = {*EVIDENCE_COLUMNS, "public_listed"}
 from ..names import name_key
-from ..visibility import known_through, sees_everything
+from ..visibility import known_through, sees_everything, sees_public_view
 from .industries import Industry
 from .places import Location, place_variants
 
@@ -35,14 +38,20 @@ class EnterpriseQuerySet(models.QuerySet):
     def with_evidence(self, user):
         """Annotate claim count and first/last seen (and their precisions) from the claims
         `user` may see: a restricted article or a draft must not show through them
-        (ClaimQuerySet.evidence)."""
+        (ClaimQuerySet.evidence). For whoever sees what the public sees, the stored public
+        evidence (registry/evidence.py) is read instead of computed."""
+        if sees_public_view(user):
+            return self.annotate(**{name: F(column) for column, name in EVIDENCE_COLUMNS.items()})
         return self.annotate(**_claims().visible_to(user).evidence(OuterRef("pk")))
 
     def visible_to(self, user):
         """Enterprises a user may see: those with evidence the user may see, or with none yet.
-        An enterprise known only from restricted articles or drafts is hidden with them."""
+        An enterprise known only from restricted articles or drafts is hidden with them
+        (for the public view, the stored `public_listed` says the same)."""
         if sees_everything(user):
             return self
+        if sees_public_view(user):
+            return self.filter(public_listed=True)
         return self.filter(known_through(_claims().filter(enterprise=OuterRef("pk")), user))
 
     def for_api(self, user):
@@ -50,6 +59,7 @@ class EnterpriseQuerySet(models.QuerySet):
         parent joined, and claim_count, first_seen and last_seen computed from the claims
         the user may see (with_evidence). `visible_parent_id`/`_name` name the parent complex
         only if the user may see it."""
+        public = sees_public_view(user)
         return (
             self.visible_to(user)
             .select_related("location", "industry", "parent")
@@ -59,6 +69,7 @@ class EnterpriseQuerySet(models.QuerySet):
                 # enterprises was planned as a scan of all 20k of them, three times a page.
                 parent_visible=ExpressionWrapper(
                     Q(parent__isnull=False) if sees_everything(user)
+                    else Q(parent__isnull=False, parent__public_listed=True) if public
                     else Q(parent__isnull=False) & known_through(_claims().filter(enterprise=OuterRef("parent_id")), user),
                     output_field=BooleanField(),
                 ),
@@ -139,8 +150,22 @@ class Enterprise(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # Two coders on one enterprise: the second save is refused, not merged (see locking.py).
     version = locking.version_field()
+    # Stored, derived (registry/evidence.py keeps them in the write's transaction): the
+    # evidence anonymous readers see, and the first-level region. Not in the history: they
+    # change with claims and articles, not with an edit of the enterprise.
+    public_claim_count = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    public_first_seen = models.DateField(null=True, editable=False)
+    public_first_seen_precision = models.CharField(max_length=5, choices=Precision.choices, null=True, editable=False)
+    public_last_seen = models.DateField(null=True, editable=False)
+    public_last_seen_precision = models.CharField(max_length=5, choices=Precision.choices, null=True, editable=False)
+    # Known through public evidence, or with no evidence at all yet (visibility.known_through).
+    public_listed = models.BooleanField(default=True, db_default=True, editable=False)
+    region = models.ForeignKey(
+        Location, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False,
+        help_text="The first-level place (province) the enterprise lies in",
+    )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=[*STORED_EVIDENCE, "region"])
     objects = EnterpriseQuerySet.as_manager()
 
     class Meta:
@@ -172,6 +197,14 @@ class Enterprise(models.Model):
     def save(self, *args, **kwargs):
         self.name_key = name_key(self.name)
         self.hangul_key = name_key(self.hangul)
+        self.region = self.location.region() if self.location_id else None
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            # The stored evidence belongs to the claims' writes (registry/evidence.py): an
+            # edit of an enterprise loaded before a claim changed must not write it back.
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields
+                if not f.primary_key and not f.generated and f.name not in STORED_EVIDENCE
+            ]
         with locking.next_version(self):
             super().save(*args, **kwargs)
 
