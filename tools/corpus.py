@@ -24,7 +24,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from registry import evidence, search
-from registry.models import Article, Claim, Coverage, Enterprise, EnterpriseAlias, Industry, Location, Source, StoryMember
+from registry.models import (
+    Adjudication, AgreementRound, Article, Claim, Coverage, Enterprise, EnterpriseAlias, Industry, Location, RoundArticle,
+    SecondCoding, Source, StoryMember,
+)
 from registry.names import name_key
 from registry.reference import hangul_stem
 
@@ -96,19 +99,22 @@ def _check_reference():
 
 
 def clear_corpus():
-    """Delete every enterprise, article and claim, links of articles to stories, and coverage
-    (history tables are left alone)."""
+    """Delete every enterprise, article and claim, links of articles to stories, coverage and
+    agreement rounds (their samples and second codings name articles and enterprises); history
+    tables are left alone."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             # Inside a transaction (a test), deferred foreign-key checks must fire before a TRUNCATE.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(
                 "TRUNCATE registry_claim, registry_storymember, registry_article, registry_enterprisealias, registry_enterprise,"
-                " registry_coverage RESTART IDENTITY"
+                " registry_coverage, registry_secondcoding, registry_adjudication, registry_roundarticle, registry_agreementround"
+                " RESTART IDENTITY"
             )
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     else:
-        for model in (Claim, EnterpriseAlias, StoryMember, Article, Enterprise, Coverage):
+        for model in (SecondCoding, Adjudication, RoundArticle, AgreementRound, Claim, EnterpriseAlias, StoryMember, Article,
+                      Enterprise, Coverage):
             model.objects.all()._raw_delete(model.objects.db)
 
 
