@@ -18,6 +18,7 @@ import threading
 from contextlib import contextmanager
 
 from django.conf import settings
+from django.db import connections
 
 from .caching import anonymous_read
 
@@ -36,8 +37,9 @@ def next_replica():
 
 @contextmanager
 def reading_from(alias):
-    """Route reads to ALIAS inside the block (None: the primary)."""
-    token = _replica.set(alias)
+    """Route reads to ALIAS inside the block (None: the primary), except inside a transaction
+    opened on the primary within the block (see ReplicaRouter)."""
+    token = _replica.set((alias, len(connections["default"].atomic_blocks)) if alias else None)
     try:
         yield alias
     finally:
@@ -49,7 +51,15 @@ class ReplicaRouter:
     outside a marked request stay on the primary."""
 
     def db_for_read(self, model, **hints):
-        return _replica.get()
+        marked = _replica.get()
+        if marked is None:
+            return None
+        alias, depth = marked
+        # A write's transaction reads its own writes: reads inside a transaction opened on the
+        # primary since the mark (a service's atomic block) stay on the primary.
+        if len(connections["default"].atomic_blocks) > depth:
+            return "default"
+        return alias
 
     def db_for_write(self, model, **hints):
         return "default"
