@@ -4,13 +4,11 @@ sample in which they recorded nothing). The article is found as the claims impor
 (source, date, headline), the enterprise by any spelling of its name. Parsed whole before
 anything is written; every bad row is named (services.agreement_import)."""
 
-import csv
-import io
-
 from .codebook import Activity, Code
+from .csv_input import csv_rows, sources_by_name
 from .dates import BadDate, parse_partial_date
 from .importing import ImportFailed
-from .models import Article, Enterprise, Source
+from .models import Article, Enterprise
 from .names import name_key
 
 HEADER = ["source", "published", "title", "enterprise", "activity", "code", "detail"]
@@ -20,29 +18,9 @@ MAX_ROWS = 5_000  # a round is a few hundred articles at most
 def parse_agreement_csv(data):
     """{article: [(enterprise, activity, code, detail), ...]} in file order; raises
     ImportFailed listing every bad row."""
-    if isinstance(data, bytes):
-        try:
-            data = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ImportFailed(["the file is not UTF-8 text"]) from None
-    reader = csv.reader(io.StringIO(data))
-    header = [h.strip().lower() for h in next(reader, [])]
-    if header[:6] != HEADER[:6] or any(h not in HEADER for h in header):
-        raise ImportFailed([f"line 1: the header must be {','.join(HEADER)} (detail optional); got {','.join(header)}"])
-    sources = {}
-    for source in Source.objects.all():
-        sources[source.short_name.lower()] = sources[source.name.lower()] = source
-    articles, errors, count = {}, [], 0
-    for line, values in enumerate(reader, start=2):
-        if not any(v.strip() for v in values):
-            continue
-        count += 1
-        if count > MAX_ROWS:
-            raise ImportFailed([f"more than {MAX_ROWS:,} rows; split the file"])
-        if len(values) != len(header):
-            errors.append(f"line {line}: {len(values)} columns, the header has {len(header)}")
-            continue
-        row = dict(zip(header, (v.strip() for v in values)))
+    sources = sources_by_name()
+    articles, errors = {}, []
+    for line, row in csv_rows(data, HEADER, required=6, optional="detail", max_rows=MAX_ROWS, errors=errors):
         source = sources.get(row["source"].lower())
         if source is None:
             errors.append(f"line {line}: source: no source named {row['source']!r}")
