@@ -56,8 +56,7 @@ def sees_public_view(user):
         from django.apps import apps  # this module imports no models at load time
 
         drafts = apps.get_model("registry", "Article").objects.filter(coded_by=user.pk).exclude(status__in=published_statuses())
-        blind = apps.get_model("registry", "RoundArticle").objects.filter(round__second_coder=user.pk, round__status="open")
-        user._sees_public_view = not drafts.exists() and not blind.exists()
+        user._sees_public_view = not drafts.exists() and not blinded_articles(user).exists()
     return user._sees_public_view
 
 
@@ -83,10 +82,16 @@ def unblinded_claims(user, via=""):
     not a lookup first: no extra query, and for users with no open round it finds nothing."""
     if user is None or not user.is_authenticated:
         return Q()
+    return ~Q(**{f"{via}article_id__in": blinded_articles(user)})
+
+
+def blinded_articles(user):
+    """The ids (a subquery) of the articles a signed-in user is second-coding blind: those
+    of the open agreement rounds they were given."""
     from django.apps import apps  # the models import this module
 
     drawn = apps.get_model("registry", "RoundArticle").objects.filter(round__second_coder=user.pk, round__status="open")
-    return ~Q(**{f"{via}article_id__in": drawn.values("article_id")})
+    return drawn.values("article_id")
 
 
 def known_through(claims, user):

@@ -14,7 +14,7 @@ from simple_history.models import HistoricalRecords
 
 from .. import evidence, locking, search
 from ..codebook import Activity, Code, Disclosure, Precision, Status, choice_check
-from ..visibility import in_industries, inside_places, sees_everything, unblinded_claims, visible_articles
+from ..visibility import blinded_articles, in_industries, inside_places, sees_everything, unblinded_claims, visible_articles
 from .enterprises import Enterprise
 from .sources import Source
 
@@ -86,7 +86,8 @@ class ArticleQuerySet(models.QuerySet):
     def open_to_coding(self, user):
         """Articles the user may give claims to: visible ones, less those the user is
         second-coding blind (a claim there would collide with the hidden first coding)."""
-        return self.visible_to(user).exclude(pk__in=_blinded_articles(user))
+        visible = self.visible_to(user)
+        return visible.exclude(pk__in=blinded_articles(user)) if user is not None and user.is_authenticated else visible
 
     def search(self, text, *, prefix=False, names=True, ranked=False):
         """Articles whose headlines, summary or (with `names`) the names of the enterprises
@@ -129,7 +130,7 @@ class ArticleQuerySet(models.QuerySet):
         found = self.search(text, **options)
         if not options.get("names", True) or user is None or not user.is_authenticated:  # anonymous: never blind
             return found
-        blinded = _blinded_articles(user)
+        blinded = blinded_articles(user)
         # No query to ask whether the user is blind now: a subquery that finds nothing for
         # most users (the own-words search behind the OR is then never evaluated).
         own_words = Article.objects.search(text, prefix=options.get("prefix", False), names=False).values("pk")
@@ -147,14 +148,6 @@ RANKED_MATCHES = 1000
 # unqualified so it also works inside subqueries, where Django renames the article table.
 ARTICLE_TSVECTOR = "search_vector"
 ARTICLE_TABLE = "registry_article"
-
-
-def _blinded_articles(user):
-    from .agreement import RoundArticle, RoundStatus
-
-    if user is None or not user.is_authenticated:
-        return []
-    return RoundArticle.objects.filter(round__second_coder=user.pk, round__status=RoundStatus.OPEN).values("article_id")
 
 
 def _vendor(alias):
