@@ -18,6 +18,7 @@ and a reader never sees the new number with the old data. SQLite serialises writ
 a plain row trigger.
 
     number = dataversion.current()   # one primary-key read, on the database the request reads
+    value = dataversion.remember(key, compute)   # compute(), kept until the number moves
 """
 
 from django.apps import apps
@@ -54,6 +55,34 @@ def current(using=None):
         cursor.execute("SELECT number FROM registry_dataversion WHERE id = 1")
         row = cursor.fetchone()
     return row[0] if row else 0
+
+
+# {database alias: (version number, {key: value})}: figures that depend on the data alone.
+_remembered = {}
+REMEMBERED_KEYS = 256  # per process; parameters (date ranges) could otherwise grow it without end
+
+
+def remember(key, compute, using=None):
+    """compute(), kept in this process until the data version moves: for figures that are a
+    function of the data alone, such as what the public may see (public counts, the shares'
+    denominators). Inside a transaction it is computed every time: a write in it has not
+    moved the version yet (PostgreSQL moves it at COMMIT). The version is read before the
+    computation, so a value is never kept under a version older than the data it saw."""
+    from .models import DataVersion
+
+    alias = using or router.db_for_read(DataVersion) or "default"
+    if connections[alias].in_atomic_block:
+        return compute()
+    number = current(alias)
+    kept, values = _remembered.get(alias, (None, None))
+    if kept != number:
+        values = {}
+        _remembered[alias] = (number, values)
+    if key not in values:
+        if len(values) >= REMEMBERED_KEYS:
+            values.clear()
+        values[key] = compute()
+    return values[key]
 
 
 def install(using="default"):
@@ -110,6 +139,9 @@ def installed_on(using="default"):
 def after_migrate(sender, using="default", **kwargs):
     from django.db.utils import OperationalError, ProgrammingError
 
+    # Also sent after `flush` (tests that commit), which empties the version row: its numbers
+    # start again and would meet figures kept for other data.
+    _remembered.pop(using, None)
     try:
         install(using)
     except (OperationalError, ProgrammingError):

@@ -9,9 +9,8 @@ copied into a paper can be traced to its data and the codebook it was coded unde
 
 Live data is stamped with the time of its last change (the newest history record: every
 write of the registry leaves one) and the counts the user may see. Counting what the public
-sees takes 0.5 s at a million claims, so the public counts are kept until the data changes:
-until the last change or the newest article, enterprise or claim id moves (the corpus
-generator writes rows without history).
+sees takes 0.5 s at a million claims, so the public counts are kept until the data version
+moves (registry/dataversion.py).
 """
 
 import datetime
@@ -19,44 +18,37 @@ import datetime
 from django.db import connections, router
 from django.utils.dateparse import parse_datetime
 
+from . import dataversion
 from .codebook import CODEBOOK_VERSION
 from .models import Article, Claim, Enterprise, EnterpriseAlias, Industry, Location, Source
 
 
 def last_change():
-    """(alias, newest history record, newest claim, article and enterprise ids): one query,
-    each MAX read from the end of an index."""
+    """The newest history record's time: one query, each MAX read from the end of an index."""
     histories = [m.history.model for m in (Claim, Article, Enterprise, EnterpriseAlias, Location, Industry, Source)]
-    alias = router.db_for_read(Claim) or "default"
-    connection = connections[alias]
+    connection = connections[router.db_for_read(Claim) or "default"]
     table = connection.ops.quote_name
     changes = " UNION ALL ".join(f"SELECT MAX(history_date) AS changed FROM {table(m._meta.db_table)}" for m in histories)
-    newest = ", ".join(f"(SELECT MAX(id) FROM {table(m._meta.db_table)})" for m in (Claim, Article, Enterprise))
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT (SELECT MAX(changed) FROM ({changes}) AS changes), {newest}")
-        last, *ids = cursor.fetchone()
+        cursor.execute(f"SELECT MAX(changed) FROM ({changes}) AS changes")
+        (last,) = cursor.fetchone()
     if isinstance(last, str):  # SQLite keeps timestamps as text
         last = parse_datetime(last).replace(tzinfo=datetime.timezone.utc)
-    return alias, last, *ids
-
-
-_public_counts = {}
+    return last
 
 
 def live(user=None):
-    version = last_change()
-    anonymous = not (user and user.is_authenticated)
-    counts = _public_counts.get(version) if anonymous else None
-    if counts is None:
-        counts = {
+    last = last_change()
+
+    def counts():
+        return {
             "articles": Article.objects.visible_to(user).count(),
             "enterprises": Enterprise.objects.visible_to(user).count(),
             "claims": Claim.objects.visible_to(user).count(),
         }
-        if anonymous:
-            _public_counts.clear()  # only the newest version is ever asked for again
-            _public_counts[version] = counts
-    last = version[1]
+
+    anonymous = not (user and user.is_authenticated)
+    counts = dataversion.remember(("public counts",), counts) if anonymous else counts()
     return {
         "source": "live",
         "last_change": last.isoformat().replace("+00:00", "Z") if last else None,

@@ -87,3 +87,29 @@ def test_compare_page_offers_shares_and_draws_percent(client, world):
     page = client.get("/compare/", {"regions": "chongjin", "activity": "production", "per": "all"}).content.decode()
     assert 'name="per" value="all" checked' in page
     assert "50%" in page and "share of all articles" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_publics_denominators_are_kept_until_the_data_changes(django_assert_num_queries):
+    # Outside a transaction, as an anonymous request runs: the public's denominators are
+    # counted once per data version; a committed write moves the version and they are counted again.
+    call_command("load_reference", verbosity=0)  # a transactional test starts from an empty database
+    world = build()
+    params = {"regions": "Chongjin", "activity": "production", "start": "2015", "end": "2018"}
+    assert shares(**params).denominators == [2, 1, 0, 2]
+    query = parse_params({"per": "all", **params})
+    with django_assert_num_queries(3):  # the data version, the UNION of GROUP BYs, the coverage
+        assert compute(query).denominators == [2, 1, 0, 2]
+
+    world["a7"].status = "coded"  # the draft is published: 2018 gains an article
+    world["a7"].save()
+    result = shares(**params)
+    assert result.denominators == [2, 1, 0, 3]
+    assert result.values == {"Chongjin": [0.5, 0.0, None, round(2 / 3, 4)]}
+
+    # Who may see more is never given the public's kept figures, nor changes them.
+    reviewer = User.objects.create_user("r")
+    reviewer.user_permissions.add(*Permission.objects.filter(codename__in=["view_restricted"]))
+    reviewer = User.objects.get(pk=reviewer.pk)
+    assert shares(reviewer, **params).denominators == [2, 1, 0, 4]  # a5, restricted, too
+    assert shares(**params).denominators == [2, 1, 0, 3]
