@@ -171,8 +171,9 @@ class ArticleFilter(QuestionFilterSet):
         # One index scan: each article's stored search columns carry the names (English,
         # Hangul, aliases) of the enterprises its claims name (registry/search.py), so no
         # union with the claims of the enterprises so named (0.7-2.8 s for "steel" at 500k).
-        # Best matches first unless `ordering` asks otherwise (it is applied after this).
-        return qs.search_as(self.user, value, ranked=True)
+        # Best matches first unless `ordering` asks otherwise (it is applied after this:
+        # then nothing is ranked, and a broad search keeps the index's plan).
+        return qs.search_as(self.user, value, ranked=not self.form.cleaned_data.get("ordering"))
 
 
 # Up to this many enterprises matched by name go into the SQL as a list of ids.

@@ -3,7 +3,9 @@
 Counts are exact up to COUNT_CAP rows. Beyond it a list says `count: 10000` with
 `count_exact: false` (as search engines report "10,000+" hits): an exact COUNT of 90,000
 filtered claims out of a million costs 200–400 ms on every page view, more than the page
-itself. Paging goes on past the cap; `next` is known by fetching one row more."""
+itself. A list searched with `q=` is counted up to SEARCH_COUNT_CAP (1,000: the matches it
+ranks, registry.models.articles.RANKED_MATCHES), as counting search matches reads a heap
+page per match. Paging goes on past the cap; `next` is known by fetching one row more."""
 
 from collections import OrderedDict
 
@@ -12,8 +14,11 @@ from django.utils.functional import cached_property
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
+from registry.models.articles import RANKED_MATCHES
+
 MAX_PAGE_SIZE = 500
 COUNT_CAP = 10_000
+SEARCH_COUNT_CAP = RANKED_MATCHES  # the querysets' searches set it as `count_cap`
 
 
 class _PageBeyondCount(Page):
@@ -34,18 +39,26 @@ class CappedCountPaginator(Paginator):
     @cached_property
     def _counted(self):
         rows = self.object_list
+        if hasattr(rows, "count_upto"):
+            # Asked once: a search's ranking check may have counted these very rows already.
+            return rows.count_upto(self.bound)
         if hasattr(rows, "order_by"):
             # values("pk"): the annotations of the rows are not computed just to be counted.
-            return rows.order_by().values("pk")[: self.cap + 1].count()
+            return rows.order_by().values("pk")[: self.bound + 1].count()
         return len(rows)
 
     @cached_property
+    def bound(self):
+        """COUNT_CAP, or a searched list's lower cap (SEARCH_COUNT_CAP)."""
+        return min(self.cap, getattr(self.object_list, "count_cap", None) or self.cap)
+
+    @cached_property
     def count(self):
-        return min(self._counted, self.cap)
+        return min(self._counted, self.bound)
 
     @property
     def count_exact(self):
-        return self._counted <= self.cap
+        return self._counted <= self.bound
 
     def validate_number(self, number):
         if self.count_exact:
@@ -99,10 +112,12 @@ class Pagination(PageNumberPagination):
         properties = dict(schema["properties"])
         count = {
             **properties.pop("count"),
-            "description": f"Rows matching, counted exactly up to {COUNT_CAP:,}. Beyond that this is "
-            f"{COUNT_CAP} and count_exact is false; page on with `next` (or use format=csv for all rows).",
+            "description": f"Rows matching, counted exactly up to {COUNT_CAP:,} ({SEARCH_COUNT_CAP:,} when searched "
+            f"with q=). Beyond that this is the cap and count_exact is false; page on with `next` (or use "
+            "format=csv for all rows).",
         }
-        count_exact = {"type": "boolean", "description": f"false when more than {COUNT_CAP:,} rows match"}
+        count_exact = {"type": "boolean", "description": f"false when more than {COUNT_CAP:,} rows match "
+                       f"({SEARCH_COUNT_CAP:,} when searched)"}
         schema["required"] = ["count", "count_exact", "results"]
         schema["properties"] = {
             "count": count,

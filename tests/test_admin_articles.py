@@ -149,7 +149,8 @@ def test_the_article_list_costs_the_same_for_5_and_50_rows(client, coder, kim_ch
     # count (on PostgreSQL: the estimate with the count as fallback, one statement), page,
     # the date hierarchy's first/last date and its dates.
     assert changelist_queries(client, rows) == 10
-    assert changelist_queries(client, rows, CHANGELIST + "?status__exact=coded&q=Report") == 10
+    # Searched: one more, how many match up to RANKED_MATCHES (narrow or broad: the plan).
+    assert changelist_queries(client, rows, CHANGELIST + "?status__exact=coded&q=Report") == 11
 
 
 def test_the_list_filters_by_status_coder_and_source(client, coder, kim_chaek):
@@ -230,3 +231,30 @@ def test_the_date_hierarchy_years_come_from_the_index_and_match_distinct_years(c
     # Searched, Django's DISTINCT over the matches gives the same years.
     page = client.get(CHANGELIST + "?q=Report").content.decode()
     assert all(f"published__year={y}" in page for y in (2003, 2010, 2017))
+
+
+def test_a_broad_search_lists_the_same_rows_newest_first_with_the_same_years(client, coder, monkeypatch):
+    """Past RANKED_MATCHES matches the list is planned differently on PostgreSQL (a walk of
+    the date index, VectorMatch) and its years come from per-year probes: the same rows, in
+    the same order, and the same years as a narrow search gives."""
+    from registry.models import articles
+
+    for year, month in ((2003, 3), (2003, 9), (2010, 6), (2017, 6)):
+        make_article(f"Steel report {year}-{month}", published=datetime.date(year, month, 1), coded_by=coder)
+    make_article("Cement report", published=datetime.date(2012, 1, 1), coded_by=coder)
+    client.force_login(coder)
+
+    def listed():
+        response = client.get(CHANGELIST, {"q": "steel"})
+        page = response.content.decode()
+        return [a.title for a in response.context["cl"].result_list], [y for y in range(2000, 2020) if f"published__year={y}" in page]
+
+    narrow = listed()
+    assert narrow == (["Steel report 2017-6", "Steel report 2010-6", "Steel report 2003-9", "Steel report 2003-3"], [2003, 2010, 2017])
+    monkeypatch.setattr(articles, "RANKED_MATCHES", 2)
+    with CaptureQueriesContext(connection) as queries:
+        assert listed() == narrow
+    if connection.vendor == "postgresql":
+        sql = [q["sql"] for q in queries.captured_queries if "search_vector" in q["sql"]]
+        assert any("ts_match_vq" in q and "LIMIT" in q for q in sql)  # the page, walking the dates
+        assert any(q.startswith("SELECT COUNT(*)") and "ts_match_vq" not in q for q in sql)  # counts: the index

@@ -27,6 +27,10 @@ LISTS = {
     "claims?facets=activity,code,grade,region": 2 + 4 + 1,
     # Resolving a place or an industry costs the same queries whatever it matches.
     "enterprises?place=Chongjin&industry=metal&activity=investment": 2 + 2 + 1,
+    # A search: the ranking check is the paginator's count (one query, capped at 1,000).
+    "articles?q=Kim": 2,
+    # The enterprises so named (their ids) and the place spellings the name may hold.
+    "claims?q=Factory": 2 + 2,
 }
 
 

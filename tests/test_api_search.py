@@ -90,3 +90,48 @@ def test_articles_found_by_headline_or_by_an_enterprise_they_name(d, inline, mon
     # "Cosmetics": E4 in A3; "oxygen": A1 by its headline. Each article once.
     assert q("articles", "Cosmetics") == [d.a3.pk]
     assert q("articles", "oxygen") == [d.a1.pk]
+
+
+def test_a_search_counts_exactly_up_to_the_matches_it_ranks(d, monkeypatch):
+    """A searched list is counted up to RANKED_MATCHES ("1,000+"), not COUNT_CAP: past it,
+    `count` is the cap and count_exact false; the rows still page on to the end, newest
+    first, the same on both databases."""
+    from registry.models import articles
+
+    client = APIClient()
+    body = client.get("/api/v1/claims/", {"q": "Kim Chaek"}).json()
+    # E1's visible claims c1, c4 and E3's c2; A1's headline adds nothing new (c1, c2).
+    assert (body["count"], body["count_exact"]) == (3, True)
+    monkeypatch.setattr(articles, "RANKED_MATCHES", 2)
+    body = client.get("/api/v1/claims/", {"q": "Kim Chaek", "page_size": 2}).json()
+    assert (body["count"], body["count_exact"]) == (2, False)
+    # Newest article first: A2 (2018-03: c4), then A1 (2016-05-10: c1, c2).
+    assert [r["id"] for r in body["results"]] == [d.c4.pk, d.c1.pk] and body["next"]
+    assert [r["id"] for r in client.get(body["next"]).json()["results"]] == [d.c2.pk]
+    # Articles A1 (headline, so ranked first) and A2 (E1 named): two, counted exactly.
+    assert ids_in_order(client.get("/api/v1/articles/", {"q": "Kim Chaek"})) == [d.a1.pk, d.a2.pk]
+    monkeypatch.setattr(articles, "RANKED_MATCHES", 1)  # now too many to rank: newest first
+    body = client.get("/api/v1/articles/", {"q": "Kim Chaek", "page_size": 1}).json()
+    assert (body["count"], body["count_exact"]) == (1, False)
+    assert [r["id"] for r in body["results"]] == [d.a2.pk]
+    assert [r["id"] for r in client.get(body["next"]).json()["results"]] == [d.a1.pk]
+
+
+@pytest.mark.parametrize("ranked_matches", [1000, 1])
+def test_an_article_search_costs_one_count_and_one_page(d, ranked_matches, monkeypatch, django_assert_num_queries):
+    """The ranking check (how many match, up to RANKED_MATCHES) is the paginator's count of
+    the same rows: asked once. Narrow (ranked) or broad (newest first), two queries."""
+    from registry.models import articles
+
+    monkeypatch.setattr(articles, "RANKED_MATCHES", ranked_matches)
+    with django_assert_num_queries(2):
+        body = APIClient().get("/api/v1/articles/", {"q": "Kim Chaek"}).json()
+    assert sorted(r["id"] for r in body["results"]) == sorted([d.a1.pk, d.a2.pk])
+    with django_assert_num_queries(2):  # an ordering asked for: nothing ranked, one count
+        APIClient().get("/api/v1/articles/", {"q": "Kim Chaek", "ordering": "title"})
+
+
+def ids_in_order(response):
+    body = response.json()
+    assert body["count_exact"] is True
+    return [r["id"] for r in body["results"]]

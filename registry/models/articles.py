@@ -6,8 +6,8 @@ import hashlib
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connections, models, transaction
-from django.db.models import BooleanField, Case, Count, Exists, F, FloatField, Max, Min, OuterRef, Q, Subquery, When
-from django.db.models.expressions import RawSQL
+from django.db.models import BooleanField, Count, Exists, F, FloatField, Max, Min, OuterRef, Q, Subquery
+from django.db.models.expressions import Expression, RawSQL
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -19,7 +19,41 @@ from .enterprises import Enterprise
 from .sources import Source
 
 
-class ArticleQuerySet(models.QuerySet):
+class CountedQuerySet(models.QuerySet):
+    """Counts that stop at a bound, asked once. `count_cap`: set by a search, the API's
+    paginator counts these rows exactly only up to it (api/pagination.py)."""
+
+    count_cap = None
+    broad_search = False  # set by a search that matched more than RANKED_MATCHES rows
+
+    def _clone(self):
+        clone = super()._clone()
+        clone.count_cap, clone.broad_search = self.count_cap, self.broad_search
+        clone._counted = self._counts()  # shared: keyed by the exact query
+        return clone
+
+    def _counts(self):
+        if getattr(self, "_counted", None) is None:
+            self._counted = {}
+        return self._counted
+
+    def _count_probe(self, limit):
+        probe = self.order_by().values("pk")[: limit + 1]
+        sql, params = probe.query.sql_with_params()
+        return probe, (sql, repr(params))
+
+    def count_upto(self, limit):
+        """min(rows, limit + 1) in one query (COUNT over a LIMIT). Remembered by the query's
+        SQL on this queryset and those made from it: the search's ranking check and the
+        paginator's count of the same rows are then one query, not two."""
+        probe, key = self._count_probe(limit)
+        counts = self._counts()
+        if key not in counts:
+            counts[key] = probe.count()
+        return counts[key]
+
+
+class ArticleQuerySet(CountedQuerySet):
     def years_from_index(self):
         """These articles, their dates("published", "year") answered from the published
         index (the admin's date hierarchy over an unsearched list)."""
@@ -75,8 +109,10 @@ class ArticleQuerySet(models.QuerySet):
         if sees_everything(user):
             follow_up = F("follow_up_of")
         else:
-            followed = Article.objects.filter(visible_articles(user), pk=OuterRef("follow_up_of"))
-            follow_up = Case(When(Exists(followed), then=F("follow_up_of")))
+            # A scalar subquery with LIMIT 1, not EXISTS: PostgreSQL may answer an EXISTS in
+            # the select list by hashing every public article's id first (456k ids, 240-650 ms
+            # at 500k articles when it expected many rows) for a page of 50.
+            follow_up = Subquery(Article.objects.filter(visible_articles(user), pk=OuterRef("follow_up_of")).values("pk")[:1])
         return (
             self.visible_to(user).select_related("source")
             .annotate(claim_count=Coalesce(Subquery(claims), 0), visible_follow_up_of=follow_up)
@@ -89,7 +125,7 @@ class ArticleQuerySet(models.QuerySet):
         visible = self.visible_to(user)
         return visible.exclude(pk__in=blinded_articles(user)) if user is not None and user.is_authenticated else visible
 
-    def search(self, text, *, prefix=False, names=True, ranked=False):
+    def search(self, text, *, prefix=False, names=True, ranked=False, listed=False):
         """Articles whose headlines, summary or (with `names`) the names of the enterprises
         their claims name contain every word of the text: English and other Latin-script
         words whole (with `prefix`, words that begin with each word, for a coder typing
@@ -98,14 +134,16 @@ class ArticleQuerySet(models.QuerySet):
         registry/search.py on both databases. `ranked`: best matches first (a headline hit
         before a summary hit before a name hit; `search_rank`, higher is better), newest
         first among equals, when at most RANKED_MATCHES rows match; a broader query comes
-        newest first (see RANKED_MATCHES)."""
+        newest first (see RANKED_MATCHES). `listed` (the admin's list, newest first): the
+        same check of how many match, for PostgreSQL to plan a broad match (VectorMatch)."""
         terms = search.query_terms(text)
         if not terms:
             return self
         columns = tuple(search.WEIGHTS) if names else ("search_head", "search_body")
-        if _vendor(self.db) == "postgresql":
+        postgresql = _vendor(self.db) == "postgresql"
+        if postgresql:
             query = search.postgresql_query(terms, prefix=prefix, weights="".join(search.WEIGHTS[c] for c in columns))
-            qs = self.filter(RawSQL(f"{ARTICLE_TSVECTOR} @@ to_tsquery('simple', %s)", [query], output_field=BooleanField()))
+            qs = self.filter(VectorMatch(query))
             rank = RawSQL(f"ts_rank({ARTICLE_TSVECTOR}, to_tsquery('simple', %s))", [query], output_field=FloatField())
         else:
             query = search.sqlite_query(terms, prefix=prefix, columns=columns)
@@ -117,9 +155,16 @@ class ArticleQuerySet(models.QuerySet):
                 f"WHERE registry_article_fts MATCH %s AND rowid = {ARTICLE_TABLE}.id)",
                 [query], output_field=FloatField(),
             )
-        if ranked:
-            if qs.order_by().values("pk")[: RANKED_MATCHES + 1].count() > RANKED_MATCHES:
+        qs.count_cap = RANKED_MATCHES
+        if ranked or listed:
+            if qs.count_upto(RANKED_MATCHES) > RANKED_MATCHES:
+                if postgresql:  # the same condition, planned for a broad match (VectorMatch)
+                    qs = self.filter(VectorMatch(query, broad=True))
+                    qs.count_cap = RANKED_MATCHES
+                qs.broad_search = True
                 return qs.order_by("-published", "id")
+            if not ranked:
+                return qs
             qs = qs.annotate(search_rank=rank).order_by("-search_rank", "-published", "id")
         return qs
 
@@ -141,6 +186,9 @@ class ArticleQuerySet(models.QuerySet):
 # 35k rows and 0.9-1.5 s on the busy benchmark machine. Beyond this many matches the answer
 # comes newest first instead, which PostgreSQL reads as a top-N walking the date index
 # backwards with the search condition as a filter (~60-80 ms), never the whole match set.
+# A searched list (articles or claims) is also counted exactly only up to this many
+# (`count_cap`; "1,000+" in the API): counting 10,000 matches visits 10,000 heap pages
+# (a GIN index answers no count alone), 100-430 ms at 500k articles, more than the page.
 RANKED_MATCHES = 1000
 
 
@@ -150,11 +198,70 @@ ARTICLE_TSVECTOR = "search_vector"
 ARTICLE_TABLE = "registry_article"
 
 
+class VectorMatch(Expression):
+    """`search_vector @@ to_tsquery('simple', query)`, PostgreSQL's search condition.
+
+    `broad` (more than RANKED_MATCHES rows match): where the rows are read a page at a time
+    in date order, or only the first or last date or one row per year is wanted, the test
+    is written as the function call ts_match_vq(...). The GIN index cannot answer that and
+    the planner takes a third of the rows to match, so it walks the date index and stops at
+    the page (22 ms for "oxygen furnace"). Through the index it took the words as
+    independent ("oxygen" & "furnace": 519 rows expected where 16,497 match), read every
+    match's heap page and sorted them (15k pages, 300-800 ms). Counts and everything else
+    keep the indexed operator, whose cost does not depend on the order. Deep pages of a
+    broad match cost more: the walk is longer."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, query, broad=False):
+        super().__init__()
+        self.query, self.broad = query, broad
+
+    def as_sql(self, compiler, connection):
+        if self.broad and _reads_by_date(compiler.query):
+            return f"ts_match_vq({ARTICLE_TSVECTOR}, to_tsquery('simple', %s))", [self.query]
+        return f"{ARTICLE_TSVECTOR} @@ to_tsquery('simple', %s)", [self.query]
+
+
+def _reads_by_date(query):
+    """A page in date order, a first/last date (MIN/MAX), or an existence probe (LIMIT 1)."""
+    if query.is_sliced and not query.order_by and query.high_mark is not None and query.high_mark - query.low_mark == 1:
+        return True
+    if query.is_sliced and query.order_by and str(query.order_by[0]).lstrip("-") == "published":
+        return True
+    aggregates = list(query.annotation_select.values())
+    return bool(aggregates) and all(isinstance(a, (Min, Max)) for a in aggregates)
+
+
+class ArticleVectorMatch(Expression):
+    """`<article>.search_vector @@ to_tsquery('simple', query)` on the article joined
+    through `via` ("article__" from a claim): PostgreSQL only. The join is Django's own
+    (resolved from the article's date), so its alias is right whatever else is joined."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, via, query):
+        super().__init__()
+        self.anchor, self.query = F(via + "published"), query
+
+    def get_source_expressions(self):
+        return [self.anchor]
+
+    def set_source_expressions(self, exprs):
+        (self.anchor,) = exprs
+
+    def as_sql(self, compiler, connection):
+        table = compiler.quote_name_unless_alias(self.anchor.alias)
+        return f"{table}.{ARTICLE_TSVECTOR} @@ to_tsquery('simple', %s)", [self.query]
+
+
 def _vendor(alias):
     return connections[alias].vendor
 
 
-class ClaimQuerySet(models.QuerySet):
+class ClaimQuerySet(CountedQuerySet):
     def public(self):
         """Claims of public, published articles: what anyone may see."""
         return self.filter(visible_articles(None, "article__"))
@@ -210,10 +317,19 @@ class ClaimQuerySet(models.QuerySet):
             return self
         enterprises = Enterprise.objects.search(text)
         enterprises = named(enterprises) if named else enterprises.values("pk")
-        return self.filter(
-            Q(enterprise__in=enterprises)
-            | Q(article__in=Article.objects.search(text, prefix=prefix, names=False).values("pk"))
-        )
+        if _vendor(self.db) == "postgresql":
+            # The claim's own article's vector, on the joined row: a list ordered by date
+            # then walks the newest articles and stops at the page, where `article_id IN
+            # (every matching article)` hashed all of them first ("steel": 38k articles,
+            # 82k claims joined and sorted, 3.3 s at 1M claims).
+            terms = search.query_terms(text)
+            query = search.postgresql_query(terms, prefix=prefix, weights="AB")
+            in_articles = Q(ArticleVectorMatch("article__", query))
+        else:
+            in_articles = Q(article__in=Article.objects.search(text, prefix=prefix, names=False).values("pk"))
+        found = self.filter(Q(enterprise__in=enterprises) | in_articles)
+        found.count_cap = RANKED_MATCHES
+        return found
 
     def for_api(self, user):
         """Claims as the API lists them: visible ones, article, source, enterprise and its
