@@ -6,6 +6,7 @@ filtered claims out of a million costs 200–400 ms on every page view, more tha
 itself. Paging goes on past the cap; `next` is known by fetching one row more."""
 
 from collections import OrderedDict
+from functools import partial
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.utils.functional import cached_property
@@ -31,9 +32,15 @@ class CappedCountPaginator(Paginator):
 
     cap = COUNT_CAP
 
+    def __init__(self, object_list, per_page, *args, counted=None, **kwargs):
+        super().__init__(object_list, per_page, *args, **kwargs)
+        # What to count, when the rows are read another way (api/rows.py: values_list, whose
+        # joins for the shown columns would stay in the COUNT).
+        self.counted = object_list if counted is None else counted
+
     @cached_property
     def _counted(self):
-        rows = self.object_list
+        rows = self.counted
         if hasattr(rows, "order_by"):
             # values("pk"): the annotations of the rows are not computed just to be counted.
             return rows.order_by().values("pk")[: self.cap + 1].count()
@@ -77,7 +84,16 @@ class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
     page_size_query_description = f"Rows per page, 1 to {MAX_PAGE_SIZE} (default 50). For everything at once use format=csv."
-    django_paginator_class = CappedCountPaginator
+    counted = None
+
+    @property
+    def django_paginator_class(self):
+        return partial(CappedCountPaginator, counted=self.counted)
+
+    def paginate_queryset(self, queryset, request, view=None, counted=None):
+        """`counted`: the queryset to count, if not the rows themselves."""
+        self.counted = counted
+        return super().paginate_queryset(queryset, request, view)
 
     def get_paginated_response(self, data, facets=None):
         paginator = self.page.paginator
