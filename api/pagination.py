@@ -8,6 +8,7 @@ ranks, registry.models.articles.RANKED_MATCHES), as counting search matches read
 page per match. Paging goes on past the cap; `next` is known by fetching one row more."""
 
 from collections import OrderedDict
+from functools import partial
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.utils.functional import cached_property
@@ -36,9 +37,15 @@ class CappedCountPaginator(Paginator):
 
     cap = COUNT_CAP
 
+    def __init__(self, object_list, per_page, *args, counted=None, **kwargs):
+        super().__init__(object_list, per_page, *args, **kwargs)
+        # What to count, when the rows are read another way (api/rows.py: values_list, whose
+        # joins for the shown columns would stay in the COUNT).
+        self.counted = object_list if counted is None else counted
+
     @cached_property
     def _counted(self):
-        rows = self.object_list
+        rows = self.counted
         if hasattr(rows, "count_upto"):
             # Asked once: a search's ranking check may have counted these very rows already.
             return rows.count_upto(self.bound)
@@ -50,7 +57,7 @@ class CappedCountPaginator(Paginator):
     @cached_property
     def bound(self):
         """COUNT_CAP, or a searched list's lower cap (SEARCH_COUNT_CAP)."""
-        return min(self.cap, getattr(self.object_list, "count_cap", None) or self.cap)
+        return min(self.cap, getattr(self.counted, "count_cap", None) or self.cap)
 
     @cached_property
     def count(self):
@@ -90,7 +97,16 @@ class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
     page_size_query_description = f"Rows per page, 1 to {MAX_PAGE_SIZE} (default 50). For everything at once use format=csv."
-    django_paginator_class = CappedCountPaginator
+    counted = None
+
+    @property
+    def django_paginator_class(self):
+        return partial(CappedCountPaginator, counted=self.counted)
+
+    def paginate_queryset(self, queryset, request, view=None, counted=None):
+        """`counted`: the queryset to count, if not the rows themselves."""
+        self.counted = counted
+        return super().paginate_queryset(queryset, request, view)
 
     def get_paginated_response(self, data, facets=None):
         paginator = self.page.paginator

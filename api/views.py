@@ -21,6 +21,7 @@ from .errors import BadQuery, JSONErrors
 from .pagination import Pagination
 from .permissions import TablePermission, requirement
 from .renderers import CSVRenderer, Downloads, XLSXRenderer, stream_table
+from .rows import FlatRows
 from .schema import RegistrySchema
 
 
@@ -92,8 +93,13 @@ class RegistryViewSet(JSONErrors, Downloads, viewsets.GenericViewSet):
         queryset = self.filter_queryset(self.get_queryset())
         if self.is_table():
             return stream_table(queryset, self.list_serializer_class, self.basename, self.download)
-        page = self.paginate_queryset(queryset)
-        data = self.get_serializer(page, many=True).data
+        serializer = self.get_serializer(many=True)
+        flat = FlatRows.of(serializer.child)
+        if flat is not None:
+            rows = self.paginator.paginate_queryset(flat.queryset(queryset), request, view=self, counted=queryset)
+            data = flat.represent(rows)
+        else:
+            data = self.get_serializer(self.paginate_queryset(queryset), many=True).data
         found = facets.compute(self.model, queryset, wanted, request.user, self.claim_selection) if wanted else None
         return self.paginator.get_paginated_response(data, facets=found)
 

@@ -113,7 +113,10 @@ WSGI_APPLICATION = "config.wsgi.application"
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "0")),
+        # Persistent connections in production (no connection set-up, a PostgreSQL backend
+        # fork, per request; each gunicorn thread keeps one), checked before reuse.
+        conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE") or (0 if DEBUG or TESTING else 60)),
+        conn_health_checks=True,
     )
 }
 # Lets several test runs share one PostgreSQL server without clobbering each other.
@@ -344,17 +347,28 @@ DATABASE_ROUTERS = ["registry.release_data.ReleaseRouter", "registry.replicas.Re
 # version moves at COMMIT, and the version read (one query) would add to every pinned count.
 REGISTRY_ETAGS = envbool("REGISTRY_ETAGS", not TESTING)
 REGISTRY_CACHE_SECONDS = envint("REGISTRY_CACHE_SECONDS", 0 if TESTING else 60)
-# The default is memory local to each gunicorn worker (each fills its own; the data version
-# they key by is in the database, so all agree on what is current). Several workers or
-# machines can share one: REGISTRY_CACHE_BACKEND=django.core.cache.backends.redis.RedisCache
-# with REGISTRY_CACHE_LOCATION=redis://127.0.0.1:6379 (needs the redis package), or
-# ...backends.db.DatabaseCache with a table name (`manage.py createcachetable`). See DEPLOY.md.
+# Where answers are kept, shared by every gunicorn worker on the machine (each worker keeping
+# its own would fill five copies, one miss each): Redis when REDIS_URL is set (redis-py is in
+# requirements.txt), else files under REGISTRY_CACHE_DIR (no server needed), in development and
+# tests each process's memory. REGISTRY_CACHE_BACKEND/_LOCATION name any other Django cache
+# (the database: ...backends.db.DatabaseCache and a table, `manage.py createcachetable`).
+# Whichever it is, the data version keys the answers, so all workers agree on what is current.
+# See DEPLOY.md.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if os.environ.get("REGISTRY_CACHE_BACKEND"):
+    _answers = {"BACKEND": os.environ["REGISTRY_CACHE_BACKEND"], "LOCATION": os.environ.get("REGISTRY_CACHE_LOCATION", "registry-answers")}
+elif REDIS_URL:
+    _answers = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+elif DEBUG or TESTING:
+    _answers = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "registry-answers"}
+else:
+    _answers = {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": os.environ.get("REGISTRY_CACHE_DIR") or str(BASE_DIR / "var" / "answers"),
+    }
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "answers": {
-        "BACKEND": os.environ.get("REGISTRY_CACHE_BACKEND", "django.core.cache.backends.locmem.LocMemCache"),
-        "LOCATION": os.environ.get("REGISTRY_CACHE_LOCATION", "registry-answers"),
-    },
+    "answers": _answers,
 }
 if "redis" not in CACHES["answers"]["BACKEND"]:  # Redis takes client options here, not these
     CACHES["answers"]["OPTIONS"] = {"MAX_ENTRIES": envint("REGISTRY_CACHE_MAX_ENTRIES", 2000)}

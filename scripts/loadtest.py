@@ -169,6 +169,9 @@ def start_gunicorn(workers):
     # Persistent connections, as in production (DEPLOY.md): a new PostgreSQL connection per
     # request costs a backend fork and Django's connection set-up.
     env.setdefault("DJANGO_CONN_MAX_AGE", "60")
+    # The answers cache (when REGISTRY_CACHE_SECONDS > 0) starts empty: files of its own, not
+    # those a previous run left (Redis, with REDIS_URL, keeps them REGISTRY_CACHE_SECONDS).
+    env.setdefault("REGISTRY_CACHE_DIR", tempfile.mkdtemp(prefix="loadtest-answers-"))
     env.update(GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_ACCESS_LOG="")
     if workers:
         env["GUNICORN_WORKERS"] = str(workers)

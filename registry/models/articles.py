@@ -459,7 +459,9 @@ class Article(models.Model):
         indexes = [
             # Date-range filters and the time series' period grouping.
             models.Index(fields=["published", "precision"], name="registry_art_published"),
-            models.Index(fields=["disclosure", "published"], name="registry_art_public_date"),
+            # Status and id included: the claim list's capped COUNT walks the public articles
+            # of a date range from this index alone, then their claims (registry_claim_article_cover).
+            models.Index(fields=["disclosure", "published"], include=["status", "id"], name="registry_art_public_date"),
             # Time series and enterprise evidence join each claim to its article only for
             # these columns: with them in an index the join is an index-only scan, not a heap
             # fetch per claim (time series Pyongyang vs Chongjin: 1.9 s -> 0.5 s at 1M claims).
@@ -561,6 +563,10 @@ class Claim(models.Model):
             models.Index(fields=["enterprise", "activity", "code", "article"], name="registry_claim_ent_cover"),
             # Time series and claim lists filtered by activity and code threshold.
             models.Index(fields=["activity", "code"], name="registry_claim_activity_code"),
+            # The claim list filtered by date range and activity/code: its capped COUNT goes
+            # article by article (newest range first) and reads each one's claims from here
+            # alone: 0.45-0.8 s -> 0.2-0.3 s for 10,001 claims of 2015-16 under load.
+            models.Index(fields=["article", "activity", "code"], name="registry_claim_article_cover"),
         ]
 
     def __str__(self):
