@@ -17,6 +17,7 @@ import operator
 from dataclasses import dataclass
 from functools import reduce
 
+from django.db import connections
 from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.utils import translation
 from django.db.models.functions import Coalesce, ExtractMonth, ExtractQuarter, ExtractYear
@@ -49,6 +50,28 @@ _METRIC_AGGREGATE = {
     # negated, so it never meets a story's id).
     "stories": lambda: Count(Coalesce("article__story_link__story_id", -F("article_id")), distinct=True),
 }
+
+# What a distinct metric counts, one row per unit (metric=claims counts rows).
+_DISTINCT_UNIT = {
+    "articles": lambda: F("article_id"),
+    "enterprises": lambda: F("enterprise_id"),
+    "stories": lambda: Coalesce("article__story_link__story_id", -F("article_id")),
+}
+
+
+def _count_units(units):
+    """Rows (series, year, sub, placed, value, articles) from a query of distinct units per
+    cell: one SQL query, COUNT(*) over the distinct rows. PostgreSQL finds them with a hash
+    aggregate; COUNT(DISTINCT) in a GROUP BY sorted every matching claim instead (308k for
+    the monthly regions series, most of its time)."""
+    sql, params = units.query.sql_with_params()
+    with connections[units.db].cursor() as cursor:
+        cursor.execute(
+            f"SELECT series, year, sub, placed, COUNT(*) FROM ({sql}) units GROUP BY series, year, sub, placed", params
+        )
+        for series, year, sub, placed, n in cursor.fetchall():
+            yield {"series": series, "year": year, "sub": sub, "placed": placed, "value": n, "articles": n}
+
 
 _SUB_PERIOD = {
     "year": lambda date: Value(0, output_field=IntegerField()),
@@ -220,19 +243,23 @@ def compute(query, *, user=None):
             selections.append((Q(reduce(operator.or_, (within for _label, within in groups))), band, key))
     else:
         selections = [(within, band, Value(index, output_field=IntegerField())) for index, (_label, within, band) in enumerate(series)]
+    # Distinct units first, counted after (below), where only one distinct count is asked:
+    # articles (their left-out count is the value itself), or any distinct unit when nothing
+    # can be left out (yearly). Otherwise one GROUP BY with COUNT(DISTINCT).
+    unit = _DISTINCT_UNIT.get(query.metric)
+    distinct_first = unit is not None and (query.metric == "articles" or not coarse)
     parts = []
     for within, band, key in selections:
         part = base.filter(within)
         if band is not None:
             part = part.filter(code__lte=band)
+        cells = dict(series=key, year=ExtractYear(date), sub=_SUB_PERIOD[query.interval](date), placed=placed)
+        if distinct_first:
+            parts.append(part.order_by().values(**cells, counted=unit()).distinct())
+            continue
         parts.append(
             part.order_by()
-            .values(
-                series=key,
-                year=ExtractYear(date),
-                sub=_SUB_PERIOD[query.interval](date),
-                placed=placed,
-            )
+            .values(**cells)
             .annotate(value=_METRIC_AGGREGATE[query.metric]())
             # Counting articles, the left-out count is the value itself: a second
             # COUNT(DISTINCT) would sort every group's rows once more.
@@ -242,7 +269,7 @@ def compute(query, *, user=None):
 
     counts = {}
     left_out = [0] * len(series)
-    for row in combined:
+    for row in (_count_units(combined) if distinct_first else combined):
         index = int(row["series"])
         if int(row["placed"]):
             key = (int(row["year"]), int(row["sub"]))
