@@ -172,7 +172,9 @@ def rebuild(using="default"):
         # enterprises per region where there are up to 4,000 (a nested loop of 366k probes).
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE registry_enterprise")
-            cursor.execute("ANALYZE registry_claim")
+            # Every claim row was rewritten: the series' index-only scans need the visibility
+            # map back (until then PostgreSQL reads the heap, 0.5 s more at 1M claims).
+            cursor.execute("VACUUM (ANALYZE) registry_claim")
     return len(ids)
 
 

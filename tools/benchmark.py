@@ -253,6 +253,13 @@ def computed_series(params):
         return timeseries_service(params)
 
 
+def before_series(params):
+    """The series as main computed it before this round: joined to the articles, and one
+    GROUP BY with COUNT(DISTINCT) (no distinct units first)."""
+    with mock.patch.object(timeseries, "_DISTINCT_UNIT", {}):
+        return computed_series(params)
+
+
 STORED_VS_COMPUTED = [
     ("headline (1)", TS_PARAMS),
     ("regions monthly (1)", TS_REGIONS_MONTHLY),
@@ -261,28 +268,31 @@ STORED_VS_COMPUTED = [
 
 
 def bench_stored_series(out, repeats):
-    """Each series from the claims' stored public dates against the join it replaced,
-    alternating in one run (the load falls on both), answers compared; the CSV of the load
-    test's tier series included, as the API answers it."""
-    out(f"1c. series from the claims' stored public dates vs joined to the articles (alternating, {repeats} runs)")
+    """Each series three ways, rotating in one run (the load falls on all), answers compared:
+    from the claims' stored public dates (this round), joined to the articles instead
+    (distinct units first), and as before this round (joined, COUNT(DISTINCT)); the CSV
+    written each time, as the API answers it."""
+    out(f"1c. series: stored public dates vs joined to the articles vs before this round (rotating, {repeats} runs)")
     found = {}
     for label, params in STORED_VS_COMPUTED:
-        runs = {"stored": [], "computed": []}
+        runs = {"stored": [], "computed": [], "before": []}
         answers = {}
+        order = [("stored", timeseries_service), ("computed", computed_series), ("before", before_series)]
         for repeat in range(repeats + 1):  # the first of each is a warm-up
-            order = (("stored", timeseries_service), ("computed", computed_series))
-            for name, fn in order if repeat % 2 else order[::-1]:
+            shift = repeat % len(order)
+            for name, fn in order[shift:] + order[:shift]:
                 started = time.perf_counter()
                 result = fn(params)
                 result.to_csv()
                 if repeat:
                     runs[name].append(time.perf_counter() - started)
                 answers[name] = (result.periods, result.values, result.left_out)
-        stored, computed = Timing(runs["stored"]), Timing(runs["computed"])
-        same = answers["stored"] == answers["computed"]
+        stored, computed, before = Timing(runs["stored"]), Timing(runs["computed"]), Timing(runs["before"])
+        same = answers["stored"] == answers["computed"] == answers["before"]
         out(f"   {label:<50} stored {ms(stored.median):>10}  joined {ms(computed.median):>10}  "
-            f"ratio {stored.median / computed.median:5.2f}" + ("" if same else "   WARNING: the two disagree"))
-        found[label] = {"stored": stored, "computed": computed, "same": same}
+            f"before {ms(before.median):>10}  stored/before {stored.median / before.median:5.2f}"
+            + ("" if same else "   WARNING: the answers disagree"))
+        found[label] = {"stored": stored, "computed": computed, "before": before, "same": same}
     return found
 
 
