@@ -17,6 +17,7 @@ import operator
 from dataclasses import dataclass
 from functools import reduce
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.utils import translation
@@ -61,10 +62,12 @@ _DISTINCT_UNIT = {
 
 def _count_units(units):
     """Rows (series, year, sub, placed, value, articles) from a query of distinct units per
-    cell: one SQL query, COUNT(*) over the distinct rows. PostgreSQL finds them with a hash
-    aggregate; COUNT(DISTINCT) in a GROUP BY sorted every matching claim instead (308k for
-    the monthly regions series, most of its time)."""
-    sql, params = units.query.sql_with_params()
+    cell: one SQL query, COUNT(*) over the distinct rows. PostgreSQL can hash them, where
+    COUNT(DISTINCT) in a GROUP BY sorts every matching claim (BENCHMARKS.md has the plans)."""
+    try:
+        sql, params = units.query.sql_with_params()
+    except EmptyResultSet:  # a condition nothing can meet: no rows, as the queryset would say
+        return
     with connections[units.db].cursor() as cursor:
         cursor.execute(
             f"SELECT series, year, sub, placed, COUNT(*) FROM ({sql}) units GROUP BY series, year, sub, placed", params
