@@ -46,7 +46,9 @@ def _stored(instance):
 
 
 def _differs(instance, stored):
-    fields = [f.attname for f in instance._meta.concrete_fields if f.attname not in ("version", "updated_at", "text_sha256")]
+    # A claim's stored public date follows its article (registry/evidence.py), not an edit.
+    derived = ("version", "updated_at", "text_sha256", *evidence.CLAIM_COLUMNS)
+    fields = [f.attname for f in instance._meta.concrete_fields if f.attname not in derived]
     return any(getattr(instance, name) != getattr(stored, name) for name in fields)
 
 

@@ -48,6 +48,8 @@ def stored(enterprise):
 
 def assert_consistent():
     assert evidence.differences() == []
+    # Each claim's stored public date too (the time series', tests/test_stored_series.py).
+    assert evidence.claim_differences() == []
 
 
 def api_row(client, enterprise):

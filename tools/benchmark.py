@@ -6,7 +6,9 @@ issue 6:
 
 1. the time series through registry.timeseries (parse_params + compute, as the API calls
    it, anonymously) against one hand-written GROUP BY; and all regions monthly; then the
-   same series plain, with coverage and with shares (per=all) side by side;
+   same series plain, with coverage and with shares (per=all) side by side; then (1c) the
+   headline, regions monthly and the load test's two series from the claims' stored public
+   dates against the join to the articles they replaced, alternating;
 2. the API list endpoints through the whole URL stack (django.test.Client, in-process);
 3. the API's CSV export of ~100k and of all claims, each size in a fresh process, for time
    and peak memory;
@@ -61,6 +63,12 @@ TS_REGIONS_MONTHLY = {
 }
 TS_PLACES = ("pyongyang", "chongjin")
 TS_ACTIVITIES = sorted(str(a) for a in (*ACTIVITY_GROUPS["investment"], *ACTIVITY_GROUPS["production"]))
+
+# The load test's two series (scripts/loadtest.py), as parameters of the service.
+TS_LOAD = [
+    ("load: enterprises by tier, yearly, CSV", {"metric": "enterprises", "group_by": "tier", "interval": "year"}),
+    ("load: articles, Pyongyang vs Chongjin, codes 1-3", {"metric": "articles", "regions": "Pyongyang,Chongjin", "interval": "year", "max_code": "3"}),
+]
 
 # 2. The list endpoints of issue 6, a page of 50, anonymous.
 PAGE = 50
@@ -231,6 +239,61 @@ def bench_timeseries(out, repeats):
     out(f"   --group-by region, monthly ({len(monthly_result.groups)} regions x {len(monthly_result.periods)} months)"
         f"  median {ms(monthly.median):>12}   target < 1,000 ms  {verdict(monthly.median < 1)}")
     return {"service": service, "sql": sql, "ratio": ratio, "same": same, "monthly": monthly}
+
+
+def computed_series(params):
+    """The series as an anonymous user got it before the claims stored their public dates
+    (and as a reviewer or coder still gets it): visible_to and a join to the articles."""
+    from registry.models.articles import ClaimQuerySet
+
+    def joined(claims, user):
+        return claims.visible_to(user), "article__published", "article__precision"
+
+    with mock.patch.object(ClaimQuerySet, "for_series", joined):
+        return timeseries_service(params)
+
+
+def before_series(params):
+    """The series as main computed it before this round: joined to the articles, and one
+    GROUP BY with COUNT(DISTINCT) (no distinct units first)."""
+    with mock.patch.object(timeseries, "_DISTINCT_UNIT", {}):
+        return computed_series(params)
+
+
+STORED_VS_COMPUTED = [
+    ("headline (1)", TS_PARAMS),
+    ("regions monthly (1)", TS_REGIONS_MONTHLY),
+    *TS_LOAD,
+]
+
+
+def bench_stored_series(out, repeats):
+    """Each series three ways, rotating in one run (the load falls on all), answers compared:
+    from the claims' stored public dates (this round), joined to the articles instead
+    (distinct units first), and as before this round (joined, COUNT(DISTINCT)); the CSV
+    written each time, as the API answers it."""
+    out(f"1c. series: stored public dates vs joined to the articles vs before this round (rotating, {repeats} runs)")
+    found = {}
+    for label, params in STORED_VS_COMPUTED:
+        runs = {"stored": [], "computed": [], "before": []}
+        answers = {}
+        order = [("stored", timeseries_service), ("computed", computed_series), ("before", before_series)]
+        for repeat in range(repeats + 1):  # the first of each is a warm-up
+            shift = repeat % len(order)
+            for name, fn in order[shift:] + order[:shift]:
+                started = time.perf_counter()
+                result = fn(params)
+                result.to_csv()
+                if repeat:
+                    runs[name].append(time.perf_counter() - started)
+                answers[name] = (result.periods, result.values, result.left_out)
+        stored, computed, before = Timing(runs["stored"]), Timing(runs["computed"]), Timing(runs["before"])
+        same = answers["stored"] == answers["computed"] == answers["before"]
+        out(f"   {label:<50} stored {ms(stored.median):>10}  joined {ms(computed.median):>10}  "
+            f"before {ms(before.median):>10}  stored/before {stored.median / before.median:5.2f}"
+            + ("" if same else "   WARNING: the answers disagree"))
+        found[label] = {"stored": stored, "computed": computed, "before": before, "same": same}
+    return found
 
 
 # --- 2. API list endpoints ------------------------------------------------------------------
@@ -488,6 +551,8 @@ def _run(*, out=print, repeats=7, exports=EXPORTS, export_repeats=3, import_rows
         results["timeseries"] = bench_timeseries(out, repeats)
     if "1" in sections or "c" in sections:  # c: only 1b, the series plain vs coverage vs shares
         results["coverage_shares"] = bench_coverage_shares(out, repeats)
+    if "1" in sections or "s" in sections:  # s: only 1c, stored vs joined series
+        results["stored_series"] = bench_stored_series(out, repeats)
     if "2" in sections:
         results["endpoints"] = bench_endpoints(out, repeats)
     if "3" in sections:
@@ -521,6 +586,10 @@ def explain(out=print):
         with capture() as queries:
             timeseries_service(TS_REGIONS_MONTHLY)
         plan("(b) regions monthly through the service", slowest(queries))
+        for label, params in TS_LOAD:
+            with capture() as queries:
+                timeseries_service(params)
+            plan(f"(c) {label} through the service", slowest(queries))
         client = new_client()
         for label, url in ENDPOINTS:
             with capture() as queries:

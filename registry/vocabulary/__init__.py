@@ -124,15 +124,16 @@ _MORE = {
 }
 
 
-def select_claims(claims, selection):
+def select_claims(claims, selection, *, dated="article__published"):
     """The one claim-filter selector: `claims` (a Claim queryset, already visible_to the
-    user) narrowed by a claim selection, every condition on the same claim."""
+    user) narrowed by a claim selection, every condition on the same claim. `dated`: where
+    the article's date is read (ClaimQuerySet.matching)."""
     s = selection
     claims = claims.matching(
         activities=codebook.expand_activities(s.get("activities") or []),
         max_code=s.get("max_code"), source_kinds=s.get("source_kinds"), grades=s.get("grades"),
         tiers=s.get("tiers"), industries=s.get("industries"), places=s.get("places"),
-        statuses=s.get("statuses"), start=s.get("start"), end=s.get("end"),
+        statuses=s.get("statuses"), start=s.get("start"), end=s.get("end"), dated=dated,
     )
     for key, lookup in _MORE.items():
         if s.get(key):
