@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import shutil
+import sqlite3
 import zipfile
 
 import pytest
@@ -213,24 +214,36 @@ def test_make_release_checks_every_cell_not_only_the_rows_frictionless_reads(dis
     assert [t for t, in found] == ["constraint-error", "type-error", "constraint-error"]
 
 
-def test_the_copys_schema_is_migrated_once_per_code_version_and_copied(db, monkeypatch):
+def test_the_copys_schema_is_migrated_once_per_code_version_and_copied(db, monkeypatch, tmp_path):
     timeseries_data.build()
-    release_data.template()  # this process's template (built by an earlier test, or now)
+    empty = tmp_path / "template.sqlite3"
+    empty.write_bytes(release_data.template())  # this process's template (built by an earlier test, or now)
+    with sqlite3.connect(empty) as template:
+        template_triggers = [n for n, in template.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")]
+    assert "registry_article_fts_ai" in template_triggers and len(template_triggers) > 10
     migrations = []
     migrate = release_data.call_command
     monkeypatch.setattr(release_data, "call_command", lambda *a, **k: (migrations.append(a), migrate(*a, **k)))
     first, second = make("2026.1"), make("2026.2")
     assert migrations == []  # both copies are the template copied, then loaded
+    from django.db import connections
+
     for release in (first, second):
-        with release_data.reading(release) as alias:
+        with release_data.reading(release) as alias, connections[alias].cursor() as cursor:
             assert Article.objects.using(alias).count() == release.counts["articles"] > 0
+            # The row triggers left out while loading are back, and did their work once:
+            # the search index holds every article, the data version has moved.
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+            assert [name for name, in cursor.fetchall()] == template_triggers
+            cursor.execute("SELECT count(*) FROM registry_article_fts_docsize")  # a row per article indexed
+            assert cursor.fetchone()[0] == release.counts["articles"]
+            cursor.execute("SELECT number FROM registry_dataversion")
+            assert cursor.fetchone()[0] >= 1
     # The same data, the same files byte for byte (only the name and the moment differ elsewhere).
     for table in releases.TABLES:
         assert (releases.release_path("2026.1") / table.path).read_bytes() == (releases.release_path("2026.2") / table.path).read_bytes()
     # A new or edited migration gives a new fingerprint, hence a new template (a stand-in
     # migration here: the real one costs ~20 s of CPU).
-    from django.db import connections
-
     def stand_in(command, database, **options):
         migrations.append((command,))
         connections[database].cursor().execute("CREATE TABLE stand_in (x)")
