@@ -2,6 +2,9 @@
 
 A release's CSVs are loaded once into an SQLite database built with the project's own
 migrations and cached by the release's checksum (RELEASES_DIR/.cache/<checksum>.sqlite3).
+The migrations run once per code version, not once per release: their empty result is kept
+as a template (RELEASES_DIR/.cache/schema-<fingerprint>.sqlite3, and in each process's
+memory) and copied.
 While a series is computed from it, every read of the registry's tables is routed to that
 database — parsing (place and industry names), grouping and counting alike — so there is
 one code path, not a second implementation:
@@ -16,8 +19,11 @@ import contextvars
 import csv
 import datetime
 import decimal
+import functools
+import hashlib
 import json
 import os
+import sys
 import threading
 from contextlib import contextmanager
 
@@ -29,6 +35,7 @@ from .models import Release
 
 _reading = contextvars.ContextVar("release_alias", default=None)
 _lock = threading.Lock()
+_templates = {}  # schema fingerprint -> bytes of a migrated, empty database: built once per process
 BATCH = 5000
 
 
@@ -112,11 +119,49 @@ def _database(release):
     target.parent.mkdir(parents=True, exist_ok=True)
     building = target.with_suffix(f".building-{os.getpid()}")
     building.unlink(missing_ok=True)
+    building.write_bytes(template())
     with _connected(f"building_{release.checksum[:16]}", building) as alias:
-        call_command("migrate", database=alias, verbosity=0, interactive=False)
         load(root, alias)
     os.replace(building, target)
     return target
+
+
+@functools.cache  # the code does not change under a running process
+def schema_fingerprint():
+    """What `migrate` builds depends on Django's version and the migrations' text: a new or
+    edited migration of any app gives a new fingerprint, so never a stale template."""
+    import django
+    from django.db.migrations.loader import MigrationLoader
+
+    digest = hashlib.sha256(django.get_version().encode())
+    migrations = MigrationLoader(None, ignore_no_migrations=True).disk_migrations
+    for key in sorted(migrations):
+        digest.update(repr(key).encode())
+        with open(sys.modules[type(migrations[key]).__module__].__file__, "rb") as source:
+            digest.update(source.read())
+    return digest.hexdigest()
+
+
+def template():
+    """The bytes of an SQLite database migrated by this code and still empty. Running the
+    migrations took ~19 s of CPU per release (a test's release too); now once per code version, kept
+    on disk for the next process and in memory for this one."""
+    key = schema_fingerprint()
+    if key not in _templates:
+        path = cache_dir() / f"schema-{key[:16]}.sqlite3"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            building = path.with_suffix(f".building-{os.getpid()}")
+            building.unlink(missing_ok=True)
+            with _connected(f"schema_{key[:16]}", building) as alias:
+                with connections[alias].cursor() as cursor:
+                    # A file nobody reads until it is renamed: no waiting for the disk per migration.
+                    cursor.execute("PRAGMA synchronous = OFF")
+                    cursor.execute("PRAGMA journal_mode = MEMORY")
+                call_command("migrate", database=alias, verbosity=0, interactive=False)
+            os.replace(building, path)
+        _templates[key] = path.read_bytes()
+    return _templates[key]
 
 
 def load(root, alias):
@@ -141,6 +186,13 @@ def load(root, alias):
         # A file nobody reads until it is complete and renamed: no journal needed.
         cursor.execute("PRAGMA journal_mode = OFF")
         cursor.execute("PRAGMA synchronous = OFF")
+        # Row triggers (the data version's bump, the search index's insert) fired once per
+        # row loaded, 1.4M times; they are put back after the load, and what they would have
+        # done is done once: the search index rebuilt from its table, the version moved.
+        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+        triggers = cursor.fetchall()
+        for name, _sql in triggers:
+            cursor.execute(f"DROP TRIGGER {connection.ops.quote_name(name)}")
     with transaction.atomic(using=alias), connection.cursor() as cursor:
         for table in TABLES:
             if table.model is None:
@@ -168,9 +220,16 @@ def load(root, alias):
                 cursor.executemany(sql, batch)
     # The stored evidence and regions are not in the release: derived from its rows, as the
     # registry derives them (registry/evidence.py); series by region read the region.
-    from . import evidence
+    from . import dataversion, evidence
 
     evidence.rebuild(using=alias)
+    with transaction.atomic(using=alias), connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'registry_article_fts'")
+        if cursor.fetchone():
+            cursor.execute("INSERT INTO registry_article_fts(registry_article_fts) VALUES ('rebuild')")
+        for _name, sql in triggers:
+            cursor.execute(sql)
+        cursor.execute(dataversion._BUMP)
 
 
 _TYPES = {

@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import shutil
+import sqlite3
 import zipfile
 
 import pytest
@@ -174,11 +175,85 @@ def test_frictionless_catches_a_broken_foreign_key(disclosure_release, tmp_path)
     assert not report.valid
     assert [t for t, in report.flatten(["type"])] == ["foreign-key"]
     # make_release's own key check, which spares frictionless keeping every key, finds it too.
-    assert releases._check_keys(copy) == ["data/claims.csv line 2: enterprise_id 999999 is not in enterprises.csv"]
+    assert releases._check_files(copy) == ["data/claims.csv line 2: enterprise_id 999999 is not in enterprises.csv"]
     with pytest.raises(releases.ReleaseError, match="enterprise_id 999999 is not in enterprises.csv"):
         releases._validate(copy)
     with pytest.raises(releases.ReleaseError, match="claims.csv: its SHA-256 differs"):
         releases.verify(copy)
+
+
+def test_make_release_checks_every_cell_not_only_the_rows_frictionless_reads(disclosure_release, tmp_path, monkeypatch):
+    # Frictionless reads only the first rows of each file in make_release (a reader's
+    # `frictionless validate` reads them all); make_release's own pass checks every row.
+    _d, release = disclosure_release
+    copy = tmp_path / "copy"
+    shutil.copytree(releases.release_path(release.name), copy)
+    claims = copy / "data/claims.csv"
+    claims.chmod(0o644)
+    lines = claims.read_text().splitlines()
+    assert len(lines) >= 4
+    header = lines[0].split(",")
+    bad = [line.split(",") for line in lines[1:4]]
+    bad[0][header.index("code")] = "7"  # not a code of the codebook
+    bad[1][header.index("quantity")] = "twelve"  # not a number
+    bad[2][header.index("activity")] = ""  # required
+    claims.write_text("\n".join([lines[0], *(",".join(row) for row in bad), *lines[4:]]) + "\n")
+    assert releases._check_files(copy) == [
+        "data/claims.csv line 2: code '7' is not one of its enumeration",
+        "data/claims.csv line 3: quantity 'twelve' is not a valid number",
+        "data/claims.csv line 4: activity is empty",
+    ]
+    monkeypatch.setattr(releases, "FRICTIONLESS_ROWS", 0)  # so that only make_release's own pass looks
+    with pytest.raises(releases.ReleaseError, match="code '7' is not one of its enumeration"):
+        releases._validate(copy)
+    # Frictionless, reading every row, agrees.
+    descriptor = json.loads((copy / "datapackage.json").read_text())
+    for resource in descriptor["resources"]:
+        resource.pop("hash")
+    found = Package(descriptor, basepath=str(copy)).validate().flatten(["type"])
+    assert [t for t, in found] == ["constraint-error", "type-error", "constraint-error"]
+
+
+def test_the_copys_schema_is_migrated_once_per_code_version_and_copied(db, monkeypatch, tmp_path):
+    timeseries_data.build()
+    empty = tmp_path / "template.sqlite3"
+    empty.write_bytes(release_data.template())  # this process's template (built by an earlier test, or now)
+    with sqlite3.connect(empty) as template:
+        template_triggers = [n for n, in template.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")]
+    assert "registry_article_fts_ai" in template_triggers and len(template_triggers) > 10
+    migrations = []
+    migrate = release_data.call_command
+    monkeypatch.setattr(release_data, "call_command", lambda *a, **k: (migrations.append(a), migrate(*a, **k)))
+    first, second = make("2026.1"), make("2026.2")
+    assert migrations == []  # both copies are the template copied, then loaded
+    from django.db import connections
+
+    for release in (first, second):
+        with release_data.reading(release) as alias, connections[alias].cursor() as cursor:
+            assert Article.objects.using(alias).count() == release.counts["articles"] > 0
+            # The row triggers left out while loading are back, and did their work once:
+            # the search index holds every article, the data version has moved.
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+            assert [name for name, in cursor.fetchall()] == template_triggers
+            cursor.execute("SELECT count(*) FROM registry_article_fts_docsize")  # a row per article indexed
+            assert cursor.fetchone()[0] == release.counts["articles"]
+            cursor.execute("SELECT number FROM registry_dataversion")
+            assert cursor.fetchone()[0] >= 1
+    # The same data, the same files byte for byte (only the name and the moment differ elsewhere).
+    for table in releases.TABLES:
+        assert (releases.release_path("2026.1") / table.path).read_bytes() == (releases.release_path("2026.2") / table.path).read_bytes()
+    # A new or edited migration gives a new fingerprint, hence a new template (a stand-in
+    # migration here: the real one costs ~20 s of CPU).
+    def stand_in(command, database, **options):
+        migrations.append((command,))
+        connections[database].cursor().execute("CREATE TABLE stand_in (x)")
+
+    current = release_data.template()
+    monkeypatch.setattr(release_data, "call_command", stand_in)
+    monkeypatch.setattr(release_data, "schema_fingerprint", lambda: "0" * 64)
+    assert release_data.template() != current
+    assert migrations == [("migrate",)]
+    assert (release_data.cache_dir() / f"schema-{'0' * 16}.sqlite3").exists()
 
 
 def test_nothing_restricted_and_no_internal_note_is_in_any_file(disclosure_release):

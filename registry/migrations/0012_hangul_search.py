@@ -11,6 +11,9 @@ from registry.names import name_key
 
 def fill(apps, schema_editor):
     connection = schema_editor.connection
+    # The database being migrated, not the default one: migrating a release's SQLite copy
+    # (registry/release_data.py) rewrote every live article's search columns.
+    db = connection.alias
     if connection.vendor == "postgresql":
         for sql in search.PG_CREATE:
             schema_editor.execute(sql)
@@ -21,31 +24,31 @@ def fill(apps, schema_editor):
                                ("LocationName", "name", "key")):
         Model = apps.get_model("registry", model)
         changed = []
-        for row in Model.objects.exclude(**{source: ""}).only("pk", source, key).iterator():
+        for row in Model.objects.using(db).exclude(**{source: ""}).only("pk", source, key).iterator():
             value = name_key(getattr(row, source))
             if value != getattr(row, key):
                 setattr(row, key, value)
                 changed.append(row)
-        Model.objects.bulk_update(changed, [key], batch_size=1000)
+        Model.objects.using(db).bulk_update(changed, [key], batch_size=1000)
     Article = apps.get_model("registry", "Article")
     Claim = apps.get_model("registry", "Claim")
     Alias = apps.get_model("registry", "EnterpriseAlias")
     aliases = {}
-    for enterprise_id, name in Alias.objects.values_list("enterprise_id", "name"):
+    for enterprise_id, name in Alias.objects.using(db).values_list("enterprise_id", "name"):
         aliases.setdefault(enterprise_id, []).append(name)
     names = {}
-    for article_id, enterprise_id, name, hangul in Claim.objects.values_list("article_id", "enterprise_id", "enterprise__name", "enterprise__hangul").iterator():
+    for article_id, enterprise_id, name, hangul in Claim.objects.using(db).values_list("article_id", "enterprise_id", "enterprise__name", "enterprise__hangul").iterator():
         names.setdefault(article_id, []).extend([name, hangul, *aliases.get(enterprise_id, [])])
     batch = []
-    for article in Article.objects.only("pk", "title", "title_ko", "summary").iterator():
+    for article in Article.objects.using(db).only("pk", "title", "title_ko", "summary").iterator():
         for field, value in search.article_fields(article.title, article.title_ko, article.summary).items():
             setattr(article, field, value)
         article.search_names = search.names_tokens(names.get(article.pk, []))
         batch.append(article)
         if len(batch) == 2000:
-            Article.objects.bulk_update(batch, ["search_head", "search_body", "search_names"])
+            Article.objects.using(db).bulk_update(batch, ["search_head", "search_body", "search_names"])
             batch = []
-    Article.objects.bulk_update(batch, ["search_head", "search_body", "search_names"])
+    Article.objects.using(db).bulk_update(batch, ["search_head", "search_body", "search_names"])
 
 
 def unfill(apps, schema_editor):
