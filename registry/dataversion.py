@@ -62,18 +62,32 @@ _remembered = {}
 REMEMBERED_KEYS = 256  # per process; parameters (date ranges) could otherwise grow it without end
 
 
-def remember(key, compute, using=None):
+def remember(key, compute, using=None, *, unwritten_transaction=False):
     """compute(), kept in this process until the data version moves: for figures that are a
     function of the data alone, such as what the public may see (public counts, the shares'
-    denominators). Inside a transaction it is computed every time: a write in it has not
-    moved the version yet (PostgreSQL moves it at COMMIT). The version is read before the
-    computation, so a value is never kept under a version older than the data it saw."""
+    denominators), or the duplicate guard's name index. Inside a transaction it is computed
+    every time: a write in it has not moved the version yet (PostgreSQL moves it at COMMIT).
+    With `unwritten_transaction` (PostgreSQL), a transaction that has written nothing yet is
+    served like a read outside one, for one more query asking (an import may be checked in
+    the transaction it is then written in). The version is read before the computation, so a
+    value is never kept under a version older than the data it saw."""
     from .models import DataVersion
 
     alias = using or router.db_for_read(DataVersion) or "default"
-    if connections[alias].in_atomic_block:
+    connection = connections[alias]
+    if not connection.in_atomic_block:
+        number = current(alias)
+    elif unwritten_transaction and connection.vendor == "postgresql":
+        # No transaction id yet: nothing written (any write takes one, in a savepoint too), so
+        # it reads the committed data of the number it reads.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT number, txid_current_if_assigned() IS NULL FROM registry_dataversion WHERE id = 1")
+            row = cursor.fetchone()
+        if row is None or not row[1]:
+            return compute()
+        number = row[0]
+    else:
         return compute()
-    number = current(alias)
     kept, values = _remembered.get(alias, (None, None))
     if kept != number:
         values = {}

@@ -21,7 +21,7 @@ from .dates import BadDate, parse_partial_date
 from .industries import IndustryLookupError, resolve_industry
 from .models import Enterprise, EnterpriseKind, Industry, Source
 from .names import name_key
-from .places import PlaceLookupError, describe_error, resolve_place
+from .places import Gazetteer, PlaceLookupError, describe_error, resolve_place
 
 HEADER = [
     "source", "published", "title", "summary", "enterprise", "grade", "kind", "industry",
@@ -107,6 +107,8 @@ def parse_claims_csv(data):
                 "problems": "; ".join(problems), "header": ",".join(HEADER), "optional": ", ".join(OPTIONAL)})]
         )
     rows, errors = [], []
+    # Each cell is searched for control characters only if the file holds one at all.
+    controls = _CONTROL.search(data) is not None
     line = reader.line_num + 1
     while True:
         try:
@@ -121,7 +123,7 @@ def parse_claims_csv(data):
                 errors.append(RowError(line, "row", "", _("%(count)s fields where the header has %(expected)s") % {"count": len(values), "expected": len(columns)}))
             else:
                 row = dict.fromkeys(OPTIONAL, "") | dict(zip(columns, (v.strip() for v in values)))
-                for column, value in row.items():
+                for column, value in row.items() if controls else ():
                     if bad := _CONTROL.search(value):
                         errors.append(RowError(line, column, value, _("a control character (U+%(code)04X) in the text") % {"code": ord(bad.group())}))
                 rows.append((line, row))
@@ -230,6 +232,7 @@ class _Resolver:
             self.sources[name_key(source.name)] = source
             self.sources[name_key(source.short_name)] = source
         self.industries = list(Industry.objects.select_related("parent"))
+        self.gazetteer = None  # read at the first place named
         self.places = {}
         self.industry_cache = {}
 
@@ -254,7 +257,9 @@ class _Resolver:
         return result
 
     def place(self, text):
-        return self._cached(self.places, text, resolve_place, PlaceLookupError, describe_error)
+        if self.gazetteer is None and text not in self.places:
+            self.gazetteer = Gazetteer()
+        return self._cached(self.places, text, lambda t: resolve_place(t, self.gazetteer), PlaceLookupError, describe_error)
 
     def industry(self, text):
         return self._cached(self.industry_cache, text, lambda t: resolve_industry(t, self.industries), IndustryLookupError)

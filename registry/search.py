@@ -29,9 +29,11 @@ rebuild_search`.
 """
 
 import re
+from functools import lru_cache
 
 from django.db import connection
 
+from .bulk import in_sets
 from .hangul import fold
 
 _RUNS = re.compile(r"([\uac00-\ud7a3]+)|([^\W_]+)")
@@ -122,29 +124,48 @@ def article_fields(title, title_ko, summary):
 
 
 def names_tokens(names):
-    return tokens(*sorted(set(n for n in names if n)))
+    """The stored `search_names` of an article naming these names: each name's tokens, in the
+    names' sorted order (the same as tokens() of them all, one name at a time)."""
+    return " ".join(t for t in map(_name_tokens, sorted(set(n for n in names if n))) if t)
+
+
+# The same few thousand enterprise names recur across every article that names them.
+@lru_cache(maxsize=50_000)
+def _name_tokens(name):
+    return tokens(name)
+
+
+def enterprise_names(enterprise_ids):
+    """{enterprise id: [name, Hangul name, aliases...]}: what an article naming it is found
+    by. Two queries."""
+    from .models import Enterprise, EnterpriseAlias
+
+    names = {}
+    for ids in in_sets(enterprise_ids):
+        for pk, name, hangul in Enterprise.objects.filter(pk__in=ids).order_by().values_list("pk", "name", "hangul"):
+            names[pk] = [name, hangul]
+        for pk, alias in EnterpriseAlias.objects.filter(enterprise_id__in=ids).order_by().values_list("enterprise_id", "name"):
+            names[pk].append(alias)
+    return names
 
 
 def refresh_articles(article_ids):
     """Recompute the stored search columns of these articles from their text and the
     enterprises their claims name (with Hangul names and aliases). Run by the write
     services in their transaction, after the claims changed."""
-    from .models import Article, Claim, EnterpriseAlias
+    from .models import Article, Claim
 
     ids = sorted({pk for pk in article_ids if pk is not None})
     for start in range(0, len(ids), 2000):
         chunk = ids[start : start + 2000]
-        pairs = list(Claim.objects.filter(article_id__in=chunk).order_by().values_list(
-            "article_id", "enterprise_id", "enterprise__name", "enterprise__hangul"))
-        enterprise_ids = {e for _, e, _, _ in pairs}
-        aliases = {}
-        for enterprise_id, name in EnterpriseAlias.objects.filter(enterprise_id__in=enterprise_ids).order_by().values_list("enterprise_id", "name"):
-            aliases.setdefault(enterprise_id, []).append(name)
+        pairs = [pair for part in in_sets(chunk) for pair in Claim.objects.filter(article_id__in=part).order_by().values_list("article_id", "enterprise_id")]
+        by_enterprise = enterprise_names({e for _, e in pairs})
         names = {pk: [] for pk in chunk}
-        for article_id, enterprise_id, name, hangul in pairs:
-            names[article_id] += [name, hangul, *aliases.get(enterprise_id, [])]
+        for article_id, enterprise_id in pairs:
+            names[article_id] += by_enterprise[enterprise_id]
         rows = []
-        for pk, title, title_ko, summary in Article.objects.filter(pk__in=chunk).order_by().values_list("pk", "title", "title_ko", "summary"):
+        texts = [row for part in in_sets(chunk) for row in Article.objects.filter(pk__in=part).order_by().values_list("pk", "title", "title_ko", "summary")]
+        for pk, title, title_ko, summary in texts:
             own = article_fields(title, title_ko, summary)
             rows.append((own["search_head"], own["search_body"], names_tokens(names[pk]), pk))
         _write(rows)

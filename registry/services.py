@@ -204,14 +204,27 @@ def _write(plan, user, progress):
     )
     enterprise_ids = {id(e): pk for e, pk in zip(new_enterprises, ids)}
 
+    def enterprise_id(key):
+        planned = plan.enterprises[key]
+        return planned.existing.pk if planned.existing else enterprise_ids[id(planned)]
+
     already_stored = {a.existing_id for a in plan.articles.values() if a.existing_id is not None}
     new_articles = [a for a in plan.articles.values() if a.existing_id is None]
+    # A new article is written with its search columns whole, the enterprises its claims
+    # name included (registry/search.py), rather than written and then updated.
+    named = {id(a): set() for a in new_articles}
+    for c in plan.claims.values():
+        article = plan.articles[c.article_key]
+        if article.existing_id is None:
+            named[id(article)].add(enterprise_id(c.enterprise_key))
+    names = search.enterprise_names(set().union(*named.values()))
     ids = insert_rows(
         Article,
         [
             {"source_id": a.source.pk, "published": a.published, "precision": a.precision, "title": a.title,
              "title_ko": a.title_ko, "summary": a.summary, "status": Status.CODED, "coded_by_id": user_id,
-             **search.article_fields(a.title, a.title_ko, a.summary)}
+             **search.article_fields(a.title, a.title_ko, a.summary),
+             "search_names": search.names_tokens(n for pk in named[id(a)] for n in names[pk])}
             for a in new_articles
         ],
         user=user, reason=reason,
@@ -219,26 +232,27 @@ def _write(plan, user, progress):
     for article, pk in zip(new_articles, ids):
         article.existing_id = pk
 
-    def enterprise_id(key):
-        planned = plan.enterprises[key]
-        return planned.existing.pk if planned.existing else enterprise_ids[id(planned)]
-
     claims = [
         {"article_id": plan.articles[c.article_key].existing_id, "enterprise_id": enterprise_id(c.enterprise_key),
          "activity": c.activity, "code": c.code, "detail": c.detail, "quantity": c.quantity, "unit": c.unit}
         for c in plan.claims.values()
         if not c.exists
     ]
+    # COPY bypasses Claim.save(): what it would store (the article's public date and
+    # precision) is set here, and the new claims are folded into the stored evidence once for
+    # the file, so each enterprise row is updated once.
+    public = evidence.public_articles(c["article_id"] for c in claims)
+    for c in claims:
+        c["public_published"], c["public_precision"] = public.get(c["article_id"], (None, None))
     for start in range(0, len(claims), BATCH):
-        # COPY bypasses Claim.save(): the new claims are folded into the stored evidence here.
-        evidence.add_claims(insert_rows(Claim, claims[start : start + BATCH], user=user, reason=reason))
+        insert_rows(Claim, claims[start : start + BATCH], user=user, reason=reason)
         if progress:
             progress(min(start + BATCH, len(claims)), len(claims))
+    evidence.add_claims(((c["enterprise_id"], c["article_id"]) for c in claims), public=public)
     # New claims on articles already stored change those articles: they move on, and a
-    # reviewed one goes back to coded unless a reviewer imports.
+    # reviewed one goes back to coded unless a reviewer imports; their search columns
+    # follow the enterprises they now name.
     _claims_changed({c["article_id"] for c in claims} & already_stored, user)
-    # New articles are found by the enterprises their claims name.
-    search.refresh_articles([a.existing_id for a in new_articles])
     _link_stories(plan, user)
 
 

@@ -134,3 +134,27 @@ def test_the_sample_enterprises_are_all_quiet_against_each_other():
         if others:
             noisy[e.name] = others
     assert noisy == {}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_imports_name_index_is_kept_until_the_data_changes():
+    from django.db import connection, transaction
+
+    def names(index):
+        return sorted(matched for _, _, matched, _ in index.entries)
+
+    make_enterprise("Kim Chaek Iron and Steel Complex")
+    first = NameIndex.current()
+    assert names(first) == ["Kim Chaek Iron and Steel Complex"]
+    assert NameIndex.current() is first  # nothing written since: kept
+    make_enterprise("Musan Mining Complex")  # committed: the data version moves
+    second = NameIndex.current()
+    assert names(second) == ["Kim Chaek Iron and Steel Complex", "Musan Mining Complex"]
+    with transaction.atomic():
+        # Nothing written in this transaction yet: PostgreSQL serves the kept index.
+        assert (NameIndex.current() is second) == (connection.vendor == "postgresql")
+        make_enterprise("Ryongsong Machine Complex")
+        # Its own write is seen, and nothing is kept that the version does not count yet.
+        inside = NameIndex.current()
+        assert "Ryongsong Machine Complex" in names(inside)
+        assert NameIndex.current() is not inside
