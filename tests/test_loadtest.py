@@ -34,7 +34,8 @@ def test_it_drives_gunicorn_and_reports_throughput_percentiles_and_errors(tmp_pa
     assert list(report["by_url"]) == ["/api/v1/"]
     lat = report["latency_ms"]
     assert 0 < lat["p50"] <= lat["p90"] <= lat["p95"] <= lat["p99"] <= lat["max"]
-    assert report["throughput_rps"] == pytest.approx(report["requests"] / report["seconds"], rel=0.1)
+    # The report rounds to 0.1 req/s: on a busy machine 10 requests in 40 s are 0.25, reported 0.3.
+    assert report["throughput_rps"] == pytest.approx(report["requests"] / report["seconds"], rel=0.1, abs=0.05)
 
 
 @pytest.mark.parametrize(
