@@ -65,7 +65,8 @@ def _count_units(units):
     cell: one SQL query, COUNT(*) over the distinct rows. PostgreSQL can hash them, where
     COUNT(DISTINCT) in a GROUP BY sorts every matching claim (BENCHMARKS.md has the plans)."""
     try:
-        sql, params = units.query.sql_with_params()
+        # Compiled for the database it reads (a release's SQLite copy, not only the default).
+        sql, params = units.query.get_compiler(using=units.db).as_sql()
     except EmptyResultSet:  # a condition nothing can meet: no rows, as the queryset would say
         return
     with connections[units.db].cursor() as cursor:
