@@ -300,8 +300,10 @@ def questions():
          "/api/v1/enterprises/?facets=grade,region&page_size=50",
          "/peers/enterprise.json?_facet=grade&_facet=region&_size=50&_sort=name",
          same_facets),
-        ('search "steel" (broad)', "/api/v1/articles/?q=steel&page_size=50", search("steel"), same_search),
-        ('search "chorwon" (rare)', "/api/v1/articles/?q=chorwon&page_size=50", search("chorwon"), same_search),
+        # Newest first on both sides: unasked, the registry ranks up to 1,000 matches by
+        # relevance (ts_rank), which a SQLite FTS5 query would rank differently (bm25).
+        ('search "steel" (broad)', "/api/v1/articles/?q=steel&ordering=-published&page_size=50", search("steel"), same_search),
+        ('search "chorwon" (rare)', "/api/v1/articles/?q=chorwon&ordering=-published&page_size=50", search("chorwon"), same_search),
     ]
 
 
