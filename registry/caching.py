@@ -8,6 +8,9 @@ An anonymous GET's answer depends on the data, the URL, the language, the Accept
   of one primary-key read, and after any write it gets the new answer;
 - with REGISTRY_CACHE_SECONDS > 0 the whole answer is kept in the "answers" cache under the
   same key for that long: a write moves the version and so misses every stored answer at once.
+  A streamed answer (a CSV export) is kept once it has been sent whole, if it is no larger than
+  MAX_STORED_BYTES; and when many readers miss the same key together, one computes it while
+  the others wait a little for its answer (a lock in the same cache), rather than all at once.
 
 Only requests that are anonymous by construction qualify (`anonymous_read`): GET or HEAD,
 no session cookie, no messages cookie, no Authorization header, not the admin. A signed-in
@@ -22,6 +25,7 @@ API's anonymous throttle: it costs less than the throttle's own bookkeeping.
 
 import datetime
 import hashlib
+import time
 
 from django.conf import settings
 from django.core.cache import caches
@@ -39,8 +43,12 @@ _KEPT_HEADERS = (
     "Cache-Control", "Allow", "Link", "X-Frame-Options", "X-Left-Out", "X-Coverage", "X-Data-Version",
     "X-Codebook-Version", "X-Total-Count",
 )
-# Larger answers (CSV exports) are left to the ETag alone: the cache is for the many small ones.
-MAX_STORED_BYTES = 1024 * 1024
+# Larger answers (whole-table CSV exports) are left to the ETag alone: an answer is buffered
+# in memory while it streams, so this also bounds what one request holds.
+MAX_STORED_BYTES = 8 * 1024 * 1024
+# How long a reader waits for another one computing the same answer, polling the cache, before
+# computing it itself; and how long a lock is trusted (a worker that died leaves one behind).
+WAIT_SECONDS, POLL_SECONDS, LOCK_SECONDS = 15.0, 0.05, 60
 
 
 def anonymous_read(request):
@@ -80,8 +88,7 @@ def _for_anyone(request, response):
 def _storable(request, response):
     return (
         request.method == "GET"
-        and not response.streaming
-        and len(response.content) <= MAX_STORED_BYTES
+        and (not response.is_async if response.streaming else len(response.content) <= MAX_STORED_BYTES)
         and _for_anyone(request, response)
     )
 
@@ -131,23 +138,84 @@ class ConditionalCacheMiddleware:
 
         cache = caches[CACHE_ALIAS] if seconds > 0 else None
         key = f"answer:{version}:{digest}"
+        lock = None
         if cache is not None:
             stored = cache.get(key)
+            if stored is None:
+                lock, stored = _take_turn(cache, key)
             if stored is not None:
                 return _rebuild(stored, request)
 
-        response = self.get_response(request)
-        if response.status_code != 200 or response.has_header("ETag") or not _for_anyone(request, response):
-            # Errors are not versioned answers; a record's own ETag (its version, for If-Match)
-            # stays; an answer made for this client alone is no answer for its URL.
+        try:
+            response = self.get_response(request)
+            if response.status_code != 200 or response.has_header("ETag") or not _for_anyone(request, response):
+                # Errors are not versioned answers; a record's own ETag (its version, for If-Match)
+                # stays; an answer made for this client alone is no answer for its URL.
+                return response
+            if settings.REGISTRY_ETAGS:
+                response["ETag"] = etag
+            _patch(response)
+            if cache is not None and _storable(request, response):
+                headers = {name: response[name] for name in _KEPT_HEADERS if response.has_header(name)}
+                if response.streaming:
+                    # Kept once sent whole; the lock is given back when the stream ends.
+                    response.streaming_content = _kept_when_sent(
+                        response.streaming_content, lambda content: cache.set(key, (200, headers, content), seconds), cache, lock
+                    )
+                    lock = None
+                else:
+                    cache.set(key, (response.status_code, headers, response.content), seconds)
             return response
-        if settings.REGISTRY_ETAGS:
-            response["ETag"] = etag
-        _patch(response)
-        if cache is not None and _storable(request, response):
-            headers = {name: response[name] for name in _KEPT_HEADERS if response.has_header(name)}
-            cache.set(key, (response.status_code, headers, response.content), seconds)
-        return response
+        finally:
+            if lock is not None:
+                cache.delete(lock)
+
+
+def _take_turn(cache, key):
+    """(lock, None) when this reader computes the answer, (None, answer) when another reader
+    computing it stored it meanwhile; (None, None) when the wait ran out: compute it too."""
+    lock = f"computing:{key}"
+    if cache.add(lock, 1, LOCK_SECONDS):
+        return lock, None
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(POLL_SECONDS)
+        stored = cache.get(key)
+        if stored is not None:
+            return None, stored
+        if cache.get(lock) is None:
+            # The other reader's answer was not storable (an error, too large): no use waiting.
+            break
+    return None, None
+
+
+class _kept_when_sent:
+    """A streamed answer passed through as it is sent, and kept (`keep(content)`) only once sent
+    to its end. The turn to compute it (`lock`) is given back at the end or when the server
+    closes the answer, whichever comes first: a client that hangs up before the first chunk
+    closes a generator that never started, whose own `finally` would never run."""
+
+    def __init__(self, chunks, keep, cache, lock):
+        self.chunks, self.keep, self.cache, self.lock = chunks, keep, cache, lock
+
+    def __iter__(self):
+        kept, size = [], 0
+        for chunk in self.chunks:
+            yield chunk
+            if kept is not None:
+                size += len(chunk)
+                if size > MAX_STORED_BYTES:
+                    kept = None  # too large to keep: sent on, no longer buffered
+                else:
+                    kept.append(chunk)
+        if kept is not None:
+            self.keep(b"".join(kept))
+        self.close()
+
+    def close(self):
+        if self.lock is not None:
+            self.cache.delete(self.lock)
+            self.lock = None
 
 
 def _rebuild(stored, request):

@@ -7,16 +7,20 @@ signed-in requests and token requests are never stored nor served from the store
 
 import datetime
 import re
+import threading
+import time
 
 import pytest
 from django.core.cache import caches
 from django.core.management import call_command
+from django.core.signals import request_finished
+from django.db import close_old_connections
 from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 
-from registry import dataversion, services
+from registry import caching, dataversion, services
 from registry.models import Article, Claim, Enterprise, Location
 from tests.admin_support import make_user
 from tests.api_data import build
@@ -209,6 +213,105 @@ def test_answers_made_for_one_client_are_not_stored(client, d):
     assert not docs[1].has_header("X-Answer-Cache")
     assert not docs[1].has_header("ETag")
     assert docs[0]["Content-Security-Policy"] != docs[1]["Content-Security-Policy"]
+
+
+@ON
+def test_a_streamed_export_is_stored_once_sent_whole(client, d):
+    url = "/api/v1/claims/?format=csv"
+    first = client.get(url)
+    assert first.streaming and not first.has_header("X-Answer-Cache")
+    body = b"".join(first.streaming_content)
+    assert body.count(b"\n") == Claim.objects.visible_to(None).count() + 1  # the header line
+    with CaptureQueriesContext(connection) as queries:
+        second = client.get(url)
+    assert second["X-Answer-Cache"] == "hit"
+    assert len(queries) == 1  # the version
+    assert second.content == body
+    assert second["Content-Disposition"] == first["Content-Disposition"]
+    assert second["Content-Type"] == first["Content-Type"]
+
+
+@ON
+def test_a_stream_not_sent_whole_or_too_large_is_not_stored(client, d, monkeypatch):
+    url = "/api/v1/claims/?format=csv"
+    abandoned = client.get(url)
+    _close(abandoned)  # the client hung up before reading anything
+    again = client.get(url)
+    assert not again.has_header("X-Answer-Cache")
+    _close(again)
+    caches["answers"].clear()
+    monkeypatch.setattr(caching, "MAX_STORED_BYTES", 100)
+    response = client.get(url)
+    assert len(b"".join(response.streaming_content)) > 100
+    again = client.get(url)
+    assert not again.has_header("X-Answer-Cache")
+    _close(again)  # as the WSGI server closes every answer once sent
+    # Whatever happened to the stream, the turn to compute it was given back.
+    assert not [key for key in caches["answers"]._cache if "computing:" in key]
+
+
+def _close(response):
+    """Close an answer as the WSGI server does, without the test client's request_finished
+    closing the test's own connection (as its closing_iterator_wrapper avoids too)."""
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
+
+
+def test_a_stream_closed_halfway_keeps_nothing_and_gives_the_turn_back():
+    cache = caches["answers"]
+    cache.add("computing:k", 1, 60)
+    kept = []
+    answer = caching._kept_when_sent(iter([b"a", b"b", b"c"]), kept.append, cache, "computing:k")
+    stream = iter(answer)
+    assert next(stream) == b"a"
+    answer.close()  # the server closes the answer: the client hung up
+    assert kept == [] and cache.get("computing:k") is None
+    cache.add("computing:k", 1, 60)
+    whole = caching._kept_when_sent(iter([b"a", b"b"]), kept.append, cache, "computing:k")
+    assert b"".join(whole) == b"ab" and kept == [b"ab"]
+    assert cache.get("computing:k") is None  # given back at the end, before the close
+
+
+def _fixed_key(monkeypatch):
+    monkeypatch.setattr(caching, "_digest", lambda request: "f" * 24)
+    return f"answer:{dataversion.current()}:{'f' * 24}"
+
+
+@ON
+def test_readers_missing_together_wait_for_the_one_computing_the_answer(client, d, monkeypatch):
+    cache, key = caches["answers"], _fixed_key(monkeypatch)
+    assert cache.add(f"computing:{key}", 1, 60)  # another reader is computing this answer
+    other = threading.Timer(0.2, cache.set, (key, (200, {"Content-Type": "text/plain"}, b"the other reader's answer"), 60))
+    other.start()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/api/v1/enterprises/")
+    other.join()
+    assert response.content == b"the other reader's answer"
+    assert response["X-Answer-Cache"] == "hit"
+    assert len(queries) == 1  # the version: the view did not run
+
+
+@ON
+def test_a_reader_stops_waiting_when_the_other_gives_up_or_takes_too_long(client, d, monkeypatch):
+    cache, key = caches["answers"], _fixed_key(monkeypatch)
+    lock = f"computing:{key}"
+    cache.add(lock, 1, 60)
+    threading.Timer(0.2, cache.delete, (lock,)).start()  # the other's answer was an error: not stored
+    started = time.monotonic()
+    response = client.get("/api/v1/enterprises/")
+    assert response.status_code == 200 and not response.has_header("X-Answer-Cache")
+    assert time.monotonic() - started < caching.WAIT_SECONDS
+    assert client.get("/api/v1/enterprises/")["X-Answer-Cache"] == "hit"
+    # A lock left behind by a worker that died is waited on for WAIT_SECONDS at most.
+    cache.clear()
+    cache.add(lock, 1, 60)
+    monkeypatch.setattr(caching, "WAIT_SECONDS", 0.3)
+    response = client.get("/api/v1/enterprises/")
+    assert response.status_code == 200 and not response.has_header("X-Answer-Cache")
+    assert response.json()["count"] == Enterprise.objects.visible_to(None).count()
 
 
 @override_settings(REGISTRY_ETAGS=False, REGISTRY_CACHE_SECONDS=0)
