@@ -23,6 +23,13 @@ otherwise), so that the public's time series count from one index of the claims 
 joining the articles (ClaimQuerySet.for_series). Kept by the same writes: Claim.save()
 (`refresh_claims` of the claim), Article.save() when its disclosure, status or date changes
 (its claims), the import's COPY (`add_claims`), and rebuilt with the rest.
+
+Each claim also carries its enterprise's first-level region and grade (ENTERPRISE_COLUMNS,
+every claim), so that the public's series by region, grade or tier group the claims from one
+index without joining the enterprises. Kept by: Claim.save() (`refresh_claims`: a new claim,
+or one moved to another enterprise), Enterprise.save() when its region or grade changes (one
+UPDATE of its claims, `follow_enterprise`; the merge's kept enterprise too), the merge's bulk
+move of claims, the import's COPY (`enterprise_columns`), and rebuilt with the rest.
 """
 
 from django.db import connections, transaction
@@ -43,6 +50,10 @@ CHUNK = 1000
 # The claim's stored copy of its article's date and precision while public, and the article
 # column each copies.
 CLAIM_COLUMNS = {"public_published": "published", "public_precision": "precision"}
+# The claim's stored copy of its enterprise's first-level region and grade, on every claim
+# (public or not: they follow the enterprise), and the enterprise column each copies: the
+# public's series by region, grade or tier group the claims by them without the join.
+ENTERPRISE_COLUMNS = {"enterprise_region": "region_id", "enterprise_grade": "grade"}
 
 
 def _models():
@@ -76,16 +87,45 @@ def refresh(enterprise_ids, using="default"):
 def claim_values():
     """The stored claim columns as expressions over a claim row: its article's date and
     precision if the article is one anyone may see (visibility.visible_articles(None)), else
-    null."""
-    from .models import Article
+    null; its enterprise's region and grade."""
+    from .models import Article, Enterprise
 
     public = Article.objects.filter(visible_articles(None), pk=OuterRef("article_id"))
-    return {column: Subquery(public.values(source)[:1]) for column, source in CLAIM_COLUMNS.items()}
+    enterprise = Enterprise.objects.filter(pk=OuterRef("enterprise_id"))
+    return {
+        **{column: Subquery(public.values(source)[:1]) for column, source in CLAIM_COLUMNS.items()},
+        **{column: Subquery(enterprise.values(source)[:1]) for column, source in ENTERPRISE_COLUMNS.items()},
+    }
 
 
 def refresh_claims(claims, using="default"):
     """Recompute the stored columns of these claims (a Claim queryset): one UPDATE."""
     claims.using(using).order_by().update(**claim_values())
+
+
+def enterprise_values(enterprise):
+    """{claim column: value} an enterprise gives its claims (ENTERPRISE_COLUMNS)."""
+    return {column: getattr(enterprise, source) for column, source in ENTERPRISE_COLUMNS.items()}
+
+
+def follow_enterprise(enterprise, using="default"):
+    """Give the enterprise's claims its region and grade (after a change of its place or
+    grade): one UPDATE of those that differ, in the caller's transaction."""
+    Claim, _, _ = _models()
+    values = enterprise_values(enterprise)
+    # exclude(): NOT (region = x AND grade = y), null-safe as Django writes it.
+    Claim.objects.using(using).filter(enterprise=enterprise.pk).exclude(**values).order_by().update(**values)
+
+
+def enterprise_columns(enterprise_ids):
+    """{enterprise id: {claim column: value}}, read from the enterprises (one query per
+    bulk.in_sets chunk): what claims written without save() store (the import)."""
+    _, Enterprise, _ = _models()
+    found = {}
+    for ids in in_sets(enterprise_ids):
+        for pk, *values in Enterprise.objects.filter(pk__in=ids).order_by().values_list("pk", *ENTERPRISE_COLUMNS.values()):
+            found[pk] = dict(zip(ENTERPRISE_COLUMNS, values))
+    return found
 
 
 def public_articles(article_ids):
@@ -187,10 +227,10 @@ def rebuild(using="default"):
     Claim, Enterprise, Location = _models()
     enterprises = Enterprise.objects.using(using)
     with transaction.atomic(using=using):
-        refresh_claims(Claim.objects.all(), using=using)
         enterprises.update(region=None)
         for region in Location.objects.using(using).filter(level=1):
             enterprises.filter(location__path__startswith=region.path).update(region=region)
+        refresh_claims(Claim.objects.all(), using=using)  # after the regions: the claims copy them
         ids = list(enterprises.values_list("pk", flat=True))
         refresh(ids, using=using)
     connection = connections[using]
@@ -206,13 +246,14 @@ def rebuild(using="default"):
 
 
 def claim_differences():
-    """Claims whose stored columns differ from their article's: [(id, column, stored,
-    computed)]."""
+    """Claims whose stored columns differ from their article's or enterprise's: [(id,
+    column, stored, computed)]."""
     Claim, _, _ = _models()
     names = {f"computed_{column}": expression for column, expression in claim_values().items()}
+    columns = [*CLAIM_COLUMNS, *ENTERPRISE_COLUMNS]
     found = []
-    for row in Claim.objects.order_by().annotate(**names).values("pk", *CLAIM_COLUMNS, *names).iterator():
-        for column in CLAIM_COLUMNS:
+    for row in Claim.objects.order_by().annotate(**names).values("pk", *columns, *names).iterator():
+        for column in columns:
             if row[column] != row[f"computed_{column}"]:
                 found.append((row["pk"], column, row[column], row[f"computed_{column}"]))
     return found

@@ -46,8 +46,9 @@ def _stored(instance):
 
 
 def _differs(instance, stored):
-    # A claim's stored public date follows its article (registry/evidence.py), not an edit.
-    derived = ("version", "updated_at", "text_sha256", *evidence.CLAIM_COLUMNS)
+    # A claim's stored public date follows its article (registry/evidence.py), its region and
+    # grade its enterprise: not an edit.
+    derived = ("version", "updated_at", "text_sha256", *evidence.CLAIM_COLUMNS, *evidence.ENTERPRISE_COLUMNS)
     fields = [f.attname for f in instance._meta.concrete_fields if f.attname not in derived]
     return any(getattr(instance, name) != getattr(stored, name) for name in fields)
 
@@ -242,8 +243,11 @@ def _write(plan, user, progress):
     # precision) is set here, and the new claims are folded into the stored evidence once for
     # the file, so each enterprise row is updated once.
     public = evidence.public_articles(c["article_id"] for c in claims)
+    # And their enterprises' region and grade, as read after the refinements above.
+    enterprises = evidence.enterprise_columns({c["enterprise_id"] for c in claims})
     for c in claims:
         c["public_published"], c["public_precision"] = public.get(c["article_id"], (None, None))
+        c.update(enterprises[c["enterprise_id"]])
     for start in range(0, len(claims), BATCH):
         insert_rows(Claim, claims[start : start + BATCH], user=user, reason=reason)
         if progress:
@@ -337,7 +341,11 @@ def enterprise_merge(*, keep, absorb, user=None):
         claim.delete()
     for claim in moving:
         claim.enterprise = keep
-    bulk_update_with_history(moving, Claim, ["enterprise"], default_user=user, default_change_reason=reason)
+        for column, value in evidence.enterprise_values(keep).items():  # stored copies (evidence.py)
+            setattr(claim, column, value)
+    bulk_update_with_history(
+        moving, Claim, ["enterprise", *evidence.ENTERPRISE_COLUMNS], default_user=user, default_change_reason=reason
+    )
     evidence.refresh({keep.pk})  # the bulk update bypasses Claim.save()
     # Their articles now name another enterprise: a coder holding one open must reload it.
     _claims_changed({claim.article_id for claim in moving + duplicates}, user)

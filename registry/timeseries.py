@@ -19,12 +19,12 @@ from functools import reduce
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+from django.db.models import Case, Count, F, Func, IntegerField, Q, Value, When
 from django.utils import translation
 from django.db.models.functions import Coalesce, ExtractMonth, ExtractQuarter, ExtractYear
 
 from . import spreadsheets
-from .codebook import Grade, Tier
+from .codebook import TIER_GRADES, Grade, Tier
 from .coverage import blank_uncovered, covered_shares
 from .shares import denominators, divide
 from .models import Claim, Industry, Location, Precision
@@ -77,10 +77,32 @@ def _count_units(units):
             yield {"series": series, "year": year, "sub": sub, "placed": placed, "value": n, "articles": n}
 
 
+class DatePart(Func):
+    """A date's year, quarter or month as an integer. PostgreSQL: date_part(...)::integer,
+    since its EXTRACT returns numeric (PostgreSQL 14 on), slower to compute per claim and to
+    hash among the distinct units: with it the regional monthly series' query took ~1.5x as
+    long (BENCHMARKS.md). Elsewhere Django's Extract."""
+
+    output_field = IntegerField()
+    _EXTRACT = {"year": ExtractYear, "quarter": ExtractQuarter, "month": ExtractMonth}
+
+    def __init__(self, expression, part):
+        self.part = part
+        super().__init__(self._EXTRACT[part](expression))  # what other databases compile
+
+    def as_sql(self, compiler, connection, **extra_context):
+        return compiler.compile(self.get_source_expressions()[0])
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        # `part` is one of the three keys of _EXTRACT, never a parameter.
+        date = compiler.compile(self.get_source_expressions()[0].lhs)
+        return f"date_part('{self.part}', {date[0]})::integer", date[1]
+
+
 _SUB_PERIOD = {
     "year": lambda date: Value(0, output_field=IntegerField()),
-    "quarter": lambda date: ExtractQuarter(date),
-    "month": lambda date: ExtractMonth(date),
+    "quarter": lambda date: DatePart(date, "quarter"),
+    "month": lambda date: DatePart(date, "month"),
 }
 
 
@@ -159,30 +181,40 @@ def _short(label):
         return str(label).split(" (")[0]
 
 
-def _groups(query):
-    """(label, Q over claims) for each group the query compares."""
+def _groups(query, region="enterprise__region", grade="enterprise__grade"):
+    """([(label, Q over claims)] for each group the query compares, Q of a claim in any of
+    them). `region` and `grade`: where the claim's enterprise's region and grade are read
+    (for_series: the claim's stored copies for the public, the enterprise's columns for
+    others). The groups of a group_by are one column's values: "in any" is one IN list,
+    which PostgreSQL hashes, where an OR of 13 equalities is tried one by one per claim."""
     if query.regions:
         names = [place.name for place in query.regions]
-        return [
+        groups = [
             # Two compared places of one name are told apart by their parent.
             (place.name if names.count(place.name) == 1 else str(place),
              inside_places([place], "enterprise__location__"))
             for place in query.regions
         ]
+        return groups, Q(reduce(operator.or_, (within for _label, within in groups)))
     if query.group_by == "region":
         # The enterprise's stored first-level region (registry/evidence.py): an integer
         # equality the planner estimates well, where 13 path prefixes (LIKE '/x/%') were
         # guessed at 3 places of 213 and sent the sort of 300k rows to disk.
-        regions = Location.objects.filter(level=1).order_by("iso_code", "name")
-        return [(r.name, Q(enterprise__region=r.pk)) for r in regions]
+        regions = list(Location.objects.filter(level=1).order_by("iso_code", "name"))
+        return [(r.name, Q(**{region: r.pk})) for r in regions], Q(**{f"{region}__in": [r.pk for r in regions]})
     if query.group_by == "industry":
         tops = Industry.objects.filter(parent=None).order_by("name")
-        return [(i.name, in_industries([i], "enterprise__")) for i in tops]
+        groups = [(i.name, in_industries([i], "enterprise__")) for i in tops]
+        return groups, Q(reduce(operator.or_, (within for _label, within in groups)))
     if query.group_by == "grade":
-        return [(_short(label), Q(enterprise__grade=value)) for value, label in Grade.choices]
+        return [(_short(label), Q(**{grade: value})) for value, label in Grade.choices], Q(**{f"{grade}__in": Grade.values})
     if query.group_by == "tier":
-        return [(_short(label), Q(enterprise__tier=value)) for value, label in Tier.choices]
-    return [("all", Q())]
+        # The enterprise's tier is its grade's (codebook.TIER_GRADES; Enterprise.tier is
+        # generated from it): the claims store the grade.
+        return [
+            (_short(label), Q(**{f"{grade}__in": [str(g) for g in TIER_GRADES[value]]})) for value, label in Tier.choices
+        ], Q(**{f"{grade}__in": Grade.values})
+    return [("all", Q())], Q()
 
 
 def period_label(key, interval):
@@ -224,9 +256,9 @@ def compute(query, *, user=None):
     selection = dict(query.selection)
     if query.bands:
         selection.pop("max_code", None)  # each band applies its own
-    claims, date, precision = Claim.objects.for_series(user)
+    claims, date, precision, region, grade = Claim.objects.for_series(user)
     base = select_claims(claims, selection, dated=date)
-    groups = _groups(query)
+    groups, in_any = _groups(query, region, grade)
     bands = bands_of(query.max_code) if query.bands else [None]
     coarse = TOO_COARSE[query.interval]
     placed = Value(1, output_field=IntegerField())
@@ -244,7 +276,7 @@ def compute(query, *, user=None):
                 *[When(within, then=Value(g * len(bands) + position)) for g, (_label, within) in enumerate(groups)],
                 output_field=IntegerField(),
             )
-            selections.append((Q(reduce(operator.or_, (within for _label, within in groups))), band, key))
+            selections.append((in_any, band, key))
     else:
         selections = [(within, band, Value(index, output_field=IntegerField())) for index, (_label, within, band) in enumerate(series)]
     # Distinct units first, counted after (below), where only one distinct count is asked:
@@ -257,7 +289,7 @@ def compute(query, *, user=None):
         part = base.filter(within)
         if band is not None:
             part = part.filter(code__lte=band)
-        cells = dict(series=key, year=ExtractYear(date), sub=_SUB_PERIOD[query.interval](date), placed=placed)
+        cells = dict(series=key, year=DatePart(date, "year"), sub=_SUB_PERIOD[query.interval](date), placed=placed)
         if distinct_first:
             parts.append(part.order_by().values(**cells, counted=unit()).distinct())
             continue

@@ -18,7 +18,7 @@ from django.contrib.auth.models import AnonymousUser
 from registry import evidence, timeseries
 from registry.importing import HEADER
 from registry.models import Article, Claim
-from registry.models.articles import ClaimQuerySet
+from registry.models.articles import ClaimQuerySet, SeriesColumns
 from registry.services import article_save, claim_delete, claim_save, claims_import, enterprise_merge, record_delete
 from tests.api_data import build, user_with
 
@@ -28,6 +28,8 @@ SERIES = [
     {"metric": "articles", "interval": "year"},
     {"metric": "articles", "interval": "month", "group_by": "region"},
     {"metric": "enterprises", "interval": "year", "group_by": "tier"},
+    {"metric": "claims", "interval": "year", "group_by": "grade"},
+    {"metric": "articles", "interval": "quarter", "group_by": "industry"},
     {"metric": "enterprises", "interval": "quarter"},
     {"metric": "claims", "interval": "month", "max_code": "3", "bands": "1"},
     {"metric": "stories", "interval": "year", "start": "2016", "end": "2021"},
@@ -51,7 +53,7 @@ def stored(claim):
 
 
 def joined(claims, user):
-    return claims.visible_to(user), "article__published", "article__precision"
+    return SeriesColumns(claims.visible_to(user), "article__published", "article__precision", "enterprise__region", "enterprise__grade")
 
 
 def answers(user=None):
@@ -78,9 +80,10 @@ def test_built_data_is_stored_as_counted_by_hand(d):
 
 
 def test_the_public_reads_the_stored_dates_and_others_the_articles(d, reviewer):
-    assert Claim.objects.for_series(AnonymousUser())[1:] == ("public_published", "public_precision")
-    assert Claim.objects.for_series(user_with("vera", "view_enterprise"))[1:] == ("public_published", "public_precision")
-    assert Claim.objects.for_series(reviewer)[1:] == ("article__published", "article__precision")
+    stored = ("public_published", "public_precision", "enterprise_region", "enterprise_grade")
+    assert Claim.objects.for_series(AnonymousUser())[1:] == stored
+    assert Claim.objects.for_series(user_with("vera", "view_enterprise"))[1:] == stored
+    assert Claim.objects.for_series(reviewer)[1:] == ("article__published", "article__precision", "enterprise__region", "enterprise__grade")
     # A reviewer counts restricted A4 (2020): the stored public dates would leave it out.
     result = timeseries.compute(timeseries.parse_params({"metric": "claims", "start": "2020", "end": "2020"}), user=reviewer)
     public = timeseries.compute(timeseries.parse_params({"metric": "claims", "start": "2020", "end": "2020"}), user=AnonymousUser())

@@ -244,10 +244,10 @@ def bench_timeseries(out, repeats):
 def computed_series(params):
     """The series as an anonymous user got it before the claims stored their public dates
     (and as a reviewer or coder still gets it): visible_to and a join to the articles."""
-    from registry.models.articles import ClaimQuerySet
+    from registry.models.articles import ClaimQuerySet, SeriesColumns
 
     def joined(claims, user):
-        return claims.visible_to(user), "article__published", "article__precision"
+        return SeriesColumns(claims.visible_to(user), "article__published", "article__precision", "enterprise__region", "enterprise__grade")
 
     with mock.patch.object(ClaimQuerySet, "for_series", joined):
         return timeseries_service(params)

@@ -2,6 +2,7 @@
 
 import datetime
 import hashlib
+from collections import namedtuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -13,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .. import evidence, locking, search
-from ..codebook import Activity, Code, Disclosure, Precision, Status, choice_check
+from ..codebook import Activity, Code, Disclosure, Grade, Precision, Status, choice_check
 from ..visibility import (
     blinded_articles, in_industries, inside_places, sees_everything, sees_public_view, unblinded_claims, visible_articles,
 )
@@ -263,6 +264,11 @@ def _vendor(alias):
     return connections[alias].vendor
 
 
+# What a time series reads (ClaimQuerySet.for_series): the claims, and the names of the
+# columns giving each one's date, date precision, region and grade.
+SeriesColumns = namedtuple("SeriesColumns", "claims published precision region grade")
+
+
 class ClaimQuerySet(CountedQuerySet):
     def public(self):
         """Claims of public, published articles: what anyone may see."""
@@ -276,15 +282,20 @@ class ClaimQuerySet(CountedQuerySet):
         return qs.filter(unblinded_claims(user))
 
     def for_series(self, user):
-        """(claims, date, precision): the claims a time series counts for `user` and the
-        names of the article date and precision to read on them. Whoever sees what the public
-        sees (visibility.sees_public_view) reads each public claim's stored copy of its
-        article's date (registry/evidence.py), with no join to the articles (one index of the
-        claims, registry_claim_public_series); everyone else visible_to(user) and the
-        article's own columns."""
+        """SeriesColumns(claims, published, precision, region, grade): the claims a time
+        series counts for `user` and the names of the article's date and precision and the
+        enterprise's region and grade to read on them. Whoever sees what the public sees
+        (visibility.sees_public_view) reads each public claim's stored copies
+        (registry/evidence.py), with no join to the articles or the enterprises (one index of
+        the claims, registry_claim_public_series by enterprise, registry_claim_public_groups
+        by region, grade or tier); everyone else visible_to(user) and the article's and
+        enterprise's own columns."""
         if sees_public_view(user):
-            return self.filter(public_published__isnull=False), "public_published", "public_precision"
-        return self.visible_to(user), "article__published", "article__precision"
+            return SeriesColumns(
+                self.filter(public_published__isnull=False), "public_published", "public_precision",
+                "enterprise_region", "enterprise_grade",
+            )
+        return SeriesColumns(self.visible_to(user), "article__published", "article__precision", "enterprise__region", "enterprise__grade")
 
     def matching(
         self, *, activities=None, max_code=None, source_kinds=None, grades=None, tiers=None,
@@ -562,8 +573,15 @@ class Claim(models.Model):
     # never join the articles. Not in the history: they follow the article, not an edit.
     public_published = models.DateField(null=True, editable=False)
     public_precision = models.CharField(max_length=5, choices=Precision.choices, null=True, editable=False)
+    # Stored, derived the same way: its enterprise's first-level region (a Location id) and
+    # grade, on every claim (they follow the enterprise, not the article), so the public's
+    # series by region, grade or tier group the claims without joining the enterprises. A
+    # plain id, no foreign key: derived like the dates, and a constraint would add a trigger
+    # to every claim written (the enterprise's region is the one protected).
+    enterprise_region = models.BigIntegerField(null=True, editable=False)
+    enterprise_grade = models.CharField(max_length=10, choices=Grade.choices, null=True, editable=False)
 
-    history = HistoricalRecords(excluded_fields=list(evidence.CLAIM_COLUMNS))
+    history = HistoricalRecords(excluded_fields=[*evidence.CLAIM_COLUMNS, *evidence.ENTERPRISE_COLUMNS])
     objects = ClaimQuerySet.as_manager()
 
     class Meta:
@@ -594,6 +612,14 @@ class Claim(models.Model):
             models.Index(
                 fields=["enterprise", "activity", "code", "public_published", "public_precision", "article"],
                 condition=Q(public_published__isnull=False), name="registry_claim_public_series",
+            ),
+            # The public's series by region, grade or tier (all of them, no place filter): the
+            # claims of some activities and codes in a date range, read with their stored
+            # region and grade, index-only, with no join to the enterprises or the articles.
+            models.Index(
+                fields=["activity", "code", "public_published"],
+                include=["public_precision", "enterprise_region", "enterprise_grade", "article", "enterprise"],
+                condition=Q(public_published__isnull=False), name="registry_claim_public_groups",
             ),
         ]
 

@@ -6,7 +6,7 @@ from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .. import locking
+from .. import evidence, locking
 from ..codebook import TIER_GRADES, EnterpriseKind, Grade, Integration, Precision, Tier, choice_check
 from ..evidence import COLUMNS as EVIDENCE_COLUMNS
 
@@ -205,8 +205,23 @@ class Enterprise(models.Model):
                 f.name for f in self._meta.concrete_fields
                 if not f.primary_key and not f.generated and f.name not in STORED_EVIDENCE
             ]
-        with locking.next_version(self):
+        fields = kwargs.get("update_fields")
+        follow = not self._state.adding and (fields is None or {"region", "region_id", "grade"} & set(fields)) and (
+            getattr(self, "_loaded_series", None) != evidence.enterprise_values(self)
+        )
+        with locking.next_version(self):  # a change's transaction (a new enterprise has no claims)
             super().save(*args, **kwargs)
+            if follow:  # its claims' stored copies of its region and grade (registry/evidence.py)
+                evidence.follow_enterprise(self, using=self._state.db)
+        self._loaded_series = evidence.enterprise_values(self)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        enterprise = super().from_db(db, field_names, values)
+        if all(source in field_names for source in evidence.ENTERPRISE_COLUMNS.values()):
+            # What its claims store (registry/evidence.py): save() updates them only if it moved.
+            enterprise._loaded_series = evidence.enterprise_values(enterprise)
+        return enterprise
 
     def clean(self):
         if self.integration and self.kind not in (self.Kind.COMPLEX, self.Kind.GENERAL):
