@@ -71,6 +71,10 @@ class CappedCountPaginator(Paginator):
         if self.count_exact:
             return super().validate_number(number)
         # Past the cap the number of pages is unknown; page() finds a page past the end empty.
+        return self._whole(number)
+
+    def _whole(self, number):
+        """The page number as an integer >= 1, checked as Django's paginator checks it."""
         try:
             if isinstance(number, float) and not number.is_integer():
                 raise ValueError
@@ -82,6 +86,24 @@ class CappedCountPaginator(Paginator):
         return number
 
     def page(self, number):
+        """The page's rows are read first, one row beyond the page: when no row follows, the
+        count is the rows before the page and on it, and no COUNT is asked (a short list, a
+        rare word's search: one query rather than two). When one does, the count is asked
+        as before. A page past the end (no rows) is left to the count to tell apart."""
+        if "_counted" not in self.__dict__ and not self.orphans:
+            number = self._whole(number)
+            bottom = (number - 1) * self.per_page
+            rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+            more = len(rows) > self.per_page
+            rows = rows[: self.per_page]
+            if not more and (rows or (number == 1 and self.allow_empty_first_page)):
+                # min(rows, bound + 1): what the capped COUNT would have said.
+                self.__dict__["_counted"] = min(bottom + len(rows), self.bound + 1)
+            if rows or number == 1:
+                if not self.count_exact:
+                    return _PageBeyondCount(rows, number, self, more=more)
+                # Counted exactly (asked now if rows follow): this page exists, as read.
+                return self._get_page(rows, self.validate_number(number), self)
         if self.count_exact:
             return super().page(number)
         number = self.validate_number(number)
