@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Count, F, Min, OuterRef, Q, Subquery, Value, When
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -43,6 +43,36 @@ class EnterpriseQuerySet(models.QuerySet):
         if sees_public_view(user):
             return self.annotate(**{name: F(column) for column, name in EVIDENCE_COLUMNS.items()})
         return self.annotate(**_claims().visible_to(user).evidence(OuterRef("pk")))
+
+    def evidence_of_page(self, rows, user):
+        """with_evidence(user)'s five values set on `rows` (enterprises already read, a
+        page of a list) in one grouped query over their claims, rather than five
+        correlated subqueries per row (a superuser's admin list: 1.2 ms a row and subquery
+        for enterprises with a few hundred claims). For a list not sorted by them: sorting
+        by them needs them for every row. The same claims (visible_to) and the same ties
+        (the more precise date wins, as ClaimQuerySet.evidence orders them)."""
+        rows = list(rows)
+        if sees_public_view(user):
+            for row in rows:
+                for column, name in EVIDENCE_COLUMNS.items():
+                    setattr(row, name, getattr(row, column))
+            return rows
+        claims = _claims().visible_to(user).filter(enterprise__in=[row.pk for row in rows]).order_by()
+        # One pass over their claims: per enterprise and date, the claims and the most
+        # precise precision; the ends and their precisions are read from those in Python.
+        days = {}
+        for e, day, n, precision in (
+            claims.values_list("enterprise", "article__published")
+            .annotate(n=Count("*"), p=Min("article__precision"))
+            .values_list("enterprise", "article__published", "n", "p")
+        ):
+            days.setdefault(e, []).append((day, n, precision))
+        for row in rows:
+            found = sorted(days.get(row.pk, ()))
+            row.claim_count = sum(n for _, n, _ in found)
+            row.first_seen, _, row.first_seen_precision = found[0] if found else (None, 0, None)
+            row.last_seen, _, row.last_seen_precision = found[-1] if found else (None, 0, None)
+        return rows
 
     def visible_to(self, user):
         """Enterprises a user may see: those with evidence the user may see, or with none yet.
