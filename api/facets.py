@@ -119,11 +119,9 @@ def _own_counts(model, queryset, wanted):
     at 20,000 enterprises (a hash join of the table with the ids) where the grouping alone
     is a few ms."""
     if not wanted:
-        return {}
-    if repeats_rows(queryset):
-        rows = model.objects.filter(pk__in=queryset.order_by().values("pk"))
-    else:
-        rows = queryset
+        return {}, None
+    straight = not repeats_rows(queryset)
+    rows = queryset if straight else model.objects.filter(pk__in=queryset.order_by().values("pk"))
     counts = {name: {} for name in wanted}
     for together in _together(wanted):
         values = {f"facet_{i}": _expression(name, OWN_PATHS[model][name]) for i, name in enumerate(together)}
@@ -132,7 +130,10 @@ def _own_counts(model, queryset, wanted):
             n = row[-1]
             for name, value in zip(together, row):
                 counts[name][value] = counts[name].get(value, 0) + n
-    return {name: list(found.items()) for name, found in counts.items()}
+    # Grouped straight over the list, every row is in one group of each facet: their sum is
+    # how many rows the list has (the paginator's count, known without a COUNT).
+    total = sum(counts[wanted[0]].values()) if straight else None
+    return {name: list(found.items()) for name, found in counts.items()}, total
 
 
 # About how many values a facet has (choices: exactly), and how many groups one GROUP BY of
@@ -159,8 +160,14 @@ def compute(model, queryset, names, user, selection=None):
     """{facet: [{"value", "label", "count"}, …]} over the filtered queryset, most common first.
     A facet on the claims counts only the claims the list's claim filters (`selection`)
     select: enterprises filtered to investment claims are not counted by their production."""
+    return compute_with_total(model, queryset, names, user, selection)[0]
+
+
+def compute_with_total(model, queryset, names, user, selection=None):
+    """compute(), and how many rows the queryset has when the facets told it (a facet on
+    the rows themselves, grouped straight over them), else None."""
     ids = queryset.order_by().values("pk")
-    own = _own_counts(model, queryset, [name for name in names if name in OWN_PATHS[model]])
+    own, total = _own_counts(model, queryset, [name for name in names if name in OWN_PATHS[model]])
     result = {}
     for name in names:
         if name in own:
@@ -182,4 +189,4 @@ def compute(model, queryset, names, user, selection=None):
             {"value": value, "label": labels.get(value, str(value) if value is not None else "none"), "count": n}
             for value, n in values
         ]
-    return result
+    return result, total

@@ -25,13 +25,16 @@ class Pagination(PageNumberPagination):
     page_size_query_description = f"Rows per page, 1 to {MAX_PAGE_SIZE} (default 50). For everything at once use format=csv."
     counted = None
 
+    total = None
+
     @property
     def django_paginator_class(self):
-        return partial(CappedCountPaginator, counted=self.counted)
+        return partial(CappedCountPaginator, counted=self.counted, total=self.total)
 
-    def paginate_queryset(self, queryset, request, view=None, counted=None):
-        """`counted`: the queryset to count, if not the rows themselves."""
-        self.counted = counted
+    def paginate_queryset(self, queryset, request, view=None, counted=None, total=None):
+        """`counted`: the queryset to count, if not the rows themselves; `total`: how many
+        rows it has, when already known (the facets grouped them)."""
+        self.counted, self.total = counted, total
         return super().paginate_queryset(queryset, request, view)
 
     def get_paginated_response(self, data, facets=None):

@@ -29,11 +29,13 @@ class CappedCountPaginator(Paginator):
 
     cap = COUNT_CAP
 
-    def __init__(self, object_list, per_page, *args, counted=None, **kwargs):
+    def __init__(self, object_list, per_page, *args, counted=None, total=None, **kwargs):
         super().__init__(object_list, per_page, *args, **kwargs)
         # What to count, when the rows are read another way (api/rows.py: values_list, whose
         # joins for the shown columns would stay in the COUNT).
         self.counted = object_list if counted is None else counted
+        if total is not None:  # known (api/facets.py): what the capped COUNT would say
+            self._counted = min(total, self.bound + 1)
 
     @cached_property
     def _counted(self):

@@ -73,15 +73,18 @@ def with_size(url, size):
 
 
 def asks_count(client, url):
-    """Does a page of 5 have rows after it (then the paginator counts them)?"""
-    return client.get(with_size(url, 5)).json()["next"] is not None
+    """Does a page of 5 have rows after it? Then the paginator counts them, unless facets on
+    the rows themselves told it how many there are (api/facets.py compute_with_total: every
+    facets= list here asks one)."""
+    return client.get(with_size(url, 5)).json()["next"] is not None and "facets=" not in url
 
 
 def test_list_counts_are_fixed_whatever_the_page_size(d):
     client = APIClient()
     measured = {url: (count(client, with_size(url, 5)), count(client, with_size(url, 500))) for url in LISTS}
-    assert measured == {url: (n + (url in MORE_THAN_FIVE), n) for url, n in LISTS.items()}
-    assert {url for url in LISTS if asks_count(client, url)} == MORE_THAN_FIVE
+    counted = MORE_THAN_FIVE - {"claims?facets=activity,code,grade,region"}  # the facets' sum is its count
+    assert measured == {url: (n + (url in counted), n) for url, n in LISTS.items()}
+    assert {url for url in LISTS if asks_count(client, url)} == counted
 
 
 def test_detail_counts_are_fixed(d):

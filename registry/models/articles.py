@@ -40,21 +40,24 @@ class CountedQuerySet(models.QuerySet):
         return self._counted
 
     def _count_probe(self, limit):
-        probe = self.order_by().values("pk")[: limit + 1]
-        sql, params = probe.query.sql_with_params()
-        return probe, (sql, repr(params))
+        """The SQL of the first limit + 1 rows' ids, and its parameters."""
+        return self.order_by().values("pk")[: limit + 1].query.sql_with_params()
 
     def _remember_count(self, limit, count):
-        self._counts()[self._count_probe(limit)[1]] = count
+        sql, params = self._count_probe(limit)
+        self._counts()[(sql, repr(params))] = count
 
     def count_upto(self, limit):
         """min(rows, limit + 1) in one query (COUNT over a LIMIT). Remembered by the query's
         SQL on this queryset and those made from it: the search's ranking check and the
-        paginator's count of the same rows are then one query, not two."""
-        probe, key = self._count_probe(limit)
-        counts = self._counts()
+        paginator's count of the same rows are then one query, not two. The probe's SQL,
+        compiled for the key, is the query run (Django's count() would compile it again)."""
+        sql, params = self._count_probe(limit)
+        counts, key = self._counts(), (sql, repr(params))
         if key not in counts:
-            counts[key] = probe.count()
+            with connections[self.db].cursor() as cursor:
+                cursor.execute(f"SELECT COUNT(*) FROM ({sql}) subquery", params)
+                counts[key] = cursor.fetchone()[0]
         return counts[key]
 
 
