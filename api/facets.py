@@ -1,6 +1,7 @@
 """Facets, as Datasette shows them: beside a filtered list, how many of its rows have each
-value of a field (`?facets=grade,region,year`). Each facet is one GROUP BY over the filtered
-set, counted by the database; a facet that lives on the claims (activity, code, year…)
+value of a field (`?facets=grade,region,year`). Each facet is a GROUP BY over the filtered
+set, counted by the database (facets on the rows themselves together, while their values are
+few); a facet that lives on the claims (activity, code, year…)
 counts distinct enterprises or articles with such a claim — among the claims the user may
 see that the list's claim filters select.
 """
