@@ -10,86 +10,12 @@ page per match. Paging goes on past the cap; `next` is known by fetching one row
 from collections import OrderedDict
 from functools import partial
 
-from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
-from django.utils.functional import cached_property
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
-from registry.models.articles import RANKED_MATCHES
+from registry.paging import COUNT_CAP, SEARCH_COUNT_CAP, CappedCountPaginator  # noqa: F401 (the API's names)
 
 MAX_PAGE_SIZE = 500
-COUNT_CAP = 10_000
-SEARCH_COUNT_CAP = RANKED_MATCHES  # the querysets' searches set it as `count_cap`
-
-
-class _PageBeyondCount(Page):
-    def __init__(self, object_list, number, paginator, more):
-        super().__init__(object_list, number, paginator)
-        self.more = more
-
-    def has_next(self):
-        return self.more
-
-
-class CappedCountPaginator(Paginator):
-    """A Django paginator whose COUNT stops at COUNT_CAP + 1 rows (LIMIT in a subquery,
-    ordering dropped): one query, cheap whatever the filter matches."""
-
-    cap = COUNT_CAP
-
-    def __init__(self, object_list, per_page, *args, counted=None, **kwargs):
-        super().__init__(object_list, per_page, *args, **kwargs)
-        # What to count, when the rows are read another way (api/rows.py: values_list, whose
-        # joins for the shown columns would stay in the COUNT).
-        self.counted = object_list if counted is None else counted
-
-    @cached_property
-    def _counted(self):
-        rows = self.counted
-        if hasattr(rows, "count_upto"):
-            # Asked once: a search's ranking check may have counted these very rows already.
-            return rows.count_upto(self.bound)
-        if hasattr(rows, "order_by"):
-            # values("pk"): the annotations of the rows are not computed just to be counted.
-            return rows.order_by().values("pk")[: self.bound + 1].count()
-        return len(rows)
-
-    @cached_property
-    def bound(self):
-        """COUNT_CAP, or a searched list's lower cap (SEARCH_COUNT_CAP)."""
-        return min(self.cap, getattr(self.counted, "count_cap", None) or self.cap)
-
-    @cached_property
-    def count(self):
-        return min(self._counted, self.bound)
-
-    @property
-    def count_exact(self):
-        return self._counted <= self.bound
-
-    def validate_number(self, number):
-        if self.count_exact:
-            return super().validate_number(number)
-        # Past the cap the number of pages is unknown; page() finds a page past the end empty.
-        try:
-            if isinstance(number, float) and not number.is_integer():
-                raise ValueError
-            number = int(number)
-        except (TypeError, ValueError):
-            raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
-        if number < 1:
-            raise EmptyPage(self.error_messages["min_page"])
-        return number
-
-    def page(self, number):
-        if self.count_exact:
-            return super().page(number)
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
-        if not rows:
-            raise EmptyPage(self.error_messages["no_results"])
-        return _PageBeyondCount(rows[: self.per_page], number, self, more=len(rows) > self.per_page)
 
 
 class Pagination(PageNumberPagination):
@@ -99,13 +25,16 @@ class Pagination(PageNumberPagination):
     page_size_query_description = f"Rows per page, 1 to {MAX_PAGE_SIZE} (default 50). For everything at once use format=csv."
     counted = None
 
+    total = None
+
     @property
     def django_paginator_class(self):
-        return partial(CappedCountPaginator, counted=self.counted)
+        return partial(CappedCountPaginator, counted=self.counted, total=self.total)
 
-    def paginate_queryset(self, queryset, request, view=None, counted=None):
-        """`counted`: the queryset to count, if not the rows themselves."""
-        self.counted = counted
+    def paginate_queryset(self, queryset, request, view=None, counted=None, total=None):
+        """`counted`: the queryset to count, if not the rows themselves; `total`: how many
+        rows it has, when already known (the facets grouped them)."""
+        self.counted, self.total = counted, total
         return super().paginate_queryset(queryset, request, view)
 
     def get_paginated_response(self, data, facets=None):

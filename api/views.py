@@ -95,12 +95,17 @@ class RegistryViewSet(JSONErrors, Downloads, viewsets.GenericViewSet):
             return stream_table(queryset, self.list_serializer_class, self.basename, self.download)
         serializer = self.get_serializer(many=True)
         flat = FlatRows.of(serializer.child)
+        # Facets first: grouped over the list's own rows they tell how many it has, and the
+        # paginator then asks no COUNT.
+        found, total = (
+            facets.compute_with_total(self.model, queryset, wanted, request.user, self.claim_selection)
+            if wanted else (None, None)
+        )
         if flat is not None:
-            rows = self.paginator.paginate_queryset(flat.queryset(queryset), request, view=self, counted=queryset)
+            rows = self.paginator.paginate_queryset(flat.queryset(queryset), request, view=self, counted=queryset, total=total)
             data = flat.represent(rows)
         else:
-            data = self.get_serializer(self.paginate_queryset(queryset), many=True).data
-        found = facets.compute(self.model, queryset, wanted, request.user, self.claim_selection) if wanted else None
+            data = self.get_serializer(self.paginator.paginate_queryset(queryset, request, view=self, total=total), many=True).data
         return self.paginator.get_paginated_response(data, facets=found)
 
 

@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from registry.admin.articles import ArticleAdmin
 from registry.models import Article, Enterprise, EnterpriseAlias
 
 from .admin_support import make_article, make_enterprise, make_user, management_form, place, source
@@ -149,8 +150,10 @@ def test_the_article_list_costs_the_same_for_5_and_50_rows(client, coder, kim_ch
     # count (on PostgreSQL: the estimate with the count as fallback, one statement), page,
     # the date hierarchy's first/last date and its dates.
     assert changelist_queries(client, rows) == 10
-    # Searched: one more, how many match up to RANKED_MATCHES (narrow or broad: the plan).
-    assert changelist_queries(client, rows, CHANGELIST + "?status__exact=coded&q=Report") == 11
+    # Searched: the same. How many match up to RANKED_MATCHES (narrow or broad: the plan) is
+    # asked of the rows listed (the blind-coding condition counted with the search), and
+    # that one query is the paginator's capped count (registry/paging.py).
+    assert changelist_queries(client, rows, CHANGELIST + "?status__exact=coded&q=Report") == 10
 
 
 def test_the_list_filters_by_status_coder_and_source(client, coder, kim_chaek):
@@ -258,3 +261,32 @@ def test_a_broad_search_lists_the_same_rows_newest_first_with_the_same_years(cli
         sql = [q["sql"] for q in queries.captured_queries if "search_vector" in q["sql"]]
         assert any("ts_match_vq" in q and "LIMIT" in q for q in sql)  # the page, walking the dates
         assert any(q.startswith("SELECT COUNT(*)") and "ts_match_vq" not in q for q in sql)  # counts: the index
+
+
+def test_a_list_is_counted_up_to_the_cap_and_says_so(client, coder, monkeypatch):
+    """The admin counts as the API does (registry/paging.py): exactly up to the cap, beyond
+    it the cap shown as "4+"; paging goes on past it. Another coder's drafts, which this
+    coder may not see, are never counted."""
+    from registry.admin import common
+
+    other = make_user("coder", username="other")
+    for i in range(6):
+        make_article(f"Report {i}", published=datetime.date(2019, 1, 1) + datetime.timedelta(days=i))
+    for i in range(3):
+        make_article(f"Draft {i}", status="draft", coded_by=other)
+    monkeypatch.setattr(common.ChangeListPaginator, "cap", 10)
+    page = client.get(CHANGELIST + "?status__exact=coded")
+    assert page.context["cl"].result_count == 6 and "6 articles" in page.content.decode()
+    page = client.get(CHANGELIST, {"q": "report"})
+    assert "6 results" in page.content.decode()
+
+    monkeypatch.setattr(common.ChangeListPaginator, "cap", 4)
+    monkeypatch.setattr(ArticleAdmin, "list_per_page", 2)
+    page = client.get(CHANGELIST + "?status__exact=coded")
+    cl = page.context["cl"]
+    assert (cl.result_count, cl.paginator.count_exact, str(cl.result_count)) == (4, False, "4+")
+    assert "4+ articles" in page.content.decode()
+    assert "4+ results" in client.get(CHANGELIST, {"q": "report"}).content.decode()
+    # Past the cap: page 3 holds the two oldest, newest first.
+    last = client.get(CHANGELIST + "?status__exact=coded&p=3").context["cl"].result_list
+    assert [a.title for a in last] == ["Report 1", "Report 0"]

@@ -104,11 +104,12 @@ def test_the_enterprise_list_costs_the_same_for_5_and_50_rows(client, coder, row
         e = make_enterprise(f"Factory {i}", location=place("chongjin"), industry=industry)
         Claim.objects.create(article=source_article, enterprise=e, activity="production", code=5)
     # session, user, user's and group permissions, the region and industry filters'
-    # choices, count, page (claims, first/last seen and region are subqueries in it).
-    assert changelist_queries(client, rows, CHANGELIST) == 8
+    # choices, count, page (region joined in it), the page's evidence (claims, first/last
+    # seen: one grouped query over the page's rows, EnterpriseQuerySet.evidence_of_page).
+    assert changelist_queries(client, rows, CHANGELIST) == 9
     # A search adds one: the place names in the search term; the region filter two: its
     # value read as a place by the query vocabulary (the name lookup, the place).
-    assert changelist_queries(client, rows, CHANGELIST + "?region=north-hamgyong&q=factory") == 11
+    assert changelist_queries(client, rows, CHANGELIST + "?region=north-hamgyong&q=factory") == 12
 
 
 def test_the_change_page_shows_aliases_units_and_claims_newest_first(client, coder):
@@ -195,3 +196,39 @@ def test_use_this_enterprise_in_a_popup_picks_it_in_the_opener(client, coder):
     assert response.status_code == 200
     assert response.context["popup_response_data"] == '{"value": "%d", "obj": "Chongjin Bag Factory"}' % existing.pk
     assert Enterprise.objects.count() == 1
+
+
+def evidence(row):
+    return (row.claim_count, row.first_seen, row.first_seen_precision, row.last_seen, row.last_seen_precision)
+
+
+@pytest.mark.parametrize("role", ["coder", "admin"])
+def test_the_pages_evidence_is_the_annotated_evidence(client, role):
+    """The list computes the evidence for its page's rows (EnterpriseQuerySet.evidence_of_page)
+    unless sorted by it; either way the values of with_evidence: the claims the user may see,
+    a tie on the first date won by the more precise one. Another coder's draft counts for the
+    superuser only."""
+    user = make_user(role)
+    client.force_login(user)
+    other = make_user("coder", username="other")
+    kim_chaek = make_enterprise("Kim Chaek Iron and Steel Complex", location=place("chongjin"))
+    bag = make_enterprise("Chongjin Bag Factory", kind="factory", location=place("chongjin"))
+    make_enterprise("Musan Mine", kind="mine")  # no claims
+    make_article("Year only", published=datetime.date(2015, 1, 1), precision="year", claims=[(kim_chaek, "production", 5)])
+    make_article("That day", published=datetime.date(2015, 1, 1), claims=[(kim_chaek, "facility", 2)])
+    make_article("A month", published=datetime.date(2019, 4, 1), precision="month", claims=[(kim_chaek, "operation", 3), (bag, "production", 4)])
+    make_article("Draft", published=datetime.date(2021, 6, 9), status="draft", coded_by=other, claims=[(kim_chaek, "production", 4)])
+
+    expected = {
+        "coder": (3, datetime.date(2015, 1, 1), "day", datetime.date(2019, 4, 1), "month"),
+        "admin": (4, datetime.date(2015, 1, 1), "day", datetime.date(2021, 6, 9), "day"),
+    }[role]
+    annotated = {e.pk: evidence(e) for e in Enterprise.objects.visible_to(user).with_evidence(user)}
+    assert annotated[kim_chaek.pk] == expected
+    for query in ("", "?o=7", "?o=-8.1", "?q=chongjin"):  # shown; sorted by claims, by last seen; searched
+        cl = client.get(CHANGELIST + query).context["cl"]
+        assert {e.pk: evidence(e) for e in cl.result_list} == {pk: v for pk, v in annotated.items() if pk in {e.pk for e in cl.result_list}}, query
+    claims_column = 6 + (role == "admin")  # the admin's columns begin with the action checkbox
+    rows = client.get(CHANGELIST + f"?o=-{claims_column}").context["cl"].result_list
+    assert [e.name for e in rows] == ["Kim Chaek Iron and Steel Complex", "Chongjin Bag Factory", "Musan Mine"]
+    assert evidence(rows[2]) == (0, None, None, None, None)

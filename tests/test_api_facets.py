@@ -62,3 +62,55 @@ def test_facet_rows_carry_labels_and_come_most_common_first(d):
 
 def test_no_facets_key_unless_asked(d):
     assert "facets" not in APIClient().get("/api/v1/enterprises/").json()
+
+
+def test_facets_on_the_rows_grouped_straight_equal_the_guarded_ones(d, monkeypatch):
+    """The list's own facets group its filtered query directly when the query repeats no
+    row (api/facets.repeats_rows); the answer is the one the `pk IN (ids)` guard gives,
+    for the public and for a researcher who sees restricted material."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from api import facets as module
+    from registry.models import Enterprise
+    from tests.api_data import user_with
+
+    researcher = APIClient()
+    researcher.force_login(user_with("researcher", "view_restricted"))
+    assert not module.repeats_rows(Enterprise.objects.for_api(AnonymousUser()).filter(grade__in=["special", "4"]))
+    urls = [
+        ("enterprises", {"facets": "grade,tier,kind,region,industry"}),
+        ("enterprises", {"place": "Chongjin", "facets": "grade,region,industry,activity"}),
+        ("articles", {"facets": "source,source_kind,status,disclosure,year,region"}),
+        ("claims", {"max_code": "3", "facets": "activity,code,grade,tier,region,industry,year,source,status"}),
+    ]
+
+    def answers(client):
+        return [client.get(f"/api/v1/{path}/", params).json()["facets"] for path, params in urls]
+
+    straight = {"anonymous": answers(APIClient()), "researcher": answers(researcher)}
+    monkeypatch.setattr(module, "repeats_rows", lambda queryset: True)
+    assert straight == {"anonymous": answers(APIClient()), "researcher": answers(researcher)}
+    # By hand: the public sees E1-E5, one grade each; the researcher also the two
+    # enterprises known only from the restricted A4 (grades 1 and 5).
+    public, restricted = straight["anonymous"][0]["grade"], straight["researcher"][0]["grade"]
+    assert {r["value"]: r["count"] for r in public} == {"special": 1, "4": 1, "3": 1, "2": 1, "unknown": 1}
+    assert {r["value"]: r["count"] for r in restricted} == {"special": 1, "4": 1, "3": 1, "2": 1, "unknown": 1, "1": 1, "5": 1}
+
+
+def test_a_filter_joined_to_many_claims_still_counts_each_enterprise_once(d):
+    """A queryset filtered across the claims (a join: E1 once per claim) is counted through
+    the guard, each enterprise once."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.db.models import Count
+
+    from api import facets as module
+    from registry.models import Enterprise
+
+    joined = Enterprise.objects.visible_to(AnonymousUser()).filter(claims__code__lte=5)
+    assert module.repeats_rows(joined)
+    # The join repeats E1 for c1, c4 and c8: grouped as it is, "special" would count 3.
+    assert dict(joined.values_list("grade").annotate(n=Count("pk")))["special"] == 3
+    found = module.compute(Enterprise, joined, ["grade", "region"], AnonymousUser())
+    assert {r["value"]: r["count"] for r in found["grade"]} == {"special": 1, "4": 1, "3": 1, "2": 1, "unknown": 1}
+    # E1, E2, E3 in Chongjin and E5 in North Hamgyong; E4 in Pyongyang's Sadong.
+    assert {r["value"]: r["count"] for r in found["region"]} == {"north-hamgyong": 4, "pyongyang": 1}

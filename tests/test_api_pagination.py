@@ -78,3 +78,69 @@ def test_the_schema_documents_the_cap():
     assert page["properties"]["count_exact"]["type"] == "boolean"
     assert "10,000" in page["properties"]["count"]["description"]
     assert "count_exact" in page["required"]
+
+
+def test_a_short_page_tells_the_count_without_asking_it(twelve_claims, django_assert_num_queries):
+    """The page is read first, one row beyond it: when no row follows, the count is the rows
+    before it and on it (12 = 10 + 2), and no COUNT is asked; a page with rows after it
+    still counts them (two queries), and a page past the end is still a 404."""
+    with django_assert_num_queries(1):
+        body = get("/api/v1/claims/?page=3&page_size=5")
+    assert (body["count"], body["count_exact"], body["next"], len(body["results"])) == (12, True, None, 2)
+    assert "page=2" in body["previous"]
+    with django_assert_num_queries(1):  # exactly full, nothing after it
+        assert get("/api/v1/claims/?page_size=12")["count"] == 12
+    with django_assert_num_queries(2):
+        body = get("/api/v1/claims/?page=2&page_size=5")
+    assert (body["count"], body["count_exact"], len(body["results"])) == (12, True, 5)
+    get("/api/v1/claims/?page=4&page_size=5", status=404)
+
+
+def test_read_first_or_counted_first_the_page_is_the_same(twelve_claims):
+    from django.contrib.auth.models import AnonymousUser
+
+    rows = Claim.objects.for_api(AnonymousUser())
+    for number in (1, 2, 3):
+        counted, read = pagination.CappedCountPaginator(rows, 5), pagination.CappedCountPaginator(rows, 5)
+        assert counted.count == 12
+        counted_page, read_page = counted.page(number), read.page(number)
+        assert [c.pk for c in read_page] == [c.pk for c in counted_page]
+        assert (read.count, read.count_exact, read.num_pages) == (12, True, 3)
+        assert (read_page.has_next(), read_page.has_previous()) == (counted_page.has_next(), counted_page.has_previous())
+
+
+def test_a_short_page_past_the_cap_says_at_least_the_cap(twelve_claims, cap_of_5, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        body = get("/api/v1/claims/?page=3&page_size=5")
+    assert (body["count"], body["count_exact"], body["next"], len(body["results"])) == (5, False, None, 2)
+
+
+def test_a_short_page_counts_only_what_the_user_may_see(twelve_claims):
+    """Two more claims in a restricted article: not in the public's count, short page or
+    counted; in the count of a researcher who may see restricted material."""
+    from tests.api_data import user_with
+
+    kcna, e = Source.objects.get(short_name="KCNA"), Enterprise.objects.get(name="Factory 0")
+    secret = Article.objects.create(source=kcna, published=datetime.date(2020, 1, 1), title="Secret", status="coded", disclosure="restricted")
+    for activity in ("production", "construction"):
+        Claim.objects.create(article=secret, enterprise=e, activity=activity, code=2)
+    assert get("/api/v1/claims/?page=3&page_size=5")["count"] == 12  # short: told by the page
+    assert get("/api/v1/claims/?page_size=5")["count"] == 12  # full: counted
+    researcher = APIClient()
+    researcher.force_login(user_with("researcher", "view_restricted"))
+    assert researcher.get("/api/v1/claims/?page=3&page_size=5").json()["count"] == 14
+    assert researcher.get("/api/v1/claims/?page_size=5").json()["count"] == 14
+
+
+@pytest.mark.parametrize("cap", [5, 10_000])
+def test_facets_on_the_rows_tell_the_count_the_count_would_give(twelve_claims, monkeypatch, cap, django_assert_num_queries):
+    """Facets grouped over the list's own rows sum to its count: no COUNT is asked, and the
+    count (capped or not) is the one asked without facets."""
+    monkeypatch.setattr(pagination.CappedCountPaginator, "cap", cap)
+    plain = get("/api/v1/claims/?page_size=5")
+    with django_assert_num_queries(3):  # code and region in one GROUP BY, the page, the region labels
+        faceted = get("/api/v1/claims/?page_size=5&facets=code,region")
+    assert (faceted["count"], faceted["count_exact"]) == (plain["count"], plain["count_exact"])
+    assert faceted["next"] == plain["next"].replace("?", "?facets=code%2Cregion&")
+    assert (faceted["count"], faceted["count_exact"]) == ((5, False) if cap == 5 else (12, True))
+    assert faceted["results"] == plain["results"]

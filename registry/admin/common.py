@@ -17,6 +17,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 
 from .. import locking, services, vocabulary
 from ..models import Article, Claim, Location
+from ..paging import CappedCountPaginator
 from ..permissions import admin_requirement, satisfied
 from ..visibility import RESTRICTED_FIELDS, can_see_restricted, inside_places, sees_everything
 
@@ -24,34 +25,75 @@ from ..visibility import RESTRICTED_FIELDS, can_see_restricted, inside_places, s
 ESTIMATE_ABOVE = 100_000
 
 
-class EstimatedCountPaginator(Paginator):
-    """On PostgreSQL, an unfiltered list takes its total from the planner's statistics
+def estimated_count(qs):
+    """On PostgreSQL, an unfiltered list's total from the planner's statistics
     (pg_class.reltuples, kept fresh by autovacuum) rather than a COUNT(*) that reads 500k
-    rows on every page view. Filtered lists, small tables and SQLite count exactly.
+    rows on every page view; an exact COUNT below ESTIMATE_ABOVE rows, in the same one
+    statement. None for a filtered list or on SQLite: count those."""
+    query = getattr(qs, "query", None)
+    connection = connections[qs.db] if query is not None else None
+    if connection is None or connection.vendor != "postgresql" or query.where:
+        return None
+    table = qs.model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT CASE WHEN c.reltuples > %s THEN c.reltuples::bigint"
+            f" ELSE (SELECT count(*) FROM {connection.ops.quote_name(table)}) END"
+            " FROM pg_class c WHERE c.oid = %s::regclass",
+            [ESTIMATE_ABOVE, table],
+        )
+        return cursor.fetchone()[0]
+
+
+class EstimatedCountPaginator(Paginator):
+    """An unfiltered list's total estimated (estimated_count); other lists counted exactly.
     One query either way: the estimate and the fallback COUNT are one statement."""
 
     @cached_property
     def count(self):
-        qs = self.object_list
-        query = getattr(qs, "query", None)
-        connection = connections[qs.db] if query is not None else None
-        if connection is None or connection.vendor != "postgresql" or query.where:
-            return super().count
-        table = qs.model._meta.db_table
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT CASE WHEN c.reltuples > %s THEN c.reltuples::bigint"
-                f" ELSE (SELECT count(*) FROM {connection.ops.quote_name(table)}) END"
-                " FROM pg_class c WHERE c.oid = %s::regclass",
-                [ESTIMATE_ABOVE, table],
-            )
-            return cursor.fetchone()[0]
+        estimate = estimated_count(self.object_list)
+        return super().count if estimate is None else estimate
+
+
+class AtLeast(int):
+    """A count that stopped at its cap: compared and paged as the number, shown as "1,000+"
+    wherever the admin's templates print the count (the paginator's line, the search box's
+    "n results"): they render an int through number_format, which hands back an object with
+    __html__ as it is."""
+
+    def __str__(self):
+        return f"{int(self):,}+"
+
+    def __html__(self):
+        return str(self)
+
+
+class ChangeListPaginator(CappedCountPaginator):
+    """The admin's change lists: an unfiltered big table's estimate (estimated_count), and a
+    filtered or searched list counted up to the API's caps (registry/paging.py: 10,000 rows,
+    1,000 search matches), shown as "1,000+" beyond. An exact COUNT read every match of a
+    search (210 ms for "oxygen furnace" at 500k articles, its 16,500 matches) on each view."""
+
+    @cached_property
+    def _estimate(self):
+        return estimated_count(self.object_list)
+
+    @cached_property
+    def count(self):
+        if self._estimate is not None:
+            return self._estimate
+        counted = super().count
+        return counted if self.count_exact else AtLeast(counted)
+
+    @property
+    def count_exact(self):
+        return self._estimate is not None or super().count_exact
 
 
 class FastChangeList:
     """Mixin for ModelAdmins over tables that grow large."""
 
-    paginator = EstimatedCountPaginator
+    paginator = ChangeListPaginator
 
     class Media:
         # Lists that fit a 1,366 px screen (static/registry/workbench.css).

@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR
+from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
@@ -20,7 +21,7 @@ from ..codebook import Tier
 from ..dates import partial_date_label
 from ..duplicates import similar_enterprises
 from ..models import Claim, Enterprise, EnterpriseAlias, Industry
-from ..visibility import can_see_restricted, in_industries
+from ..visibility import can_see_restricted, in_industries, sees_public_view
 from ..services import MergeConflict, enterprise_merge
 from ..permissions import admin_requirement, satisfied
 from .common import FastChangeList, RegionFilter, TableAdmin, TableInline, VersionedAdmin, VersionedForm, VocabularyFilter
@@ -155,6 +156,18 @@ class IndustryFilter(VocabularyFilter):
         return queryset.filter(in_industries(industries))
 
 
+# The list's columns that sort by the evidence: sorted by one of them, every row needs it.
+SORTED_BY_EVIDENCE = {"claim_total", "first_seen", "last_seen"}
+
+
+class EnterpriseChangeList(ChangeList):
+    def get_results(self, request):
+        super().get_results(request)
+        if getattr(request, "evidence_of_page", False):
+            # The page's rows only (EnterpriseAdmin.changelist_view): one grouped query.
+            self.result_list = Enterprise.objects.evidence_of_page(self.result_list, request.user)
+
+
 @admin.register(Enterprise)
 class EnterpriseAdmin(TableAdmin, ReadableHistoryMixin, VersionedAdmin, FastChangeList, SimpleHistoryAdmin):
     form = EnterpriseForm
@@ -180,7 +193,37 @@ class EnterpriseAdmin(TableAdmin, ReadableHistoryMixin, VersionedAdmin, FastChan
         # visible_to (TableAdmin) and the evidence of visible claims only: an enterprise known
         # only from what the user may not see is not listed, searched or offered. The
         # first-level region is stored on the enterprise (registry/evidence.py).
-        return super().get_queryset(request).with_evidence(request.user).annotate(region_name=F("region__name"))
+        queryset = super().get_queryset(request).annotate(region_name=F("region__name"))
+        if getattr(request, "evidence_of_page", False):
+            return queryset  # EnterpriseChangeList sets it on the page's rows
+        return queryset.with_evidence(request.user)
+
+    def get_changelist(self, request, **kwargs):
+        return EnterpriseChangeList
+
+    def changelist_view(self, request, extra_context=None):
+        # Shown, not sorted by: the evidence is computed for the page's rows alone, not as
+        # five correlated subqueries per row (140 ms of a superuser's searched page). The
+        # public view's is stored (with_evidence reads the columns): nothing to save there.
+        request.evidence_of_page = (
+            request.method == "GET" and not sees_public_view(request.user) and not self._sorted_by_evidence(request)
+        )
+        return super().changelist_view(request, extra_context)
+
+    def _sorted_by_evidence(self, request):
+        """Does the list's `o` (the admin's sort: list_display positions) name an evidence
+        column? Anything unreadable counts as yes: the rows then carry it as before."""
+        display = list(self.get_list_display(request))
+        if self.get_actions(request):  # as get_changelist_instance numbers the columns
+            display = ["action_checkbox", *display]
+        for part in filter(None, request.GET.get(ORDER_VAR, "").split(".")):
+            try:
+                name = display[int(part.lstrip("-"))]
+            except (ValueError, IndexError):
+                return True
+            if name in SORTED_BY_EVIDENCE:
+                return True
+        return False
 
     links = ("parent",)
 

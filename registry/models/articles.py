@@ -7,7 +7,7 @@ from collections import namedtuple
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connections, models, transaction
-from django.db.models import BooleanField, Count, Exists, F, FloatField, Max, Min, OuterRef, Q, Subquery
+from django.db.models import BooleanField, Count, F, FloatField, Max, Min, OuterRef, Q, Subquery
 from django.db.models.expressions import Expression, RawSQL
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
@@ -41,18 +41,24 @@ class CountedQuerySet(models.QuerySet):
         return self._counted
 
     def _count_probe(self, limit):
-        probe = self.order_by().values("pk")[: limit + 1]
-        sql, params = probe.query.sql_with_params()
-        return probe, (sql, repr(params))
+        """The SQL of the first limit + 1 rows' ids, and its parameters."""
+        return self.order_by().values("pk")[: limit + 1].query.sql_with_params()
+
+    def _remember_count(self, limit, count):
+        sql, params = self._count_probe(limit)
+        self._counts()[(sql, repr(params))] = count
 
     def count_upto(self, limit):
         """min(rows, limit + 1) in one query (COUNT over a LIMIT). Remembered by the query's
         SQL on this queryset and those made from it: the search's ranking check and the
-        paginator's count of the same rows are then one query, not two."""
-        probe, key = self._count_probe(limit)
-        counts = self._counts()
+        paginator's count of the same rows are then one query, not two. The probe's SQL,
+        compiled for the key, is the query run (Django's count() would compile it again)."""
+        sql, params = self._count_probe(limit)
+        counts, key = self._counts(), (sql, repr(params))
         if key not in counts:
-            counts[key] = probe.count()
+            with connections[self.db].cursor() as cursor:
+                cursor.execute(f"SELECT COUNT(*) FROM ({sql}) subquery", params)
+                counts[key] = cursor.fetchone()[0]
         return counts[key]
 
 
@@ -82,13 +88,26 @@ class ArticleQuerySet(CountedQuerySet):
         if span["first"] is None:
             return []
         span = range(span["first"].year, span["last"].year + 1)
-        probes = {
-            f"y{year}": Exists(self.order_by().filter(published__gte=datetime.date(year, 1, 1), published__lt=datetime.date(year + 1, 1, 1)))
-            for year in span
-        }
-        # Evaluated once, on any one row: the probes are not correlated with it.
-        found = self.model._base_manager.order_by().annotate(**probes).values(*probes)[0]
-        years = [year for year in span if found[f"y{year}"]]
+        # One probe compiled, its two dates then set for each year: compiling a searched
+        # list's condition (the search, the blind-coding subqueries) once per year cost
+        # more than the probes themselves (~30 years, 60-100 ms of Python).
+        adapt = connections[self.db].ops.adapt_datefield_value  # SQLite's: an ISO string
+        start, end = datetime.date(1, 1, 1), datetime.date(1, 1, 2)
+        probe = self.order_by().filter(published__gte=start, published__lt=end).values("pk")[:1]
+        sql, params = probe.query.sql_with_params()
+        at = [i for i, p in enumerate(params) if type(p) is type(adapt(start)) and p in (adapt(start), adapt(end))]
+        if [params[i] for i in at] != [adapt(start), adapt(end)]:
+            raise AssertionError("the probe's dates were not found among its parameters")
+        selects, values = [], []
+        for year in span:
+            dated = list(params)
+            dated[at[0]], dated[at[1]] = adapt(datetime.date(year, 1, 1)), adapt(datetime.date(year + 1, 1, 1))
+            selects.append(f"EXISTS({sql})")
+            values.extend(dated)
+        with connections[self.db].cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join(selects), values)
+            found = cursor.fetchone()
+        years = [year for year, exists in zip(span, found) if exists]
         return [datetime.date(year, 1, 1) for year in sorted(years, reverse=order == "DESC")]
 
     def public(self):
@@ -128,7 +147,7 @@ class ArticleQuerySet(CountedQuerySet):
         visible = self.visible_to(user)
         return visible.exclude(pk__in=blinded_articles(user)) if user is not None and user.is_authenticated else visible
 
-    def search(self, text, *, prefix=False, names=True, ranked=False, listed=False):
+    def search(self, text, *, prefix=False, names=True, ranked=False, listed=False, also=None):
         """Articles whose headlines, summary or (with `names`) the names of the enterprises
         their claims name contain every word of the text: English and other Latin-script
         words whole (with `prefix`, words that begin with each word, for a coder typing
@@ -138,7 +157,8 @@ class ArticleQuerySet(CountedQuerySet):
         before a summary hit before a name hit; `search_rank`, higher is better), newest
         first among equals, when at most RANKED_MATCHES rows match; a broader query comes
         newest first (see RANKED_MATCHES). `listed` (the admin's list, newest first): the
-        same check of how many match, for PostgreSQL to plan a broad match (VectorMatch)."""
+        same check of how many match, for PostgreSQL to plan a broad match (VectorMatch).
+        `also`: a condition the matches must meet too (search_as), counted with them."""
         terms = search.query_terms(text)
         if not terms:
             return self
@@ -146,11 +166,13 @@ class ArticleQuerySet(CountedQuerySet):
         postgresql = _vendor(self.db) == "postgresql"
         if postgresql:
             query = search.postgresql_query(terms, prefix=prefix, weights="".join(search.WEIGHTS[c] for c in columns))
-            qs = self.filter(VectorMatch(query))
+            qs = self.filter(VectorMatch(query), *[also] if also is not None else [])
             rank = RawSQL(f"ts_rank({ARTICLE_TSVECTOR}, to_tsquery('simple', %s))", [query], output_field=FloatField())
         else:
             query = search.sqlite_query(terms, prefix=prefix, columns=columns)
             qs = self.filter(pk__in=RawSQL("SELECT rowid FROM registry_article_fts WHERE registry_article_fts MATCH %s", [query]))
+            if also is not None:
+                qs = qs.filter(also)
             weights = ", ".join(map(str, search.BM25_WEIGHTS))
             # bm25 is lower for better matches; negated so both databases rank high-first.
             rank = RawSQL(
@@ -162,8 +184,11 @@ class ArticleQuerySet(CountedQuerySet):
         if ranked or listed:
             if qs.count_upto(RANKED_MATCHES) > RANKED_MATCHES:
                 if postgresql:  # the same condition, planned for a broad match (VectorMatch)
-                    qs = self.filter(VectorMatch(query, broad=True))
+                    qs = self.filter(VectorMatch(query, broad=True), *[also] if also is not None else [])
                     qs.count_cap = RANKED_MATCHES
+                    # The same rows, so the same count: the paginators' count (count_upto of
+                    # the list as searched) is known without asking again.
+                    qs._remember_count(RANKED_MATCHES, RANKED_MATCHES + 1)
                 qs.broad_search = True
                 return qs.order_by("-published", "id")
             if not ranked:
@@ -175,14 +200,15 @@ class ArticleQuerySet(CountedQuerySet):
         """search() for `user`, less what a blind second coder would learn: the stored names
         of an article's enterprises are its first coding, so while the user second-codes an
         article, only its own words (headline, summary) find it."""
-        found = self.search(text, **options)
         if not options.get("names", True) or user is None or not user.is_authenticated:  # anonymous: never blind
-            return found
+            return self.search(text, **options)
         blinded = blinded_articles(user)
         # No query to ask whether the user is blind now: a subquery that finds nothing for
-        # most users (the own-words search behind the OR is then never evaluated).
+        # most users (the own-words search behind the OR is then never evaluated). Part of
+        # the search, so its check of how many match counts the rows listed (and the
+        # paginator's count is that one query).
         own_words = Article.objects.search(text, prefix=options.get("prefix", False), names=False).values("pk")
-        return found.filter(~Q(pk__in=blinded) | Q(pk__in=own_words))
+        return self.search(text, **options, also=~Q(pk__in=blinded) | Q(pk__in=own_words))
 
 
 # Ranking reads every match's stored vector (a heap row each): for "steel" at 500k articles,

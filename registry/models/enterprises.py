@@ -1,7 +1,9 @@
 """Enterprises and their other names."""
 
+import datetime
+
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connections, models
 from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -43,6 +45,47 @@ class EnterpriseQuerySet(models.QuerySet):
         if sees_public_view(user):
             return self.annotate(**{name: F(column) for column, name in EVIDENCE_COLUMNS.items()})
         return self.annotate(**_claims().visible_to(user).evidence(OuterRef("pk")))
+
+    def evidence_of_page(self, rows, user):
+        """with_evidence(user)'s five values set on `rows` (enterprises already read, a
+        page of a list) in one query over their claims, rather than five
+        correlated subqueries per row (a superuser's admin list: 1.2 ms a row and subquery
+        for enterprises with a few hundred claims). For a list not sorted by them: sorting
+        by them needs them for every row. The same claims (visible_to) and the same ties
+        (the more precise date wins, as ClaimQuerySet.evidence orders them)."""
+        rows = list(rows)
+        if sees_public_view(user):
+            for row in rows:
+                for column, name in EVIDENCE_COLUMNS.items():
+                    setattr(row, name, getattr(row, column))
+            return rows
+        if not rows:
+            return rows
+        claims = (
+            _claims().visible_to(user).filter(enterprise__in=[row.pk for row in rows]).order_by()
+            .annotate(e=F("enterprise_id"), d=F("article__published"), p=F("article__precision"))
+            .values_list("e", "d", "p")
+        )
+        sql, params = claims.query.sql_with_params()
+        # One pass over their claims, a row per enterprise: the precision of each end is the
+        # most precise among the claims on that date ("day" < "month" < "year").
+        grouped = (
+            "SELECT e, COUNT(*), MIN(d), MAX(d), MIN(CASE WHEN d = first THEN p END), MIN(CASE WHEN d = last THEN p END)"
+            " FROM (SELECT e, d, p, MIN(d) OVER (PARTITION BY e) AS first, MAX(d) OVER (PARTITION BY e) AS last"
+            f" FROM ({sql}) claims) dated GROUP BY e"
+        )
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(grouped, params)
+            found = {e: rest for e, *rest in cursor.fetchall()}
+
+        def day(value):  # SQLite hands dates back as text
+            return datetime.date.fromisoformat(value) if isinstance(value, str) else value
+
+        for row in rows:
+            n, first, last, first_precision, last_precision = found.get(row.pk, (0, None, None, None, None))
+            row.claim_count, row.first_seen, row.last_seen = n, day(first), day(last)
+            row.first_seen_precision, row.last_seen_precision = first_precision, last_precision
+        return rows
 
     def visible_to(self, user):
         """Enterprises a user may see: those with evidence the user may see, or with none yet.
