@@ -3,7 +3,7 @@
 Django's bulk_create spends most of its time building model instances and preparing each
 value of each row; at 50,000 claims plus their history that is tens of seconds. On
 PostgreSQL, plain rows are streamed with COPY instead, ids taken from the table's sequence
-first so that the history rows can name them. Elsewhere (SQLite) simple-history's
+first, and their history rows copied from them by the server (one INSERT ... SELECT). Elsewhere (SQLite) simple-history's
 bulk_create_with_history does the same job.
 """
 
@@ -65,11 +65,9 @@ def insert_rows(model, rows, *, user=None, reason="", progress=None):
         columns = ["id", *(f.attname for f in fields)]
         # One COPY however many rows (a COPY per batch cost a round trip and a sequence
         # read each); the caller's progress is told as the rows stream.
-        missing = {**defaults}
-
         def values():
             for done, (row, pk) in enumerate(zip(rows, ids), 1):
-                full = {**missing, **row, "id": pk}
+                full = {**defaults, **row, "id": pk}
                 yield [full[c] for c in columns]
                 if progress and (done % BATCH == 0 or done == len(rows)):
                     progress(done, len(rows))
@@ -83,10 +81,14 @@ def insert_rows(model, rows, *, user=None, reason="", progress=None):
         tracked = [f.attname for f in _stored_fields(history) if not f.name.startswith("history_")]
         target = [_column(history, c) for c in tracked] + ["history_date", "history_change_reason", "history_type", "history_user_id"]
         source = ", ".join(quote(_column(model, c)) for c in tracked)
+        # The range is read from the primary key and the ids only filter it (`id + 0`): with
+        # `id = ANY(50,000 ids)` as the index condition PostgreSQL priced 50,000 descents and
+        # chose a parallel scan of all 1M claims (29k buffers, against 1.2k).
         cursor.execute(
             f"INSERT INTO {quote(history._meta.db_table)} ({', '.join(quote(c) for c in target)}) "
-            f"SELECT {source}, %s, %s, '+', %s FROM {quote(model._meta.db_table)} WHERE id = ANY(%s::bigint[]) ORDER BY id",
-            [now, reason or None, user.pk if user else None, ids],
+            f"SELECT {source}, %s, %s, '+', %s FROM {quote(model._meta.db_table)} "
+            "WHERE id BETWEEN %s AND %s AND id + 0 = ANY(%s::bigint[]) ORDER BY id",
+            [now, reason or None, user.pk if user else None, min(ids), max(ids), ids],
         )
     return ids
 
