@@ -3,7 +3,7 @@
 Django's bulk_create spends most of its time building model instances and preparing each
 value of each row; at 50,000 claims plus their history that is tens of seconds. On
 PostgreSQL, plain rows are streamed with COPY instead, ids taken from the table's sequence
-first so that the history rows can name them. Elsewhere (SQLite) simple-history's
+first, and their history rows copied from them by the server (one INSERT ... SELECT). Elsewhere (SQLite) simple-history's
 bulk_create_with_history does the same job.
 """
 
@@ -33,39 +33,62 @@ def in_sets(values, array_type="bigint", size=ID_CHUNK):
         yield values[start : start + size]
 
 
-def insert_rows(model, rows, *, user=None, reason=""):
+def insert_rows(model, rows, *, user=None, reason="", progress=None):
     """Insert `rows` (dicts of field attname -> value; omitted fields take their defaults)
     and a "+" history row for each. Returns the new ids, in order. Runs inside the caller's
-    transaction. Model.save() is not called: a caller sets what save() would derive."""
+    transaction. Model.save() is not called: a caller sets what save() would derive.
+    `progress(done, total)` is called every BATCH rows."""
     rows = list(rows)
     if not rows:
         return []
     if connection.vendor != "postgresql":
-        objs = bulk_create_with_history(
-            [model(**row) for row in rows], model, batch_size=BATCH, default_user=user, default_change_reason=reason
-        )
-        return [obj.pk for obj in objs]
+        ids = []
+        for start in range(0, len(rows), BATCH):
+            objs = bulk_create_with_history(
+                [model(**row) for row in rows[start : start + BATCH]], model, batch_size=BATCH, default_user=user,
+                default_change_reason=reason,
+            )
+            ids += [obj.pk for obj in objs]
+            if progress:
+                progress(len(ids), len(rows))
+        return ids
     now = timezone.now()
     fields = [f for f in _stored_fields(model) if not f.primary_key]
     defaults = {f.attname: _default(f, now) for f in fields}
+    quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
             [model._meta.db_table, len(rows)],
         )
         ids = [pk for (pk,) in cursor.fetchall()]
-        full = [{**defaults, **row, "id": pk} for row, pk in zip(rows, ids)]
         columns = ["id", *(f.attname for f in fields)]
-        _copy(cursor, model._meta.db_table, [_column(model, c) for c in columns], ([row[c] for c in columns] for row in full))
+        # One COPY however many rows (a COPY per batch cost a round trip and a sequence
+        # read each); the caller's progress is told as the rows stream.
+        def values():
+            for done, (row, pk) in enumerate(zip(rows, ids), 1):
+                full = {**defaults, **row, "id": pk}
+                yield [full[c] for c in columns]
+                if progress and (done % BATCH == 0 or done == len(rows)):
+                    progress(done, len(rows))
 
+        _copy(cursor, model._meta.db_table, [_column(model, c) for c in columns], values())
+
+        # The history rows are copied by the server from the rows just written (the main
+        # row's columns the history tracks, as simple-history's own bulk_create_with_history
+        # would copy them), rather than serialised a second time in Python and streamed.
         history = model.history.model
         tracked = [f.attname for f in _stored_fields(history) if not f.name.startswith("history_")]
-        extra = [now, reason or None, "+", user.pk if user else None]
-        _copy(
-            cursor,
-            history._meta.db_table,
-            [_column(history, c) for c in tracked] + ["history_date", "history_change_reason", "history_type", "history_user_id"],
-            ([row[c] for c in tracked] + extra for row in full),
+        target = [_column(history, c) for c in tracked] + ["history_date", "history_change_reason", "history_type", "history_user_id"]
+        source = ", ".join(quote(_column(model, c)) for c in tracked)
+        # The range is read from the primary key and the ids only filter it (`id + 0`): with
+        # `id = ANY(50,000 ids)` as the index condition PostgreSQL priced 50,000 descents and
+        # chose a parallel scan of all 1M claims (29k buffers, against 1.2k).
+        cursor.execute(
+            f"INSERT INTO {quote(history._meta.db_table)} ({', '.join(quote(c) for c in target)}) "
+            f"SELECT {source}, %s, %s, '+', %s FROM {quote(model._meta.db_table)} "
+            "WHERE id BETWEEN %s AND %s AND id + 0 = ANY(%s::bigint[]) ORDER BY id",
+            [now, reason or None, user.pk if user else None, min(ids), max(ids), ids],
         )
     return ids
 

@@ -3,6 +3,7 @@
 import calendar
 import datetime
 import re
+from functools import lru_cache
 
 from django import forms
 from django.utils.translation import gettext as _
@@ -16,6 +17,9 @@ class BadDate(ValueError):
     pass
 
 
+# An import's 50,000 rows name a few thousand dates: each is parsed once. Errors are not
+# kept (lru_cache keeps only returns), so each bad cell still raises with its message.
+@lru_cache(maxsize=20_000)
 def parse_partial_date(text):
     """Return (first day of the period, precision) for YYYY, YYYY-MM or YYYY-MM-DD.
 

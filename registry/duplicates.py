@@ -114,6 +114,15 @@ _TYPES = [
     (re.compile(r"\b(shipyard|dockyard)\b"), " _shipyard "),
     (re.compile(r"\bfarm\b"), " _farm "),
 ]
+# The same substitutions in one pass: one regex run per name instead of nine (a cold index
+# parses every name and alias). Equivalent: no replacement contains a later pattern's words,
+# and a phrase's first word (generating, power, mining, combined, united) is no pattern of
+# its own, so the leftmost match at each position is the one the sequence would make.
+_TYPE_WORDS = {}
+for _pattern, _replacement in _TYPES:
+    for _words_of in _pattern.pattern[2:-2].strip("()").split("|"):
+        _TYPE_WORDS[_words_of] = _replacement
+_ANY_TYPE = re.compile(r"\b(%s)\b" % "|".join(sorted(map(re.escape, _TYPE_WORDS), key=len, reverse=True)))
 _FITS = {("_works", "_complex"), ("_complex", "_works"), ("_works", "_factory"), ("_factory", "_works")}
 # What an enterprise makes: translations name more or fewer of them ("Iron and Steel" ~
 # "Steel"), so one name's products need only be among the other's. Folded spellings.
@@ -142,9 +151,7 @@ class Parsed:
 
 @lru_cache(maxsize=200_000)
 def _words(name):
-    text = _plain(name or "")
-    for pattern, replacement in _TYPES:
-        text = pattern.sub(replacement, text)
+    text = _ANY_TYPE.sub(lambda m: _TYPE_WORDS[m.group(1)], _plain(name or ""))
     return tuple(w if w.startswith("_") else _letters(w) for w in text.split())
 
 

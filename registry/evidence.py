@@ -139,16 +139,10 @@ def public_articles(article_ids):
     return public
 
 
-def add_claims(claims, public=None):
-    """Fold newly inserted claims, (enterprise id, article id) pairs, into their enterprises'
-    stored evidence without reading the claims already counted (the import adds 50k claims
-    to enterprises that may hold 100k): only valid for claims just added, never for changed
-    or deleted ones. Call it once for a whole write: each enterprise row is updated once.
-    `public`: public_articles() of their articles, if the caller has it already."""
-    _, Enterprise, _ = _models()
-    claims = list(claims)
-    if public is None:
-        public = public_articles(article_id for _, article_id in claims)
+def fold_claims(claims, public):
+    """{enterprise id: (public claim count, (first date, precision) or None, (last date,
+    precision) or None)} of these (enterprise id, article id) pairs; `public`:
+    public_articles() of their articles."""
     found = {}
     for enterprise_id, article_id in claims:
         seen = found.setdefault(enterprise_id, [0, None, None])
@@ -161,6 +155,34 @@ def add_claims(claims, public=None):
             seen[1] = (published, precision)
         if seen[2] is None or (published, _reverse(precision)) > (seen[2][0], _reverse(seen[2][1])):
             seen[2] = (published, precision)
+    return found
+
+
+def new_enterprise_fields(found):
+    """The stored columns of an enterprise whose only claims are those folded in `found`
+    (one value of fold_claims), to insert it with them rather than update it after."""
+    count, first, last = found
+    return {
+        "public_claim_count": count,
+        "public_first_seen": first[0] if first else None, "public_first_seen_precision": first[1] if first else None,
+        "public_last_seen": last[0] if last else None, "public_last_seen_precision": last[1] if last else None,
+        "public_listed": count > 0,
+    }
+
+
+def add_claims(claims, public=None, found=None):
+    """Fold newly inserted claims, (enterprise id, article id) pairs, into their enterprises'
+    stored evidence without reading the claims already counted (the import adds 50k claims
+    to enterprises that may hold 100k): only valid for claims just added, never for changed
+    or deleted ones. Call it once for a whole write: each enterprise row is updated once.
+    `public`: public_articles() of their articles, if the caller has it already; `found`:
+    their fold_claims() by enterprise id, likewise (then `claims` is not read)."""
+    _, Enterprise, _ = _models()
+    if found is None:
+        claims = list(claims)
+        if public is None:
+            public = public_articles(article_id for _, article_id in claims)
+        found = fold_claims(claims, public)
     rows = []
     for ids in in_sets(found):
         stored = Enterprise.objects.filter(pk__in=ids).order_by().values_list("pk", *COLUMNS, "public_listed")

@@ -46,8 +46,9 @@ def fold(text):
     (김책 제철 -> 김책제철). Anything else is left as it is."""
     if not text:
         return ""
-    text = unicodedata.normalize("NFC", str(text))
-    if text.isascii():
+    text = str(text)
+    if text.isascii():  # ASCII is its own NFC: most headlines skip the normalisation
         return text
+    text = unicodedata.normalize("NFC", text)
     text = _SPACED.sub("", text)
     return "".join(_syllable(ch) if _FIRST <= ord(ch) <= _LAST else ch for ch in text)

@@ -30,7 +30,6 @@ from .names import name_key
 from .roles import may_review
 from .visibility import DRAW_ROUND_PERMISSION, published_statuses
 
-BATCH = 2000
 REOPENED = "returned to coded: changed after review"
 
 
@@ -192,13 +191,60 @@ def _write(plan, user, progress):
             regions[location.pk] = location.region().pk
         return regions[location.pk]
 
+    already_stored = {a.existing_id for a in plan.articles.values() if a.existing_id is not None}
+    new_articles = [a for a in plan.articles.values() if a.existing_id is None]
+    # The articles go in first: a new article is written with its search columns whole, the
+    # names of the enterprises its claims name included (registry/search.py), rather than
+    # written and then updated; a new enterprise's names are the file's (it has no alias).
+    named = {id(a): set() for a in new_articles}
+    for c in plan.claims.values():
+        article = plan.articles[c.article_key]
+        if article.existing_id is None:
+            named[id(article)].add(c.enterprise_key)
+    stored_names = search.enterprise_names(
+        plan.enterprises[key].existing.pk for key in set().union(*named.values()) if plan.enterprises[key].existing
+    )
+    names = {}
+    for key in set().union(*named.values()):
+        planned = plan.enterprises[key]
+        names[key] = stored_names[planned.existing.pk] if planned.existing else [planned.name, planned.hangul]
+    ids = insert_rows(
+        Article,
+        [
+            {"source_id": a.source.pk, "published": a.published, "precision": a.precision, "title": a.title,
+             "title_ko": a.title_ko, "summary": a.summary, "status": Status.CODED, "coded_by_id": user_id,
+             **search.article_fields(a.title, a.title_ko, a.summary),
+             "search_names": search.names_tokens(n for key in named[id(a)] for n in names[key])}
+            for a in new_articles
+        ],
+        user=user, reason=reason,
+    )
+    for article, pk in zip(new_articles, ids):
+        article.existing_id = pk
+
+    # COPY bypasses Claim.save() and Enterprise.save(): what they would store is set here.
+    # The claims carry their article's public date and precision; a new enterprise is
+    # written with its stored evidence whole (its only claims are the file's), and the
+    # existing enterprises get the new claims folded in once for the file.
+    new_claims = [c for c in plan.claims.values() if not c.exists]
+    public = evidence.public_articles(plan.articles[c.article_key].existing_id for c in new_claims)
+
+    def evidence_key(key):  # two names of the file may be one enterprise stored (a name and its alias)
+        planned = plan.enterprises[key]
+        return planned.existing.pk if planned.existing else ("new", key)
+
+    found = evidence.fold_claims(
+        ((evidence_key(c.enterprise_key), plan.articles[c.article_key].existing_id) for c in new_claims), public
+    )
+    no_claims = (0, None, None)
+    key_of = {id(e): ("new", key) for key, e in plan.enterprises.items()}
     ids = insert_rows(
         Enterprise,
         [
             {"name": e.name, "name_key": name_key(e.name), "hangul": e.hangul, "hangul_key": name_key(e.hangul),
              "grade": e.grade or "unknown", "kind": e.kind or "other",
              "industry_id": e.industry.pk if e.industry else None, "location_id": e.location.pk if e.location else None,
-             "region_id": region_id(e.location)}
+             "region_id": region_id(e.location), **evidence.new_enterprise_fields(found.get(key_of[id(e)], no_claims))}
             for e in new_enterprises
         ],
         user=user, reason=reason,
@@ -209,50 +255,19 @@ def _write(plan, user, progress):
         planned = plan.enterprises[key]
         return planned.existing.pk if planned.existing else enterprise_ids[id(planned)]
 
-    already_stored = {a.existing_id for a in plan.articles.values() if a.existing_id is not None}
-    new_articles = [a for a in plan.articles.values() if a.existing_id is None]
-    # A new article is written with its search columns whole, the enterprises its claims
-    # name included (registry/search.py), rather than written and then updated.
-    named = {id(a): set() for a in new_articles}
-    for c in plan.claims.values():
-        article = plan.articles[c.article_key]
-        if article.existing_id is None:
-            named[id(article)].add(enterprise_id(c.enterprise_key))
-    names = search.enterprise_names(set().union(*named.values()))
-    ids = insert_rows(
-        Article,
-        [
-            {"source_id": a.source.pk, "published": a.published, "precision": a.precision, "title": a.title,
-             "title_ko": a.title_ko, "summary": a.summary, "status": Status.CODED, "coded_by_id": user_id,
-             **search.article_fields(a.title, a.title_ko, a.summary),
-             "search_names": search.names_tokens(n for pk in named[id(a)] for n in names[pk])}
-            for a in new_articles
-        ],
-        user=user, reason=reason,
-    )
-    for article, pk in zip(new_articles, ids):
-        article.existing_id = pk
-
     claims = [
         {"article_id": plan.articles[c.article_key].existing_id, "enterprise_id": enterprise_id(c.enterprise_key),
          "activity": c.activity, "code": c.code, "detail": c.detail, "quantity": c.quantity, "unit": c.unit}
-        for c in plan.claims.values()
-        if not c.exists
+        for c in new_claims
     ]
-    # COPY bypasses Claim.save(): what it would store (the article's public date and
-    # precision) is set here, and the new claims are folded into the stored evidence once for
-    # the file, so each enterprise row is updated once.
-    public = evidence.public_articles(c["article_id"] for c in claims)
-    # And their enterprises' region and grade, as read after the refinements above.
-    enterprises = evidence.enterprise_columns({c["enterprise_id"] for c in claims})
+    # And their enterprises' region and grade, as read after the refinements and the new
+    # enterprises above.
+    columns = evidence.enterprise_columns({c["enterprise_id"] for c in claims})
     for c in claims:
         c["public_published"], c["public_precision"] = public.get(c["article_id"], (None, None))
-        c.update(enterprises[c["enterprise_id"]])
-    for start in range(0, len(claims), BATCH):
-        insert_rows(Claim, claims[start : start + BATCH], user=user, reason=reason)
-        if progress:
-            progress(min(start + BATCH, len(claims)), len(claims))
-    evidence.add_claims(((c["enterprise_id"], c["article_id"]) for c in claims), public=public)
+        c.update(columns[c["enterprise_id"]])
+    insert_rows(Claim, claims, user=user, reason=reason, progress=progress)
+    evidence.add_claims((), public=public, found={pk: f for pk, f in found.items() if not isinstance(pk, tuple)})
     # New claims on articles already stored change those articles: they move on, and a
     # reviewed one goes back to coded unless a reviewer imports; their search columns
     # follow the enterprises they now name.

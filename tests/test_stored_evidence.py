@@ -192,6 +192,25 @@ def test_import(d):
     assert_consistent()
 
 
+def test_import_naming_one_enterprise_by_its_name_and_its_alias(d):
+    # Two names of the file, one enterprise stored: both rows' claims are counted on it, and
+    # the new enterprise of the same file is written with its evidence (no update after).
+    from registry.models import EnterpriseAlias
+
+    EnterpriseAlias.objects.create(enterprise=d.e1, name="Kimchaek Steel Works")
+    before = stored(d.e1)[0]
+    data = ",".join(HEADER) + "\n" + (
+        "KCNA,2009-03-02,Two names,,Kim Chaek Iron and Steel Complex,,,,,production,3,,,\n"
+        "KCNA,2031,Two names again,,Kimchaek Steel Works,,,,,construction,2,,,\n"
+        "KCNA,2031,Two names again,,Another New Works,4,factory,,Chongjin,production,4,,,\n"
+    )
+    claims_import(data=data)
+    assert stored(d.e1)[0] == before + 2
+    assert stored(d.e1)[3:5] == ("2031-01-01", "year")
+    assert stored(Enterprise.objects.get(name="Another New Works")) == (1, "2031-01-01", "year", "2031-01-01", "year", True)
+    assert_consistent()
+
+
 def test_a_tie_on_the_date_goes_to_the_more_precise(d, reviewer):
     # A year-precise 2016 and a day-precise 2016-01-01: the first sighting is the day.
     a = Article.objects.create(source=d.a1.source, published=datetime.date(2016, 1, 1), precision="year", title="Year", status="coded")
