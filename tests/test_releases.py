@@ -214,6 +214,46 @@ def test_make_release_checks_every_cell_not_only_the_rows_frictionless_reads(dis
     assert [t for t, in found] == ["constraint-error", "type-error", "constraint-error"]
 
 
+def test_the_copy_loads_each_cell_as_djangos_own_preparation_would(disclosure_release):
+    # The load sends a column's CSV text (or its int) straight to SQLite where that is what
+    # get_db_prep_save would send; every cell of every file, both ways, the same.
+    from django.db import connections
+    from django.utils import timezone
+
+    d, _release = disclosure_release
+    Claim.objects.filter(pk=d.c1.pk).update(quantity=decimal.Decimal("12.5"), unit="t")
+    release = make("2026.2")
+    root = releases.release_path(release.name)
+    schemas = {r["name"]: r["schema"] for r in json.loads((root / "datapackage.json").read_text())["resources"]}
+    now = timezone.now()
+    with release_data.reading(release) as alias:
+        connection = connections[alias]
+        fast_columns = 0
+        for table in releases.TABLES:
+            if table.model is None:
+                continue
+            fields = [f for f in table.model._meta.concrete_fields if not f.generated]
+            with open(root / table.path, encoding="utf-8", newline="") as f:
+                header, *rows = list(csv.reader(f))
+            fast = release_data._plan(table, fields, header, schemas[table.name], connection, now)
+            slow = release_data._plan(table, fields, header, schemas[table.name], connection, now, fast=False)
+            fast_columns += sum(1 for (i, convert), (_j, general) in zip(fast, slow) if i is not None and convert is not general)
+            for row in rows:
+                assert [c(row[i]) if i is not None else c for i, c in fast] == [c(row[i]) if i is not None else c for i, c in slow]
+        assert fast_columns > 30
+
+
+def test_make_release_timings_name_every_stage():
+    api_data.build()
+    err = io.StringIO()
+    call_command("make_release", "2026.1", "--timings", stdout=io.StringIO(), stderr=err)
+    stages = [line.split("  ")[0] for line in err.getvalue().splitlines()]
+    for stage in ("export claims", "validate: every row (own check)", "validate: first rows (frictionless)", "MANIFEST",
+                  "zip", "copy: load claims", "copy: indexes, key check", "copy: evidence, regions", "whole command"):
+        assert stage in stages
+    assert "load average (1, 5, 15 min)" in err.getvalue()
+
+
 def test_the_copys_schema_is_migrated_once_per_code_version_and_copied(db, monkeypatch, tmp_path):
     timeseries_data.build()
     empty = tmp_path / "template.sqlite3"
