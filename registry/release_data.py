@@ -21,7 +21,9 @@ import datetime
 import decimal
 import functools
 import hashlib
+import itertools
 import json
+import operator
 import os
 import sys
 import threading
@@ -173,13 +175,15 @@ def template():
 CACHE_KIB = 256 * 1024
 
 
-def load(root, alias, timings=None):
+def load(root, alias, timings=None, general=False):
     """Load a release's tables into the (migrated, empty) database ALIAS.
 
     Each column's CSV text goes to SQLite as Django would save its value (`_plan`): built
     model instances for bulk_create took minutes at a million claims, and a typed value
     prepared per field per row (get_db_prep_save) most of the load's CPU. The indexes and
-    triggers are dropped for the load and built once after it, the foreign keys checked once."""
+    triggers are dropped for the load and built once after it, the foreign keys checked once.
+    `general=True`: every value prepared the general way (parsed by its type, then
+    get_db_prep_save), which the fast load must equal (tested)."""
     from django.utils import timezone
 
     from .releases import UNTIMED
@@ -217,16 +221,11 @@ def load(root, alias, timings=None):
         for table in TABLES:
             if table.model is None:
                 continue
-            with timings.stage(f"copy: load {table.name}"):
-                fields = [f for f in table.model._meta.concrete_fields if not f.generated]
-                sql = "INSERT INTO {} ({}) VALUES ({})".format(
-                    quote(table.model._meta.db_table), ", ".join(quote(f.column) for f in fields), ", ".join(["%s"] * len(fields))
-                )
-                with open(root / table.path, encoding="utf-8", newline="") as source:
-                    reader = csv.reader(source)
-                    header = next(reader)
-                    plan = _plan(table, fields, header, schemas[table.name], connection, now)
-                    cursor.executemany(sql, ([convert(row[i]) if i is not None else convert for i, convert in plan] for row in reader))
+            with timings.stage(f"copy: load {table.name}"), open(root / table.path, encoding="utf-8", newline="") as source:
+                reader = csv.reader(source)
+                header = next(reader)
+                sql, params = _insert(table, header, schemas[table.name], connection, now, general)
+                cursor.executemany(sql, params(reader))
     with timings.stage("copy: indexes, key check"):
         with transaction.atomic(using=alias), connection.cursor() as cursor:
             for _name, sql in indexes:
@@ -253,6 +252,56 @@ def load(root, alias, timings=None):
             cursor.execute(dataversion._BUMP)
 
 
+def _insert(table, header, schema, connection, now, general=False):
+    """(INSERT statement, reader -> its parameters) for a table's CSV rows. Where SQLite can
+    turn every cell's text into what get_db_prep_save would have sent (`_in_sqlite`), each
+    CSV row goes as it is, with the left-out columns' values appended: no Python per cell.
+    Else (a derived column, or general=True) a value per cell from `_plan`."""
+    quote = connection.ops.quote_name
+    fields = [f for f in table.model._meta.concrete_fields if not f.generated]
+    types = {f["name"]: f["type"] for f in schema["fields"]}
+    by_name = {f.attname: f for f in fields}
+    plan = _plan(table, fields, header, schema, connection, now, fast=not general)
+    expressions = [] if general else [_in_sqlite(by_name.get(name), types[name]) for name in header]
+    if expressions and None not in expressions and table.name not in _DERIVED:
+        left_out = [(f, value) for f, (i, value) in zip(fields, plan) if i is None]
+        columns = [by_name[name] for name in header] + [f for f, _value in left_out]
+        expressions += ["%s"] * len(left_out)
+        constants = [value for _f, value in left_out]
+
+        def params(reader):
+            return map(operator.add, reader, itertools.repeat(constants))
+
+    else:
+        columns, expressions = fields, ["%s"] * len(fields)
+
+        def params(reader):
+            return ([convert(row[i]) if i is not None else convert for i, convert in plan] for row in reader)
+
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        quote(table.model._meta.db_table), ", ".join(quote(f.column) for f in columns), ", ".join(expressions)
+    )
+    return sql, params
+
+
+def _in_sqlite(field, kind):
+    """The SQL that turns a CSV cell (a parameter) into what Django would store, or None.
+    An integer text stored in an INTEGER column, a number text in a NUMERIC (decimal) one,
+    become the integer or number by the column's affinity, as a bound int or Decimal did."""
+    if field is None:
+        return None
+    internal = (field.target_field if field.is_relation else field).get_internal_type()
+    if kind == "string" and internal in _TEXT_FIELDS:
+        return "%s"
+    if kind == "integer" and internal in _INTEGER_FIELDS:
+        return "NULLIF(%s, '')"
+    if (kind, internal) in {("date", "DateField"), ("number", "DecimalField")}:
+        return "NULLIF(%s, '')"
+    if (kind, internal) == ("boolean", "BooleanField"):
+        return "CASE %s WHEN 'true' THEN 1 WHEN 'false' THEN 0 END"
+    return None
+
+
 # Model fields whose saved value, on SQLite, is the release's own CSV text (or its int):
 # get_db_prep_save of a str is the str, of an int the int, of a date its ISO text.
 _TEXT_FIELDS = {"CharField", "TextField", "SlugField", "URLField", "EmailField"}
@@ -261,6 +310,8 @@ _INTEGER_FIELDS = {
     "PositiveIntegerField", "PositiveBigIntegerField", "PositiveSmallIntegerField",
 }
 _BOOLEANS = {"true": True, "false": False, "": None}
+# What Model.save() derives and the release leaves out: the key a name is found by.
+_DERIVED = {"place_names": "key", "enterprises": "name_key", "enterprise_aliases": "name_key"}
 
 
 def _integer(text):
@@ -281,8 +332,7 @@ def _plan(table, fields, header, schema, connection, now, fast=True):
 
     types = {f["name"]: f["type"] for f in schema["fields"]}
     position = {name: i for i, name in enumerate(header)}
-    # What Model.save() derives and the release leaves out: the key a name is found by.
-    derived = {"place_names": "key", "enterprises": "name_key", "enterprise_aliases": "name_key"}.get(table.name)
+    derived = _DERIVED.get(table.name)
     plan = []
     for f in fields:
         if f.attname == derived:
