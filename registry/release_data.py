@@ -21,7 +21,9 @@ import datetime
 import decimal
 import functools
 import hashlib
+import itertools
 import json
+import operator
 import os
 import sys
 import threading
@@ -36,7 +38,6 @@ from .models import Release
 _reading = contextvars.ContextVar("release_alias", default=None)
 _lock = threading.Lock()
 _templates = {}  # schema fingerprint -> bytes of a migrated, empty database: built once per process
-BATCH = 5000
 
 
 class ReleaseRouter:
@@ -63,11 +64,14 @@ def find(name):
         raise ReleaseNotFound(f"no release named {name!r} (releases: {known})") from None
 
 
-def prepare(release):
+def prepare(release, timings=None):
     """Build the release's database now (make_release does), so that no request has to:
-    at a million claims it takes longer than a worker may spend on one."""
+    at a million claims it takes longer than a worker may spend on one. `timings`: a
+    releases.Timings that gets each stage's time."""
+    from .releases import UNTIMED
+
     with _lock:
-        return _database(release)
+        return _database(release, timings or UNTIMED)
 
 
 @contextmanager
@@ -106,7 +110,7 @@ def cache_dir():
     return releases_dir() / ".cache"
 
 
-def _database(release):
+def _database(release, timings):
     """The release's SQLite database, built on first use after checking its MANIFEST."""
     from .releases import ReleaseError, release_path, verify
 
@@ -114,14 +118,16 @@ def _database(release):
     if target.exists():
         return target
     root = release_path(release.name)
-    if verify(root) != release.checksum:
-        raise ReleaseError(f"release {release.name}: its MANIFEST does not match the recorded checksum")
+    with timings.stage("copy: check MANIFEST"):
+        if verify(root) != release.checksum:
+            raise ReleaseError(f"release {release.name}: its MANIFEST does not match the recorded checksum")
     target.parent.mkdir(parents=True, exist_ok=True)
     building = target.with_suffix(f".building-{os.getpid()}")
     building.unlink(missing_ok=True)
-    building.write_bytes(template())
+    with timings.stage("copy: schema (migrated template)"):
+        building.write_bytes(template())
     with _connected(f"building_{release.checksum[:16]}", building) as alias:
-        load(root, alias)
+        load(root, alias, timings)
     os.replace(building, target)
     return target
 
@@ -164,72 +170,199 @@ def template():
     return _templates[key]
 
 
-def load(root, alias):
+# Page cache for the load and the index builds after it (KiB); rows per executemany.
+CACHE_KIB = 64 * 1024
+BATCH = 10_000
+
+
+def load(root, alias, timings=None, general=False):
     """Load a release's tables into the (migrated, empty) database ALIAS.
 
-    Plain INSERTs, values prepared by each field as Django would save them: building model
-    instances for bulk_create took minutes at a million claims."""
+    Each column's CSV text goes to SQLite as Django would save its value (`_plan`): built
+    model instances for bulk_create took minutes at a million claims, and a typed value
+    prepared per field per row (get_db_prep_save) most of the load's CPU. The indexes and
+    triggers are dropped for the load and built once after it, the foreign keys checked once.
+    `general=True`: every value prepared the general way (parsed by its type, then
+    get_db_prep_save), which the fast load must equal (tested)."""
     from django.utils import timezone
 
-    from .names import name_key
+    from .releases import UNTIMED
     from .release_tables import TABLES
 
-    derived = {  # what Model.save() derives and the release leaves out
-        "place_names": lambda row: {"key": name_key(row["name"])},
-        "enterprises": lambda row: {"name_key": name_key(row["name"])},
-        "enterprise_aliases": lambda row: {"name_key": name_key(row["name"])},
-    }
+    timings = timings or UNTIMED
     descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
     schemas = {r["name"]: r["schema"] for r in descriptor["resources"]}
     connection, now = connections[alias], timezone.now()
+    quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         # A file nobody reads until it is complete and renamed: no journal needed.
         cursor.execute("PRAGMA journal_mode = OFF")
         cursor.execute("PRAGMA synchronous = OFF")
+        cursor.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+        # A parent probe per row loaded; the keys are checked once after the load instead
+        # (outside a transaction: SQLite ignores this pragma inside one).
+        cursor.execute("PRAGMA foreign_keys = OFF")
         # Row triggers (the data version's bump, the search index's insert) fired once per
         # row loaded, 1.4M times; they are put back after the load, and what they would have
         # done is done once: the search index rebuilt from its table, the version moved.
         cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
         triggers = cursor.fetchall()
+        # Indexes kept up row by row (claims arrive in id order, their article and enterprise
+        # ids at random) cost more than one sort each after the load. Those SQLite makes for
+        # a UNIQUE or PRIMARY KEY in a CREATE TABLE have no SQL and stay.
+        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name")
+        indexes = cursor.fetchall()
         for name, _sql in triggers:
-            cursor.execute(f"DROP TRIGGER {connection.ops.quote_name(name)}")
+            cursor.execute(f"DROP TRIGGER {quote(name)}")
+        for name, _sql in indexes:
+            cursor.execute(f"DROP INDEX {quote(name)}")
     with transaction.atomic(using=alias), connection.cursor() as cursor:
         for table in TABLES:
             if table.model is None:
                 continue
-            fields = [f for f in table.model._meta.concrete_fields if not f.generated]
-            # Columns a release leaves out get what a new row gets: the default, or now.
-            absent = {
-                f.attname: f.get_db_prep_save(now if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) else f.get_default(), connection)
-                for f in fields
-            }
-            sql = "INSERT INTO {} ({}) VALUES ({})".format(
-                connection.ops.quote_name(table.model._meta.db_table),
-                ", ".join(connection.ops.quote_name(f.column) for f in fields),
-                ", ".join(["%s"] * len(fields)),
-            )
-            derive, batch = derived.get(table.name), []
-            for row in read_rows(root / table.path, schemas[table.name]):
-                if derive:
-                    row.update(derive(row))
-                batch.append([f.get_db_prep_save(row[f.attname], connection) if f.attname in row else absent[f.attname] for f in fields])
-                if len(batch) >= BATCH:
+            with timings.stage(f"copy: load {table.name}"), open(root / table.path, encoding="utf-8", newline="") as source:
+                reader = csv.reader(source)
+                header = next(reader)
+                sql, params = _insert(table, header, schemas[table.name], connection, now, general)
+                rows = params(reader)
+                # In batches: Django's executemany keeps (itertools.tee) every row of one
+                # iterable it is given, 870 MB for a million claims.
+                while batch := list(itertools.islice(rows, BATCH)):
                     cursor.executemany(sql, batch)
-                    batch = []
-            if batch:
-                cursor.executemany(sql, batch)
+    with timings.stage("copy: indexes, key check"):
+        with transaction.atomic(using=alias), connection.cursor() as cursor:
+            for _name, sql in indexes:
+                cursor.execute(sql)
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA foreign_key_check")
+            broken = cursor.fetchmany(5)
+            cursor.execute("PRAGMA foreign_keys = ON")
+        if broken:
+            raise ValueError(f"the release's copy has rows whose parent is missing (table, rowid, parent): {broken}")
     # The stored evidence and regions are not in the release: derived from its rows, as the
     # registry derives them (registry/evidence.py); series by region read the region.
     from . import dataversion, evidence
 
-    evidence.rebuild(using=alias)
-    with transaction.atomic(using=alias), connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'registry_article_fts'")
-        if cursor.fetchone():
-            cursor.execute("INSERT INTO registry_article_fts(registry_article_fts) VALUES ('rebuild')")
-        for _name, sql in triggers:
-            cursor.execute(sql)
-        cursor.execute(dataversion._BUMP)
+    with timings.stage("copy: evidence, regions"):
+        evidence.rebuild(using=alias)
+    with timings.stage("copy: search index, triggers"):
+        with transaction.atomic(using=alias), connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'registry_article_fts'")
+            if cursor.fetchone():
+                cursor.execute("INSERT INTO registry_article_fts(registry_article_fts) VALUES ('rebuild')")
+            for _name, sql in triggers:
+                cursor.execute(sql)
+            cursor.execute(dataversion._BUMP)
+
+
+def _insert(table, header, schema, connection, now, general=False):
+    """(INSERT statement, reader -> its parameters) for a table's CSV rows. Where SQLite can
+    turn every cell's text into what get_db_prep_save would have sent (`_in_sqlite`), each
+    CSV row goes as it is, with the left-out columns' values appended: no Python per cell.
+    Else (a derived column, or general=True) a value per cell from `_plan`."""
+    quote = connection.ops.quote_name
+    fields = [f for f in table.model._meta.concrete_fields if not f.generated]
+    types = {f["name"]: f["type"] for f in schema["fields"]}
+    by_name = {f.attname: f for f in fields}
+    plan = _plan(table, fields, header, schema, connection, now, fast=not general)
+    expressions = [] if general else [_in_sqlite(by_name.get(name), types[name]) for name in header]
+    if expressions and None not in expressions and table.name not in _DERIVED:
+        left_out = [(f, value) for f, (i, value) in zip(fields, plan) if i is None]
+        columns = [by_name[name] for name in header] + [f for f, _value in left_out]
+        expressions += ["%s"] * len(left_out)
+        constants = [value for _f, value in left_out]
+
+        def params(reader):
+            return map(operator.add, reader, itertools.repeat(constants))
+
+    else:
+        columns, expressions = fields, ["%s"] * len(fields)
+
+        def params(reader):
+            return ([convert(row[i]) if i is not None else convert for i, convert in plan] for row in reader)
+
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        quote(table.model._meta.db_table), ", ".join(quote(f.column) for f in columns), ", ".join(expressions)
+    )
+    return sql, params
+
+
+def _in_sqlite(field, kind):
+    """The SQL that turns a CSV cell (a parameter) into what Django would store, or None.
+    An integer text stored in an INTEGER column, a number text in a NUMERIC (decimal) one,
+    become the integer or number by the column's affinity, as a bound int or Decimal did."""
+    if field is None:
+        return None
+    internal = (field.target_field if field.is_relation else field).get_internal_type()
+    if kind == "string" and internal in _TEXT_FIELDS:
+        return "%s"
+    if kind == "integer" and internal in _INTEGER_FIELDS:
+        return "NULLIF(%s, '')"
+    if (kind, internal) in {("date", "DateField"), ("number", "DecimalField")}:
+        return "NULLIF(%s, '')"
+    if (kind, internal) == ("boolean", "BooleanField"):
+        return "CASE %s WHEN 'true' THEN 1 WHEN 'false' THEN 0 END"
+    return None
+
+
+# Model fields whose saved value, on SQLite, is the release's own CSV text (or its int):
+# get_db_prep_save of a str is the str, of an int the int, of a date its ISO text.
+_TEXT_FIELDS = {"CharField", "TextField", "SlugField", "URLField", "EmailField"}
+_INTEGER_FIELDS = {
+    "AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "BigIntegerField", "SmallIntegerField",
+    "PositiveIntegerField", "PositiveBigIntegerField", "PositiveSmallIntegerField",
+}
+_BOOLEANS = {"true": True, "false": False, "": None}
+# What Model.save() derives and the release leaves out: the key a name is found by.
+_DERIVED = {"place_names": "key", "enterprises": "name_key", "enterprise_aliases": "name_key"}
+
+
+def _integer(text):
+    return int(text) if text else None
+
+
+def _date_text(text):
+    return text or None
+
+
+def _plan(table, fields, header, schema, connection, now, fast=True):
+    """For each field, in order: (position of its CSV column, text -> value to insert), or
+    (None, the value) for a field the release leaves out (what a new row gets: the default,
+    or now) or derives (the name's key, from the name). `fast=False`: every value the
+    general way (parsed by its Table Schema type, then get_db_prep_save), which the fast
+    converters must equal (tested)."""
+    from .names import name_key
+
+    types = {f["name"]: f["type"] for f in schema["fields"]}
+    position = {name: i for i, name in enumerate(header)}
+    derived = _DERIVED.get(table.name)
+    plan = []
+    for f in fields:
+        if f.attname == derived:
+            plan.append((position["name"], name_key))
+            continue
+        if f.attname not in position:
+            value = now if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) else f.get_default()
+            plan.append((None, f.get_db_prep_save(value, connection)))
+            continue
+        kind = types[f.attname]
+        internal = (f.target_field if f.is_relation else f).get_internal_type()
+        if fast and kind == "string" and internal in _TEXT_FIELDS:
+            convert = str
+        elif fast and kind == "integer" and internal in _INTEGER_FIELDS:
+            convert = _integer
+        elif fast and kind == "date" and internal == "DateField":
+            convert = _date_text
+        elif fast and kind == "boolean" and internal == "BooleanField":
+            convert = _BOOLEANS.__getitem__
+        else:
+            parse, blank = _TYPES[kind], "" if kind == "string" else None
+
+            def convert(text, f=f, parse=parse, blank=blank):
+                return f.get_db_prep_save(blank if text == "" else parse(text), connection)
+
+        plan.append((position[f.attname], convert))
+    return plan
 
 
 _TYPES = {
@@ -239,15 +372,3 @@ _TYPES = {
     "boolean": lambda text: {"true": True, "false": False}[text],
     "string": str,
 }
-
-
-def read_rows(path, schema):
-    """Rows of a release CSV as dicts of typed values, read by its Table Schema: a missing
-    value is None, or "" in a text column (the database's blank)."""
-    fields = {f["name"]: f["type"] for f in schema["fields"]}
-    with open(path, encoding="utf-8", newline="") as f:
-        for record in csv.DictReader(f):
-            yield {
-                name: ("" if fields[name] == "string" else None) if text == "" else _TYPES[fields[name]](text)
-                for name, text in record.items()
-            }

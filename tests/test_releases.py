@@ -214,6 +214,54 @@ def test_make_release_checks_every_cell_not_only_the_rows_frictionless_reads(dis
     assert [t for t, in found] == ["constraint-error", "type-error", "constraint-error"]
 
 
+def test_the_copy_loads_each_cell_as_djangos_own_preparation_would(disclosure_release, tmp_path):
+    # The load hands SQLite each CSV row as it is (the columns' affinity and NULLIF/CASE turn
+    # the text into what Django would store) or the text that get_db_prep_save would send;
+    # the same release loaded the general way (each cell parsed by its type, then
+    # get_db_prep_save) gives the same database, value and storage class of every cell.
+    from django.db import connections
+
+    d, _release = disclosure_release
+    Claim.objects.filter(pk=d.c1.pk).update(quantity=decimal.Decimal("12.5"), unit="t")
+    release = make("2026.2")
+    root = releases.release_path(release.name)
+    loaded = {}
+    for general in (False, True):
+        path = tmp_path / f"general-{general}.sqlite3"
+        path.write_bytes(release_data.template())
+        with release_data._connected(f"check_{general}", path) as alias:
+            release_data.load(root, alias, general=general)
+            with connections[alias].cursor() as cursor:
+                tables = {}
+                for table in releases.TABLES:
+                    if table.model is None:
+                        continue
+                    name = table.model._meta.db_table
+                    columns = [  # all but the moment of the load
+                        f.column for f in table.model._meta.concrete_fields
+                        if not f.generated and not getattr(f, "auto_now", False) and not getattr(f, "auto_now_add", False)
+                    ]
+                    selected = ", ".join(f'"{c}", typeof("{c}")' for c in columns)
+                    cursor.execute(f'SELECT {selected} FROM "{name}" ORDER BY id')
+                    tables[name] = cursor.fetchall()
+                loaded[general] = tables
+    assert loaded[False] == loaded[True]
+    claims = loaded[False]["registry_claim"]
+    assert any(12.5 in row and "real" in row for row in claims)  # the quantity, a number
+    assert sum(len(rows) for rows in loaded[False].values()) == sum(n for t, n in release.counts.items() if t not in ("agreement", "codebook"))
+
+
+def test_make_release_timings_name_every_stage():
+    api_data.build()
+    err = io.StringIO()
+    call_command("make_release", "2026.1", "--timings", stdout=io.StringIO(), stderr=err)
+    stages = [line.split("  ")[0] for line in err.getvalue().splitlines()]
+    for stage in ("export claims", "validate: every row (own check)", "validate: first rows (frictionless)", "MANIFEST",
+                  "zip", "copy: load claims", "copy: indexes, key check", "copy: evidence, regions", "whole command"):
+        assert stage in stages
+    assert "load average (1, 5, 15 min)" in err.getvalue()
+
+
 def test_the_copys_schema_is_migrated_once_per_code_version_and_copied(db, monkeypatch, tmp_path):
     timeseries_data.build()
     empty = tmp_path / "template.sqlite3"
