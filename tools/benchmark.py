@@ -573,7 +573,14 @@ def tune_database(out=print):
             cursor.execute(f"SET {setting} = '{value}'")
         cursor.execute("SHOW shared_buffers")
         buffers = cursor.fetchone()[0]
-    out("PostgreSQL: " + ", ".join(f"{k} {v}" for k, v in PG_SETTINGS.items()) + f", shared_buffers {buffers} (the server's)")
+        # The import's ~500 MB of WAL a run: at the default 1GB a checkpoint every ~25 s, and
+        # the runs after one pay its full-page writes (DEPLOY.md, PostgreSQL settings).
+        cursor.execute("SHOW max_wal_size")
+        wal = cursor.fetchone()[0]
+    out(
+        "PostgreSQL: " + ", ".join(f"{k} {v}" for k, v in PG_SETTINGS.items())
+        + f", shared_buffers {buffers}, max_wal_size {wal} (the server's)"
+    )
 
 
 def run(**options):
