@@ -21,19 +21,10 @@ from registry.services import (
     article_restore, article_save, claim_delete, claim_save, claims_import, enterprise_merge, record_delete, record_save,
 )
 from registry.visibility import sees_public_view
-from tests.api_data import build, user_with
+from tests.api_data import user_with
+from tests.stored_support import d, reviewer  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def d():
-    return build()
-
-
-@pytest.fixture
-def reviewer():
-    return user_with("rita", "view_restricted", "review_article", "change_article", "add_claim", "change_claim", "delete_claim")
 
 
 def stored(enterprise):

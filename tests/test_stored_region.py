@@ -25,7 +25,8 @@ from registry.models import Article, Claim, Enterprise, Location
 from registry.services import (
     article_save, claim_delete, claim_save, claims_import, enterprise_merge, record_delete, record_save,
 )
-from tests.api_data import build, user_with
+from tests.api_data import user_with
+from tests.stored_support import d, reviewer  # noqa: F401 (fixtures)
 from tests.test_stored_series import assert_series_as_joined
 
 pytestmark = pytest.mark.django_db
@@ -33,16 +34,6 @@ pytestmark = pytest.mark.django_db
 MONTHLY = {"metric": "articles", "interval": "month", "group_by": "region"}
 YEARLY = {"metric": "articles", "interval": "year", "group_by": "region"}
 TIERS = {"metric": "enterprises", "interval": "year", "group_by": "tier"}
-
-
-@pytest.fixture
-def d():
-    return build()
-
-
-@pytest.fixture
-def reviewer():
-    return user_with("rita", "view_restricted", "review_article", "change_article", "add_claim", "change_claim", "delete_claim")
 
 
 def region(slug):

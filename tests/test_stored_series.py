@@ -20,7 +20,8 @@ from registry.importing import HEADER
 from registry.models import Article, Claim
 from registry.models.articles import ClaimQuerySet, SeriesColumns
 from registry.services import article_save, claim_delete, claim_save, claims_import, enterprise_merge, record_delete
-from tests.api_data import build, user_with
+from tests.api_data import user_with
+from tests.stored_support import d, reviewer  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 
@@ -35,16 +36,6 @@ SERIES = [
     {"metric": "stories", "interval": "year", "start": "2016", "end": "2021"},
     {"metric": "articles", "interval": "year", "regions": "Chongjin,Pyongyang"},
 ]
-
-
-@pytest.fixture
-def d():
-    return build()
-
-
-@pytest.fixture
-def reviewer():
-    return user_with("rita", "view_restricted", "review_article", "change_article", "add_claim", "change_claim", "delete_claim")
 
 
 def stored(claim):
