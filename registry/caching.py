@@ -191,9 +191,10 @@ def _take_turn(cache, key):
 
 class _kept_when_sent:
     """A streamed answer passed through as it is sent, and kept (`keep(content)`) only once sent
-    to its end. The turn to compute it (`lock`) is given back at the end or when the server
-    closes the answer, whichever comes first: a client that hangs up before the first chunk
-    closes a generator that never started, whose own `finally` would never run."""
+    to its end. The turn to compute it (`lock`) is given back at the end, once the answer
+    outgrows MAX_STORED_BYTES (it will not be kept) or when the server closes the answer,
+    whichever comes first: a client that hangs up before the first chunk closes a generator
+    that never started, whose own `finally` would never run."""
 
     def __init__(self, chunks, keep, cache, lock):
         self.chunks, self.keep, self.cache, self.lock = chunks, keep, cache, lock
@@ -206,6 +207,9 @@ class _kept_when_sent:
                 size += len(chunk)
                 if size > MAX_STORED_BYTES:
                     kept = None  # too large to keep: sent on, no longer buffered
+                    # Nothing will be stored: the readers waiting for it compute their own
+                    # now rather than wait WAIT_SECONDS for an answer that never comes.
+                    self.close()
                 else:
                     kept.append(chunk)
         if kept is not None:

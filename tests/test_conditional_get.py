@@ -332,3 +332,18 @@ def _with(obj, **fields):
     for name, value in fields.items():
         setattr(obj, name, value)
     return obj
+
+
+def test_a_stream_too_large_to_keep_gives_the_turn_back_as_soon_as_it_outgrows_the_limit(monkeypatch):
+    """Readers waiting on the turn would otherwise wait WAIT_SECONDS for an answer that will
+    never be stored (a whole-table export streams for longer than that)."""
+    cache = caches["answers"]
+    monkeypatch.setattr(caching, "MAX_STORED_BYTES", 2)
+    cache.add("computing:k", 1, 60)
+    kept = []
+    stream = iter(caching._kept_when_sent(iter([b"ab", b"c", b"d"]), kept.append, cache, "computing:k"))
+    assert next(stream) == b"ab" and cache.get("computing:k") == 1  # 2 bytes: may still be kept
+    assert next(stream) == b"c"
+    assert next(stream) == b"d"  # the 3rd byte went past the limit before this chunk was asked for
+    assert cache.get("computing:k") is None
+    assert list(stream) == [] and kept == []

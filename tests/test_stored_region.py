@@ -234,3 +234,18 @@ def test_rebuild_repairs_and_check_reports(d):
     assert stored(d.c7) == (region("pyongyang"), "unknown")  # E5 moved by the raw write
     assert_consistent()
     call_command("rebuild_evidence", "--check")
+
+
+def test_a_place_moved_in_the_tree_moves_the_places_enterprises_and_claims_inside_it(d, reviewer):
+    """A place given another parent (the admin's Location form): the places inside it take
+    their new paths, the enterprises inside it and their claims the new first-level region."""
+    chongjin = Location.objects.get(slug="chongjin")
+    inside = list(Location.objects.filter(path__startswith=chongjin.path).exclude(pk=chongjin.pk).values_list("slug", flat=True))
+    chongjin.parent = Location.objects.get(slug="pyongyang")
+    record_save(instance=chongjin, user=reviewer)
+    assert stored(d.c3) == (region("pyongyang"), "4")  # E2, Chongjin
+    assert stored(d.c7) == (region("north-hamgyong"), "unknown")  # E5 sits on the province itself
+    for slug in inside:
+        assert Location.objects.get(slug=slug).path.startswith("/pyongyang/chongjin/"), slug
+    assert_consistent()
+    assert series(YEARLY)["Pyongyang"] == {"2016": 1, "2018": 1, "2019": 1}

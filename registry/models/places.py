@@ -4,7 +4,7 @@ prints: "Cheongjin", "Ch'ŏngjin", "청진"; each must find the row stored under
 
 import re
 
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from rapidfuzz import fuzz
@@ -110,7 +110,37 @@ class Location(models.Model):
     def save(self, *args, **kwargs):
         # The path is derived from the parent's and must never drift from it.
         self.path = f"{self.parent.path if self.parent_id else '/'}{self.slug}/"
-        super().save(*args, **kwargs)
+        moved = not self._state.adding and getattr(self, "_loaded_path", None) != self.path
+        with transaction.atomic(using=self._state.db):
+            super().save(*args, **kwargs)
+            if moved:
+                self._follow_move()
+        self._loaded_path = self.path
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        location = super().from_db(db, field_names, values)
+        if "path" in field_names:
+            location._loaded_path = location.path  # save() follows a move only if it moved
+        return location
+
+    def _follow_move(self):
+        """A place moved in the tree (another parent, another slug): the places inside it
+        take their new paths (each saved, so each recurses), and the enterprises inside it
+        and their claims their new first-level region (registry/evidence.py: the stored
+        copies `rebuild_evidence` would recompute)."""
+        from django.apps import apps
+
+        for child in Location.objects.filter(parent=self.pk):
+            child.parent = self
+            child._change_reason = f"{self.name} moved"
+            child.save()
+        Enterprise, Claim = apps.get_model("registry", "Enterprise"), apps.get_model("registry", "Claim")
+        region = self.region()
+        ids = list(Enterprise.objects.filter(location__path__startswith=self.path).exclude(region=region).values_list("pk", flat=True))
+        if ids:
+            Enterprise.objects.filter(pk__in=ids).update(region=region)
+            Claim.objects.filter(enterprise__in=ids).update(enterprise_region=region.pk)
 
     def ancestors(self):
         """This place's ancestors, outermost first (one query)."""
