@@ -12,6 +12,11 @@ from .models.articles import RANKED_MATCHES
 
 COUNT_CAP = 10_000
 SEARCH_COUNT_CAP = RANKED_MATCHES  # the querysets' searches set it as `count_cap`
+# The rows a page may start after. Past the cap pages are not checked against a count, and a
+# page number of 23 digits overflowed the databases' 64-bit OFFSET (a server error; Schemathesis
+# found it); so deep, an OFFSET would also walk millions of rows. No list here is that long:
+# such a page has no rows, as a page past the end.
+MAX_ROWS_BEFORE_PAGE = 10_000_000
 
 
 class _PageBeyondCount(Page):
@@ -77,6 +82,8 @@ class CappedCountPaginator(Paginator):
             raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
         if number < 1:
             raise EmptyPage(self.error_messages["min_page"])
+        if (number - 1) * self.per_page > MAX_ROWS_BEFORE_PAGE:
+            raise EmptyPage(self.error_messages["no_results"])
         return number
 
     def page(self, number):

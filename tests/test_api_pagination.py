@@ -60,6 +60,18 @@ def test_paging_goes_on_past_the_cap_and_ends_where_the_rows_end(twelve_claims, 
     get("/api/v1/claims/?page_size=4&page=0", status=404)
 
 
+@pytest.mark.parametrize("capped", [False, True])
+def test_a_page_number_of_any_size_is_a_404_not_a_server_error(twelve_claims, monkeypatch, capped):
+    # Schemathesis sent page=65742278947149793198080: an OFFSET past 64 bits, a 500 from
+    # SQLite ("datatype mismatch") and PostgreSQL ("bigint out of range") alike.
+    if capped:
+        monkeypatch.setattr(pagination.CappedCountPaginator, "cap", 5)
+    for page in ("65742278947149793198080", str(10**7 // 4 + 2)):
+        body = get(f"/api/v1/claims/?page_size=4&page={page}", status=404)
+        assert body["detail"] == "Invalid page."
+    assert get("/api/v1/releases/?page=65742278947149793198080", status=404)
+
+
 def test_a_filter_that_matches_few_rows_is_counted_exactly_again(twelve_claims, cap_of_5):
     body = get("/api/v1/claims/?published_after=2017-01-10")
     assert (body["count"], body["count_exact"]) == (3, True)
