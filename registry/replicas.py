@@ -62,6 +62,13 @@ class ReplicaRouter:
         return alias
 
     def db_for_write(self, model, **hints):
+        # Never a replica: an instance read from one is written to the primary. An instance
+        # of another database (a release's SQLite copy being migrated) is written where it was
+        # read; returning "default" for it sent the copy's role groups' permissions (a
+        # many-to-many add) to the live database.
+        db = getattr(getattr(hints.get("instance"), "_state", None), "db", None)
+        if db and db != "default" and db not in settings.REGISTRY_REPLICAS:
+            return db
         return "default"
 
     def allow_relation(self, obj1, obj2, **hints):

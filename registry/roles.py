@@ -35,22 +35,23 @@ ROLES = {
 }
 
 
-def ensure_roles(Group=None, Permission=None, *, partial=False):
-    """Create or update the role groups to hold exactly the permissions in ROLES.
-    Takes the models as arguments so a migration can pass its historical ones; an early
-    migration passes partial=True to skip permissions of models a later one creates (that
-    migration runs this again)."""
+def ensure_roles(Group=None, Permission=None, *, partial=False, using="default"):
+    """Create or update the role groups to hold exactly the permissions in ROLES, in the
+    database `using`. Takes the models as arguments so a migration can pass its historical
+    ones (and the database it migrates); an early migration passes partial=True to skip
+    permissions of models a later one creates (that migration runs this again)."""
     if Group is None:
         from django.contrib.auth.models import Group, Permission
     wanted = {codename for codenames in ROLES.values() for codename in codenames}
     permissions = {
-        p.codename: p for p in Permission.objects.filter(content_type__app_label="registry", codename__in=wanted)
+        p.codename: p
+        for p in Permission.objects.using(using).filter(content_type__app_label="registry", codename__in=wanted)
     }
     missing = wanted - set(permissions)
     if missing and not partial:
         raise LookupError(f"permissions not created yet (run migrate): {', '.join(sorted(missing))}")
     for name, codenames in ROLES.items():
-        group, _ = Group.objects.get_or_create(name=name)
+        group, _ = Group.objects.using(using).get_or_create(name=name)
         group.permissions.set([permissions[c] for c in codenames if c in permissions])
 
 

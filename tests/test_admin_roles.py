@@ -27,6 +27,28 @@ def test_the_roles_exist_with_their_permissions():
     assert not any(c.startswith(("add_", "change_", "delete_")) for c in ROLES["viewer"])
 
 
+def test_migrating_another_database_makes_the_roles_there(settings, tmp_path, monkeypatch):
+    """The migrations that make the roles write to the database being migrated: a release's
+    SQLite copy (registry/release_data.py migrates one) gets its own groups, and migrating it
+    leaves the live database's alone (they once went to the default database)."""
+    import sqlite3
+
+    from registry import release_data
+
+    settings.RELEASES_DIR = tmp_path
+    monkeypatch.setattr(release_data, "_templates", {})
+    Group.objects.all().delete()  # the live database's; the copy's migration must not remake them
+    copy = tmp_path / "copy.sqlite3"
+    copy.write_bytes(release_data.template())
+    with sqlite3.connect(copy) as db:
+        made = dict(db.execute(
+            "SELECT g.name, COUNT(p.id) FROM auth_group g LEFT JOIN auth_group_permissions gp ON gp.group_id = g.id "
+            "LEFT JOIN auth_permission p ON p.id = gp.permission_id GROUP BY g.name"
+        ).fetchall())
+    assert made == {name: len(codenames) for name, codenames in ROLES.items()}
+    assert not Group.objects.exists()
+
+
 def test_a_coder_is_refused_when_setting_reviewed(client):
     coder = make_user("coder")
     client.force_login(coder)

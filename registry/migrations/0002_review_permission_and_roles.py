@@ -8,14 +8,18 @@ def create_roles(apps, schema_editor):
     # them now, so create them here first (idempotent).
     from django.contrib.auth.management import create_permissions
 
+    # In the database being migrated (a release's SQLite copy too), not always the default.
+    using = schema_editor.connection.alias
     for config in apps.get_app_configs():
         config.models_module = True
-        create_permissions(config, apps=apps, verbosity=0)
+        create_permissions(config, apps=apps, verbosity=0, using=using)
         config.models_module = None
 
     from registry.roles import ensure_roles
 
-    ensure_roles(Group=apps.get_model("auth", "Group"), Permission=apps.get_model("auth", "Permission"), partial=True)
+    ensure_roles(
+        Group=apps.get_model("auth", "Group"), Permission=apps.get_model("auth", "Permission"), partial=True, using=using
+    )
 
 
 class Migration(migrations.Migration):
