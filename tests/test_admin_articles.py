@@ -191,16 +191,16 @@ def test_the_list_counts_exactly_when_filtered_or_small(monkeypatch):
 
     for i in range(7):
         make_article(f"Report {i}", status="coded" if i < 3 else "draft")
-    assert common.EstimatedCountPaginator(Article.objects.all(), 5).count == 7
-    assert common.EstimatedCountPaginator(Article.objects.filter(status="coded"), 5).count == 3
+    assert common.ChangeListPaginator(Article.objects.all(), 5).count == 7
+    assert common.ChangeListPaginator(Article.objects.filter(status="coded"), 5).count == 3
     if connection.vendor == "postgresql":
         # Above the threshold an unfiltered list takes the planner's estimate instead.
         monkeypatch.setattr(common, "ESTIMATE_ABOVE", -2)
         with connection.cursor() as cursor:
             cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = 'registry_article'::regclass")
             estimate = cursor.fetchone()[0]
-        assert common.EstimatedCountPaginator(Article.objects.all(), 5).count == estimate
-        assert common.EstimatedCountPaginator(Article.objects.filter(status="coded"), 5).count == 3
+        assert common.ChangeListPaginator(Article.objects.all(), 5).count == estimate
+        assert common.ChangeListPaginator(Article.objects.filter(status="coded"), 5).count == 3
 
 
 def test_a_missing_enterprise_is_created_in_a_popup_with_the_same_checks(client, coder, kim_chaek):

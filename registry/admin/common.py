@@ -7,7 +7,6 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import connections, models
 from django.http import Http404
 from django.utils.functional import cached_property
@@ -43,16 +42,6 @@ def estimated_count(qs):
             [ESTIMATE_ABOVE, table],
         )
         return cursor.fetchone()[0]
-
-
-class EstimatedCountPaginator(Paginator):
-    """An unfiltered list's total estimated (estimated_count); other lists counted exactly.
-    One query either way: the estimate and the fallback COUNT are one statement."""
-
-    @cached_property
-    def count(self):
-        estimate = estimated_count(self.object_list)
-        return super().count if estimate is None else estimate
 
 
 class AtLeast(int):
