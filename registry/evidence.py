@@ -14,9 +14,10 @@ Kept in the same transaction as the write that changes them:
   writes through them (claim_save, claim_delete, article_save, article_restore, record_*);
 - the services' bulk writes that bypass save() call this module: the import's COPY
   (`add_claims`), the merge's bulk update (`refresh`);
-- Enterprise.save() sets the region from the place.
+- Enterprise.save() sets the region from the place; Location.save() of a place moved in the
+  tree gives the enterprises inside it their new region (`follow_place`).
 `manage.py rebuild_evidence` recomputes all of it (after a change of
-REGISTRY_PUBLISHED_STATUSES, a place moved in the tree, or a raw SQL write).
+REGISTRY_PUBLISHED_STATUSES or a raw SQL write).
 
 Each claim carries its article's date and precision while it is public (CLAIM_COLUMNS, null
 otherwise), so that the public's time series count from one index of the claims without
@@ -241,6 +242,18 @@ def _reverse(precision):
 def region_of(location):
     """The first-level place a place lies in (itself at level 1), or None."""
     return None if location is None else location.region()
+
+
+def follow_place(location, using="default"):
+    """A place moved in the tree: the enterprises inside it take its new first-level region,
+    and their claims their copy of it (one UPDATE each, of those that differ)."""
+    Claim, Enterprise, _ = _models()
+    region = region_of(location)
+    moved = Enterprise.objects.using(using).filter(location__path__startswith=location.path).exclude(region=region)
+    ids = list(moved.values_list("pk", flat=True))
+    if ids:
+        Enterprise.objects.using(using).filter(pk__in=ids).update(region=region)
+        Claim.objects.using(using).filter(enterprise__in=ids).update(enterprise_region=region.pk)
 
 
 def rebuild(using="default"):

@@ -127,20 +127,14 @@ class Location(models.Model):
     def _follow_move(self):
         """A place moved in the tree (another parent, another slug): the places inside it
         take their new paths (each saved, so each recurses), and the enterprises inside it
-        and their claims their new first-level region (registry/evidence.py: the stored
-        copies `rebuild_evidence` would recompute)."""
-        from django.apps import apps
+        and their claims their new first-level region (registry/evidence.py)."""
+        from .. import evidence
 
         for child in Location.objects.filter(parent=self.pk):
             child.parent = self
             child._change_reason = f"{self.name} moved"
             child.save()
-        Enterprise, Claim = apps.get_model("registry", "Enterprise"), apps.get_model("registry", "Claim")
-        region = self.region()
-        ids = list(Enterprise.objects.filter(location__path__startswith=self.path).exclude(region=region).values_list("pk", flat=True))
-        if ids:
-            Enterprise.objects.filter(pk__in=ids).update(region=region)
-            Claim.objects.filter(enterprise__in=ids).update(enterprise_region=region.pk)
+        evidence.follow_place(self, using=self._state.db)
 
     def ancestors(self):
         """This place's ancestors, outermost first (one query)."""
