@@ -86,30 +86,36 @@ class CappedCountPaginator(Paginator):
             raise EmptyPage(self.error_messages["no_results"])
         return number
 
+    def _read(self, number):
+        """The page's rows and whether a row follows (one row read beyond the page)."""
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        return rows[: self.per_page], len(rows) > self.per_page
+
     def page(self, number):
         """The page's rows are read first, one row beyond the page: when no row follows, the
         count is the rows before the page and on it, and no COUNT is asked (a short list, a
         rare word's search: one query rather than two). When one does, the count is asked
         as before. A page past the end (no rows) is left to the count to tell apart."""
-        if "_counted" not in self.__dict__ and not self.orphans:
+        if "_counted" in self.__dict__ or self.orphans:
+            if self.count_exact:
+                return super().page(number)
+            number = self.validate_number(number)
+            rows, more = self._read(number)
+        else:
             number = self._whole(number)
-            bottom = (number - 1) * self.per_page
-            rows = list(self.object_list[bottom : bottom + self.per_page + 1])
-            more = len(rows) > self.per_page
-            rows = rows[: self.per_page]
+            rows, more = self._read(number)
             if not more and (rows or (number == 1 and self.allow_empty_first_page)):
                 # min(rows, bound + 1): what the capped COUNT would have said.
-                self.__dict__["_counted"] = min(bottom + len(rows), self.bound + 1)
-            if rows or number == 1:
-                if not self.count_exact:
-                    return _PageBeyondCount(rows, number, self, more=more)
-                # Counted exactly (asked now if rows follow): this page exists, as read.
-                return self._get_page(rows, self.validate_number(number), self)
-        if self.count_exact:
-            return super().page(number)
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+                self.__dict__["_counted"] = min((number - 1) * self.per_page + len(rows), self.bound + 1)
+            if self.count_exact:
+                if rows or number == 1:
+                    # Counted exactly (asked now if rows follow): this page exists, as read.
+                    return self._get_page(rows, self.validate_number(number), self)
+                return super().page(number)  # past the end: the count says so
+            if number == 1:
+                return _PageBeyondCount(rows, number, self, more=more)
+        # Past the cap: a page with no rows is past the end (read once, not again).
         if not rows:
             raise EmptyPage(self.error_messages["no_results"])
-        return _PageBeyondCount(rows[: self.per_page], number, self, more=len(rows) > self.per_page)
+        return _PageBeyondCount(rows, number, self, more=more)
