@@ -86,7 +86,7 @@ def enterprise_list(request):
         "ordering": params.get("ordering"),
         "sorts": SORTS,
         "query": query,
-        "links": {"api": api, "csv": api + ("&" if query else "?") + "format=csv", "xlsx": api + ("&" if query else "?") + "format=xlsx"},
+        "links": {"api": api, "csv": api + ("&" if query else "?") + "format=csv&bom=1", "xlsx": api + ("&" if query else "?") + "format=xlsx"},
         "grades": codebook.Grade.choices, "tiers": codebook.Tier.choices, "kinds": EnterpriseKind.choices,
         "codes": codebook.Code.choices, "activity_groups": list(codebook.ACTIVITY_GROUPS),
     })

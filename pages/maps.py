@@ -34,9 +34,17 @@ def _period(start, end, text):
     return f"{text.get('start', '…')}–{text.get('end', '…')}" if (start or end) else str(_("all years"))
 
 
+def _column(measure, start, end, text, second=""):
+    """A period's CSV column, the same in every language: "enterprises_all",
+    "enterprises_2015_2018", "enterprises_2015_" (open end)."""
+    if not (start or end):
+        return f"{measure}_all"
+    return f"{measure}_{text.get('start' + second, '')}_{text.get('end' + second, '')}"
+
+
 @throttled
 def map_page(request):
-    form = MapQuestion(request.GET, also=("format",))
+    form = MapQuestion(request.GET, also=("format", "bom"))
     fmt = request.GET.get("format", "")
     if not form.is_valid() or form.problems() or fmt not in ("", "csv"):
         problems = form.problems() if not fmt or fmt == "csv" else {"format": [_("use csv, or leave it out")]}
@@ -56,7 +64,10 @@ def map_page(request):
     ]
     rows.sort(key=lambda row: (-row[1][0], row[0].path))
     if fmt == "csv":
-        return _csv(rows, periods, measure)
+        columns = [_column(measure, data["start"], data["end"], text)]
+        if len(periods) > 1:
+            columns.append(_column(measure, data["start2"], data["end2"], text, "2"))
+        return _csv(rows, columns, measure, bom=request.GET.get("bom") == "1")
     bounds = maps.breaks([v for _place, vs in rows for v in vs])
     measure_label = MEASURE_LABELS[measure]
     drawn = [
@@ -84,16 +95,20 @@ def map_page(request):
         "measures": list(MEASURE_LABELS.items()),
         "activity_groups": list(codebook.ACTIVITY_GROUPS),
         "codes": [1, 2, 3, 4, 5],
-        "csv_url": reverse("map") + "?" + (query + "&" if query else "") + "format=csv",
+        "csv_url": reverse("map") + "?" + (query + "&" if query else "") + "format=csv&bom=1",
         "attribution": maps.shapes()["attribution"],
     })
 
 
-def _csv(rows, periods, measure):
+def _csv(rows, columns, measure, *, bom=False):
+    """The map's table; its header is the same in every language (machine names)."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="map-{measure}.csv"'
+    if bom:
+        response.write("\ufeff")
     writer = csv.writer(response, lineterminator="\n")
-    writer.writerow(["slug", "name", "hangul", "parent", *[f"{measure} {label}" for label, _v in periods]])
+    writer.writerow(["slug", "name", "hangul", "parent", "parent_hangul", *columns])
     for place, values in rows:
-        writer.writerow(inert_row([place.slug, place.name, place.hangul, place.parent.name if place.parent_id else "", *values]))
+        parent = place.parent if place.parent_id else None
+        writer.writerow(inert_row([place.slug, place.name, place.hangul, parent.name if parent else "", parent.hangul if parent else "", *values]))
     return response

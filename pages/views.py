@@ -10,6 +10,7 @@ from django.http import QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
+from django.utils import translation
 from django.utils.translation import gettext as _, gettext_lazy
 
 from registry import chart_panels, charts, provenance, timeseries
@@ -91,7 +92,13 @@ def compare(request):
         else:
             chart = mark_safe(charts.line_chart(result, title=_title(result)))
         api = reverse("timeseries") + "?" + urlencode(query.parameters())
-        links = {"csv": api + "&format=csv", "xlsx": api + "&format=xlsx", "json": api + "&format=json"}
+        # Ready for Excel (the byte-order mark) and labelled in the page's language; the
+        # columns' names stay the machine's.
+        labels = "&labels=" + ("ko" if translation.get_language() == "ko" else "en")
+        links = {
+            "csv": api + "&format=csv&bom=1" + labels, "xlsx": api + "&format=xlsx" + labels, "json": api + "&format=json",
+            "wide_csv": api + "&format=csv&bom=1&layout=wide" + labels, "wide_xlsx": api + "&format=xlsx&layout=wide" + labels,
+        }
         table = [(period, [result.values[g][i] for g in result.groups]) for i, period in enumerate(result.periods)]
         # Many groups: one row per group (the periods across), so the table is not clipped.
         by_group = [(g, result.values[g]) for g in result.groups]

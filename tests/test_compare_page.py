@@ -35,8 +35,8 @@ def test_it_opens_on_pyongyang_against_chongjin_production_or_investment_codes_1
     assert table(html) == {"2015": [1, 1], "2016": [1, 0], "2017": [0, 0], "2018": [0, 1]}
     assert '<svg xmlns="http://www.w3.org/2000/svg"' in html
     assert re.findall(r'<g class="series" data-group="([^"]+)"', html) == ["Pyongyang", "Chongjin"]
-    assert 'href="/api/v1/timeseries/?metric=articles&amp;interval=year&amp;activity=production%2Cinvestment&amp;regions=pyongyang%3Bchongjin&amp;max_code=3&amp;format=csv"' in html
-    assert 'id="xlsx-link" href="/api/v1/timeseries/?metric=articles&amp;interval=year&amp;activity=production%2Cinvestment&amp;regions=pyongyang%3Bchongjin&amp;max_code=3&amp;format=xlsx"' in html
+    assert 'href="/api/v1/timeseries/?metric=articles&amp;interval=year&amp;activity=production%2Cinvestment&amp;regions=pyongyang%3Bchongjin&amp;max_code=3&amp;format=csv&amp;bom=1&amp;labels=en"' in html
+    assert 'id="xlsx-link" href="/api/v1/timeseries/?metric=articles&amp;interval=year&amp;activity=production%2Cinvestment&amp;regions=pyongyang%3Bchongjin&amp;max_code=3&amp;format=xlsx&amp;labels=en"' in html
 
 
 def test_the_links_give_the_same_numbers_as_the_table(client, world):

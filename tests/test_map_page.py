@@ -24,7 +24,7 @@ def table(client, query=""):
     response = client.get("/map/?" + query + ("&" if query else "") + "format=csv")
     assert response.status_code == 200, response.content[:300]
     rows = list(csv.reader(io.StringIO(response.content.decode())))
-    return rows[0], {row[0]: [int(v) for v in row[4:]] for row in rows[1:]}
+    return rows[0], {row[0]: [int(v) for v in row[5:]] for row in rows[1:]}
 
 
 @pytest.mark.parametrize("measure, chongjin, sadong", [
@@ -52,7 +52,7 @@ def test_activity_codes_and_two_periods(client, d):
     assert table(client, "activity=investment")[1]["chongjin"] == [2]
     assert table(client, "max_code=1")[1]["chongjin"] == [1]  # C2 only
     header, values = table(client, "measure=articles&start=2015&end=2017&start2=2018&end2=2021")
-    assert header[4:] == ["articles 2015–2017", "articles 2018–2021"]
+    assert header[5:] == ["articles_2015_2017", "articles_2018_2021"]
     assert values["chongjin"] == [1, 1] and values["sadong"] == [0, 1]
 
 
