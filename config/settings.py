@@ -190,6 +190,8 @@ if TESTING:
 LOGIN_URL = "admin:login"
 
 REST_FRAMEWORK = {
+    # A 404 says so in the request's language (DRF passes Django's English "No X matches the given query.").
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",

@@ -11,9 +11,11 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from registry import codebook, maps, vocabulary
+from registry import codebook, maps, series_labels, vocabulary
+from registry.models import Location
 from registry.csvsafe import inert_row
 
+from . import fielderrors
 from .throttling import throttled
 
 MEASURE_LABELS = {"enterprises": _("enterprises"), "articles": _("articles"), "claims": _("claims"), "stories": _("stories")}
@@ -48,7 +50,12 @@ def map_page(request):
     fmt = request.GET.get("format", "")
     if not form.is_valid() or form.problems() or fmt not in ("", "csv"):
         problems = form.problems() if not fmt or fmt == "csv" else {"format": [_("use csv, or leave it out")]}
-        return render(request, "pages/bad_request.html", {"title": _("Bad query"), "errors": problems}, status=400)
+        # The form again, as given, the errors above it in the fields' own words.
+        return render(request, "pages/map.html", {
+            "title": _("Map"), "errors": fielderrors.labelled(problems), "invalid": list(problems),
+            "state": {k: request.GET.get(k, "") for k in MapQuestion.base_fields}, "measures": list(MEASURE_LABELS.items()),
+            "activity_groups": codebook.activity_group_choices(), "codes": [1, 2, 3, 4, 5], "measure_label": _("enterprises"),
+        }, status=400)
     data, text = form.cleaned_data, form.as_text()
     measure, selection = data["measure"], form.claim_selection()
     places = maps.units(request.user)
@@ -81,6 +88,14 @@ def map_page(request):
     elsewhere = sorted(
         {(path, n) for _label, values in periods for path, n in values.items() if path not in paths and n}
     )
+    # Named as the reader names them (Hangul in Korean), not by their paths.
+    # The provinces are the units' parents, already read; a query only for another place.
+    known = {p.path: p for _slug, unit in places for p in (unit, unit.parent) if p is not None}
+    missing = [path for path, _n in elsewhere if path not in known]
+    if missing:
+        known.update({p.path: p for p in Location.objects.filter(path__in=missing)})
+    named = {path: series_labels.local_name(p) for path, p in known.items()}
+    elsewhere = [(named.get(path, path.strip("/")), n) for path, n in elsewhere]
     query = urlencode({k: v for k, v in text.items()})
     return render(request, "pages/map.html", {
         "title": _("Map"),
@@ -93,7 +108,7 @@ def map_page(request):
         "measure_label": measure_label,
         "state": {**text, "measure": measure},
         "measures": list(MEASURE_LABELS.items()),
-        "activity_groups": list(codebook.ACTIVITY_GROUPS),
+        "activity_groups": codebook.activity_group_choices(),
         "codes": [1, 2, 3, 4, 5],
         "csv_url": reverse("map") + "?" + (query + "&" if query else "") + "format=csv&bom=1",
         "attribution": maps.shapes()["attribution"],

@@ -66,6 +66,17 @@ def names(result):
     return [{"group": group, **d} for group, d in zip(result.groups, described)]
 
 
+def local_name(thing, language=None):
+    """A place's (or enterprise's, source's) name for a reader of `language` (the active
+    one by default): its Hangul in Korean when it has one (a city without its 시, as the
+    press writes it; a province keeps its 도), else its romanized name."""
+    language = language or translation.get_language()
+    hangul = getattr(thing, "hangul", "")
+    if language == "ko" and hangul:
+        return hangul if hangul.endswith("도") or not isinstance(thing, Location) else hangul_stem(hangul)
+    return thing.name
+
+
 def label(described, language):
     """The group's name for a reader of `language` ("ko": its Hangul, when it has one)."""
     if language == "ko" and described["hangul"]:

@@ -68,7 +68,10 @@ def test_group_by_replaces_the_places(client, world):
 def test_a_bad_choice_is_shown_not_raised(client, world):
     response = client.get("/compare/?regions=pyongyang&start=2015-13")
     assert response.status_code == 400
-    assert "start: &#x27;2015-13&#x27; is not a date" in response.content.decode()
+    html = response.content.decode()
+    # Named by the field's label beside the form it came from, the field marked invalid.
+    assert '<li id="error-start"><a href="#field-start">From</a>: &#x27;2015-13&#x27; is not a date' in html
+    assert 'name="start" id="field-start" aria-invalid="true" aria-describedby="error-start"' in html
 
 
 def test_page_query_count_does_not_grow_with_bands(client, world, django_assert_num_queries):
