@@ -17,6 +17,7 @@ from registry import chart_panels, charts, provenance, series_labels, timeseries
 from registry.codebook import ACTIVITY_GROUP_LABELS, Activity, Grade, Tier, activity_group_choices, short_label
 from registry.models import Article, Claim, Enterprise, Industry, Location, Release, SourceKind
 from registry.reference import hangul_stem
+from registry.vocabulary.fields import split_values
 
 from . import fielderrors
 from .throttling import throttled, without_parameters
@@ -56,7 +57,9 @@ def _form_state(params):
     state = {key: params.get(key, "").strip() for key in timeseries.SeriesQuestion.base_fields}
     state["regions"] = [v for v in params.getlist("regions") if v.strip()]
     for name in ("activity", "code", "source_kind", "grade", "industry"):
-        state[name] = [v for v in params.getlist(name) if v.strip()]
+        # Read as the vocabulary reads a list (repeated, "a,b" or "a;b"), so the comma form
+        # the page's own links use comes back ticked.
+        state[name] = [value for part in split_values(params.getlist(name)) for value in part]
     return state
 
 

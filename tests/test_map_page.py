@@ -99,3 +99,10 @@ def test_the_query_count_is_fixed(client, d, django_assert_num_queries):
     # the units, then one GROUP BY per period
     with django_assert_num_queries(3):
         assert client.get("/map/?start=2015&end=2017&start2=2018&end2=2021").status_code == 200
+
+
+def test_the_legend_counts_in_whole_numbers():
+    from registry.maps import breaks
+
+    # A count read back as 3.0 (a database's numeric) must not print "3.0" on the legend.
+    assert breaks([3.0, 12.0]) == [3, 6, 9, 12, 15] and all(type(b) is int for b in breaks([3.0, 12.0]))
