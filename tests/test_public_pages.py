@@ -94,7 +94,10 @@ def test_the_form_shows_the_question_asked(client, d):
 
 def test_search_finds_any_spelling_and_hangul(client, d):
     assert names_listed(page(client, "/enterprises/?q=김책제철")) == ["Kim Chaek Iron and Steel Complex"]
-    assert names_listed(page(client, "/enterprises/?q=Cheongjin")) == ["Chongjin Bag Factory"]
+    # A place's name, in any spelling, also finds the enterprises in it (as place= does).
+    in_chongjin = names_listed(page(client, "/enterprises/?place=chongjin"))
+    assert "Chongjin Bag Factory" in in_chongjin
+    assert names_listed(page(client, "/enterprises/?q=Cheongjin")) == in_chongjin
     assert names_listed(page(client, "/enterprises/?q=SECRET")) == []
 
 
