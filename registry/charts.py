@@ -68,7 +68,8 @@ def line_chart(result, *, width=900, height=320, title="", names=None, axis=""):
     maximum = max((v for values in result.values.values() for v in values if v is not None), default=0)
     # Shares (per=all) run from 0 to 1: ticks in percent.
     scale = 100 if result.query.per else 1
-    ticks = [t / scale for t in nice_ticks(maximum * scale)]
+    # Counts stay integers (t / 1 was a float: the axis read "1.0, 0.0").
+    ticks = [t / scale for t in nice_ticks(maximum * scale)] if scale != 1 else nice_ticks(maximum)
 
     def x(i):
         return left + (plot_w / 2 if len(periods) == 1 else i * plot_w / (len(periods) - 1))

@@ -167,3 +167,10 @@ def test_the_controls_carry_the_whole_question(client, world):
     # The same question through the API gives the page's numbers.
     api = client.get("/api/v1/timeseries/?regions=chongjin&industry=metal&grade=special&source_kind=state_media&code=1,2&metric=claims").json()
     assert sum(sum(v) for v in table(html).values()) == sum(api["values"]["Chongjin"])
+
+
+def test_the_axis_counts_in_whole_numbers(client, world):
+    html = client.get("/compare/").content.decode()
+    svg = html.split('id="chart"', 1)[1].split("</svg>", 1)[0]
+    labels = re.findall(r'text-anchor="end" fill="#333">([^<]+)</text>', svg)
+    assert labels and all(label.isdigit() for label in labels), labels  # "1", never "1.0"

@@ -59,6 +59,11 @@ def proper_names():
     for model in (Location, Enterprise, Source, Industry):
         for name in model.objects.values_list("name", flat=True):
             words.update(WORD.findall(name))
+    # Industries have no Hangul name in the reference data yet (fixtures/reference): every
+    # industry is named in English in both languages, and typed by its slug (iron-and-steel).
+    for name, slug in Industry.objects.values_list("name", "slug"):
+        words.update(w.lower() for w in WORD.findall(name))
+        words.update(WORD.findall(slug))
     for short in Source.objects.values_list("short_name", flat=True):
         words.update(WORD.findall(short))
     from registry.models import LocationName
