@@ -23,7 +23,7 @@ expressions.
 """
 
 from django.db import connections
-from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Subquery
+from django.db.models import BooleanField, ExpressionWrapper, F, OuterRef, Subquery
 
 from . import copies
 from .visibility import known_through, visible_articles
@@ -63,7 +63,9 @@ def claim_values():
     from .models.history import DATED_FIELDS, dated_value
 
     public = Article.objects.filter(visible_articles(None), pk=OuterRef("article_id"))
-    day = Subquery(Article.objects.filter(pk=OuterRef("article_id")).values("published")[:1])
+    # The claim's date: an annotation of the claims (claim_day, claim_differences), read
+    # from inside each period subquery.
+    day = OuterRef("claim_day")
     return {
         **{column: Subquery(public.values(source)[:1]) for column, source in CLAIM_COLUMNS.items()},
         # Keyed by field name (enterprise_place), as ENTERPRISE_COLUMNS.
@@ -117,7 +119,8 @@ def claim_differences():
     columns = [*CLAIM_COLUMNS, *ENTERPRISE_COLUMNS]
     regions = regions_by_place()
     found = []
-    for row in Claim.objects.order_by().annotate(**names).values("pk", *columns, *names).iterator():
+    claims = Claim.objects.order_by().annotate(claim_day=F("article__published"))
+    for row in claims.annotate(**names).values("pk", *columns, *names).iterator():
         row["computed_enterprise_region"] = regions.get(row["computed_enterprise_place"])
         for column in columns:
             if row[column] != row[f"computed_{column}"]:
