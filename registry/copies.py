@@ -322,15 +322,17 @@ def rebuild(using="default"):
 
 
 @contextmanager
-def suspended(using="default"):
-    """Bulk loads of a whole database (a release's copy): the triggers off while the rows go
-    in, everything recomputed once after, the triggers back."""
+def suspended(using="default", *, recompute=True):
+    """Bulk loads of a whole database (a synthetic corpus): the triggers off while the rows
+    go in, the triggers back after, and everything recomputed once (unless the caller does
+    it: `recompute=False`)."""
     uninstall(using)
     try:
         yield
     finally:
         install(using)
-    rebuild(using)
+    if recompute:
+        rebuild(using)
 
 
 def after_migrate(sender, using="default", **kwargs):
