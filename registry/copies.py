@@ -309,6 +309,25 @@ def installed(using="default"):
         return sorted(name for (name,) in cursor.fetchall())
 
 
+# Every enterprise's evidence at once (rebuild): one pass grouping the public claims, where
+# recount()'s correlated subqueries per enterprise took minutes at 1M claims. The same
+# figures: count, first and last date, the most precise precision on each (day < month < year).
+RECOUNT_ALL = (
+    "UPDATE registry_enterprise SET public_claim_count = 0, public_first_seen = NULL, public_first_seen_precision = NULL, "
+    "public_last_seen = NULL, public_last_seen_precision = NULL, "
+    "public_listed = NOT EXISTS (SELECT 1 FROM registry_claim c WHERE c.enterprise_id = registry_enterprise.id)",
+    "UPDATE registry_enterprise SET public_claim_count = s.n, public_first_seen = s.f, public_first_seen_precision = s.fp, "
+    "public_last_seen = s.l, public_last_seen_precision = s.lp, public_listed = (s.n > 0) "
+    "FROM (SELECT a.enterprise_id, a.n, a.f, a.l, "
+    "MIN(CASE WHEN c.public_published = a.f THEN c.public_precision END) AS fp, "
+    "MIN(CASE WHEN c.public_published = a.l THEN c.public_precision END) AS lp "
+    "FROM (SELECT enterprise_id, COUNT(*) AS n, MIN(public_published) AS f, MAX(public_published) AS l FROM registry_claim "
+    "WHERE public_published IS NOT NULL GROUP BY enterprise_id) a "
+    "JOIN registry_claim c ON c.enterprise_id = a.enterprise_id AND c.public_published IN (a.f, a.l) "
+    "GROUP BY a.enterprise_id, a.n, a.f, a.l) s WHERE registry_enterprise.id = s.enterprise_id",
+)
+
+
 def rebuild(using="default"):
     """Recompute every stored copy with the triggers' expressions: the regions, the claims'
     copies, then the enterprises' evidence from them. Returns the number of enterprises."""
@@ -316,7 +335,8 @@ def rebuild(using="default"):
     with transaction.atomic(using=using), connection.cursor() as cursor:
         cursor.execute(_enterprise_region())
         cursor.execute(f"UPDATE registry_claim SET {_set(claim_values(*CLAIM))}")
-        cursor.execute(recount("1 = 1"))
+        for sql in RECOUNT_ALL:
+            cursor.execute(sql)
         cursor.execute("SELECT COUNT(*) FROM registry_enterprise")
         return cursor.fetchone()[0]
 
