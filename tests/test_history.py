@@ -300,3 +300,18 @@ def test_every_copy_trigger_is_installed():
     names = copies.installed()
     expected = [n for n, *_ in (copies._postgresql_statements() if connection.vendor == "postgresql" else copies._sqlite_statements())]
     assert names == sorted(f"{copies.PREFIX}_{n}" for n in expected)
+
+
+def test_rebuild_recomputes_every_copy_the_way_the_triggers_do(w):
+    """rebuild_evidence (one joined pass) and the triggers (per row) give the same copies:
+    every copy spoilt by a raw write to the derived columns, then rebuilt."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE registry_claim SET public_published = NULL, enterprise_grade = 'local', enterprise_region = NULL, "
+            "enterprise_place_id = NULL, enterprise_industry_id = NULL, enterprise_parent_id = NULL"
+        )
+        cursor.execute("UPDATE registry_enterprise SET public_claim_count = 99, public_listed = FALSE")
+    assert evidence.claim_differences() and evidence.differences()
+    call_command("rebuild_evidence")
+    consistent()
+    call_command("rebuild_evidence", "--check")
