@@ -92,7 +92,8 @@ def compare(request):
             chart = mark_safe(charts.line_chart(result, title=_title(result)))
         api = reverse("timeseries") + "?" + urlencode(query.parameters())
         links = {"csv": api + "&format=csv", "xlsx": api + "&format=xlsx", "json": api + "&format=json"}
-        table = [(period, [result.values[g][i] for g in result.groups]) for i, period in enumerate(result.periods)]
+        flags = result.flags()
+        table = [(period, [result.values[g][i] for g in result.groups], flags[i]) for i, period in enumerate(result.periods)]
         # Many groups: one row per group (the periods across), so the table is not clipped.
         by_group = [(g, result.values[g]) for g in result.groups]
         state["regions"] = [place.slug for place in query.regions]

@@ -525,9 +525,9 @@ def test_a_release_carries_coverage_and_public_story_links_and_its_series_match_
         if path.suffix in (".csv", ".json", ".md"):
             assert "HIDDEN-STORY-MARKER" not in path.read_text(encoding="utf-8") and "reader-marker" not in path.read_text(encoding="utf-8")
 
-    # KCNA per year 2015-2018, public: 2015 a1, a2 (one story); 2016 a3 (unread: no value); 2017 none (unread);
-    # 2018 a4 (half read: share 181/365).
-    for metric, values in (("articles", [2, None, None, 1]), ("stories", [1, None, None, 1])):
+    # KCNA per year 2015-2018, public: 2015 a1, a2 (one story); 2016 a3 (not recorded as read, but
+    # it holds a3: kept and flagged); 2017 none (unread and empty: no value); 2018 a4 (half read: share 181/365).
+    for metric, values in (("articles", [2, 1, None, 1]), ("stories", [1, 1, None, 1])):
         params = {"source": "KCNA", "start": "2015", "end": "2018", "metric": metric}
         frozen = from_release(release, params)
         assert frozen["values"] == {"all": values} and frozen["coverage"] == [1.0, 0.0, 0.0, round(181 / 365, 4)]
@@ -535,5 +535,5 @@ def test_a_release_carries_coverage_and_public_story_links_and_its_series_match_
     # The release's series stays as it was when the live coverage grows.
     Coverage.objects.create(source=kcna, start=datetime.date(2016, 1, 1), end=datetime.date(2017, 12, 31))
     assert live({"source": "KCNA", "start": "2015", "end": "2018"})["values"] == {"all": [2, 1, 0, 1]}
-    assert from_release(release, {"source": "KCNA", "start": "2015", "end": "2018"})["values"] == {"all": [2, None, None, 1]}
+    assert from_release(release, {"source": "KCNA", "start": "2015", "end": "2018"})["values"] == {"all": [2, 1, None, 1]}
     assert Package(str(releases.release_path(release.name) / "datapackage.json")).validate().valid
