@@ -32,6 +32,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from . import release_data
+from . import method_rules
 from .codebook import CODEBOOK_VERSION
 from .models import RELEASE_NAME_PATTERN, Release
 from .release_tables import TABLES
@@ -253,6 +254,7 @@ def _readme(meta):
     files = "\n".join(f"- `{t.path}`: {t.description}" for t in TABLES)
     places = "\n".join(f"- {s['title']}: {s['license']}, {s['path']}" for s in PLACE_ATTRIBUTION)
     name = meta["name"]
+    rules = method_rules.as_markdown()
     return f"""# {meta['title']}
 
 Release **{name}** of the {PUBLISHER}, made {meta['created']:%Y-%m-%d %H:%M} UTC under codebook
@@ -285,11 +287,18 @@ first day of it and says so in `precision`.
 ## Reproducing a number
 
 Every time series of the registry can be computed from this release instead of the live data,
-coverage included (a period of the sources in scope that nobody read has no value, not 0) and
-stories (`metric=stories`):
+coverage included (a period nobody recorded reading that holds no article has no value, not 0;
+one holding articles keeps its value, flagged) and stories (`metric=stories`):
 
     python manage.py export_timeseries --release {name} --regions Chongjin --activity investment
     GET /api/v1/timeseries/?release={name}&regions=Chongjin&activity=investment
+
+## Counting rules
+
+How every number is counted (`registry/method_rules.py`; the same list is on the registry's
+`/method/` page and at `/api/v1/method/`):
+
+{rules}
 
 ## How to cite
 

@@ -113,6 +113,7 @@ def test_the_api_and_the_command_compute_from_the_release(world_release):
     assert body["values"] == before["values"] and body["left_out"] == before["left_out"]
     assert body["data_version"] == {
         "source": "release", "release": "2026.1", "checksum": release.checksum, "codebook_version": CODEBOOK_VERSION,
+        "view": "public view",
     }
     out, err = io.StringIO(), io.StringIO()
     call_command("export_timeseries", "--release", "2026.1", "--regions", "Pyongyang,Chongjin",
