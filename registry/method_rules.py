@@ -145,6 +145,35 @@ RULES = (
         test="tests/test_method_rules.py::test_rule_stories",
     ),
     Rule(
+        id="alpha-code",
+        en="The code's alpha (ordinal) is taken over the units (article × enterprise × activity) both coders "
+           "recorded; the units one coder alone recorded are counted and reported apart.",
+        ko="코드의 알파(서열 척도)는 두 코더가 모두 기록한 단위(기사 × 기업소 × 활동)에 대해 계산합니다. 한 코더만 기록한 단위는 따로 세어 보고합니다.",
+        example="First coder: (1,10,production) 3, (1,11,facility) 2, (2,10,construction) 1, (3,12,production) 4; "
+                "second: (1,10,production) 3, (2,10,construction) 1, (3,12,production) 5, (3,12,operation) 2: "
+                "3 units both recorded, 1 by each coder alone.",
+        test="tests/test_agreement.py::test_compare_two_codings_over_the_units_either_recorded",
+    ),
+    Rule(
+        id="alpha-activity",
+        en="The activity's alpha is taken over article × enterprise, each coder's value the set of activities "
+           "recorded (empty if none), two sets as far apart as Passonneau's MASI distance; the alpha with each "
+           "set one nominal category is reported beside it as a sensitivity check.",
+        ko="활동의 알파는 기사 × 기업소 단위로, 각 코더의 값은 기록한 활동의 집합(없으면 빈 집합)이며 두 집합의 거리는 Passonneau의 MASI 거리입니다. "
+           "집합 하나하나를 명목 범주로 본 알파를 민감도 확인으로 함께 보고합니다.",
+        example="The same two codings: MASI alpha 68/138 = 0.493; each set one category: 5/12 = 0.417.",
+        test="tests/test_agreement.py::test_compare_two_codings_over_the_units_either_recorded",
+    ),
+    Rule(
+        id="alpha-verdict",
+        en="Alpha's 95% interval comes from 1,000 bootstrap resamples of the articles (the sampled unit); the "
+           "verdict reads the interval's lower bound: 0.80 or more reliable, 0.667 or more tentative, else "
+           "unreliable.",
+        ko="알파의 95% 구간은 기사(표본 단위)를 1,000번 다시 뽑는 부트스트랩으로 얻습니다. 판정은 구간의 하한으로 합니다. 0.80 이상은 신뢰, 0.667 이상은 잠정, 그 밖은 신뢰할 수 없음입니다.",
+        example="Alpha 0.816 with interval 0.531–1.0: unreliable, not reliable.",
+        test="tests/test_agreement.py::test_the_verdict_reads_the_lower_bound",
+    ),
+    Rule(
         id="dated-attributes",
         en="A claim is counted under the grade, place, parent complex and industry its enterprise had on the claim's "
            "date: the article's date, or, for an article dated only to a month or a year, the first day of that "
