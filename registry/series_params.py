@@ -16,11 +16,12 @@ from django.utils.translation import gettext as _
 
 from . import vocabulary
 from .codebook import Grade, Tier
-from .models import Industry, Location
+from .models import Industry, Location, Source
+from .codebook import SourceKind
 
 METRICS = ("articles", "enterprises", "claims", "stories")
 INTERVALS = ("year", "quarter", "month")
-GROUP_BYS = ("region", "industry", "grade", "tier")
+GROUP_BYS = ("region", "industry", "grade", "tier", "source", "source_kind")
 BANDS = (1, 2, 3, 4, 5)
 PERS = ("all",)
 
@@ -80,7 +81,7 @@ class SeriesQuestion(vocabulary.Question):
         max_values=MAX_GROUPS,
         help_text="places to compare, in any spelling; each counts everything inside it. " + vocabulary.LIST_HELP)
     group_by = vocabulary.OneOfField(
-        GROUP_BYS, help_text="instead of regions: all first-level regions, top-level industries, grades or tiers")
+        GROUP_BYS, help_text="instead of regions: all first-level regions, top-level industries, grades, tiers, sources or kinds of source")
     start = vocabulary.parameter("start", help_text="YYYY, YYYY-MM or YYYY-MM-DD")
     end = vocabulary.parameter("end", help_text="YYYY, YYYY-MM or YYYY-MM-DD; a partial date means its last day")
     max_code = vocabulary.parameter("max_code", help_text="count codes 1 to N only")
@@ -124,6 +125,8 @@ class SeriesQuestion(vocabulary.Question):
             "industry": lambda: Industry.objects.filter(parent=None).count(),
             "grade": lambda: len(Grade.choices),
             "tier": lambda: len(Tier.choices),
+            "source": lambda: Source.objects.count(),
+            "source_kind": lambda: len(SourceKind.choices),
             "": lambda: 1,
         }[group_by or ""]()
         return groups * (len(bands_of(data.get("max_code"))) if data.get("bands") else 1)

@@ -24,10 +24,10 @@ from django.utils import translation
 from django.db.models.functions import Coalesce, ExtractMonth, ExtractQuarter, ExtractYear
 
 from . import spreadsheets
-from .codebook import TIER_GRADES, Grade, Tier
+from .codebook import TIER_GRADES, Grade, SourceKind, Tier
 from .coverage import blank_uncovered, covered_shares, is_partial
 from .shares import denominators, divide
-from .models import Claim, Industry, Location, Precision
+from .models import Claim, Industry, Location, Precision, Source
 from .visibility import in_industries, inside_places
 from .series_params import (  # noqa: F401 (the service's parameters, re-exported for its callers)
     GROUP_BYS, INTERVALS, MAX_GROUPS, MAX_PERIODS, METRICS, ParameterError, SeriesQuestion, TimeSeriesQuery, bands_of,
@@ -241,6 +241,11 @@ def _groups(query, region="enterprise__region", grade="enterprise__grade"):
         return [
             (_short(label), Q(**{f"{grade}__in": [str(g) for g in TIER_GRADES[value]]})) for value, label in Tier.choices
         ], Q(**{f"{grade}__in": Grade.values})
+    if query.group_by == "source":
+        sources = list(Source.objects.order_by("short_name", "pk"))
+        return [(s.short_name, Q(article__source=s.pk)) for s in sources], Q(article__source__in=[s.pk for s in sources])
+    if query.group_by == "source_kind":
+        return [(value, Q(article__source__kind=value)) for value in SourceKind.values], Q(article__source__kind__in=SourceKind.values)
     return [("all", Q())], Q()
 
 

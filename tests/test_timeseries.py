@@ -243,3 +243,12 @@ def test_group_by_with_bands_and_a_left_out_year_only_article(world, django_asse
         "unknown ≤1": 0, "unknown ≤2": 0, "unknown ≤3": 0, "unknown ≤4": 0, "unknown ≤5": 0,
     }
     assert all(v == [0, 0, 0, 0] for v in result.values.values())
+
+
+def test_group_by_source_and_source_kind(world):
+    # Public: KCNA a1, a2 (2015), a3 (2016), a4 (2018); DNK (insider) a6 (2018).
+    result = series(group_by="source", start="2015", end="2018")
+    assert result.values["KCNA"] == [2, 1, 0, 1] and result.values["DNK"] == [0, 0, 0, 1]
+    assert all(sum(v) == 0 for g, v in result.values.items() if g not in ("KCNA", "DNK"))
+    kinds = series(group_by="source_kind", start="2015", end="2018").values
+    assert kinds["state_media"] == [2, 1, 0, 1] and kinds["insider"] == [0, 0, 0, 1] and kinds["academic"] == [0, 0, 0, 0]
