@@ -31,7 +31,7 @@ def _parameters():
         for name, field in fields.items()
     ]
     return documented + [
-        *download_parameters("the long table period,group,value (an unread period's value empty)"),
+        *download_parameters("the long table period,group,value,flag (an empty period's value empty; flag: partial period, read: partly / not recorded)"),
         OpenApiParameter("release", str, description="compute from this release (see /api/v1/releases/) instead of the live data"),
         OpenApiParameter("labels", str, enum=list(LABELS), description="CSV/xlsx: add the groups' slug, name, Hangul and a label in this language (the columns' names stay the same)"),
         OpenApiParameter("layout", str, enum=list(LAYOUTS), description="CSV/xlsx: long (period, group, value; the default) or wide (periods as rows, groups as columns)"),

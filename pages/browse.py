@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from api import facets as api_facets
 from api.filters import EnterpriseFilter
-from registry import codebook, series_labels, vocabulary
+from registry import codebook, method_rules, series_labels, vocabulary
 from registry.models import Article, Claim, Enterprise, EnterpriseKind, Location, LocationName, Release, Source
 
 from . import fielderrors
@@ -149,6 +149,7 @@ def method(request):
             "member_label": _member_label(scheme, member_of),
             "example": codebook.CODE_EXAMPLES.get(int(value), "") if scheme == "code" else "",
         })
+    rules = [{"id": r.id, "sentence": method_rules.sentence(r), "example": r.example} for r in method_rules.RULES]
     return render(request, "pages/method.html", {
-        "title": _("The method"), "schemes": schemes, "version": codebook.CODEBOOK_VERSION,
+        "title": _("The method"), "schemes": schemes, "version": codebook.CODEBOOK_VERSION, "rules": rules,
     })

@@ -110,7 +110,8 @@ def compare(request):
             "csv": api + "&format=csv&bom=1" + labels, "xlsx": api + "&format=xlsx" + labels, "json": api + "&format=json",
             "wide_csv": api + "&format=csv&bom=1&layout=wide" + labels, "wide_xlsx": api + "&format=xlsx&layout=wide" + labels,
         }
-        table = [(period, [result.values[g][i] for g in result.groups]) for i, period in enumerate(result.periods)]
+        flags = result.flags()
+        table = [(period, [result.values[g][i] for g in result.groups], flags[i]) for i, period in enumerate(result.periods)]
         # Many groups: one row per group (the periods across), so the table is not clipped.
         by_group = [(shown[g], result.values[g]) for g in result.groups]
         state["regions"] = [place.slug for place in query.regions]
