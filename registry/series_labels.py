@@ -85,24 +85,25 @@ def label(described, language):
 
 
 def labelled(result, language):
-    """The long table with label columns: period, group, value, then slug, name, hangul and
-    the label in `language`. The first three columns are table()'s own."""
+    """The long table with label columns: period, group, value, flag, then slug, name,
+    hangul and the label in `language`. The first four columns are table()'s own."""
     by_group = {d["group"]: d for d in names(result)}
-    header = ("period", "group", "value", "group_slug", "group_name", "group_hangul", "group_label")
+    header = ("period", "group", "value", "flag", "group_slug", "group_name", "group_hangul", "group_label")
     rows = [
-        (period, group, value, by_group[group]["slug"], by_group[group]["name"], by_group[group]["hangul"],
+        (period, group, value, flag, by_group[group]["slug"], by_group[group]["name"], by_group[group]["hangul"],
          label(by_group[group], language))
-        for period, group, value in result.rows()
+        for period, group, value, flag in result.rows()
     ]
     return [header, *rows]
 
 
 def wide(result, language=""):
-    """Periods as rows, groups as columns (the pivot of the long table); the columns are the
-    groups' machine names, or with `language` their labels in it."""
+    """Periods as rows, groups as columns (the pivot of the long table), and each period's
+    flag last; the columns are the groups' machine names, or with `language` their labels."""
     described = names(result)
-    header = ("period", *[label(d, language) if language else d["group"] for d in described])
-    rows = [(period, *[result.values[g][i] for g in result.groups]) for i, period in enumerate(result.periods)]
+    header = ("period", *[label(d, language) if language else d["group"] for d in described], "flag")
+    flags = result.flags()
+    rows = [(period, *[result.values[g][i] for g in result.groups], flags[i]) for i, period in enumerate(result.periods)]
     return [header, *rows]
 
 

@@ -20,6 +20,8 @@ KO = {"HTTP_ACCEPT_LANGUAGE": "ko"}
 ALLOWED = {
     "CSV", "API", "JSON", "Excel", "ISO", "ISIC", "KCNA", "DNK", "SHA", "YYYY", "NK", "Q1", "Q2", "Q3", "Q4",
     "OpenStreetMap", "ODbL", "Swagger", "OpenAPI", "UTC", "BOM", "Python", "Django", "REST",
+    # The method page's scholars and measures (Passonneau's MASI distance).
+    "MASI", "Passonneau",
 }
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]{2,}")
 

@@ -61,11 +61,11 @@ def test_json_keys_and_groups_are_the_same_in_korean_and_english(client, world):
 
 def test_labels_ko_adds_hangul_group_names_beside_the_machine_names(client, world):
     header, *body = rows(client.get(SERIES + "&format=csv&labels=ko"))
-    assert header == ["period", "group", "value", "group_slug", "group_name", "group_hangul", "group_label"]
-    assert body[0] == ["2015", "Pyongyang", "1", "pyongyang", "Pyongyang", "평양", "평양"]
-    assert {row[6] for row in body} == {"평양", "청진"}
+    assert header == ["period", "group", "value", "flag", "group_slug", "group_name", "group_hangul", "group_label"]
+    assert body[0] == ["2015", "Pyongyang", "1", "", "pyongyang", "Pyongyang", "평양", "평양"]
+    assert {row[7] for row in body} == {"평양", "청진"}
     en = rows(client.get(SERIES + "&format=csv&labels=en"))
-    assert {row[6] for row in en[1:]} == {"Pyongyang", "Chongjin"}
+    assert {row[7] for row in en[1:]} == {"Pyongyang", "Chongjin"}
 
 
 def test_grade_groups_carry_their_korean_label(client, world):
@@ -85,13 +85,14 @@ def test_a_bad_labels_or_layout_is_a_400_naming_it(client, world):
 def test_the_wide_layout_is_the_long_one_pivoted(client, world):
     long = rows(client.get(SERIES + "&format=csv"))
     wide = rows(client.get(SERIES + "&format=csv&layout=wide"))
-    assert wide[0] == ["period", "Pyongyang", "Chongjin"]
+    assert wide[0] == ["period", "Pyongyang", "Chongjin", "flag"]
     pivot = {}
-    for period, group, value in long[1:]:
+    for period, group, value, flag in long[1:]:
         pivot.setdefault(period, {})[group] = value
+        pivot[period]["flag"] = flag
     assert {row[0]: dict(zip(wide[0][1:], row[1:])) for row in wide[1:]} == pivot
     # Hand-counted (tests/test_compare_page.py): Pyongyang 1,1,0,0; Chongjin 1,0,0,1.
-    assert wide[1:] == [["2015", "1", "1"], ["2016", "1", "0"], ["2017", "0", "0"], ["2018", "0", "1"]]
+    assert wide[1:] == [["2015", "1", "1", ""], ["2016", "1", "0", ""], ["2017", "0", "0", ""], ["2018", "0", "1", ""]]
 
 
 def test_the_xlsx_has_numbers_a_frozen_header_and_a_sheet_naming_its_data_version(client, world):
@@ -101,8 +102,8 @@ def test_the_xlsx_has_numbers_a_frozen_header_and_a_sheet_naming_its_data_versio
     data, about = book.worksheets
     assert data.freeze_panes == "A2"
     values = [[c.value for c in row] for row in data.iter_rows()]
-    assert values[0] == ["period", "Pyongyang", "Chongjin"]
-    assert values[1] == [2015, 1, 1]  # the year a number, not text
+    assert values[0] == ["period", "Pyongyang", "Chongjin", "flag"]
+    assert values[1] == [2015, 1, 1, None]  # the year a number, not text; no flag
     facts = {row[0].value: row[1].value for row in about.iter_rows(min_row=2)}
     assert facts["data_version"] == response["X-Data-Version"]
     assert facts["codebook_version"] == response["X-Codebook-Version"]
