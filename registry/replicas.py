@@ -255,8 +255,10 @@ def usable(alias, seen=None):
         connection = connections[alias]
         try:
             with _guarded(connection, _setting("REPLICA_CHECK_TIMEOUT", 2.0)):
-                connection.close_if_health_check_failed()
+                if connection.connection is not None and not connection.is_usable():
+                    connection.close()
                 connection.ensure_connection()
+                connection.health_check_done = True  # Django's own check would repeat this one
         except Exception as error:
             _fail(alias, error)
             return False
