@@ -373,7 +373,10 @@ if not REGISTRY_PUBLISHED_STATUSES or set(REGISTRY_PUBLISHED_STATUSES) - {"draft
     )
 
 API_ANON_THROTTLE_RATE = os.environ.get("API_ANON_THROTTLE_RATE", "100000/minute" if TESTING else "120/minute")
-REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["api.throttling.AnonThrottle"]
+# Signed-in users and token holders, per user: unset (the default), not throttled.
+API_USER_THROTTLE_RATE = os.environ.get("API_USER_THROTTLE_RATE", "")
+# Counted in the "throttles" cache (below): Redis with REDIS_URL, shared by every server.
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["api.throttling.AnonThrottle", "api.throttling.UserThrottle"]
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "EnterpriseKindEnum": "registry.models.EnterpriseKind",
     "LocationKindEnum": "registry.models.LocationKind",
@@ -422,6 +425,12 @@ else:
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "answers": _answers,
+    # The throttles' counts (api/throttling.py): in Redis, one count for every worker and
+    # server; without it, each process's memory (one machine; a client is let through once per
+    # worker at most). Not the file cache: its increments are not atomic.
+    "throttles": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "throttle"}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "registry-throttles"},
 }
 if "redis" not in CACHES["answers"]["BACKEND"]:  # Redis takes client options here, not these
     CACHES["answers"]["OPTIONS"] = {"MAX_ENTRIES": envint("REGISTRY_CACHE_MAX_ENTRIES", 2000)}
