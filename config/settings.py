@@ -403,6 +403,11 @@ DATABASE_ROUTERS = ["registry.release_data.ReleaseRouter", "registry.replicas.Re
 # version moves at COMMIT, and the version read (one query) would add to every pinned count.
 REGISTRY_ETAGS = envbool("REGISTRY_ETAGS", not TESTING)
 REGISTRY_CACHE_SECONDS = envint("REGISTRY_CACHE_SECONDS", 0 if TESTING else 60)
+# For a CDN or caching proxy in front (DEPLOY.md, "A cache in front"): anonymous answers say
+# `public, s-maxage=REGISTRY_SHARED_CACHE_SECONDS, stale-while-revalidate=REGISTRY_STALE_SECONDS`;
+# 0 says `no-cache` as before (and is the default under test).
+REGISTRY_SHARED_CACHE_SECONDS = envint("REGISTRY_SHARED_CACHE_SECONDS", 0 if TESTING else 60)
+REGISTRY_STALE_SECONDS = envint("REGISTRY_STALE_SECONDS", 30)
 # Where answers are kept, shared by every gunicorn worker on the machine (each worker keeping
 # its own would fill five copies, one miss each): Redis when REDIS_URL is set (redis-py is in
 # requirements.txt), else files under REGISTRY_CACHE_DIR (no server needed), in development and
