@@ -195,7 +195,8 @@ _CHECK_SQL = (
     "SELECT CASE WHEN NOT pg_is_in_recovery() THEN 0 "
     # Everything received is replayed: not behind what it knows of (an idle primary writes
     # nothing, and the last replayed transaction grows old without the replica lagging).
-    "WHEN pg_last_wal_receive_lsn() IS NULL OR pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 "
+    # (After a restart the receiver starts again at a segment's start, behind the replay.)
+    "WHEN pg_last_wal_receive_lsn() IS NULL OR pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn() THEN 0 "
     "ELSE COALESCE(EXTRACT(EPOCH FROM clock_timestamp() - pg_last_xact_replay_timestamp()), 1e9) END"
 )
 

@@ -82,6 +82,10 @@ printf '127.0.0.1:%s:replication:replicator:%s\n' "$PRIMARY_PORT" "$PASSWORD" >"
 chmod 600 "$WORK/pgpass"
 [ "$(id -u)" != 0 ] || chown postgres: "$WORK/pgpass"
 
+# Migrated while the standbys are copied (they replay it).
+DATABASE_URL=postgres://postgres@127.0.0.1:$PRIMARY_PORT/registry "$PY" manage.py migrate --noinput --verbosity 0 >"$WORK/migrate.log" 2>&1 &
+MIGRATE_PID=$!
+
 port_of() { case $1 in replica1) echo "$REPLICA1_PORT";; replica2) echo "$REPLICA2_PORT";; esac; }
 for node in replica1 replica2; do
     as_postgres "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$PRIMARY_PORT" -U replicator -w -D "$WORK/$node" \
@@ -102,6 +106,7 @@ for _ in $(seq 50); do
     [ "$n" = 2 ] && break; sleep 0.2
 done
 [ "$n" = 2 ] || { echo "the standbys are not streaming" >&2; exit 1; }
+wait "$MIGRATE_PID" || { cat "$WORK/migrate.log" >&2; exit 1; }
 
 if command -v redis-server >/dev/null; then
     redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
