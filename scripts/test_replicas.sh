@@ -121,4 +121,6 @@ export REGISTRY_REAL_REPLICAS=$WORK PG_BIN
 export DATABASE_CONNECT_TIMEOUT=2 REPLICA_STATEMENT_TIMEOUT=2 REPLICA_CHECK_TIMEOUT=1
 export REPLICA_MAX_LAG=2 REPLICA_CHECK_SECONDS=0.5 REPLICA_RETRY_SECONDS=1 REPLICA_RETRY_MAX_SECONDS=2
 export DJANGO_CONN_MAX_AGE=60
-"$PY" -m pytest tests/replication -p no:cacheprovider "$@"
+# Arguments go to pytest; without a path of their own, the whole folder.
+case " $* " in *" tests/"*) ;; *) set -- tests/replication "$@" ;; esac
+"$PY" -m pytest -p no:cacheprovider "$@"
