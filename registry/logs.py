@@ -41,16 +41,25 @@ class RequestIdMiddleware:
 
 
 def _user_id(request):
-    # Only a user already read (the one DRF's token authentication set, or Django's lazy user
-    # once evaluated): a log line never queries the database.
+    # A user already read (the one DRF's token authentication set, or Django's lazy user once
+    # evaluated): a log line never looks a user or a token up.
     from django.utils.functional import SimpleLazyObject
 
     user = request.__dict__.get("user")
     if user is None or isinstance(user, SimpleLazyObject):
         user = request.__dict__.get("_cached_user")
-    if user is None or not getattr(user, "is_authenticated", False):
+    if user is not None:
+        return user.pk if getattr(user, "is_authenticated", False) else None
+    # Not read yet (the error came first): the session's own note of who signed in, one read of
+    # the session at most, and never a failure of its own.
+    try:
+        from django.contrib.auth import SESSION_KEY
+
+        session = getattr(request, "session", None)
+        value = session.get(SESSION_KEY) if session is not None else None
+        return int(value) if value is not None and str(value).isdigit() else value
+    except Exception:
         return None
-    return user.pk
 
 
 class RequestContext(logging.Filter):
