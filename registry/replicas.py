@@ -26,9 +26,8 @@ A replica is used only while it is healthy (`_Health`, one per alias and process
 - every change of state is logged once (logger "registry.replicas"), and counted (`stats()`).
 
 Time never goes backwards for a client: a request carrying a version it has seen (an ETag of
-ours in If-None-Match, or the X-Registry-Seen-Version header, which API clients may send back
-from X-Registry-Version) is served only by a replica whose version is at least that, else
-by the primary. With no healthy replica, every read goes to the primary.
+ours in If-None-Match, or the X-Registry-Seen-Version header, the number after the "d" of an
+ETag it got) is served only by a replica whose version is at least that, else by the primary. With no healthy replica, every read goes to the primary.
 """
 
 import contextvars

@@ -121,6 +121,13 @@ export REGISTRY_REAL_REPLICAS=$WORK PG_BIN
 export DATABASE_CONNECT_TIMEOUT=2 REPLICA_STATEMENT_TIMEOUT=2 REPLICA_CHECK_TIMEOUT=1
 export REPLICA_MAX_LAG=2 REPLICA_CHECK_SECONDS=0.5 REPLICA_RETRY_SECONDS=1 REPLICA_RETRY_MAX_SECONDS=2
 export DJANGO_CONN_MAX_AGE=60
+if [ -n "${REPLICAS_RUN:-}" ]; then
+    # Anything else against the same servers, e.g. the load test of BENCHMARKS.md:
+    # REPLICAS_RUN='scripts/loadtest.py --gunicorn ...' scripts/test_replicas.sh
+    DATABASE_URL=$DATABASE_URL "$PY" scripts/ensure_database.py >/dev/null 2>&1 || true
+    eval "$REPLICAS_RUN"
+    exit $?
+fi
 # Arguments go to pytest; without a path of their own, the whole folder.
 case " $* " in *" tests/"*) ;; *) set -- tests/replication "$@" ;; esac
 "$PY" -m pytest -p no:cacheprovider "$@"
