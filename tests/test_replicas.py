@@ -154,3 +154,30 @@ def test_the_seen_version_is_read_from_our_etags_or_the_header():
     assert replicas.seen_version(factory.get("/", HTTP_X_REGISTRY_SEEN_VERSION="40")) == 40
     assert replicas.seen_version(factory.get("/", HTTP_X_REGISTRY_SEEN_VERSION="forty")) is None
     assert replicas.seen_version(factory.get("/")) is None
+
+
+def test_time_outs_on_every_alias_and_no_startup_options_behind_pgbouncer():
+    """Read as config/settings.py reads the environment, in a fresh interpreter."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = ("import json; from django.conf import settings as s; "
+            "print(json.dumps({a: [s.DATABASES[a]['OPTIONS'], s.DATABASES[a].get('DISABLE_SERVER_SIDE_CURSORS', False)] "
+            "for a in ['default', *s.REGISTRY_REPLICAS]}))")
+    base = {**os.environ, "DATABASE_URL": "postgres://u@primary:5432/db", "DATABASE_REPLICA_URLS": "postgres://u@r1:5433/db",
+            "DJANGO_SETTINGS_MODULE": "config.settings", "DATABASE_CONNECT_TIMEOUT": "3", "REPLICA_STATEMENT_TIMEOUT": "7.5"}
+
+    def read(**env):
+        return json.loads(subprocess.run([sys.executable, "-c", code], env={**base, **env}, capture_output=True, text=True, check=True).stdout)
+
+    direct = read(DATABASE_STATEMENT_TIMEOUT="60")
+    assert direct == {
+        "default": [{"connect_timeout": 3, "options": "-c jit=off -c statement_timeout=60000"}, False],
+        "replica1": [{"connect_timeout": 3, "options": "-c jit=off -c statement_timeout=7500"}, False],
+    }
+    assert read()["default"][0]["options"] == "-c jit=off"  # no limit on the primary by default
+    pooled = read(DATABASE_PGBOUNCER="1")
+    assert pooled == {"default": [{"connect_timeout": 3}, True], "replica1": [{"connect_timeout": 3}, True]}
+    assert read(DATABASE_DISABLE_SERVER_SIDE_CURSORS="yes")["default"][1] is True
