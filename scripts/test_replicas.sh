@@ -107,6 +107,7 @@ for _ in $(seq 50); do
 done
 [ "$n" = 2 ] || { echo "the standbys are not streaming" >&2; exit 1; }
 wait "$MIGRATE_PID" || { cat "$WORK/migrate.log" >&2; exit 1; }
+echo "primary :$PRIMARY_PORT and standbys :$REPLICA1_PORT, :$REPLICA2_PORT streaming, migrated, after $SECONDS s"
 
 if command -v redis-server >/dev/null; then
     redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
