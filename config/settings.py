@@ -450,8 +450,7 @@ LOGGING = {
     "filters": {"request": {"()": "registry.logs.RequestContext"}},
     "formatters": {
         "json": {"()": "registry.logs.JSONFormatter"},
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s request=%(request_id)s db=%(database)s user=%(user_id)s %(message)s",
-                 "defaults": {"request_id": "-", "database": "-", "user_id": "-"}},
+        "text": {"()": "registry.logs.TextFormatter"},
     },
     "handlers": {
         "stderr": {

@@ -97,3 +97,15 @@ class JSONFormatter(logging.Formatter):
             line["error"] = f"{record.exc_info[0].__name__}: {record.exc_info[1]}"
             line["traceback"] = "".join(traceback.format_exception(*record.exc_info))
         return json.dumps(line, ensure_ascii=False, default=str)
+
+
+class TextFormatter(logging.Formatter):
+    """DJANGO_LOG_FORMAT=text: one plain line (logfmt-like), "-" for what a record lacks; a
+    traceback follows on its own lines."""
+
+    def format(self, record):
+        fields = " ".join(f"{name}={getattr(record, name, None) or '-'}" for name in ("request_id", "database", "user_id"))
+        line = f"{self.formatTime(record)} {record.levelname} {record.name} {fields} {record.getMessage()}"
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
