@@ -95,3 +95,12 @@ benchmark-peers: install
 	$(PY) scripts/ensure_database.py && \
 	$(PY) manage.py migrate --noinput --verbosity 0 && \
 	$(PY) -m tools.peers
+
+# A real primary and two streaming standbys on spare loopback ports (and a Redis when
+# redis-server is installed), made by DEPLOY.md's replica steps, then tests/replication/
+# against them: failover, time-outs, lag, no time going backwards, shared throttles. Stops
+# and removes everything it started, on failure too. Needs PostgreSQL's server binaries;
+# run as root or postgres. About a minute.
+.PHONY: test-replicas
+test-replicas: install
+	PY=$(PY) scripts/test_replicas.sh

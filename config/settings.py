@@ -35,6 +35,27 @@ def envlist(name, default):
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def envint(name, default):
+    """Read a whole number, refusing anything else ("20MB" is an error, not 20)."""
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        return int(value.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r}: expected a whole number") from None
+
+
+def envfloat(name, default):
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        return float(value.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r}: expected a number") from None
+
+
 TESTING = "pytest" in sys.modules
 
 DEBUG = envbool("DJANGO_DEBUG", default=True)
@@ -67,6 +88,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # A request id on every log line and answer (registry/logs.py).
+    "registry.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -122,21 +145,59 @@ DATABASES = {
 # Lets several test runs share one PostgreSQL server without clobbering each other.
 if os.environ.get("DATABASE_TEST_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": os.environ["DATABASE_TEST_NAME"]}
+# Time-outs and pooling (docs/replicas.md). Every PostgreSQL alias connects within
+# DATABASE_CONNECT_TIMEOUT seconds; a statement runs at most DATABASE_STATEMENT_TIMEOUT seconds on
+# the primary (0: no limit, the default: imports and releases run long statements) and
+# REPLICA_STATEMENT_TIMEOUT on a replica, enforced by the server and, for a server that stopped
+# answering altogether, by the client cutting the connection (registry/replicas.py).
 # PostgreSQL's JIT compiles every plan its cost model calls expensive, which the API's list
-# queries over 500k articles are: 75 ms of compiling per query, more than it ever saves here.
-if DATABASES["default"]["ENGINE"].endswith("postgresql"):
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+# queries over 500k articles are: 75 ms of compiling per query, more than it ever saves here; it
+# is turned off, and the server-side statement time-out set, by startup options. PgBouncer in
+# transaction mode refuses startup options: with DATABASE_PGBOUNCER=1 none are sent (set jit and
+# statement_timeout per database or role instead, DEPLOY.md) and server-side cursors are off.
+DATABASE_CONNECT_TIMEOUT = envint("DATABASE_CONNECT_TIMEOUT", 5)
+DATABASE_STATEMENT_TIMEOUT = envfloat("DATABASE_STATEMENT_TIMEOUT", 0)
+REPLICA_STATEMENT_TIMEOUT = envfloat("REPLICA_STATEMENT_TIMEOUT", 15)
+DATABASE_PGBOUNCER = envbool("DATABASE_PGBOUNCER", False)
+DATABASE_DISABLE_SERVER_SIDE_CURSORS = envbool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", DATABASE_PGBOUNCER)
+
+
+def _postgres_options(database, statement_timeout):
+    if not database["ENGINE"].endswith("postgresql"):
+        return
+    options = database.setdefault("OPTIONS", {})
+    options.setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
+    if not DATABASE_PGBOUNCER:
+        startup = "-c jit=off" + (f" -c statement_timeout={int(statement_timeout * 1000)}" if statement_timeout else "")
+        options.setdefault("options", startup)
+    if DATABASE_DISABLE_SERVER_SIDE_CURSORS:
+        database["DISABLE_SERVER_SIDE_CURSORS"] = True
+
+
+_postgres_options(DATABASES["default"], DATABASE_STATEMENT_TIMEOUT)
 
 # Read replicas (registry/replicas.py): DATABASE_REPLICA_URLS, comma-separated, each a
-# streaming replica of DATABASE_URL; anonymous GETs read from them in turn. See DEPLOY.md.
+# streaming replica of DATABASE_URL; anonymous GETs read from the healthy, caught-up ones in
+# turn. A replica more than REPLICA_MAX_LAG seconds behind (checked at most every
+# REPLICA_CHECK_SECONDS, each check bounded by REPLICA_CHECK_TIMEOUT) is skipped; one that
+# fails is skipped for REPLICA_RETRY_SECONDS, doubling up to REPLICA_RETRY_MAX_SECONDS.
+# See DEPLOY.md and docs/replicas.md.
+REPLICA_MAX_LAG = envfloat("REPLICA_MAX_LAG", 5)
+REPLICA_CHECK_SECONDS = envfloat("REPLICA_CHECK_SECONDS", 2)
+REPLICA_CHECK_TIMEOUT = envfloat("REPLICA_CHECK_TIMEOUT", 2)
+REPLICA_RETRY_SECONDS = envfloat("REPLICA_RETRY_SECONDS", 2)
+REPLICA_RETRY_MAX_SECONDS = envfloat("REPLICA_RETRY_MAX_SECONDS", 60)
 REGISTRY_REPLICAS = []
 for _number, _url in enumerate(envlist("DATABASE_REPLICA_URLS", []), start=1):
     _alias = f"replica{_number}"
-    DATABASES[_alias] = dj_database_url.parse(_url, conn_max_age=DATABASES["default"].get("CONN_MAX_AGE", 0))
-    if DATABASES[_alias]["ENGINE"].endswith("postgresql"):
-        DATABASES[_alias].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
-    # Under test, a replica is the test database itself (no second server needed).
-    DATABASES[_alias]["TEST"] = {"MIRROR": "default"}
+    DATABASES[_alias] = dj_database_url.parse(
+        _url, conn_max_age=DATABASES["default"].get("CONN_MAX_AGE", 0), conn_health_checks=True
+    )
+    _postgres_options(DATABASES[_alias], REPLICA_STATEMENT_TIMEOUT)
+    # Under test, a replica is the test database itself (no second server needed), unless
+    # the replica tests (tests/replication/) bring up real ones.
+    if not os.environ.get("REGISTRY_REAL_REPLICAS"):
+        DATABASES[_alias]["TEST"] = {"MIRROR": "default"}
     REGISTRY_REPLICAS.append(_alias)
 if TESTING and not REGISTRY_REPLICAS:
     # tests/test_replicas.py routes to this alias (a mirror of the test database) with
@@ -222,17 +283,6 @@ SIMPLE_HISTORY_HISTORY_ID_USE_UUID = False
 # Production hardening. Each switch is on by default once DEBUG is off and can be turned off
 # from the environment (a site behind a TLS-terminating proxy on plain HTTP in a lab, say).
 # `python manage.py check --deploy` with DJANGO_DEBUG=0 and a real secret reports nothing.
-
-
-def envint(name, default):
-    """Read a whole number, refusing anything else ("20MB" is an error, not 20)."""
-    value = os.environ.get(name)
-    if value is None or value.strip() == "":
-        return default
-    try:
-        return int(value.strip())
-    except ValueError:
-        raise ImproperlyConfigured(f"{name}={value!r}: expected a whole number") from None
 
 
 SECURE_SSL_REDIRECT = envbool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
@@ -325,7 +375,10 @@ if not REGISTRY_PUBLISHED_STATUSES or set(REGISTRY_PUBLISHED_STATUSES) - {"draft
     )
 
 API_ANON_THROTTLE_RATE = os.environ.get("API_ANON_THROTTLE_RATE", "100000/minute" if TESTING else "120/minute")
-REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["api.throttling.AnonThrottle"]
+# Signed-in users and token holders, per user: unset (the default), not throttled.
+API_USER_THROTTLE_RATE = os.environ.get("API_USER_THROTTLE_RATE", "")
+# Counted in the "throttles" cache (below): Redis with REDIS_URL, shared by every server.
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["api.throttling.AnonThrottle", "api.throttling.UserThrottle"]
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "EnterpriseKindEnum": "registry.models.EnterpriseKind",
     "LocationKindEnum": "registry.models.LocationKind",
@@ -355,6 +408,11 @@ DATABASE_ROUTERS = ["registry.release_data.ReleaseRouter", "registry.replicas.Re
 # version moves at COMMIT, and the version read (one query) would add to every pinned count.
 REGISTRY_ETAGS = envbool("REGISTRY_ETAGS", not TESTING)
 REGISTRY_CACHE_SECONDS = envint("REGISTRY_CACHE_SECONDS", 0 if TESTING else 60)
+# For a CDN or caching proxy in front (DEPLOY.md, "A cache in front"): anonymous answers say
+# `public, s-maxage=REGISTRY_SHARED_CACHE_SECONDS, stale-while-revalidate=REGISTRY_STALE_SECONDS`;
+# 0 says `no-cache` as before (and is the default under test).
+REGISTRY_SHARED_CACHE_SECONDS = envint("REGISTRY_SHARED_CACHE_SECONDS", 0 if TESTING else 60)
+REGISTRY_STALE_SECONDS = envint("REGISTRY_STALE_SECONDS", 30)
 # Where answers are kept, shared by every gunicorn worker on the machine (each worker keeping
 # its own would fill five copies, one miss each): Redis when REDIS_URL is set (redis-py is in
 # requirements.txt), else files under REGISTRY_CACHE_DIR (no server needed), in development and
@@ -377,6 +435,43 @@ else:
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "answers": _answers,
+    # The throttles' counts (api/throttling.py): in Redis, one count for every worker and
+    # server; without it, each process's memory (one machine; a client is let through once per
+    # worker at most). Not the file cache: its increments are not atomic.
+    "throttles": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "throttle"}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "registry-throttles"},
 }
 if "redis" not in CACHES["answers"]["BACKEND"]:  # Redis takes client options here, not these
     CACHES["answers"]["OPTIONS"] = {"MAX_ENTRIES": envint("REGISTRY_CACHE_MAX_ENTRIES", 2000)}
+
+# Logging: with DEBUG off (production), every record at LOG_LEVEL (WARNING) and above — a 500's
+# traceback included — goes to stderr as one JSON line with the request id, the database alias
+# and the user id (registry/logs.py); with DEBUG on, Django's defaults. DJANGO_LOG_FORMAT=text
+# writes plain lines instead of JSON.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request": {"()": "registry.logs.RequestContext"}},
+    "formatters": {
+        "json": {"()": "registry.logs.JSONFormatter"},
+        "text": {"()": "registry.logs.TextFormatter"},
+    },
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stderr",
+            "filters": ["request"],
+            "formatter": "text" if os.environ.get("DJANGO_LOG_FORMAT") == "text" else "json",
+        },
+    },
+    "loggers": {
+        # Django's own handlers (mail_admins, the debug console) are replaced by this one line.
+        "django": {"handlers": ["stderr"], "level": os.environ.get("LOG_LEVEL", "WARNING"), "propagate": False},
+        "registry": {"handlers": ["stderr"], "level": os.environ.get("LOG_LEVEL", "WARNING"), "propagate": False},
+    },
+    "root": {"handlers": ["stderr"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+}
+if (DEBUG or TESTING) and not envbool("DJANGO_JSON_LOGS", False):
+    # Django's defaults (the console in development; pytest's capture under test).
+    LOGGING = {"version": 1, "disable_existing_loggers": False}

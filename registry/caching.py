@@ -19,6 +19,11 @@ user, or a token, never reads from the cache and never writes to it, so a coder'
 when it is a plain 200 that sets no cookie, used no CSRF token or CSP nonce and touched no
 session: anything else was made for one client.
 
+For a CDN or caching proxy in front (REGISTRY_SHARED_CACHE_SECONDS > 0), these answers say
+`Cache-Control: public, max-age=0, s-maxage=…, stale-while-revalidate=…` with their strong
+ETag; every other answer (signed in, a token, an answer made for one client) says `private`
+or nothing a shared cache may keep.
+
 Note that a stored answer (or a 304) is served without running the view, so also without the
 API's anonymous throttle: it costs less than the throttle's own bookkeeping.
 """
@@ -105,8 +110,17 @@ def _not_modified(etag):
 def _patch(response):
     patch_vary_headers(response, ("Accept", "Accept-Language", "Cookie"))
     if not response.has_header("Cache-Control"):
-        # Stored by a browser, but asked about again each time: the data may change any minute.
-        patch_cache_control(response, no_cache=True)
+        shared = settings.REGISTRY_SHARED_CACHE_SECONDS
+        if shared > 0:
+            # A CDN or caching proxy in front keeps it `shared` seconds and may serve it up to
+            # REGISTRY_STALE_SECONDS longer while it asks us again (with the ETag: a 304 costs
+            # one read); a browser asks again each time (max-age=0), the ETag answering.
+            patch_cache_control(
+                response, public=True, max_age=0, s_maxage=shared, stale_while_revalidate=settings.REGISTRY_STALE_SECONDS
+            )
+        else:
+            # Stored by a browser, but asked about again each time: the data may change any minute.
+            patch_cache_control(response, no_cache=True)
 
 
 class ConditionalCacheMiddleware:
@@ -150,7 +164,10 @@ class ConditionalCacheMiddleware:
             response = self.get_response(request)
             if response.status_code != 200 or response.has_header("ETag") or not _for_anyone(request, response):
                 # Errors are not versioned answers; a record's own ETag (its version, for If-Match)
-                # stays; an answer made for this client alone is no answer for its URL.
+                # stays; an answer made for this client alone is no answer for its URL, and no
+                # cache in front may keep it either.
+                if response.status_code == 200 and not _for_anyone(request, response) and not response.has_header("Cache-Control"):
+                    patch_cache_control(response, private=True)
                 return response
             if settings.REGISTRY_ETAGS:
                 response["ETag"] = etag

@@ -3,7 +3,7 @@ requests, and coders writing articles and claims under the admin's rules."""
 
 import pytest
 from django.contrib import admin
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.management import call_command
 from django.test import override_settings
 from rest_framework.authtoken.models import Token, TokenProxy
@@ -120,6 +120,7 @@ def test_only_reviewers_mark_an_article_reviewed(d):
 
 def test_anonymous_requests_are_throttled(d):
     cache.clear()
+    caches["throttles"].clear()
     with override_settings(API_ANON_THROTTLE_RATE="3/minute"):
         codes = [APIClient().get("/api/v1/sources/").status_code for _ in range(4)]
         assert codes == [200, 200, 200, 429]
@@ -129,3 +130,4 @@ def test_anonymous_requests_are_throttled(d):
         client.force_login(user_with("reader"))
         assert client.get("/api/v1/sources/").status_code == 200
     cache.clear()
+    caches["throttles"].clear()

@@ -347,3 +347,24 @@ def test_a_stream_too_large_to_keep_gives_the_turn_back_as_soon_as_it_outgrows_t
     assert next(stream) == b"d"  # the 3rd byte went past the limit before this chunk was asked for
     assert cache.get("computing:k") is None
     assert list(stream) == [] and kept == []
+
+
+@override_settings(REGISTRY_ETAGS=True, REGISTRY_CACHE_SECONDS=60, REGISTRY_SHARED_CACHE_SECONDS=120, REGISTRY_STALE_SECONDS=30)
+def test_anonymous_answers_may_be_kept_by_a_cdn_signed_in_ones_never(client, d):
+    caches["answers"].clear()
+    fresh = client.get("/api/v1/enterprises/")
+    stored = client.get("/api/v1/enterprises/")
+    assert stored["X-Answer-Cache"] == "hit"
+    not_modified = client.get("/api/v1/enterprises/", HTTP_IF_NONE_MATCH=fresh["ETag"])
+    for response in (fresh, stored, not_modified):
+        directives = {part.strip() for part in response["Cache-Control"].split(",")}
+        assert directives == {"public", "max-age=0", "s-maxage=120", "stale-while-revalidate=30"}, response["Cache-Control"]
+        assert TAG.match(response["ETag"])  # strong: no W/
+    assert not_modified.status_code == 304
+    coder = Client()
+    coder.force_login(make_user("coder", "cdn-coder"))
+    signed_in = coder.get("/api/v1/enterprises/")
+    assert signed_in.status_code == 200 and signed_in["Cache-Control"] == "private"
+    # A page made for one client (its sign-in form's CSRF token) is private too.
+    login = client.get("/admin/login/")
+    assert "public" not in login.get("Cache-Control", "")

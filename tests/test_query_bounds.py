@@ -6,7 +6,7 @@ and the public pages are throttled like the API."""
 import datetime
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 from rest_framework.test import APIClient
@@ -129,9 +129,11 @@ def test_a_server_error_under_the_api_is_json_with_debug_off(world, monkeypatch)
 
 def test_the_public_pages_are_throttled_like_the_api(world):
     cache.clear()
+    caches["throttles"].clear()
     with override_settings(API_ANON_THROTTLE_RATE="3/minute"):
         codes = [APIClient().get("/compare/").status_code for _ in range(4)]
         assert codes == [200, 200, 200, 429]
         refused = APIClient().get(f"/enterprises/{world['C'].pk}/")
         assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
     cache.clear()
+    caches["throttles"].clear()

@@ -103,3 +103,81 @@ def test_the_replica_setting_makes_aliases(monkeypatch):
     assert aliases == ["replica1", "replica2"]
     assert details == {"replica1": ["r1", 5433, {"MIRROR": "default"}], "replica2": ["r2", 5434, {"MIRROR": "default"}]}
     assert routers[-1] == "registry.replicas.ReplicaRouter"
+
+
+@pytest.fixture
+def fresh_health():
+    replicas.reset()
+    yield
+    replicas.reset()
+
+
+@REPLICAS
+def test_a_replica_failing_under_a_request_is_answered_around_from_the_primary(d, fresh_health):
+    from django.db import OperationalError
+
+    def refuse(execute, sql, params, many, context):
+        if "registry_enterprise" in sql:
+            raise OperationalError("server closed the connection unexpectedly")
+        return execute(sql, params, many, context)
+
+    client = Client(raise_request_exception=False)
+    with connections["replica_test"].execute_wrapper(refuse):
+        status, counts = served_by(client, "/api/v1/enterprises/")
+        assert status == 200 and counts["default"] > 0
+        assert replicas.health("replica_test").state == replicas.DOWN
+        assert replicas.stats()["retried"] == 1
+        # Skipped now, for its back-off: straight to the primary, no second failure.
+        status, counts = served_by(client, "/api/v1/enterprises/")
+        assert status == 200 and counts["replica_test"] == 0 and replicas.stats()["retried"] == 1
+        assert replicas.stats()["fallbacks"] == 2  # the answer again, and this one
+
+
+@REPLICAS
+def test_a_replica_behind_what_the_client_has_seen_is_skipped(d, fresh_health):
+    from registry import dataversion
+
+    version = dataversion.current()
+    status, counts = served_by(Client(), "/api/v1/enterprises/", HTTP_X_REGISTRY_SEEN_VERSION=str(version))
+    assert counts["default"] == 0  # caught up: the replica serves it
+    status, counts = served_by(Client(), "/api/v1/enterprises/", HTTP_IF_NONE_MATCH=f'"d{version + 1}-0123456789ab"')
+    # Behind it (by one): asked once more for its version (and, on PostgreSQL, its lag), then
+    # the primary answers.
+    assert status == 200 and counts["default"] > 0 and counts["replica_test"] <= (2 if connections["default"].vendor == "postgresql" else 1), counts
+
+
+def test_the_seen_version_is_read_from_our_etags_or_the_header():
+    from django.test import RequestFactory
+
+    factory = RequestFactory()
+    assert replicas.seen_version(factory.get("/", HTTP_IF_NONE_MATCH='"d7-abc", W/"x", "d12-def"')) == 12
+    assert replicas.seen_version(factory.get("/", HTTP_X_REGISTRY_SEEN_VERSION="40")) == 40
+    assert replicas.seen_version(factory.get("/", HTTP_X_REGISTRY_SEEN_VERSION="forty")) is None
+    assert replicas.seen_version(factory.get("/")) is None
+
+
+def test_time_outs_on_every_alias_and_no_startup_options_behind_pgbouncer():
+    """Read as config/settings.py reads the environment, in a fresh interpreter."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = ("import json; from django.conf import settings as s; "
+            "print(json.dumps({a: [s.DATABASES[a]['OPTIONS'], s.DATABASES[a].get('DISABLE_SERVER_SIDE_CURSORS', False)] "
+            "for a in ['default', *s.REGISTRY_REPLICAS]}))")
+    base = {**os.environ, "DATABASE_URL": "postgres://u@primary:5432/db", "DATABASE_REPLICA_URLS": "postgres://u@r1:5433/db",
+            "DJANGO_SETTINGS_MODULE": "config.settings", "DATABASE_CONNECT_TIMEOUT": "3", "REPLICA_STATEMENT_TIMEOUT": "7.5"}
+
+    def read(**env):
+        return json.loads(subprocess.run([sys.executable, "-c", code], env={**base, **env}, capture_output=True, text=True, check=True).stdout)
+
+    direct = read(DATABASE_STATEMENT_TIMEOUT="60")
+    assert direct == {
+        "default": [{"connect_timeout": 3, "options": "-c jit=off -c statement_timeout=60000"}, False],
+        "replica1": [{"connect_timeout": 3, "options": "-c jit=off -c statement_timeout=7500"}, False],
+    }
+    assert read()["default"][0]["options"] == "-c jit=off"  # no limit on the primary by default
+    pooled = read(DATABASE_PGBOUNCER="1")
+    assert pooled == {"default": [{"connect_timeout": 3}, True], "replica1": [{"connect_timeout": 3}, True]}
+    assert read(DATABASE_DISABLE_SERVER_SIDE_CURSORS="yes")["default"][1] is True
