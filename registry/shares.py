@@ -13,8 +13,8 @@ has no share (null), nor does one nobody read (coverage).
     share = value / denominator, rounded to 4 decimals
 
 What the public may see depends on the data alone, so its denominators are kept until the
-data version moves (registry/dataversion.py): a shares series then costs what the plain one
-does, plus one primary-key read.
+public data version moves (registry/dataversion.py; a draft saved keeps them): a shares
+series then costs what the plain one does, plus one primary-key read.
 """
 
 from django.db.models import Count, IntegerField, Value
@@ -34,7 +34,7 @@ _SUB = {
 def denominators(query, keys, *, user, coarse):
     """{period key: articles} for `keys`. One counting query, or none when the public's are kept."""
     if sees_public_view(user):
-        totals = dataversion.remember(_public_key(query, coarse), lambda: _count(query, None, coarse))
+        totals = dataversion.remember(_public_key(query, coarse), lambda: _count(query, None, coarse), public=True)
     else:
         totals = _count(query, user, coarse)
     return {key: totals[key] for key in keys if key in totals}
