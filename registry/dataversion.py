@@ -68,9 +68,9 @@ PUBLIC_TRIGGER = "registry_public_version"
 # Set (transaction-local, PostgreSQL) once the transaction wrote a row the public may see.
 PUBLIC_MARK = "registry.public_changed"
 _PUBLIC_BUMP = (
-    "INSERT INTO registry_dataversion (id, number, public_number, public_changed) VALUES (1, 1, 1, now()) "
+    "INSERT INTO registry_dataversion (id, number, public_number, public_changed) VALUES (1, 1, 1, CURRENT_TIMESTAMP) "
     "ON CONFLICT (id) DO UPDATE SET number = registry_dataversion.number + 1, "
-    "public_number = registry_dataversion.public_number + 1, public_changed = now()"
+    "public_number = registry_dataversion.public_number + 1, public_changed = CURRENT_TIMESTAMP"
 )
 # Tables whose rows the public never sees (blind double-coding's records, reviewers' only):
 # their writes move the full version alone. Any other table is public unless PUBLIC_ROWS
@@ -138,6 +138,31 @@ def public_references(connection):
     }
 
 
+# The public totals: {what: version-row column}, and per table the condition on a row that
+# makes it one the public counts (the stored copies the public's lists read: a claim's public
+# date, set while its article is public, evidence.CLAIM_COLUMNS; an enterprise's public_listed).
+TOTALS = {"articles": "public_articles", "enterprises": "public_enterprises", "claims": "public_claims"}
+_DELTA = "registry.public_delta_"
+
+
+def counted_rows(connection):
+    """{table: (what, SQL condition on a row "{row}")} for the public totals."""
+    return {
+        "registry_article": ("articles", _public_article(connection, "{row}")),
+        "registry_enterprise": ("enterprises", "{row}.public_listed"),
+        "registry_claim": ("claims", "{row}.public_published IS NOT NULL"),
+    }
+
+
+def recount(cursor, connection):
+    """The public totals counted afresh (install, TRUNCATE): one count a table."""
+    sets = []
+    for table, (what, condition) in counted_rows(connection).items():
+        quoted = connection.ops.quote_name(table)
+        sets.append(f"{TOTALS[what]} = (SELECT COUNT(*) FROM {quoted} AS r WHERE {condition.format(row='r')})")
+    cursor.execute(f"UPDATE registry_dataversion SET {', '.join(sets)} WHERE id = 1")
+
+
 def public_columns(table):
     """The columns of `table` a change of which the public can see."""
     for model in apps.get_app_config("registry").get_models(include_auto_created=True):
@@ -173,9 +198,10 @@ def current(using=None, *, public=False):
     return row[0] if row else 0
 
 
-def public_changed(using=None):
-    """When something the public may see last changed (None: nothing since the version row
-    was made, or an empty registry)."""
+def public_state(using=None):
+    """(when something the public may see last changed, {"articles": n, "enterprises": n,
+    "claims": n} the public may see): one primary-key read of the kept figures. The time is
+    None when nothing changed since the version row was made (an empty registry)."""
     import datetime
 
     from django.utils.dateparse import parse_datetime
@@ -183,13 +209,23 @@ def public_changed(using=None):
     from .models import DataVersion
 
     alias = using or router.db_for_read(DataVersion) or "default"
-    with connections[alias].cursor() as cursor:
-        cursor.execute("SELECT public_changed FROM registry_dataversion WHERE id = 1")
-        row = cursor.fetchone()
-    changed = row[0] if row else None
+    connection = connections[alias]
+    columns = list(TOTALS.values())
+    if connection.vendor == "postgresql":
+        # Inside a transaction that wrote, its own changes not yet added at COMMIT.
+        columns = [f"{c} + coalesce(nullif(current_setting('{_DELTA}{what}', true), ''), '0')::bigint" for what, c in TOTALS.items()]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT public_changed, {', '.join(columns)} FROM registry_dataversion WHERE id = 1")
+        row = cursor.fetchone() or (None, 0, 0, 0)
+    changed = row[0]
     if isinstance(changed, str):  # SQLite keeps timestamps as text
         changed = parse_datetime(changed).replace(tzinfo=datetime.UTC)
-    return changed
+    return changed, dict(zip(TOTALS, row[1:]))
+
+
+def public_changed(using=None):
+    """When something the public may see last changed (see public_state)."""
+    return public_state(using)[0]
 
 
 # {(database alias, public): (version number, {key: value})}: figures that depend on the data alone.
@@ -241,12 +277,24 @@ def install(using="default"):
     with connection.cursor() as cursor:
         cursor.execute("INSERT INTO registry_dataversion (id, number) VALUES (1, 0) ON CONFLICT (id) DO NOTHING")
         _start_public_changed(connection, cursor)
+        recount(cursor, connection)
         if connection.vendor == "postgresql":
+            deltas = {what: f"coalesce(nullif(current_setting('{_DELTA}{what}', true), ''), '0')::bigint" for what in TOTALS}
+            add = ", ".join(f"{column} = {column} + {deltas[what]}" for what, column in TOTALS.items())
+            any_delta = " OR ".join(f"{delta} <> 0" for delta in deltas.values())
+            reset = " ".join(f"PERFORM set_config('{_DELTA}{what}', '0', true);" for what in TOTALS)
+            counting = []
+            for table, (what, condition) in counted_rows(connection).items():
+                quoted = connection.ops.quote_name(table)
+                counting.append(f"{TOTALS[what]} = (SELECT COUNT(*) FROM {quoted} AS r WHERE {condition.format(row='r')})")
             cursor.execute(
                 f"""CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
                 BEGIN
                     IF TG_OP = 'TRUNCATE' THEN
+                        -- Rows gone without a row trigger: the totals counted again, now.
                         PERFORM set_config('{PUBLIC_MARK}', 'on', true);
+                        UPDATE registry_dataversion SET {', '.join(counting)} WHERE id = 1;
+                        {reset}
                     END IF;
                     IF current_setting('registry.data_version_bumped', true) IS DISTINCT FROM 'on' THEN
                         PERFORM set_config('registry.data_version_bumped', 'on', true);
@@ -256,10 +304,17 @@ def install(using="default"):
                             {_BUMP};
                         END IF;
                     END IF;
+                    -- The public totals' changes, summed by the statement triggers (at COMMIT,
+                    -- so also after a TRUNCATE earlier in the transaction bumped the versions).
+                    IF TG_OP <> 'TRUNCATE' AND ({any_delta}) THEN
+                        UPDATE registry_dataversion SET {add} WHERE id = 1;
+                        {reset}
+                    END IF;
                     RETURN NULL;
                 END $$"""
             )
             _install_public_postgresql(connection, cursor)
+            _install_totals_postgresql(connection, cursor)
             for table in tables():
                 quoted = connection.ops.quote_name(table)
                 cursor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER} ON {quoted}")
@@ -281,6 +336,7 @@ def install(using="default"):
                 )
         elif connection.vendor == "sqlite":
             _install_public_sqlite(connection, cursor)
+            _install_totals_sqlite(connection, cursor)
             for table in tables():
                 for event in ("INSERT", "UPDATE", "DELETE"):
                     name = f"{TRIGGER}_{table}_{event.lower()}"
@@ -376,6 +432,60 @@ def _install_public_sqlite(connection, cursor):
             new, old = _public_condition(connection, table, "NEW"), _public_condition(connection, table, "OLD")
             when = {"INSERT": new, "DELETE": old, "UPDATE": f"({old} OR {new}) AND {_changed(connection, table, exact=True)}"}[event]
             cursor.execute(f'CREATE TRIGGER "{name}" AFTER {event} ON "{table}" FOR EACH ROW WHEN {when} BEGIN {bump}; END')
+
+
+def _install_totals_postgresql(connection, cursor):
+    """Per statement (its transition tables: one count however many rows it wrote), the change
+    of the public totals it made, summed in transaction-local settings that the COMMIT
+    trigger adds to the version row: no lock on the row before COMMIT, and a savepoint rolled
+    back takes its part of the sums with it."""
+    for table, (what, condition) in counted_rows(connection).items():
+        quoted = connection.ops.quote_name(table)
+        function = f"registry_public_totals_{table}"
+        setting = f"{_DELTA}{what}"
+        cursor.execute(
+            f"""CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
+            DECLARE delta bigint := 0;
+            BEGIN
+                IF TG_OP IN ('INSERT', 'UPDATE') THEN
+                    delta := delta + (SELECT COUNT(*) FROM new_rows AS r WHERE {condition.format(row='r')});
+                END IF;
+                IF TG_OP IN ('UPDATE', 'DELETE') THEN
+                    delta := delta - (SELECT COUNT(*) FROM old_rows AS r WHERE {condition.format(row='r')});
+                END IF;
+                IF delta <> 0 THEN
+                    PERFORM set_config('{setting}',
+                        (coalesce(nullif(current_setting('{setting}', true), ''), '0')::bigint + delta)::text, true);
+                END IF;
+                RETURN NULL;
+            END $$"""
+        )
+        for event, tables in (("insert", "NEW TABLE AS new_rows"), ("update", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+                              ("delete", "OLD TABLE AS old_rows")):
+            name = f"registry_public_totals_{event}"
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {quoted}")
+            cursor.execute(
+                f"CREATE TRIGGER {name} AFTER {event.upper()} ON {quoted} REFERENCING {tables} "
+                f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
+            )
+
+
+def _install_totals_sqlite(connection, cursor):
+    for table, (what, condition) in counted_rows(connection).items():
+        column = TOTALS[what]
+        new, old = f"({condition.format(row='NEW')})", f"({condition.format(row='OLD')})"
+        change = {
+            "insert": ("1", new),
+            "delete": ("-1", old),
+            "update": (f"(CASE WHEN {new} THEN 1 ELSE 0 END) - (CASE WHEN {old} THEN 1 ELSE 0 END)", f"{new} IS NOT {old}"),
+        }
+        for event, (delta, when) in change.items():
+            name = f"registry_public_totals_{table}_{event}"
+            cursor.execute(f'DROP TRIGGER IF EXISTS "{name}"')
+            cursor.execute(
+                f'CREATE TRIGGER "{name}" AFTER {event.upper()} ON "{table}" FOR EACH ROW WHEN {when} BEGIN '
+                f"UPDATE registry_dataversion SET {column} = {column} + {delta} WHERE id = 1; END"
+            )
 
 
 def installed_on(using="default"):
