@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0020_facets'),
+        ('registry', '0021_history'),
     ]
 
     operations = [
