@@ -27,7 +27,7 @@ keyed by: their ETags and stored answers (registry/caching.py), the kept public 
 stamp's `last_change` (registry/provenance.py). Coders save drafts all day; with one version,
 each save emptied every cached answer, and an anonymous client could watch the ETag move when
 a coder edited a draft or an internal note (a side channel). It moves when a transaction
-writes a row the public may see (PUBLIC_ROWS: a public published article, its claims and
+writes a row the public may see (public_rows: a public published article, its claims and
 story links, a listed enterprise and its aliases, reference rows), inserting, deleting or
 changing a column the public is shown (not RESTRICTED_FIELDS, not BOOKKEEPING); an article
 or enterprise leaving the public's view moves it too (the row was public before). The
@@ -73,7 +73,7 @@ _PUBLIC_BUMP = (
     "public_number = registry_dataversion.public_number + 1, public_changed = CURRENT_TIMESTAMP"
 )
 # Tables whose rows the public never sees (blind double-coding's records, reviewers' only):
-# their writes move the full version alone. Any other table is public unless PUBLIC_ROWS
+# their writes move the full version alone. Any other table is public unless public_rows()
 # says which of its rows are: a new model is counted public until said otherwise.
 PRIVATE_TABLES = {"registry_agreementround", "registry_roundarticle", "registry_secondcoding", "registry_adjudication"}
 # Columns that move with every save, an internal note's included: not what the public reads
