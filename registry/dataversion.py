@@ -135,6 +135,10 @@ def public_references(connection):
         "registry_enterprise": {
             "parent_id": "EXISTS (SELECT 1 FROM registry_enterprise AS p WHERE p.id = {id} AND p.public_listed)",
         },
+        # The claim's stored copy of its enterprise's parent complex (registry/copies.py).
+        "registry_claim": {
+            "enterprise_parent_id": "EXISTS (SELECT 1 FROM registry_enterprise AS p WHERE p.id = {id} AND p.public_listed)",
+        },
     }
 
 
