@@ -56,7 +56,8 @@ restore: install
 	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/registry-....dump"; exit 2; }
 	$(PY) manage.py restore $(FILE)
 
-# 50 clients for 60 s (CLIENTS, LOAD_SECONDS) against gunicorn on loopback, on DATABASE_URL.
+# Locust (scripts/locustfile.py): 50 users for 60 s (CLIENTS, LOAD_SECONDS), anonymous and signed-in
+# readers and a coder writing, against gunicorn on loopback, on DATABASE_URL; generator pinned apart.
 loadtest: install
 	$(PY) scripts/loadtest.py --gunicorn --clients $${CLIENTS:-50} --seconds $${LOAD_SECONDS:-60}
 # Schemathesis against the live API schema (dev server on loopback, SQLite, sample data),

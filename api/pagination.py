@@ -1,9 +1,8 @@
 """Page-number pagination: `page` and `page_size` (up to 500), with facets beside results.
 
-Counts are exact up to COUNT_CAP rows. Beyond it a list says `count: 10000` with
-`count_exact: false` (as search engines report "10,000+" hits): an exact COUNT of 90,000
-filtered claims out of a million costs 200–400 ms on every page view, more than the page
-itself. A list searched with `q=` is counted up to SEARCH_COUNT_CAP (1,000: the matches it
+Counts are exact up to COUNT_CAP rows, and beyond it when the whole count fits the time
+budget (REGISTRY_COUNT_BUDGET_MS, 200 ms by default; registry/paging.py). Past the budget a
+list says `count: 10000` with `count_exact: false` (as search engines report "10,000+" hits). A list searched with `q=` is counted up to SEARCH_COUNT_CAP (1,000: the matches it
 ranks, registry.models.articles.RANKED_MATCHES), as counting search matches reads a heap
 page per match. Paging goes on past the cap; `next` is known by fetching one row more."""
 
@@ -58,11 +57,12 @@ class Pagination(PageNumberPagination):
         count = {
             **properties.pop("count"),
             "description": f"Rows matching, counted exactly up to {COUNT_CAP:,} ({SEARCH_COUNT_CAP:,} when searched "
-            f"with q=). Beyond that this is the cap and count_exact is false; page on with `next` (or use "
+            f"with q=), and beyond when the count takes at most the server's time budget (200 ms by default). "
+            "Otherwise this is the cap, a lower bound, and count_exact is false; page on with `next` (or use "
             "format=csv for all rows).",
         }
         count_exact = {"type": "boolean", "description": f"false when more than {COUNT_CAP:,} rows match "
-                       f"({SEARCH_COUNT_CAP:,} when searched)"}
+                       f"({SEARCH_COUNT_CAP:,} when searched) and counting them all would exceed the time budget"}
         schema["required"] = ["count", "count_exact", "results"]
         schema["properties"] = {
             "count": count,

@@ -407,6 +407,10 @@ DATABASE_ROUTERS = ["registry.release_data.ReleaseRouter", "registry.replicas.Re
 # the cached walk of tests/test_shadow.py): a test's writes stay uncommitted and PostgreSQL's
 # version moves at COMMIT, and the version read (one query) would add to every pinned count.
 REGISTRY_ETAGS = envbool("REGISTRY_ETAGS", not TESTING)
+# Lists are counted exactly when the count takes at most this long (registry/paging.py: a
+# statement time-out on PostgreSQL, a progress handler on SQLite); past it they say
+# count_exact false with the capped count as a lower bound. 0: capped counts only.
+REGISTRY_COUNT_BUDGET_MS = envint("REGISTRY_COUNT_BUDGET_MS", 200)
 REGISTRY_CACHE_SECONDS = envint("REGISTRY_CACHE_SECONDS", 0 if TESTING else 60)
 # For a CDN or caching proxy in front (DEPLOY.md, "A cache in front"): anonymous answers say
 # `public, s-maxage=REGISTRY_SHARED_CACHE_SECONDS, stale-while-revalidate=REGISTRY_STALE_SECONDS`;

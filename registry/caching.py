@@ -3,11 +3,12 @@
 An anonymous GET's answer depends on the data, the URL, the language, the Accept header
 (the API's formats) and, for the citation's "accessed" date, the day. So:
 
-- (REGISTRY_ETAGS, on by default outside tests) its ETag is made of the data version (registry/dataversion.py) and a digest of the rest,
-  computed before the view runs: a client that sends the ETag back gets a 304 for the price
-  of one primary-key read, and after any write it gets the new answer;
+- (REGISTRY_ETAGS, on by default outside tests) its ETag is made of the public data version
+  (registry/dataversion.py) and a digest of the rest, computed before the view runs: a client
+  that sends the ETag back gets a 304 for the price of one primary-key read, and after any
+  write the public can see it gets the new answer (a draft or an internal note moves nothing);
 - with REGISTRY_CACHE_SECONDS > 0 the whole answer is kept in the "answers" cache under the
-  same key for that long: a write moves the version and so misses every stored answer at once.
+  same key for that long: a public write moves the version and so misses every stored answer at once.
   A streamed answer (a CSV export) is kept once it has been sent whole, if it is no larger than
   MAX_STORED_BYTES; and when many readers miss the same key together, one computes it while
   the others wait a little for its answer (a lock in the same cache), rather than all at once.
@@ -141,7 +142,7 @@ class ConditionalCacheMiddleware:
             return response
 
         try:
-            version = dataversion.current()
+            version = dataversion.current(public=True)
         except DatabaseError:
             # No version table (a database not migrated yet): answer as if all this were off.
             return self.get_response(request)

@@ -1,11 +1,18 @@
-"""Counts that stop at a cap, for the API's lists (api/pagination.py) and the admin's change
-lists (registry/admin/common.py): an exact COUNT of 90,000 filtered claims out of a million
-costs 200-400 ms on every page view, more than the page itself. Up to COUNT_CAP rows (a
-searched list: SEARCH_COUNT_CAP, the matches it ranks) a list is counted exactly; beyond, its
-count is the cap and `count_exact` false ("10,000+"). Paging goes on past the cap; `next` is
-known by fetching one row more."""
+"""Counts within a time budget, for the API's lists (api/pagination.py) and the admin's
+change lists (registry/admin/common.py). A list is counted up to COUNT_CAP rows (a COUNT over
+a LIMIT: cheap whatever the filter matches); past the cap, exactly when the whole count takes
+at most REGISTRY_COUNT_BUDGET_MS (default 200 ms; `within_budget`: a statement time-out inside
+a savepoint on PostgreSQL, a progress handler on SQLite). Past the budget its count is the
+cap, a lower bound, with `count_exact` false ("10,000+"). A researcher
+asking how many code <= 3 claims Chongjin has gets 19,546, not "10,000". A searched list is
+counted up to SEARCH_COUNT_CAP, the matches it ranks, as before. Paging goes on past the cap;
+`next` is known by fetching one row more."""
 
+import time
+
+from django.conf import settings
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.db import DatabaseError, connections, transaction
 from django.utils.functional import cached_property
 
 from .models.articles import RANKED_MATCHES
@@ -17,6 +24,45 @@ SEARCH_COUNT_CAP = RANKED_MATCHES  # the querysets' searches set it as `count_ca
 # found it); so deep, an OFFSET would also walk millions of rows. No list here is that long:
 # such a page has no rows, as a page past the end.
 MAX_ROWS_BEFORE_PAGE = 10_000_000
+
+
+def within_budget(compute, using="default", budget_ms=None):
+    """compute() (database reads on `using`) if it finishes within the budget (by default
+    REGISTRY_COUNT_BUDGET_MS), else None, the database left as it was: on PostgreSQL a
+    statement_timeout set for a savepoint and put back after it (a time-out rolls the savepoint
+    back); on SQLite a progress handler that interrupts the statement at the deadline. A
+    budget of 0 or less computes nothing (None)."""
+    budget = settings.REGISTRY_COUNT_BUDGET_MS if budget_ms is None else budget_ms
+    if budget <= 0:
+        return None
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        try:
+            with transaction.atomic(using=using), connection.cursor() as cursor:
+                cursor.execute("SELECT current_setting('statement_timeout'), set_config('statement_timeout', %s, true)", [f"{int(budget)}ms"])
+                (before, _) = cursor.fetchone()
+                value = compute()
+                # Kept for the rest of an outer transaction otherwise (a savepoint released keeps it).
+                cursor.execute("SELECT set_config('statement_timeout', %s, true)", [before])
+                return value
+        except DatabaseError as error:
+            if getattr(getattr(error, "__cause__", None), "sqlstate", None) == "57014":  # query_canceled
+                return None
+            raise
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        deadline = time.monotonic() + budget / 1000
+        raw = connection.connection
+        raw.set_progress_handler(lambda: time.monotonic() > deadline, 10_000)
+        try:
+            return compute()
+        except DatabaseError as error:
+            if "interrupted" in str(error):
+                return None
+            raise
+        finally:
+            raw.set_progress_handler(None, 0)
+    return compute()
 
 
 class _PageBeyondCount(Page):
@@ -39,19 +85,36 @@ class CappedCountPaginator(Paginator):
         # What to count, when the rows are read another way (api/rows.py: values_list, whose
         # joins for the shown columns would stay in the COUNT).
         self.counted = object_list if counted is None else counted
-        if total is not None:  # known (api/facets.py): what the capped COUNT would say
-            self._counted = min(total, self.bound + 1)
+        if total is not None:  # known exactly (api/facets.py grouped the rows)
+            if settings.REGISTRY_COUNT_BUDGET_MS > 0:
+                self._exactly(total)
+            else:  # capped counts only: what the capped COUNT would say
+                self._counted = min(total, self.bound + 1)
+
+    def _exactly(self, total):
+        """The count is known exactly, whatever the cap."""
+        self.__dict__["bound"] = max(self.bound, total)
+        self.__dict__["_counted"] = total
+        return total
 
     @cached_property
     def _counted(self):
         rows = self.counted
         if hasattr(rows, "count_upto"):
             # Asked once: a search's ranking check may have counted these very rows already.
-            return rows.count_upto(self.bound)
-        if hasattr(rows, "order_by"):
+            capped = rows.count_upto(self.bound)
+        elif hasattr(rows, "order_by"):
             # values("pk"): the annotations of the rows are not computed just to be counted.
-            return rows.order_by().values("pk")[: self.bound + 1].count()
-        return len(rows)
+            capped = rows.order_by().values("pk")[: self.bound + 1].count()
+        else:
+            return len(rows)
+        if capped > self.bound and not getattr(rows, "count_cap", None):
+            # Past the cap, not searched: exactly, if the count fits the budget; else the
+            # capped count stands as a lower bound.
+            exact = within_budget(rows.order_by().values("pk").count, using=rows.db)
+            if exact is not None:
+                return self._exactly(exact)
+        return capped
 
     @cached_property
     def bound(self):

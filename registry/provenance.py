@@ -7,10 +7,12 @@ copied into a paper can be traced to its data and the codebook it was coded unde
     stamp = provenance.live(user)       # or provenance.of_release(release)
     stamp["codebook_version"], provenance.text(stamp)
 
-Live data is stamped with the time of its last change (the newest history record: every
-write of the registry leaves one) and the counts the user may see. Counting what the public
-sees takes 0.5 s at a million claims, so the public counts are kept until the data version
-moves (registry/dataversion.py).
+Live data is stamped with the time of its last change and the counts the user may see. For a
+signed-in user the last change is the newest history record (every write of the registry
+leaves one); for the public it is the public data version's time (registry/dataversion.py),
+which a draft or an internal note does not move, so the stamp tells an anonymous reader
+nothing about them. Counting what the public sees takes 0.5 s at a million claims, so the
+public counts are kept on the version row by the same triggers (dataversion.public_state).
 """
 
 import datetime
@@ -28,10 +30,10 @@ PUBLIC_VIEW = "public view"
 SIGNED_IN_VIEW = "signed-in view: restricted articles and drafts this user may see included; not reproducible from a release"
 
 
-def last_change():
+def last_change(using=None):
     """The newest history record's time: one query, each MAX read from the end of an index."""
     histories = [m.history.model for m in (Claim, Article, Enterprise, EnterpriseAlias, Location, Industry, Source)]
-    connection = connections[router.db_for_read(Claim) or "default"]
+    connection = connections[using or router.db_for_read(Claim) or "default"]
     table = connection.ops.quote_name
     changes = " UNION ALL ".join(f"SELECT MAX(history_date) AS changed FROM {table(m._meta.db_table)}" for m in histories)
     with connection.cursor() as cursor:
@@ -43,17 +45,16 @@ def last_change():
 
 
 def live(user=None):
-    last = last_change()
-
-    def counts():
-        return {
+    if not (user and user.is_authenticated):
+        # Kept by the public version's triggers: one primary-key read, even right after a publication.
+        last, counts = dataversion.public_state()
+    else:
+        last = last_change()
+        counts = {
             "articles": Article.objects.visible_to(user).count(),
             "enterprises": Enterprise.objects.visible_to(user).count(),
             "claims": Claim.objects.visible_to(user).count(),
         }
-
-    anonymous = not (user and user.is_authenticated)
-    counts = dataversion.remember(("public counts",), counts) if anonymous else counts()
     return {
         "source": "live",
         "last_change": last.isoformat().replace("+00:00", "Z") if last else None,

@@ -15,8 +15,8 @@ has no share (null), nor does one nobody read (coverage).
     share = value / denominator, rounded to 4 decimals
 
 What the public may see depends on the data alone, so its denominators are kept until the
-data version moves (registry/dataversion.py): a shares series then costs what the plain one
-does, plus one primary-key read.
+public data version moves (registry/dataversion.py; a draft saved keeps them): a shares
+series then costs what the plain one does, plus one primary-key read.
 """
 
 from django.db.models import Count, F, IntegerField, Value
@@ -40,7 +40,7 @@ def denominators(query, keys, *, user, coarse, metric=None):
     articles a period holds, registry/coverage.py)."""
     metric = metric or query.metric
     if sees_public_view(user):
-        totals = dataversion.remember(_public_key(query, coarse) + (metric,), lambda: _count(query, None, coarse, metric))
+        totals = dataversion.remember(_public_key(query, coarse) + (metric,), lambda: _count(query, None, coarse, metric), public=True)
     else:
         totals = _count(query, user, coarse, metric)
     return {key: totals[key] for key in keys if key in totals}

@@ -1,152 +1,39 @@
-#!/usr/bin/env python
-"""Drive the API on loopback with concurrent clients for a fixed time, then report
-throughput, latency percentiles and errors.
+"""Load-test the registry as it is used: Locust (scripts/locustfile.py) drives gunicorn with
+anonymous and signed-in readers over a Zipf-popular mix of well over 1,000 distinct URLs
+built from the API's own parameters, while coders save a draft every 2 s and publish every
+30 s through the API. Reports throughput, latency percentiles, errors and the load
+generator's share of the CPU.
 
-    python scripts/loadtest.py --gunicorn                 # start gunicorn, 50 clients, 60 s
-    python scripts/loadtest.py --base-url http://127.0.0.1:8000 --clients 10 --seconds 5
+    python scripts/loadtest.py --gunicorn                 # start gunicorn, 50 users, 60 s
+    python scripts/loadtest.py --gunicorn --setup --users 4 --seconds 3   # a tiny SQLite run
+    python scripts/loadtest.py --base-url http://127.0.0.1:8000 --users 10 --seconds 5
 
-Bounded by design: loopback addresses only, at most 200 clients and 600 seconds, and every
-client stops at the deadline. With --gunicorn it starts gunicorn on a free loopback port
-(production settings, the database from DATABASE_URL) and stops it afterwards. Exits 1 if
-any request failed (a status other than 2xx, or no answer).
+Bounded by design: loopback addresses only, at most 200 users and 600 seconds. With
+--gunicorn it starts gunicorn on a free loopback port (production settings, the database from
+DATABASE_URL) and stops it afterwards; on a machine with two or more CPUs the server is pinned
+to all but the last and Locust to the last (taskset), so the generator does not take the
+server's cores, and its CPU time is reported. --setup migrates the database and loads the
+reference data and the sample first (an empty database). The users the load signs in with
+(load-reader, load-coder: tokens) are made in the database. Exits 1 if any request failed.
 """
 
 import argparse
-import http.client
+import csv
 import json
 import os
-import random
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections import Counter, defaultdict
 from pathlib import Path
 from urllib.parse import urlsplit
 
-# The request mix: (weight, path). List, filter, search, time series and CSV, as researchers
-# use the API. Edit to taste; --url replaces the whole mix.
-URLS = [
-    (4, "/api/v1/enterprises/"),
-    (3, "/api/v1/enterprises/?grade=special&place=North%20Hamgyong"),
-    (3, "/api/v1/articles/?q=steel"),
-    (2, "/api/v1/articles/?q=fertilizer&source=KCNA&published_after=2010"),
-    (4, "/api/v1/claims/?activity=investment&max_code=3&published_after=2015-01-01&published_before=2016-12-31"),
-    (3, "/api/v1/timeseries/?metric=articles&regions=Pyongyang,Chongjin&interval=year&max_code=3"),
-    (1, "/api/v1/timeseries/?metric=enterprises&group_by=tier&interval=year&format=csv"),
-    # CSV on a bounded filter: a whole-table export (all production claims: 60 MB, 12 s) is
-    # a download, not a request to load-test.
-    (1, "/api/v1/claims/?format=csv&activity=investment&max_code=2&place=Chongjin&published_after=2015-01-01"),
-    (1, "/api/v1/enterprises/?format=csv&place=Chongjin&grade=special"),
-]
-
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-MAX_CLIENTS, MAX_SECONDS = 200, 600
+MAX_USERS, MAX_SECONDS = 200, 600
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def percentile(sorted_values, p):
-    if not sorted_values:
-        return 0.0
-    k = max(0, min(len(sorted_values) - 1, round(p / 100 * len(sorted_values) + 0.5) - 1))
-    return sorted_values[k]
-
-
-class Stats:
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.latencies = defaultdict(list)  # path -> seconds, successful requests only
-        self.errors = Counter()  # "path: status" -> count
-        self.bytes = 0
-
-    def record(self, path, seconds, status, size):
-        with self.lock:
-            if 200 <= status < 300:
-                self.latencies[path].append(seconds)
-                self.bytes += size
-            else:
-                self.errors[f"{path}: {status or 'no answer'}"] += 1
-
-
-def client(host, port, mix, deadline, stats, seed):
-    rng = random.Random(seed)
-    paths = [path for weight, path in mix for _ in range(weight)]
-    conn = None
-    while time.monotonic() < deadline:
-        path = rng.choice(paths)
-        if conn is None:
-            conn = http.client.HTTPConnection(host, port, timeout=30)
-        start = time.monotonic()
-        try:
-            conn.request("GET", path, headers={"Accept": "application/json, text/csv;q=0.9"})
-            response = conn.getresponse()
-            body = response.read()
-            status = response.status
-            if response.getheader("Connection", "").lower() == "close":
-                conn.close()
-                conn = None
-        except (OSError, http.client.HTTPException):
-            status, body = 0, b""
-            conn.close()
-            conn = None
-        stats.record(path, time.monotonic() - start, status, len(body))
-    if conn is not None:
-        conn.close()
-
-
-def run_load(base_url, mix, clients, seconds):
-    parts = urlsplit(base_url)
-    if parts.scheme != "http" or parts.hostname not in LOOPBACK:
-        raise SystemExit(f"--base-url must be http:// on a loopback address ({', '.join(sorted(LOOPBACK))}), not {base_url}")
-    stats = Stats()
-    started = time.monotonic()
-    deadline = started + seconds
-    threads = [
-        threading.Thread(target=client, args=(parts.hostname, parts.port or 80, mix, deadline, stats, n), daemon=True)
-        for n in range(clients)
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=seconds + 60)
-    elapsed = time.monotonic() - started
-    return summarise(stats, elapsed, clients)
-
-
-def summarise(stats, elapsed, clients):
-    every = sorted(x for values in stats.latencies.values() for x in values)
-    ok, errors = len(every), sum(stats.errors.values())
-    ms = lambda s: round(s * 1000, 1)  # noqa: E731
-    return {
-        "clients": clients,
-        "seconds": round(elapsed, 1),
-        "requests": ok + errors,
-        "ok": ok,
-        "errors": errors,
-        "throughput_rps": round((ok + errors) / elapsed, 1) if elapsed else 0.0,
-        "latency_ms": {f"p{p}": ms(percentile(every, p)) for p in (50, 90, 95, 99)} | {"max": ms(every[-1] if every else 0)},
-        "megabytes": round(stats.bytes / 1e6, 1),
-        "by_url": {
-            path: {"ok": len(v), "p50_ms": ms(percentile(sorted(v), 50)), "p95_ms": ms(percentile(sorted(v), 95))}
-            for path, v in sorted(stats.latencies.items())
-        },
-        "error_detail": dict(stats.errors.most_common()),
-    }
-
-
-def print_report(r):
-    lat = r["latency_ms"]
-    print(f"{r['clients']} clients, {r['seconds']} s: {r['requests']:,} requests, {r['throughput_rps']:,} req/s, {r['megabytes']} MB")
-    print(f"latency ms: p50 {lat['p50']}  p90 {lat['p90']}  p95 {lat['p95']}  p99 {lat['p99']}  max {lat['max']}")
-    print(f"errors: {r['errors']}")
-    for what, count in r["error_detail"].items():
-        print(f"  {count:>6}  {what}")
-    print("by url (ok, p50 ms, p95 ms):")
-    for path, s in r["by_url"].items():
-        print(f"  {s['ok']:>7}  {s['p50_ms']:>8}  {s['p95_ms']:>8}  {path}")
 
 
 def free_port():
@@ -155,7 +42,7 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_gunicorn(workers):
+def start_gunicorn(workers, cpus=None):
     """gunicorn with production settings on a free loopback port; returns (process, url)."""
     port = free_port()
     env = dict(os.environ)
@@ -177,7 +64,8 @@ def start_gunicorn(workers):
         env["GUNICORN_WORKERS"] = str(workers)
     bindir = Path(sys.executable).parent
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"], cwd=ROOT, env=env, check=True)
-    proc = subprocess.Popen([str(bindir / "gunicorn"), "--config", "config/gunicorn.py", "config.wsgi"], cwd=ROOT, env=env)
+    command = [str(bindir / "gunicorn"), "--config", "config/gunicorn.py", "config.wsgi"]
+    proc = subprocess.Popen(_pinned(command, cpus), cwd=ROOT, env=env)
     for _ in range(150):
         if proc.poll() is not None:
             raise SystemExit(f"gunicorn exited with {proc.returncode}")
@@ -192,28 +80,136 @@ def start_gunicorn(workers):
     return proc, f"http://127.0.0.1:{port}"
 
 
+def _pinned(command, cpus):
+    return ["taskset", "-c", cpus, *command] if cpus and shutil.which("taskset") else command
+
+
+def _cpu_split():
+    """(server CPUs, generator CPU) as taskset lists, or (None, None) on one CPU."""
+    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    if len(cpus) < 2:
+        return None, None
+    return ",".join(map(str, cpus[:-1])), str(cpus[-1])
+
+
+def setup_database():
+    manage = [sys.executable, "manage.py"]
+    for args in (["migrate", "--noinput", "--verbosity", "0"], ["load_reference", "--verbosity", "0"],
+                 ["import_claims", "fixtures/sample_claims.csv"]):
+        subprocess.run(manage + args, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+
+
+MAKE_USERS = """
+import json
+from django.contrib.auth.models import Group, User
+from rest_framework.authtoken.models import Token
+from registry.models import Source
+coder, _ = User.objects.get_or_create(username="load-coder", defaults={"is_staff": True})
+coder.groups.add(Group.objects.get(name="coder"))
+reader, _ = User.objects.get_or_create(username="load-reader")
+source = Source.objects.order_by("pk").values_list("short_name", flat=True).first()
+print(json.dumps({"coder": Token.objects.get_or_create(user=coder)[0].key,
+                  "reader": Token.objects.get_or_create(user=reader)[0].key, "source": source}))
+"""
+
+
+def make_users():
+    out = subprocess.run([sys.executable, "manage.py", "shell", "-c", MAKE_USERS], cwd=ROOT, check=True,
+                         capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def run_locust(base_url, users, seconds, users_made, cpu):
+    """Locust headless for `seconds`; (its stats rows, its CPU seconds, wall seconds)."""
+    out = Path(tempfile.mkdtemp(prefix="locust-"))
+    env = dict(os.environ, LOAD_CODER_TOKEN=users_made["coder"], LOAD_READER_TOKEN=users_made["reader"],
+               LOAD_SOURCE=users_made["source"] or "KCNA")
+    bindir = Path(sys.executable).parent
+    spawn = max(1, min(users, 50))
+    command = [
+        str(bindir / "locust"), "-f", str(ROOT / "scripts" / "locustfile.py"), "--headless", "--host", base_url,
+        "--users", str(users), "--spawn-rate", str(spawn), "--run-time", f"{max(1, round(seconds))}s",
+        "--stop-timeout", "10", "--csv", str(out / "run"), "--only-summary", "--loglevel", "WARNING",
+    ]
+    started = time.monotonic()
+    proc = subprocess.Popen(_pinned(command, cpu), cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.monotonic() - started
+    stderr = proc.stderr.read()
+    if os.environ.get("LOAD_DEBUG"):
+        sys.stderr.write(stderr)
+    stats_file = out / "run_stats.csv"
+    if not stats_file.exists():
+        raise SystemExit(f"locust wrote no statistics (exit {proc.returncode}):\n{stderr[-2000:]}")
+    with stats_file.open() as f:
+        rows = list(csv.DictReader(f))
+    shutil.rmtree(out, ignore_errors=True)
+    return rows, usage.ru_utime + usage.ru_stime, wall
+
+
+def _ms(value):
+    return 0.0 if value in ("", "N/A", None) else float(value)
+
+
+def summarise(rows, cpu_seconds, wall, users, seconds):
+    total = next(r for r in rows if r["Name"] == "Aggregated")
+    requests, failures = int(total["Request Count"]), int(total["Failure Count"])
+    by_name = {
+        r["Name"]: {"requests": int(r["Request Count"]), "failures": int(r["Failure Count"]),
+                    "p50_ms": _ms(r["50%"]), "p95_ms": _ms(r["95%"])}
+        for r in rows if r["Name"] != "Aggregated"
+    }
+    return {
+        "users": users,
+        "seconds": seconds,
+        "requests": requests,
+        "ok": requests - failures,
+        "errors": failures,
+        "throughput_rps": round(_ms(total["Requests/s"]), 1),
+        "latency_ms": {p: _ms(total[k]) for p, k in (("p50", "50%"), ("p90", "90%"), ("p95", "95%"), ("p99", "99%"), ("max", "100%"))},
+        "generator_cpu_seconds": round(cpu_seconds, 2),
+        "generator_cpu_share": round(cpu_seconds / wall, 3) if wall else None,
+        "by_name": by_name,
+    }
+
+
+def print_report(r):
+    lat = r["latency_ms"]
+    print(f"{r['users']} users, {r['seconds']} s: {r['requests']} requests, {r['errors']} errors, {r['throughput_rps']} req/s")
+    print(f"latency ms: p50 {lat['p50']:.0f}  p90 {lat['p90']:.0f}  p95 {lat['p95']:.0f}  p99 {lat['p99']:.0f}  max {lat['max']:.0f}")
+    print(f"load generator: {r['generator_cpu_seconds']} CPU s, {r['generator_cpu_share']:.0%} of one CPU")
+    for name, row in sorted(r["by_name"].items()):
+        print(f"  {row['requests']:6d} req {row['failures']:4d} err  p50 {row['p50_ms']:6.0f}  p95 {row['p95_ms']:6.0f}  {name}")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base-url", default="http://127.0.0.1:8000")
-    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--users", "--clients", type=int, default=50, dest="users")
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--url", action="append", help="a path to request (repeatable); replaces the built-in mix")
     parser.add_argument("--gunicorn", action="store_true", help="start gunicorn on a free loopback port and stop it after")
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: GUNICORN_WORKERS or 2 per CPU + 1)")
+    parser.add_argument("--setup", action="store_true", help="migrate and load the reference data and sample first")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     args = parser.parse_args(argv)
-    if not 1 <= args.clients <= MAX_CLIENTS:
-        parser.error(f"--clients must be 1 to {MAX_CLIENTS}")
+    if not 1 <= args.users <= MAX_USERS:
+        parser.error(f"--users must be 1 to {MAX_USERS}")
     if not 0 < args.seconds <= MAX_SECONDS:
         parser.error(f"--seconds must be above 0 and at most {MAX_SECONDS}")
-    mix = [(1, path) for path in args.url] if args.url else URLS
+    if not args.gunicorn and urlsplit(args.base_url).hostname not in LOOPBACK:
+        parser.error("--base-url must be a loopback address")
+    if args.setup:
+        setup_database()
+    users_made = make_users()
 
+    server_cpus, generator_cpu = _cpu_split()
     server = None
     base_url = args.base_url
     if args.gunicorn:
-        server, base_url = start_gunicorn(args.workers)
+        server, base_url = start_gunicorn(args.workers, server_cpus)
     try:
-        report = run_load(base_url, mix, args.clients, args.seconds)
+        rows, cpu_seconds, wall = run_locust(base_url, args.users, args.seconds, users_made, generator_cpu)
     finally:
         if server is not None:
             server.terminate()
@@ -221,6 +217,7 @@ def main(argv=None):
                 server.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 server.kill()
+    report = summarise(rows, cpu_seconds, wall, args.users, args.seconds)
     if args.json:
         print(json.dumps(report, indent=2))
     else:

@@ -4,6 +4,7 @@ paging that goes on past the cap without counting."""
 import datetime
 
 import pytest
+from django.conf import settings
 from rest_framework.test import APIClient
 
 from api import pagination
@@ -24,6 +25,7 @@ def twelve_claims():
 @pytest.fixture
 def cap_of_5(monkeypatch):
     monkeypatch.setattr(pagination.CappedCountPaginator, "cap", 5)
+    monkeypatch.setattr(settings, "REGISTRY_COUNT_BUDGET_MS", 0)  # capped counts only
 
 
 def get(url, status=200):
@@ -66,6 +68,7 @@ def test_a_page_number_of_any_size_is_a_404_not_a_server_error(twelve_claims, mo
     # SQLite ("datatype mismatch") and PostgreSQL ("bigint out of range") alike.
     if capped:
         monkeypatch.setattr(pagination.CappedCountPaginator, "cap", 5)
+        monkeypatch.setattr(settings, "REGISTRY_COUNT_BUDGET_MS", 0)  # capped counts only
     for page in ("65742278947149793198080", str(10**7 // 4 + 2)):
         body = get(f"/api/v1/claims/?page_size=4&page={page}", status=404)
         assert body["detail"] == "Invalid page."
@@ -149,6 +152,7 @@ def test_facets_on_the_rows_tell_the_count_the_count_would_give(twelve_claims, m
     """Facets grouped over the list's own rows sum to its count: no COUNT is asked, and the
     count (capped or not) is the one asked without facets."""
     monkeypatch.setattr(pagination.CappedCountPaginator, "cap", cap)
+    monkeypatch.setattr(settings, "REGISTRY_COUNT_BUDGET_MS", 0)  # capped counts only
     plain = get("/api/v1/claims/?page_size=5")
     with django_assert_num_queries(3):  # code and region in one GROUP BY, the page, the region labels
         faceted = get("/api/v1/claims/?page_size=5&facets=code,region")
@@ -156,3 +160,58 @@ def test_facets_on_the_rows_tell_the_count_the_count_would_give(twelve_claims, m
     assert faceted["next"] == plain["next"].replace("?", "?facets=code%2Cregion&")
     assert (faceted["count"], faceted["count_exact"]) == ((5, False) if cap == 5 else (12, True))
     assert faceted["results"] == plain["results"]
+
+
+# --- exact counts within a time budget (issue 28) ---------------------------------------------
+
+
+def test_past_the_cap_a_list_is_counted_exactly_within_the_budget(twelve_claims, monkeypatch):
+    monkeypatch.setattr(pagination.CappedCountPaginator, "cap", 5)  # the budget on (200 ms by default)
+    body = get("/api/v1/claims/?page_size=5")
+    assert (body["count"], body["count_exact"]) == (12, True)
+    assert get("/api/v1/claims/?page=3&page_size=5")["next"] is None
+    get("/api/v1/claims/?page=4&page_size=5", status=404)  # past the end, known from the count
+    # Facets grouped the rows: their sum is the exact count too.
+    faceted = get("/api/v1/claims/?page_size=5&facets=code")
+    assert (faceted["count"], faceted["count_exact"]) == (12, True)
+
+
+def test_past_the_budget_the_count_is_the_capped_lower_bound(twelve_claims, monkeypatch):
+    from registry import paging
+
+    monkeypatch.setattr(pagination.CappedCountPaginator, "cap", 5)
+    monkeypatch.setattr(paging, "within_budget", lambda compute, using="default", budget_ms=None: None)  # too slow
+    body = get("/api/v1/claims/?page_size=5")
+    assert (body["count"], body["count_exact"]) == (5, False)
+
+
+SLOW = {
+    "postgresql": "SELECT pg_sleep(3)",
+    "sqlite": "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT COUNT(*) FROM (SELECT x FROM c LIMIT 300000000)",
+}
+
+
+def test_within_budget_stops_a_slow_statement_and_leaves_the_connection_as_it_was():
+    import time
+
+    from django.db import connection
+
+    from registry.paging import within_budget
+
+    def run(sql):
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            return cursor.fetchone()[0]
+
+    def timeout():
+        return run("SHOW statement_timeout") if connection.vendor == "postgresql" else None
+
+    before = timeout()
+    started = time.monotonic()
+    assert within_budget(lambda: run(SLOW[connection.vendor]), budget_ms=50) is None
+    assert time.monotonic() - started < 2.5  # stopped near the budget, not run to its end
+    # Inside the test's transaction: still usable, its time-out as before; a fast one answers.
+    assert timeout() == before
+    assert within_budget(lambda: run("SELECT 41 + 1"), budget_ms=50) == 42
+    assert timeout() == before
+    assert within_budget(lambda: run("SELECT 1"), budget_ms=0) is None  # 0: no exact counts

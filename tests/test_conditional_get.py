@@ -51,7 +51,7 @@ def version_of(response):
 def test_an_anonymous_read_answers_an_etag_and_a_304_while_nothing_changed(client, d):
     first = client.get("/api/v1/enterprises/")
     assert first.status_code == 200
-    assert version_of(first) == dataversion.current()
+    assert version_of(first) == dataversion.current(public=True)
     assert "Accept-Language" in first["Vary"] and "Cookie" in first["Vary"]
     assert first["Cache-Control"] == "no-cache"
     with CaptureQueriesContext(connection) as queries:
@@ -60,7 +60,7 @@ def test_an_anonymous_read_answers_an_etag_and_a_304_while_nothing_changed(clien
     assert again.content == b""
     assert again["ETag"] == first["ETag"]
     # The view did not run: one read of the version, nothing else.
-    assert [q["sql"] for q in queries] == ["SELECT number FROM registry_dataversion WHERE id = 1"]
+    assert [q["sql"] for q in queries] == ["SELECT public_number FROM registry_dataversion WHERE id = 1"]
     # Another URL, format or language is another answer with another tag.
     tags = {
         first["ETag"],
@@ -92,16 +92,28 @@ def test_errors_and_a_records_own_etag_are_left_alone(client, d):
 
 @ON
 @pytest.mark.django_db(transaction=True)
-def test_every_kind_of_write_moves_the_version_and_the_etag():
+def test_every_kind_of_write_moves_the_version_and_public_ones_the_etag():
     call_command("load_reference", verbosity=0)  # a transactional test starts from an empty database
     d = build()
     coder, reviewer = make_user("coder", "kim"), make_user("reviewer", "lee")
     client = Client()
     url = "/api/v1/claims/"
     seen = [client.get(url)["ETag"]]
+    versions = [dataversion.current()]
 
-    def written(what):
+    def written(what, public=True):
+        # The public totals the stamp shows, kept by the triggers, are what a count finds.
+        counted = {
+            "articles": Article.objects.public().count(), "enterprises": Enterprise.objects.visible_to(None).count(),
+            "claims": Claim.objects.public().count(),
+        }
+        assert dataversion.public_state()[1] == counted, what
+        assert dataversion.current() > versions[-1], f"{what}: the full version did not move"
+        versions.append(dataversion.current())
         response = client.get(url, HTTP_IF_NONE_MATCH=seen[-1])
+        if not public:
+            assert response.status_code == 304, f"{what}: the public version moved"
+            return
         assert response.status_code == 200, f"{what}: still 304"
         assert int(TAG.match(response["ETag"]).group(1)) > int(TAG.match(seen[-1]).group(1)), what
         assert response["ETag"] not in seen, what
@@ -119,16 +131,16 @@ def test_every_kind_of_write_moves_the_version_and_the_etag():
     article = Article.objects.get(pk=d.a2.pk)
     article.disclosure = "restricted"
     services.article_save(article=article, user=reviewer)
-    written("article made restricted")
+    written("article made restricted (it leaves the public's view)")
     draft = Article.objects.create(source=d.a1.source, published=datetime.date(2022, 1, 1), title="Draft", status="draft")
-    written("draft written (the version moves even for what the public cannot see)")
+    written("draft written (the full version moves, the public one does not)", public=False)
     draft.status = "coded"
     services.article_save(article=draft, user=coder)
     written("draft coded")
     services.enterprise_merge(keep=Enterprise.objects.get(pk=d.e3.pk), absorb=Enterprise.objects.get(pk=d.e2.pk), user=reviewer)
     written("enterprises merged")
     place = Location.objects.get(slug="chongjin")
-    place.notes = "A port city."
+    place.latitude = 41.8
     services.record_save(instance=place, user=reviewer)
     written("place changed")
     services.claims_import(
@@ -138,9 +150,83 @@ def test_every_kind_of_write_moves_the_version_and_the_etag():
     )
     written("claims imported")
     Enterprise.objects.filter(pk=d.e4.pk).update(notes="bulk")  # no signal, no service: the trigger still sees it
-    written("queryset update")
+    written("queryset update of an internal note", public=False)
+    Enterprise.objects.filter(pk=d.e4.pk).update(products="bulk")
+    written("queryset update of a public field")
     Claim.objects.filter(article=d.a5).delete()
     written("queryset delete")
+    Article.objects.filter(pk=d.a1.pk).update(status="draft")  # no save(): the claims' stored copies stay
+    Claim.objects.filter(article=d.a1).update(public_published=None, public_precision=None)
+    written("queryset unpublish")
+
+
+@ON
+@pytest.mark.django_db(transaction=True)
+def test_drafts_internal_notes_and_restricted_articles_leave_the_public_etag_and_stamp():
+    """Issue 28: what the public cannot see moves neither the anonymous ETag nor the data
+    version stamp (a side channel, and every cached answer emptied by each draft saved); a
+    publication moves both. Signed-in stamps keep the full history."""
+    from registry import provenance
+
+    call_command("load_reference", verbosity=0)
+    d = build()
+    coder, reviewer = make_user("coder", "kim"), make_user("reviewer", "lee")
+    draft = Article.objects.create(
+        source=d.a1.source, published=datetime.date(2022, 1, 1), title="Draft", status="draft", coded_by=coder
+    )
+    services.claim_save(claim=Claim(article=draft, enterprise=d.e4, activity="production", code=2), user=coder)
+    client, urls = Client(), ["/api/v1/claims/", "/api/v1/articles/", "/api/v1/timeseries/?regions=chongjin", "/"]
+    tags = {url: client.get(url)["ETag"] for url in urls}
+    stamp = provenance.live(None)
+    signed_in = provenance.live(reviewer)["last_change"]
+    full = dataversion.current()
+
+    def unchanged(what):
+        nonlocal full
+        assert dataversion.current() > full, f"{what}: nothing was written"
+        full = dataversion.current()
+        for url in urls:
+            assert client.get(url, HTTP_IF_NONE_MATCH=tags[url]).status_code == 304, f"{what}: {url} moved"
+        assert provenance.live(None) == stamp, what
+
+    draft = Article.objects.get(pk=draft.pk)
+    draft.summary = "A draft's summary, rewritten."
+    services.article_save(article=draft, user=coder)
+    unchanged("a draft saved")
+    claim = Claim.objects.get(article=draft)
+    claim.code = 3
+    services.claim_save(claim=claim, user=coder)
+    unchanged("a draft's claim saved")
+    a1 = Article.objects.get(pk=d.a1.pk)
+    a1.notes = "An internal note, changed."
+    a1.full_text = "A restricted full text, changed."
+    services.article_save(article=a1, user=reviewer)
+    unchanged("a public article's internal note and full text")
+    services.record_save(instance=_with(Enterprise.objects.get(pk=d.e1.pk), notes="Another note."), user=reviewer)
+    unchanged("an enterprise's internal note")
+    a4 = Article.objects.get(pk=d.a4.pk)
+    assert a4.disclosure == "restricted"
+    a4.title = "A restricted headline, changed"
+    services.article_save(article=a4, user=reviewer)
+    restricted_claim = Claim.objects.filter(article=a4, enterprise=d.e1).get()
+    restricted_claim.code = 2
+    services.claim_save(claim=restricted_claim, user=reviewer)
+    unchanged("a restricted article and its claim")
+    # The signed-in stamp still follows every change.
+    assert provenance.live(reviewer)["last_change"] > signed_in
+
+    draft = Article.objects.get(pk=draft.pk)
+    draft.status = "coded"
+    services.article_save(article=draft, user=coder)
+    for url in urls:
+        response = client.get(url, HTTP_IF_NONE_MATCH=tags[url])
+        assert response.status_code == 200, f"{url}: a publication left it"
+        assert version_of(response) == version_of(client.get(url)) > int(TAG.match(tags[url]).group(1))
+    after = provenance.live(None)
+    assert after["last_change"] > stamp["last_change"]
+    # Hand count: A1, A2, A3, A5 public before; the draft (one claim, E4) is published now.
+    assert (stamp["counts"]["articles"], after["counts"]["articles"]) == (4, 5)
+    assert (stamp["counts"]["claims"], after["counts"]["claims"]) == (6, 7)
 
 
 @pytest.mark.django_db
@@ -277,7 +363,7 @@ def test_a_stream_closed_halfway_keeps_nothing_and_gives_the_turn_back():
 
 def _fixed_key(monkeypatch):
     monkeypatch.setattr(caching, "_digest", lambda request: "f" * 24)
-    return f"answer:{dataversion.current()}:{'f' * 24}"
+    return f"answer:{dataversion.current(public=True)}:{'f' * 24}"
 
 
 @ON

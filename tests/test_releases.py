@@ -450,7 +450,11 @@ def test_anyone_may_list_and_download_a_release_whose_checksums_match(disclosure
 # --- every answer names its data ------------------------------------------------------------
 
 
+@pytest.mark.django_db(transaction=True)
 def test_live_answers_carry_the_last_change_and_the_public_counts():
+    # Committed writes: the public stamp (registry/dataversion.py) moves at COMMIT, as the
+    # public sees it, on PostgreSQL.
+    call_command("load_reference", verbosity=0)
     world = timeseries_data.build()
     world["a6"].delete()  # the draft: whether drafts are public is the visibility rule's business
     client = APIClient()
