@@ -14,7 +14,7 @@ from registry import provenance, release_data, timeseries, vocabulary
 from registry.releases import ReleaseError
 
 from .errors import BadQuery, JSONErrors
-from .permissions import TablePermission
+from .permissions import MethodFirst, TablePermission
 from .renderers import CSVRenderer, Downloads, XLSXRenderer, table_response
 from .views import download_parameters
 
@@ -34,7 +34,7 @@ def _parameters():
     ]
 
 
-class TimeSeriesView(JSONErrors, Downloads, APIView):
+class TimeSeriesView(MethodFirst, JSONErrors, Downloads, APIView):
     permission_classes = [TablePermission]
     table_route = "timeseries"
     renderer_classes = [renderers.JSONRenderer, renderers.BrowsableAPIRenderer, CSVRenderer, XLSXRenderer]

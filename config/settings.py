@@ -69,6 +69,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A NUL character in the path or the query string never reaches a view (PostgreSQL text
+    # cannot hold one): a 404 or a 400 naming the parameter.
+    "config.middleware.RefuseNulCharacters",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # After sessions, before CommonMiddleware (Django's documented place): the language comes
     # from the django_language cookie the switcher sets, else the browser's Accept-Language,
@@ -190,9 +193,11 @@ if TESTING:
 LOGIN_URL = "admin:login"
 
 REST_FRAMEWORK = {
+    # Token first, for every API view: a bad or revoked token is then a 401 with
+    # `WWW-Authenticate: Token` (with the session first it was a 403 on some routes).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     # Each view names its route in the permission table (registry/permissions.py).
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.TablePermission"],
@@ -250,6 +255,12 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# The language cookie (set by the switcher, i18n/setlang/) goes with the session's
+# attributes: SameSite=Lax (Django sets none by default, leaving it to each browser's
+# guess), Secure in production, and no script reads it.
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
 
 # Content-Security-Policy (django-csp): only our own origin, no inline script or style
 # except a tag carrying this response's nonce (Swagger UI's start-up script). Nothing is
