@@ -111,7 +111,7 @@ benchmark: install
 .PHONY: messages
 messages: install
 	$(PY) manage.py makemessages -l ko --no-location --no-obsolete $(foreach d,$(MESSAGES_IGNORE),--ignore '$(d)/*')
-MESSAGES_IGNORE := .venv tests tools scripts docs fixtures releases staticfiles artifacts ci-reports
+MESSAGES_IGNORE := .venv tests tools scripts docs site fixtures releases staticfiles artifacts ci-reports
 
 # The registry against a peer (tools/peers.py): a SQLite copy of the benchmark corpus's public
 # data served by Datasette (tools/requirements-bench.txt, in its own .venv-bench), the registry

@@ -19,6 +19,7 @@ def run(*args, tmp_path):
     return subprocess.run([sys.executable, str(SCRIPT), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow  # starts gunicorn
 def test_it_drives_gunicorn_and_reports_throughput_percentiles_and_errors(tmp_path):
     result = run(
         "--gunicorn", "--workers", "2", "--clients", "4", "--seconds", "2", "--json",

@@ -75,11 +75,16 @@ class WriteRights(TestCase):
             "admin": make_user("admin"),
         }
 
+    def setUp(self):
+        # One signed-in client per role for the whole walk: signing in once, not per request.
+        self.clients = {}
+        for role, user in self.users.items():
+            self.clients[role] = Client()
+            if user is not None:
+                self.clients[role].force_login(user)
+
     def client_for(self, role):
-        client = Client()
-        if self.users[role] is not None:
-            client.force_login(self.users[role])
-        return client
+        return self.clients[role]
 
     def url(self, route, detail):
         if route == "timeseries":
