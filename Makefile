@@ -108,7 +108,7 @@ benchmark: install
 	$(PY) manage.py migrate --noinput --verbosity 0 && \
 	$(PY) manage.py benchmark
 
-# Translations (README, Languages): refresh locale/ko/LC_MESSAGES/django.po from the code's
+# Translations (docs/coding.md, Languages): refresh locale/ko/LC_MESSAGES/django.po from the code's
 # marked strings (needs GNU gettext's xgettext), translate the new empty entries, then
 # `make install` compiles them. tests/test_korean_interface.py lists any left untranslated.
 .PHONY: messages
