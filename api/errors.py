@@ -60,3 +60,18 @@ def server_error(request, *args, **kwargs):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": _("Server error: the request failed on our side and has been logged.")}, status=500)
     return defaults.server_error(request, *args, **kwargs)
+
+
+def exception_handler(exc, context):
+    """DRF's handler, but a missing object's 404 in the request's language: DRF hands on
+    Django's untranslated "No Enterprise matches the given query." as the detail."""
+    from django.http import Http404
+    from rest_framework import exceptions
+    from rest_framework.views import exception_handler as drf_handler
+
+    if isinstance(exc, Http404):
+        view = context.get("view")
+        model = getattr(getattr(view, "queryset", None), "model", None)
+        thing = model._meta.verbose_name if model is not None else _("record")
+        exc = exceptions.NotFound(_("No %(thing)s with this id (or none you may see).") % {"thing": thing})
+    return drf_handler(exc, context)

@@ -45,7 +45,7 @@ class Downloads:
         return self.download is not None and self.download["format"] in vocabulary.DOWNLOAD_FORMATS
 
 
-def table_response(header, rows, *, filename, download, inline=False, count=None, stream=True):
+def table_response(header, rows, *, filename, download, inline=False, count=None, stream=True, about=None):
     """A download of the table in the format asked for, streamed (or, `stream=False` for a
     table known to be small, whole). `count(limit)` (the rows there will be, bounded) is asked
     first for an Excel download, which has a row limit: past it the answer is a 400, not a
@@ -55,7 +55,7 @@ def table_response(header, rows, *, filename, download, inline=False, count=None
         n = count(spreadsheets.XLSX_MAX_ROWS + 1)
         if n > spreadsheets.XLSX_MAX_ROWS:
             raise BadQuery({"format": [str(spreadsheets.too_many_rows(n))]})
-    chunks = spreadsheets.chunks(header, rows, format=format, bom=download["bom"], sheet=filename)
+    chunks = spreadsheets.chunks(header, rows, format=format, bom=download["bom"], sheet=filename, about=about)
     content_type = spreadsheets.CONTENT_TYPES[format]
     if stream:
         response = StreamingHttpResponse(chunks, content_type=content_type)

@@ -25,7 +25,7 @@ class RegistryAPIRoot(MethodFirst, APIRootView):
 
     def get(self, request, *args, **kwargs):
         links = super().get(request, *args, **kwargs).data
-        for name, label in (("timeseries", "timeseries"), ("release-list", "releases")):
+        for name, label in (("timeseries", "timeseries"), ("method", "method"), ("release-list", "releases")):
             try:  # the releases route is added by another part of the registry, when present
                 links[label] = api_reverse(name, request=request, format=kwargs.get("format"))
             except NoReverseMatch:

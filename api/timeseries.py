@@ -10,7 +10,9 @@ from rest_framework import renderers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from registry import provenance, release_data, timeseries, vocabulary
+from django.utils.translation import gettext as _
+
+from registry import provenance, release_data, series_labels, timeseries, vocabulary
 from registry.releases import ReleaseError
 
 from .errors import BadQuery, JSONErrors
@@ -29,9 +31,28 @@ def _parameters():
         for name, field in fields.items()
     ]
     return documented + [
-        *download_parameters("the long table period,group,value (an unread period's value empty)"),
+        *download_parameters("the long table period,group,value,flag (an empty period's value empty; flag: partial period, read: partly / not recorded)"),
         OpenApiParameter("release", str, description="compute from this release (see /api/v1/releases/) instead of the live data"),
+        OpenApiParameter("labels", str, enum=list(LABELS), description="CSV/xlsx: add the groups' slug, name, Hangul and a label in this language (the columns' names stay the same)"),
+        OpenApiParameter("layout", str, enum=list(LAYOUTS), description="CSV/xlsx: long (period, group, value; the default) or wide (periods as rows, groups as columns)"),
     ]
+
+
+LABELS = ("en", "ko")
+LAYOUTS = ("long", "wide")
+
+
+def _table_options(params):
+    """(labels, layout) of a table download; a bad value is a 400 naming it."""
+    labels, layout = params.get("labels", "").strip(), params.get("layout", "").strip() or "long"
+    errors = {}
+    if labels and labels not in LABELS:
+        errors["labels"] = [_("use en or ko, or leave it out")]
+    if layout not in LAYOUTS:
+        errors["layout"] = [_("use long or wide, or leave it out")]
+    if errors:
+        raise BadQuery(errors)
+    return labels, layout
 
 
 class TimeSeriesView(MethodFirst, JSONErrors, Downloads, APIView):
@@ -57,7 +78,7 @@ class TimeSeriesView(MethodFirst, JSONErrors, Downloads, APIView):
         try:
             # From a release: the same parsing and counting, reading the release's database.
             with release_data.reading(release):
-                query = timeseries.parse_params(request.query_params, also=[*vocabulary.DOWNLOAD_PARAMETERS, "release"])
+                query = timeseries.parse_params(request.query_params, also=[*vocabulary.DOWNLOAD_PARAMETERS, "release", "labels", "layout"])
                 # A release holds public data only: counted as the public counts it.
                 result = timeseries.compute(query, user=None if release else request.user)
         except timeseries.ParameterError as error:
@@ -66,13 +87,23 @@ class TimeSeriesView(MethodFirst, JSONErrors, Downloads, APIView):
             raise BadQuery({"release": [str(error)]}) from None
         stamp = provenance.of_release(release) if release else provenance.live(request.user)
         if self.is_table():
-            header, *rows = result.table()
+            labels, layout = _table_options(request.query_params)
+            if layout == "wide":
+                header, *rows = series_labels.wide(result, labels)
+            elif labels:
+                header, *rows = series_labels.labelled(result, labels)
+            else:
+                header, *rows = result.table()
+            about = None
+            if self.download["format"] == "xlsx":
+                rows = [(series_labels.period_value(row[0], query.interval), *row[1:]) for row in rows]
+                about = series_labels.about(result, stamp, request.build_absolute_uri())
             # At most MAX_PERIODS x MAX_GROUPS rows: sent whole, as before.
-            response = table_response(header, rows, filename="timeseries", download=self.download, inline=True, stream=False)
+            response = table_response(header, rows, filename="timeseries", download=self.download, inline=True, stream=False, about=about)
             # The table has no room for it; a header keeps it next to the numbers.
             response["X-Left-Out"] = "; ".join(f"{g}={n}" for g, n in result.left_out.items())
             response["X-Coverage"] = result.coverage_text()
             response["X-Data-Version"] = provenance.text(stamp)
             response["X-Codebook-Version"] = stamp["codebook_version"]
             return response
-        return Response({**result.to_json(), "data_version": stamp})
+        return Response({**result.to_json(), "group_names": series_labels.names(result), "data_version": stamp})

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import APIRootView, DefaultRouter
 
 from .timeseries import TimeSeriesView
+from .method import MethodView
 from . import views
 from .releases import ReleaseViewSet
 from .errors import not_found
@@ -32,5 +33,6 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", DocsView.as_view(url_name="schema"), name="docs"),
     path("v1/timeseries/", TimeSeriesView.as_view(), name="timeseries"),
+    path("v1/method/", MethodView.as_view(), name="api-method"),
     re_path(r"^[\s\S]*$", not_found),  # [\s\S], not ".": a newline in the path is still the API's JSON 404
 ]

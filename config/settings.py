@@ -193,6 +193,8 @@ if TESTING:
 LOGIN_URL = "admin:login"
 
 REST_FRAMEWORK = {
+    # A 404 says so in the request's language (DRF passes Django's English "No X matches the given query.").
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
     # Token first, for every API view: a bad or revoked token is then a 401 with
     # `WWW-Authenticate: Token` (with the session first it was a 403 on some routes).
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -345,6 +347,9 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
 # Citable releases (registry/releases.py): each under RELEASES_DIR/<name>/, with its zip
 # beside it; the SQLite copies that time series are computed from in RELEASES_DIR/.cache/.
 RELEASES_DIR = Path(os.environ.get("RELEASES_DIR", BASE_DIR / "releases"))
+# The licence a release's data are published under unless make_release --licence says otherwise
+# (the place data keep their own: ODbL, GeoNames' CC BY, named in every release).
+RELEASE_LICENCE = os.environ.get("RELEASE_LICENCE", "CC-BY-4.0")
 # Reads of the registry's tables go to a release's database while a series is computed
 # from it (registry/release_data.py); everything else stays on "default".
 # Covering indexes (INCLUDE) are for PostgreSQL's index-only scans; SQLite builds the key

@@ -9,16 +9,23 @@ from django.db.models import Max, Min
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from api import facets as api_facets
 from api.filters import EnterpriseFilter
-from registry import codebook, vocabulary
+from registry import codebook, method_rules, series_labels, vocabulary
 from registry.models import Article, Claim, Enterprise, EnterpriseKind, Location, LocationName, Release, Source
 
+from . import fielderrors
 from .throttling import throttled, without_parameters
 
 PAGE_SIZE = 50
+# The facets' headings as a reader names them (the API's facet keys stay as they are).
+FACET_LABELS = {
+    "grade": _("grade"), "tier": _("tier"), "kind": _("kind"), "region": _("region"),
+    "industry": _("industry"), "activity": _("activity"), "code": _("code"),
+}
 # The facets shown beside the list: those on the enterprises themselves and on their claims.
 LIST_FACETS = ("grade", "tier", "kind", "region", "industry", "activity", "code")
 SORTS = [
@@ -51,8 +58,6 @@ def home(request):  # GET and HEAD only, as every page: the permission table's P
     })
 
 
-def _bad_request(request, errors):
-    return render(request, "pages/bad_request.html", {"title": _("Bad query"), "errors": errors}, status=400)
 
 
 @throttled
@@ -63,9 +68,20 @@ def enterprise_list(request):
     params.setdefault("ordering", "name")
     filterset = EnterpriseFilter(params, queryset=Enterprise.objects.for_api(request.user), request=request)
     unknown = vocabulary.unknown_errors(request.GET, [*filterset.filters, "page"])
+    state = {name: request.GET.getlist(name) for name in filterset.filters}
+    common = {
+        "title": _("Enterprises"), "q": params.get("q", ""), "ordering": params.get("ordering"), "sorts": SORTS,
+        "grades": codebook.Grade.choices, "tiers": codebook.Tier.choices, "kinds": EnterpriseKind.choices,
+        "codes": codebook.Code.choices, "activity_groups": codebook.activity_group_choices(),
+    }
     if not filterset.is_valid() or unknown:
+        # The form again, as given, the errors above it in the fields' own words.
         errors = {name: [str(m) for m in messages] for name, messages in filterset.form.errors.items()}
-        return _bad_request(request, {**errors, **unknown})
+        errors = {**errors, **unknown}
+        return render(request, "pages/enterprise_list.html", {
+            **common, "state": {k: [x for x in v if x] for k, v in state.items()},
+            "errors": fielderrors.labelled(errors), "invalid": list(errors),
+        }, status=400)
     queryset = filterset.qs
     paginator = Paginator(queryset, PAGE_SIZE)
     try:
@@ -73,22 +89,24 @@ def enterprise_list(request):
     except InvalidPage:  # not a number or past the end: the same 404 as the API's
         raise Http404(_("No such page."))
     counts = api_facets.compute(Enterprise, queryset, LIST_FACETS, request.user, filterset.claim_selection())
+    if counts.get("region") and translation.get_language() == "ko":  # provinces by their Hangul names (one query)
+        provinces = Location.objects.filter(level=1, slug__in=[row["value"] for row in counts["region"]]).in_bulk(field_name="slug")
+        counts["region"] = [
+            {**row, "label": series_labels.local_name(provinces[row["value"]]) if row["value"] in provinces else row["label"]}
+            for row in counts["region"]
+        ]
+    facets = [(FACET_LABELS.get(name, name), rows) for name, rows in counts.items()]
     given = {k: v for k, v in request.GET.lists() if k != "page" and any(x.strip() for x in v)}
     query = urlencode(given, doseq=True)
     api = reverse("enterprise-list") + ("?" + query if query else "")
     state = {name: filterset.form.data.getlist(name) for name in filterset.filters}
     return render(request, "pages/enterprise_list.html", {
-        "title": _("Enterprises"),
+        **common,
         "page": page,
-        "facets": counts,
+        "facets": facets,
         "state": {k: [x for x in v if x] for k, v in state.items()},
-        "q": params.get("q", ""),
-        "ordering": params.get("ordering"),
-        "sorts": SORTS,
         "query": query,
-        "links": {"api": api, "csv": api + ("&" if query else "?") + "format=csv", "xlsx": api + ("&" if query else "?") + "format=xlsx"},
-        "grades": codebook.Grade.choices, "tiers": codebook.Tier.choices, "kinds": EnterpriseKind.choices,
-        "codes": codebook.Code.choices, "activity_groups": list(codebook.ACTIVITY_GROUPS),
+        "links": {"api": api, "csv": api + ("&" if query else "?") + "format=csv&bom=1", "xlsx": api + ("&" if query else "?") + "format=xlsx"},
     })
 
 
@@ -111,6 +129,15 @@ def place(request, slug):
     })
 
 
+def _member_label(scheme, member_of):
+    """The group (of an activity) or tier (of a grade) a row belongs to, in words."""
+    if scheme == "activity" and member_of in codebook.ACTIVITY_GROUP_LABELS:
+        return codebook.ACTIVITY_GROUP_LABELS[member_of]
+    if scheme == "grade" and member_of in codebook.Tier.values:
+        return codebook.short_label(codebook.Tier(member_of).label)
+    return member_of
+
+
 @throttled
 @without_parameters
 def method(request):
@@ -119,8 +146,10 @@ def method(request):
     for scheme, value, label, definition, member_of in codebook.codebook_rows():
         schemes.setdefault(scheme, []).append({
             "value": value, "label": label, "definition": definition, "member_of": member_of,
+            "member_label": _member_label(scheme, member_of),
             "example": codebook.CODE_EXAMPLES.get(int(value), "") if scheme == "code" else "",
         })
+    rules = [{"id": r.id, "sentence": method_rules.sentence(r), "example": r.example} for r in method_rules.RULES]
     return render(request, "pages/method.html", {
-        "title": _("The method"), "schemes": schemes, "version": codebook.CODEBOOK_VERSION,
+        "title": _("The method"), "schemes": schemes, "version": codebook.CODEBOOK_VERSION, "rules": rules,
     })

@@ -44,7 +44,8 @@ def codings(round, *, articles=None):
 
 def _measure(first, second, seed):
     result = agreement.compare({u: v[0] for u, v in first.items()}, {u: v[0] for u, v in second.items()}, seed=seed)
-    return {"units": result["units"], "code": result["code"], "activity": result["activity"], "disagreements": result["disagreements"]}
+    return {"units": result["units"], "code": result["code"], "activity": result["activity"],
+            "activity_nominal": result["activity_nominal"], "disagreements": result["disagreements"]}
 
 
 def results(round, *, articles=None):

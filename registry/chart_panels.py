@@ -5,6 +5,8 @@ bands made 130 lines nobody could read). Server-side SVG, as registry/charts.py.
 import math
 from xml.sax.saxutils import escape, quoteattr
 
+from django.utils.translation import gettext as _
+
 from .charts import BAND_DASHES, COLOURS, FONT, nice_ticks
 
 # More places or groups than this (each with its code bands, if asked) are drawn as panels.
@@ -28,8 +30,10 @@ def panels(result):
     return [(group, [(group, "")]) for group in groups]
 
 
-def draw(result, *, width=290, height=150):
-    """[(title, svg)] for each panel; the y axis runs to the largest value of all panels."""
+def draw(result, *, width=290, height=150, names=None):
+    """[(title, svg)] for each panel; the y axis runs to the largest value of all panels.
+    `names`: {group: the name a reader sees}."""
+    names = names or {}
     periods = result.periods
     maximum = max((max(v) for v in result.values.values() if v), default=0)
     ticks = nice_ticks(maximum, count=3)
@@ -44,6 +48,7 @@ def draw(result, *, width=290, height=150):
 
     out = []
     for n, (title, lines) in enumerate(panels(result)):
+        title = names.get(title, names.get(lines[0][0], title).rsplit(" ≤", 1)[0])
         colour = COLOURS[0] if not result.query.bands else COLOURS[n % len(COLOURS)]
         svg = [
             f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
@@ -66,7 +71,7 @@ def draw(result, *, width=290, height=150):
             dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
             svg.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"{dash_attr} stroke-linejoin="round"/>')
             for i, v in enumerate(values):
-                svg.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="2.5" fill="{colour}"><title>{escape(group)}, {escape(periods[i])}: {v}</title></circle>')
+                svg.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="2.5" fill="{colour}"><title>{escape(names.get(group, group))}, {escape(periods[i])}: {v}</title></circle>')
         svg.append("</svg>")
         out.append((title, "".join(svg)))
     return out
@@ -77,4 +82,4 @@ def band_legend(result):
     if not result.query.bands:
         return []
     per = min(5, result.query.max_code or 5)
-    return [(f"codes ≤{band}", BAND_DASHES[5 - per + i]) for i, band in enumerate(range(1, per + 1))]
+    return [(_("codes ≤%(band)s") % {"band": band}, BAND_DASHES[5 - per + i]) for i, band in enumerate(range(1, per + 1))]

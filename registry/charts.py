@@ -42,9 +42,11 @@ def series_styles(result):
     return [(COLOURS[i % len(COLOURS)], DASHES[i % len(DASHES)]) for i in range(len(result.groups))]
 
 
-def line_chart(result, *, width=900, height=320, title=""):
-    """An SVG line chart of a TimeSeries: one line per group along its periods."""
+def line_chart(result, *, width=900, height=320, title="", names=None, axis=""):
+    """An SVG line chart of a TimeSeries: one line per group along its periods. `names`:
+    {group: the name a reader sees} (a page's language); `axis`: the metric in words."""
     periods, groups = result.periods, result.groups
+    names = names or {}
     left, right, top, bottom = 52, 20, 18, 44
     legend_item, legend_row = 190, 22
     per_row = max(1, (width - left - right) // legend_item)
@@ -59,14 +61,15 @@ def line_chart(result, *, width=900, height=320, title=""):
         f'<rect x="0" y="0" width="{width}" height="{total_height}" fill="#fff"/>',
     ]
     if not periods:
-        out.append(f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" fill="#555">No data for these choices.</text></svg>')
+        out.append(f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" fill="#555">{escape(str(_("No data for these choices.")))}</text></svg>')
         return "".join(out)
 
     # An unread period (no coverage) has no value: a gap in its line, not a point at 0.
     maximum = max((v for values in result.values.values() for v in values if v is not None), default=0)
     # Shares (per=all) run from 0 to 1: ticks in percent.
     scale = 100 if result.query.per else 1
-    ticks = [t / scale for t in nice_ticks(maximum * scale)]
+    # Counts stay integers (t / 1 was a float: the axis read "1.0, 0.0").
+    ticks = [t / scale for t in nice_ticks(maximum * scale)] if scale != 1 else nice_ticks(maximum)
 
     def x(i):
         return left + (plot_w / 2 if len(periods) == 1 else i * plot_w / (len(periods) - 1))
@@ -87,9 +90,10 @@ def line_chart(result, *, width=900, height=320, title=""):
                 f'<line x1="{x(i):.1f}" x2="{x(i):.1f}" y1="{top + plot_h}" y2="{top + plot_h + 5}" stroke="#444"/>'
                 f'<text x="{x(i):.1f}" y="{top + plot_h + 19}" text-anchor="middle" fill="#333">{escape(period)}</text>'
             )
+    share = " (" + str(_("share of all articles")) + ")"
     out.append(
         f'<text x="14" y="{top + plot_h / 2:.1f}" transform="rotate(-90 14 {top + plot_h / 2:.1f})" '
-        f'text-anchor="middle" fill="#333">{escape(result.query.metric)}{" (share of all articles)" if scale == 100 else ""}</text>'
+        f'text-anchor="middle" fill="#333">{escape(axis or result.query.metric)}{share if scale == 100 else ""}</text>'
     )
 
     styles = series_styles(result)
@@ -118,7 +122,7 @@ def line_chart(result, *, width=900, height=320, title=""):
                 continue
             out.append(
                 f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3.5" fill="{colour}" stroke="#fff" stroke-width="1">'
-                f"<title>{escape(group)}, {escape(periods[i])}: {v}</title></circle>"
+                f"<title>{escape(names.get(group, group))}, {escape(periods[i])}: {v}</title></circle>"
             )
         out.append("</g>")
 
@@ -129,7 +133,7 @@ def line_chart(result, *, width=900, height=320, title=""):
         out.append(
             f'<line x1="{lx}" x2="{lx + 36}" y1="{ly}" y2="{ly}" stroke="{colour}" stroke-width="3"{dash_attr}/>'
             f'<circle cx="{lx + 18}" cy="{ly}" r="3.5" fill="{colour}"/>'
-            f'<text x="{lx + 44}" y="{ly + 4}" fill="#111">{escape(group)}</text>'
+            f'<text x="{lx + 44}" y="{ly + 4}" fill="#111">{escape(names.get(group, group))}</text>'
         )
     out.append("</svg>")
     return "".join(out)

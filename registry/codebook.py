@@ -6,7 +6,7 @@ series all speak it, and a researcher reading the method should find it in one p
 
 from django.db import models
 from django.utils import translation
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
 
 class Activity(models.TextChoices):
@@ -25,6 +25,24 @@ ACTIVITY_GROUPS = {
     "production": (Activity.PRODUCTION,),
     "other": (Activity.OPERATION, Activity.CLOSURE),
 }
+# What a reader sees for a group (the value stays the machine name in URLs and data).
+ACTIVITY_GROUP_LABELS = {
+    "investment": pgettext_lazy("activity group", "investment"),
+    "technology": pgettext_lazy("activity group", "technology"),
+    "production": pgettext_lazy("activity group", "production"),
+    "other": pgettext_lazy("activity group", "other"),
+}
+
+
+def activity_group_choices():
+    """[(value, label)] of the activity groups, for a page's checkboxes and selects."""
+    return [(group, ACTIVITY_GROUP_LABELS[group]) for group in ACTIVITY_GROUPS]
+
+
+def short_label(label):
+    """A choice's label without its explanation: "central (special to 3rd grade)" ->
+    "central", "production: output, …" -> "production", in the active language."""
+    return str(label).split(" (")[0].split(": ")[0].split(":")[0]
 
 
 class Code(models.IntegerChoices):

@@ -12,6 +12,7 @@ in a province (or in Pyongyang as a whole) is in no unit and is reported beside 
 import json
 import pathlib
 from functools import lru_cache
+import math
 from math import cos, radians
 
 from django.db.models import Case, CharField, F, Value, When
@@ -75,7 +76,7 @@ def units(user):
 
 def breaks(values):
     """Upper bounds of the five shades: equal steps up to the largest value (at least 5)."""
-    top = max([*values, 5])
+    top = math.ceil(max([*values, 5]))  # whole numbers on the legend, never "3.0"
     step = -(-top // 5)
     return [step * (i + 1) for i in range(5)]
 

@@ -42,6 +42,8 @@ API = {
     "industries": {"list": _read(), "detail": _read()},
     "sources": {"list": _read(), "detail": _read()},
     "timeseries": {"list": _read()},
+    # The counting rules and the codebook (registry/method_rules.py): read by everyone.
+    "method": {"list": _read()},
     # Citable releases: listed, read and downloaded (a detail's action) by everyone.
     "releases": {"list": _read(), "detail": _read()},
     "root": {"list": _read()},

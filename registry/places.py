@@ -8,6 +8,7 @@ match is always an exact, indexed comparison. Unknown or ambiguous names are err
 list the nearest candidates.
 """
 
+from django.utils.translation import gettext
 from rapidfuzz import fuzz, process
 
 from .models import Location, LocationKind, LocationName
@@ -57,9 +58,10 @@ _SUFFIXES = sorted(
 class PlaceLookupError(ValueError):
     """An unknown or ambiguous place name. `candidates` holds the nearest places."""
 
-    def __init__(self, message, candidates=()):
+    def __init__(self, message, candidates=(), *, ambiguous=False):
         super().__init__(message)
         self.candidates = list(candidates)
+        self.ambiguous = ambiguous  # its message already lists the candidates
 
 
 def _spellings(key):
@@ -140,7 +142,7 @@ def resolve_place(text, gazetteer=None):
         parent_ids = _match(parent_text, gazetteer)
         if not parent_ids:
             raise PlaceLookupError(
-                f"unknown place {parent_text.strip()!r}", _nearest(parent_text)
+                gettext("unknown place %(name)s") % {"name": repr(parent_text.strip())}, _nearest(parent_text)
             )
         parents = places(parent_ids)
         inside = places(ids)
@@ -151,14 +153,16 @@ def resolve_place(text, gazetteer=None):
         }
         if not ids:
             candidates = list(Location.objects.filter(pk__in=_match(name, gazetteer)).select_related("parent"))
-            raise PlaceLookupError(f"no place {name.strip()!r} in {parent_text.strip()!r}", candidates)
+            raise PlaceLookupError(
+                gettext("no place %(name)s in %(parent)s") % {"name": repr(name.strip()), "parent": repr(parent_text.strip())}, candidates)
     if not ids:
-        raise PlaceLookupError(f"unknown place {raw!r}", _nearest(name))
+        raise PlaceLookupError(gettext("unknown place %(name)s") % {"name": repr(raw)}, _nearest(name))
     if len(ids) > 1:
         candidates = list(Location.objects.filter(pk__in=ids).select_related("parent"))
         raise PlaceLookupError(
-            f"ambiguous place {raw!r}: write it as " + " or ".join(repr(place_label(c)) for c in candidates),
-            candidates,
+            gettext("ambiguous place %(name)s: write it as %(options)s") % {
+                "name": repr(raw), "options": gettext(" or ").join(repr(place_label(c)) for c in candidates)},
+            candidates, ambiguous=True,
         )
     if gazetteer is not None and (found := gazetteer.locations.get(next(iter(ids)))) is not None:
         return found
@@ -167,6 +171,7 @@ def resolve_place(text, gazetteer=None):
 
 def describe_error(error):
     """The error with its candidates, as one line for a coder or a researcher."""
-    if error.candidates and "write it as" not in str(error):
-        return f"{error}; did you mean: " + "; ".join(place_label(c) for c in error.candidates)
+    if error.candidates and not getattr(error, "ambiguous", False):
+        return gettext("%(error)s; did you mean: %(candidates)s") % {
+            "error": error, "candidates": "; ".join(place_label(c) for c in error.candidates)}
     return str(error)

@@ -21,6 +21,11 @@ from django.utils.dateparse import parse_datetime
 from . import dataversion
 from .codebook import CODEBOOK_VERSION
 from .models import Article, Claim, Enterprise, EnterpriseAlias, Industry, Location, Source
+from .visibility import sees_public_view
+
+# Whose view a live answer is (registry/method_rules.py, "signed-in-view").
+PUBLIC_VIEW = "public view"
+SIGNED_IN_VIEW = "signed-in view: restricted articles and drafts this user may see included; not reproducible from a release"
 
 
 def last_change():
@@ -54,6 +59,7 @@ def live(user=None):
         "last_change": last.isoformat().replace("+00:00", "Z") if last else None,
         "counts": counts,
         "codebook_version": CODEBOOK_VERSION,
+        "view": PUBLIC_VIEW if sees_public_view(user) else SIGNED_IN_VIEW,
     }
 
 
@@ -63,6 +69,7 @@ def of_release(release):
         "release": release.name,
         "checksum": release.checksum,
         "codebook_version": release.codebook_version,
+        "view": PUBLIC_VIEW,
     }
 
 
@@ -71,7 +78,9 @@ def text(stamp):
     if stamp["source"] == "release":
         return f"release {stamp['release']} (SHA-256 {stamp['checksum']})"
     counts = ", ".join(f"{n} {what}" for what, n in stamp["counts"].items())
-    return f"live data, last change {stamp['last_change'] or 'none recorded'}; {counts}"
+    view = stamp.get("view", PUBLIC_VIEW)
+    return f"live data, last change {stamp['last_change'] or 'none recorded'}; {counts}" + (
+        "" if view == PUBLIC_VIEW else f"; {view}")
 
 
 def note(stamp):

@@ -32,6 +32,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from . import release_data
+from . import method_rules
 from .codebook import CODEBOOK_VERSION
 from .models import RELEASE_NAME_PATTERN, Release
 from .release_tables import TABLES
@@ -96,18 +97,47 @@ def check_name(name):
         raise ReleaseError(f"name {name!r} is already used: a release never changes; choose a new name")
 
 
-def make_release(*, name, title="", notes="", user=None, progress=None, timings=None):
+LICENCES = {
+    "CC-BY-4.0": ("Creative Commons Attribution 4.0 International", "https://creativecommons.org/licenses/by/4.0/"),
+    "CC0-1.0": ("Creative Commons Zero v1.0 Universal", "https://creativecommons.org/publicdomain/zero/1.0/"),
+    "ODbL-1.0": ("Open Data Commons Open Database License 1.0", "https://opendatacommons.org/licenses/odbl/1-0/"),
+}
+ORCID = re.compile(r"^(?:https://orcid\.org/)?(\d{4}-\d{4}-\d{4}-\d{3}[\dX])$")
+
+
+def parse_author(text):
+    """{"family", "given", "orcid"} from "Family, Given" or "Family, Given, 0000-0002-1825-0097"
+    (the ORCID optional, bare or as its https://orcid.org/ address)."""
+    parts = [p.strip() for p in text.split(",")]
+    if len(parts) not in (2, 3) or not all(parts):
+        raise ReleaseError(f"--author {text!r}: write \"Family, Given\" or \"Family, Given, ORCID\"")
+    orcid = None
+    if len(parts) == 3:
+        found = ORCID.match(parts[2])
+        if not found:
+            raise ReleaseError(f"--author {text!r}: {parts[2]!r} is not an ORCID (0000-0000-0000-0000)")
+        orcid = found.group(1)
+    return {"family": parts[0], "given": parts[1], "orcid": orcid}
+
+
+def make_release(*, name, title="", notes="", user=None, progress=None, timings=None, authors=(), licence=None):
     """Write, validate and record the release NAME. Refuses a name already used.
-    `timings`: a Timings that gets each stage's wall and CPU time."""
+    `timings`: a Timings that gets each stage's wall and CPU time. `authors`: "Family, Given[,
+    ORCID]" each; `licence`: an SPDX id of LICENCES (default settings.RELEASE_LICENCE)."""
     timings = timings or UNTIMED
     check_name(name)
+    licence = licence or getattr(settings, "RELEASE_LICENCE", "CC-BY-4.0")
+    if licence not in LICENCES:
+        raise ReleaseError(f"--licence {licence!r}: one of {', '.join(LICENCES)}")
+    authors = [parse_author(a) for a in authors]
     created = timezone.now().replace(microsecond=0)
     title = title or PUBLISHER
     releases_dir().mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".tmp-{name}-", dir=releases_dir()))
     try:
         counts, hashes = _write_tables(work, progress, timings)
-        meta = {"name": name, "title": title, "notes": notes, "created": created, "counts": counts}
+        meta = {"name": name, "title": title, "notes": notes, "created": created, "counts": counts,
+                "authors": authors, "licence": licence}
         _write(work / "datapackage.json", json.dumps(_descriptor(meta, hashes), ensure_ascii=False, indent=2) + "\n")
         _write(work / "README.md", _readme(meta))
         _write(work / "CITATION.cff", _citation_cff(meta))
@@ -222,6 +252,14 @@ def _descriptor(meta, hashes):
         "created": meta["created"].isoformat().replace("+00:00", "Z"),
         "description": meta["notes"] or meta["title"],
         "codebook_version": CODEBOOK_VERSION,
+        # The data's licence; the place data's own (ODbL, GeoNames) named with their sources.
+        "licenses": [{"name": meta.get("licence", "CC-BY-4.0"), "title": LICENCES[meta.get("licence", "CC-BY-4.0")][0],
+                      "path": LICENCES[meta.get("licence", "CC-BY-4.0")][1]}],
+        "contributors": [
+            {"title": f"{a['given']} {a['family']}", "role": "author",
+             **({"path": f"https://orcid.org/{a['orcid']}"} if a["orcid"] else {})}
+            for a in meta.get("authors", ())
+        ] or [{"title": PUBLISHER, "role": "publisher"}],
         "sources": PLACE_ATTRIBUTION,
         "resources": [
             {
@@ -253,6 +291,12 @@ def _readme(meta):
     files = "\n".join(f"- `{t.path}`: {t.description}" for t in TABLES)
     places = "\n".join(f"- {s['title']}: {s['license']}, {s['path']}" for s in PLACE_ATTRIBUTION)
     name = meta["name"]
+    rules = method_rules.as_markdown()
+    authors_md = "\n".join(
+        f"- {a['family']}, {a['given']}" + (f" (ORCID {a['orcid']})" if a["orcid"] else "") for a in meta.get("authors", ())
+    ) or f"- {PUBLISHER}"
+    licence = meta.get("licence", "CC-BY-4.0")
+    licence_url = LICENCES[licence][1]
     return f"""# {meta['title']}
 
 Release **{name}** of the {PUBLISHER}, made {meta['created']:%Y-%m-%d %H:%M} UTC under codebook
@@ -285,17 +329,31 @@ first day of it and says so in `precision`.
 ## Reproducing a number
 
 Every time series of the registry can be computed from this release instead of the live data,
-coverage included (a period of the sources in scope that nobody read has no value, not 0) and
-stories (`metric=stories`):
+coverage included (a period nobody recorded reading that holds no article has no value, not 0;
+one holding articles keeps its value, flagged) and stories (`metric=stories`):
 
     python manage.py export_timeseries --release {name} --regions Chongjin --activity investment
     GET /api/v1/timeseries/?release={name}&regions=Chongjin&activity=investment
+
+## Counting rules
+
+How every number is counted (`registry/method_rules.py`; the same list is on the registry's
+`/method/` page and at `/api/v1/method/`):
+
+{rules}
 
 ## How to cite
 
 {PUBLISHER} ({meta['created']:%Y}). {meta['title']}, release {name} [Data set]. Codebook
 version {CODEBOOK_VERSION}. Give the release's checksum (the SHA-256 of `MANIFEST`) with it;
 see also `CITATION.cff`.
+
+## Authors and licence
+
+{authors_md}
+
+The data are released under {licence} ({licence_url}); the place data keep their own licences,
+below.
 
 ## Licences and attributions of the place data
 
@@ -307,6 +365,11 @@ def _citation_cff(meta):
     def quoted(text):
         return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid YAML scalar
 
+    authors = "".join(
+        f"  - family-names: {quoted(a['family'])}\n    given-names: {quoted(a['given'])}\n"
+        + (f"    orcid: {quoted('https://orcid.org/' + a['orcid'])}\n" if a["orcid"] else "")
+        for a in meta.get("authors", ())
+    ) or f"  - name: {quoted(PUBLISHER)}\n"
     return (
         "cff-version: 1.2.0\n"
         "message: If you use this data, please cite it as below.\n"
@@ -314,9 +377,13 @@ def _citation_cff(meta):
         f"title: {quoted(meta['title'])}\n"
         f"version: {quoted(meta['name'])}\n"
         f"date-released: {meta['created']:%Y-%m-%d}\n"
+        f"license: {quoted(meta.get('licence', 'CC-BY-4.0'))}\n"
         "authors:\n"
-        f"  - name: {quoted(PUBLISHER)}\n"
+        f"{authors}"
         f"abstract: {quoted(meta['notes'] or meta['title'])}\n"
+        "# The release's checksum (SHA-256 of MANIFEST, which lists this file) is printed with its\n"
+        "# citation; a DOI, once one is assigned, goes here:\n"
+        "# doi: 10.xxxx/xxxxx\n"
     )
 
 

@@ -16,11 +16,12 @@ from django.utils.translation import gettext as _
 
 from . import vocabulary
 from .codebook import Grade, Tier
-from .models import Industry, Location
+from .models import Industry, Location, Source
+from .codebook import SourceKind
 
 METRICS = ("articles", "enterprises", "claims", "stories")
 INTERVALS = ("year", "quarter", "month")
-GROUP_BYS = ("region", "industry", "grade", "tier")
+GROUP_BYS = ("region", "industry", "grade", "tier", "source", "source_kind")
 BANDS = (1, 2, 3, 4, 5)
 PERS = ("all",)
 
@@ -80,7 +81,7 @@ class SeriesQuestion(vocabulary.Question):
         max_values=MAX_GROUPS,
         help_text="places to compare, in any spelling; each counts everything inside it. " + vocabulary.LIST_HELP)
     group_by = vocabulary.OneOfField(
-        GROUP_BYS, help_text="instead of regions: all first-level regions, top-level industries, grades or tiers")
+        GROUP_BYS, help_text="instead of regions: all first-level regions, top-level industries, grades, tiers, sources or kinds of source")
     start = vocabulary.parameter("start", help_text="YYYY, YYYY-MM or YYYY-MM-DD")
     end = vocabulary.parameter("end", help_text="YYYY, YYYY-MM or YYYY-MM-DD; a partial date means its last day")
     max_code = vocabulary.parameter("max_code", help_text="count codes 1 to N only")
@@ -126,6 +127,8 @@ class SeriesQuestion(vocabulary.Question):
             "industry": lambda: Industry.objects.filter(parent=None).count(),
             "grade": lambda: len(Grade.choices),
             "tier": lambda: len(Tier.choices),
+            "source": lambda: Source.objects.count(),
+            "source_kind": lambda: len(SourceKind.choices),
             "": lambda: 1,
         }[group_by or ""]()
         return groups * (len(bands_of(data.get("max_code"))) if data.get("bands") else 1)
@@ -174,3 +177,49 @@ def parse_params(mapping, *, also=()):
         max_code=data["max_code"], bands=data["bands"], per=data["per"], as_of=data["as_of"], selection=form.claim_selection(),
         text=form.as_text(),
     )
+
+
+# --- the date window: one rule for every interval (registry/method_rules.py, "date-precision") --
+
+
+def _month_end(date):
+    after = datetime.date(date.year + (date.month == 12), date.month % 12 + 1, 1)
+    return after - datetime.timedelta(days=1)
+
+
+def date_window(start, end, date, precision, coarse=()):
+    """(Q of the claims or articles in the window, Q of those left out of every period).
+
+    An article is placed only if every day it may have been published (its day, month or
+    year) lies inside [start, end] and inside one period of the interval: a month- or
+    year-dated article that straddles `start` or `end` is left out, like one too coarse for
+    the interval (`coarse`: precisions too coarse), and counted in left_out — never dropped
+    without a word. `date` and `precision` name the columns (the stored first day)."""
+    from django.db.models import Q
+
+    from .codebook import Precision
+
+    window, straddles = Q(), Q()
+    if start:
+        # A year- or month-dated article whose year or month holds `start` is in the window
+        # (left out below); a day-dated one before `start` is not.
+        window &= Q(**{f"{date}__gte": datetime.date(start.year, 1, 1)})
+        window &= Q(**{f"{date}__gte": start}) | Q(**{f"{precision}": Precision.YEAR}) | (
+            Q(**{f"{precision}": Precision.MONTH}) & Q(**{f"{date}__gte": start.replace(day=1)}))
+        straddles |= Q(**{f"{date}__lt": start})
+    if end:
+        window &= Q(**{f"{date}__lte": end})
+        if end != datetime.date(end.year, 12, 31):
+            straddles |= Q(**{precision: Precision.YEAR, f"{date}__gte": datetime.date(end.year, 1, 1)})
+        if end != _month_end(end):
+            straddles |= Q(**{precision: Precision.MONTH, f"{date}__gte": end.replace(day=1)})
+    left_out = straddles
+    if coarse:
+        left_out |= Q(**{f"{precision}__in": list(coarse)})
+    return window, left_out
+
+
+def straddles_possible(start, end, coarse=()):
+    """Whether anything can be left out of a series over [start, end]."""
+    return bool(coarse) or bool(start and start != datetime.date(start.year, 1, 1)) or bool(
+        end and end != datetime.date(end.year, 12, 31))

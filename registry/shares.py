@@ -1,6 +1,8 @@
 """Shares (`per=all`): each value divided by the registry's own reporting volume.
 
-The denominator of a period is the number of articles the user may see (drafts only for
+The denominator of a period counts what the metric counts (articles for articles, stories for
+stories, claims for claims, enterprises for enterprises: registry/method_rules.py,
+"share-denominator") in the articles the user may see (drafts only for
 those who see them in the counts too, visible_to) of the same sources (the `source` and
 `source_kind` parameters; all sources if neither is given), with the same `status` filter,
 dated in that period (dates too coarse for the interval are left out, as in the counts),
@@ -17,11 +19,12 @@ data version moves (registry/dataversion.py): a shares series then costs what th
 does, plus one primary-key read.
 """
 
-from django.db.models import Count, IntegerField, Value
-from django.db.models.functions import ExtractMonth, ExtractQuarter, ExtractYear
+from django.db.models import Count, F, IntegerField, Value
+from django.db.models.functions import Coalesce, ExtractMonth, ExtractQuarter, ExtractYear
 
 from . import dataversion
-from .models import Article
+from .models import Article, Claim
+from .series_params import date_window, straddles_possible
 from .visibility import sees_public_view
 
 _SUB = {
@@ -31,12 +34,15 @@ _SUB = {
 }
 
 
-def denominators(query, keys, *, user, coarse):
-    """{period key: articles} for `keys`. One counting query, or none when the public's are kept."""
+def denominators(query, keys, *, user, coarse, metric=None):
+    """{period key: total of the metric} for `keys`. One counting query, or none when the
+    public's are kept. `metric`: what is totalled (default the query's; "articles" for the
+    articles a period holds, registry/coverage.py)."""
+    metric = metric or query.metric
     if sees_public_view(user):
-        totals = dataversion.remember(_public_key(query, coarse), lambda: _count(query, None, coarse))
+        totals = dataversion.remember(_public_key(query, coarse) + (metric,), lambda: _count(query, None, coarse, metric))
     else:
-        totals = _count(query, user, coarse)
+        totals = _count(query, user, coarse, metric)
     return {key: totals[key] for key in keys if key in totals}
 
 
@@ -52,8 +58,8 @@ def _public_key(query, coarse):
     )
 
 
-def _count(query, user, coarse):
-    """{period key: articles} of every period in the range."""
+def _count(query, user, coarse, metric="articles"):
+    """{period key: total of the metric} of every period in the range."""
     s = query.selection
     articles = Article.objects.visible_to(user)
     if s.get("sources"):
@@ -62,17 +68,30 @@ def _count(query, user, coarse):
         articles = articles.filter(source__kind__in=s["source_kinds"])
     if s.get("statuses"):
         articles = articles.filter(status__in=s["statuses"])
-    if query.start:
-        articles = articles.filter(published__gte=query.start)
-    if query.end:
-        articles = articles.filter(published__lte=query.end)
-    if coarse:
-        articles = articles.exclude(precision__in=coarse)
-    rows = (
-        articles.order_by().values(year=ExtractYear("published"), sub=_SUB[query.interval]())
-        .annotate(n=Count("id"))
-    )
+    # The series' own date rule (series_params.date_window): what it leaves out, this too.
+    window, outside = date_window(query.start, query.end, "published", "precision", coarse)
+    articles = articles.filter(window)
+    if straddles_possible(query.start, query.end, coarse):
+        articles = articles.exclude(outside)
+    if metric in ("claims", "enterprises"):
+        rows = (
+            Claim.objects.visible_to(user).filter(article__in=articles).order_by()
+            .values(year=ExtractYear("article__published"), sub=_SUB_OF["article__published"][query.interval]())
+            .annotate(n=Count("id") if metric == "claims" else Count("enterprise", distinct=True))
+        )
+    else:
+        total = Count(Coalesce("story_link__story_id", -F("id")), distinct=True) if metric == "stories" else Count("id")
+        rows = articles.order_by().values(year=ExtractYear("published"), sub=_SUB[query.interval]()).annotate(n=total)
     return {(int(r["year"]), int(r["sub"])): r["n"] for r in rows}
+
+
+_SUB_OF = {
+    "article__published": {
+        "year": lambda: Value(0, output_field=IntegerField()),
+        "quarter": lambda: ExtractQuarter("article__published"),
+        "month": lambda: ExtractMonth("article__published"),
+    },
+}
 
 
 def divide(values, keys, totals):

@@ -107,20 +107,34 @@ def _xlsx_cells(sheet):
     return cell
 
 
-def xlsx_chunks(header, rows, *, sheet="data"):
-    """The table as an .xlsx workbook of one sheet, in chunks of bytes. Refuses (TooManyRows)
-    past XLSX_MAX_ROWS rows, before anything is sent: check with the row count first where
-    an error can still be an answer (api/renderers.py does)."""
+def xlsx_chunks(header, rows, *, sheet="data", about=None):
+    """The table as an .xlsx workbook, in chunks of bytes: the header frozen, the columns as
+    wide as their names, and with `about` ([(key, text)]: what the table answers, its data
+    version, coverage, codebook, how to cite) a second sheet "about", so a saved file keeps
+    where it came from. Refuses (TooManyRows) past XLSX_MAX_ROWS rows, before anything is
+    sent: check with the row count first where an error can still be an answer
+    (api/renderers.py does)."""
     from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
 
     workbook = Workbook(write_only=True)
     worksheet = workbook.create_sheet(title=str(sheet)[:31])
+    worksheet.freeze_panes = "A2"
+    for index, name in enumerate(header, 1):
+        worksheet.column_dimensions[get_column_letter(index)].width = max(10, min(40, len(str(name)) + 2))
     cell = _xlsx_cells(worksheet)
     worksheet.append([str(name) for name in header])
     for count, row in enumerate(rows, 1):
         if count > XLSX_MAX_ROWS:
             raise TooManyRows(too_many_rows(count))
         worksheet.append([cell(value) for value in row])
+    if about:
+        described = workbook.create_sheet(title="about")
+        described.column_dimensions["A"].width = 18
+        described.column_dimensions["B"].width = 100
+        described.append(["key", "value"])
+        for key, text in about:
+            described.append([cell(str(key)), cell(str(text))])
     with tempfile.TemporaryFile() as out:
         workbook.save(out)
         out.seek(0)
@@ -128,10 +142,11 @@ def xlsx_chunks(header, rows, *, sheet="data"):
             yield chunk
 
 
-def chunks(header, rows, *, format, bom=False, sheet="data"):
-    """The table in `format` ("csv" or "xlsx"), as chunks of bytes."""
+def chunks(header, rows, *, format, bom=False, sheet="data", about=None):
+    """The table in `format` ("csv" or "xlsx"), as chunks of bytes; `about` is the xlsx's
+    second sheet (a CSV has no room for it: the API sends it in headers)."""
     if format == "xlsx":
-        yield from xlsx_chunks(header, rows, sheet=sheet)
+        yield from xlsx_chunks(header, rows, sheet=sheet, about=about)
         return
     for text in csv_chunks(header, rows, bom=bom):
         yield text.encode("utf-8")

@@ -24,13 +24,13 @@ from django.utils import translation
 from django.db.models.functions import Coalesce, ExtractMonth, ExtractQuarter, ExtractYear
 
 from . import spreadsheets
-from .codebook import TIER_GRADES, Grade, Tier
-from .coverage import blank_uncovered, covered_shares
+from .codebook import TIER_GRADES, Grade, SourceKind, Tier
+from .coverage import blank_uncovered, covered_shares, is_partial
 from .shares import denominators, divide
-from .models import Claim, Industry, Location, Precision, history
+from .models import Claim, Industry, Location, Precision, Source, history
 from .series_params import (  # noqa: F401 (the service's parameters, re-exported for its callers)
     GROUP_BYS, INTERVALS, MAX_GROUPS, MAX_PERIODS, METRICS, ParameterError, SeriesQuestion, TimeSeriesQuery, bands_of,
-    parse_params, period_count, period_key, too_many_periods,
+    date_window, parse_params, period_count, period_key, straddles_possible, too_many_periods,
 )
 from .vocabulary import select_claims
 
@@ -118,19 +118,33 @@ class TimeSeries:
     left_out: dict
     coverage: list | None = None  # each period's covered share (registry/coverage.py); None: none recorded
     coverage_note: str = ""
-    denominators: list | None = None  # per=all: each period's articles (registry/shares.py)
+    denominators: list | None = None  # per=all: each period's total of the metric (registry/shares.py)
     attributes: str = ""  # which rule read what each claim's enterprise was (models/history.py)
+    read: list | None = None  # per period: "complete", "partly", "not recorded"; None: no coverage
+    partial: list | None = None  # per period: True where start or end cuts it short
+    coverage_sources: dict | None = None  # {"recorded": [...], "unknown": [...]}
+
+    def flags(self):
+        """Per period, what a reader must know beside its value: "partial period" (start or
+        end cuts it short) and "read: partly" / "read: not recorded" (coverage); "" if none."""
+        read = self.read or [None] * len(self.periods)
+        partial = self.partial or [False] * len(self.periods)
+        return [
+            "; ".join([*(["partial period"] if cut else []), *([f"read: {r}"] if r and r != "complete" else [])])
+            for cut, r in zip(partial, read)
+        ]
 
     def rows(self):
-        """Long format, one (period, group, value) per cell: groups outer, periods inner."""
+        """Long format, one (period, group, value, flag) per cell: groups outer, periods inner."""
+        flags = self.flags()
         for group in self.groups:
-            for period, value in zip(self.periods, self.values[group]):
-                yield period, group, value
+            for period, value, flag in zip(self.periods, self.values[group], flags):
+                yield period, group, value, flag
 
     def table(self):
-        """The long table, header first; an unread period's value is None (an empty cell;
-        coverage_text() gives the shares)."""
-        return [("period", "group", "value"), *self.rows()]
+        """The long table, header first; an empty period's value is None (an empty cell;
+        coverage_text() gives the shares); `flag` marks partial and partly-read periods."""
+        return [("period", "group", "value", "flag"), *self.rows()]
 
     def to_csv(self, *, bom=False):
         header, *rows = self.table()
@@ -144,10 +158,14 @@ class TimeSeries:
             "periods": self.periods,
             "groups": self.groups,
             "values": self.values,
+            "flags": self.flags(),
+            "partial": self.partial,
             "left_out": self.left_out,
             "left_out_note": left_out_note(self.query),
             "coverage": self.coverage,
             "coverage_note": self.coverage_note,
+            "coverage_sources": self.coverage_sources,
+            "read": self.read,
             "per": self.query.per or None,
             "denominators": self.denominators,
             "as_of": self.query.as_of.isoformat() if self.query.as_of else None,
@@ -163,14 +181,23 @@ class TimeSeries:
     def left_out_text(self):
         """One line for standard error or a page: how many articles were not placed."""
         counts = ", ".join(f"{group} {n}" for group, n in self.left_out.items())
-        return f"left out (articles dated less precisely than a {self.query.interval}): {counts or 'none'}"
+        why = f"articles dated less precisely than a {self.query.interval}"
+        if straddles_possible(self.query.start, self.query.end):
+            why += ", or to a month or year running past start or end"
+        return f"left out ({why}): {counts or 'none'}"
 
 
 def left_out_note(query):
     coarse = TOO_COARSE[query.interval]
-    if not coarse:
-        return "every article's date fits a year; none left out"
-    return f"articles dated only to the {' or '.join(str(p) for p in coarse)} are in no {query.interval} and are counted here instead"
+    parts = []
+    if coarse:
+        parts.append(f"articles dated only to the {' or '.join(str(p) for p in coarse)} are in no {query.interval}")
+    if straddles_possible(query.start, query.end):
+        parts.append("articles dated only to a month or year that runs past start or end may lie outside the range")
+    if not parts:
+        return "every article's date fits one period inside the range; none left out"
+    return "; ".join(parts) + (
+        ": they are counted here instead, in no period (use a longer interval, or start and end on whole years, to place them)")
 
 
 # --- groups and periods ---------------------------------------------------------------------
@@ -215,6 +242,11 @@ def _groups(query, attributes):
         return [
             (_short(label), attributes.grade_in(TIER_GRADES[value])) for value, label in Tier.choices
         ], attributes.grade_in(Grade.values)
+    if query.group_by == "source":
+        sources = list(Source.objects.order_by("short_name", "pk"))
+        return [(s.short_name, Q(article__source=s.pk)) for s in sources], Q(article__source__in=[s.pk for s in sources])
+    if query.group_by == "source_kind":
+        return [(value, Q(article__source__kind=value)) for value in SourceKind.values], Q(article__source__kind__in=SourceKind.values)
     return [("all", Q())], Q()
 
 
@@ -257,16 +289,20 @@ def compute(query, *, user=None):
     selection = dict(query.selection)
     if query.bands:
         selection.pop("max_code", None)  # each band applies its own
+    # The date window is date_window's (one rule for every interval), not select_claims'.
+    selection.pop("start", None), selection.pop("end", None)
     claims, date, precision = Claim.objects.for_series(user)
     attributes = history.attributes(query.as_of)
     claims = attributes.prepare(claims)
-    base = select_claims(claims, selection, dated=date, attributes=attributes)
+    coarse = TOO_COARSE[query.interval]
+    window, outside = date_window(query.start, query.end, date, precision, coarse)
+    base = select_claims(claims, selection, dated=date, attributes=attributes).filter(window)
     groups, in_any = _groups(query, attributes)
     bands = bands_of(query.max_code) if query.bands else [None]
-    coarse = TOO_COARSE[query.interval]
+    can_leave_out = straddles_possible(query.start, query.end, coarse)
     placed = Value(1, output_field=IntegerField())
-    if coarse:
-        placed = Case(When(**{f"{precision}__in": coarse}, then=Value(0)), default=Value(1), output_field=IntegerField())
+    if can_leave_out:
+        placed = Case(When(outside, then=Value(0)), default=Value(1), output_field=IntegerField())
 
     series = [(label, within, band) for label, within in groups for band in bands]
     # Compared places may overlap (Pyongyang and Sadong): one GROUP BY per place, UNION ALL.
@@ -286,7 +322,7 @@ def compute(query, *, user=None):
     # articles (their left-out count is the value itself), or any distinct unit when nothing
     # can be left out (yearly). Otherwise one GROUP BY with COUNT(DISTINCT).
     unit = _DISTINCT_UNIT.get(query.metric)
-    distinct_first = unit is not None and (query.metric == "articles" or not coarse)
+    distinct_first = unit is not None and (query.metric == "articles" or not can_leave_out)
     parts = []
     for within, band, key in selections:
         part = base.filter(within)
@@ -325,12 +361,22 @@ def compute(query, *, user=None):
         raise ParameterError({"start" if not query.start else "end": [too_many_periods(count, query.interval)]})
     keys = period_keys(first, last, query.interval) if first and last and first <= last else []
 
-    shares, coverage_note = covered_shares(query, keys)
+    answer = covered_shares(query, keys, user=user)
+    shares = answer.shares
     labels = [label if band is None else f"{label} ≤{band}" for label, _within, band in series]
-    values = blank_uncovered({
-        label: [counts.get((index, key), 0) for key in keys] for index, label in enumerate(labels)
-    }, shares)
+    values = {label: [counts.get((index, key), 0) for key in keys] for index, label in enumerate(labels)}
     totals = denominators(query, keys, user=user, coarse=coarse) if query.per else None
+    if shares is not None:
+        # A period nobody recorded reading is empty only if it holds no article of the
+        # sources in scope (registry/coverage.py): one more count, only when such a period
+        # has nothing counted; the articles of a per=all series' denominators when they are.
+        articles = [1] * len(keys)
+        unread_and_empty = [i for i, share in enumerate(shares) if share == 0 and not any(row[i] for row in values.values())]
+        if unread_and_empty:
+            held = totals if query.per == "all" and query.metric == "articles" else denominators(
+                query, keys, user=user, coarse=coarse, metric="articles")
+            articles = [held.get(key, 0) for key in keys]
+        values = blank_uncovered(values, shares, articles)
     return TimeSeries(
         query=query,
         periods=[period_label(key, query.interval) for key in keys],
@@ -338,7 +384,10 @@ def compute(query, *, user=None):
         values=divide(values, keys, totals) if query.per else values,
         left_out=dict(zip(labels, left_out)),
         coverage=shares,
-        coverage_note=coverage_note,
+        coverage_note=answer.note,
         denominators=[totals.get(key, 0) for key in keys] if query.per else None,
+        read=answer.read(),
+        partial=[is_partial(key, query.interval, query.start, query.end) for key in keys],
+        coverage_sources={"recorded": answer.recorded, "unknown": answer.unknown} if shares is not None else None,
         attributes=attributes.describe(),
     )

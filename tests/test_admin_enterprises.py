@@ -92,7 +92,8 @@ def test_the_list_shows_region_evidence_and_filters(client, coder):
     assert names("?tier=local") == [bag.name]
     assert names("?grade__exact=special") == [kim_chaek.name]
     assert names(f"?industry={steel.parent.slug}") == [kim_chaek.name]  # a top-level industry includes its branches
-    assert names("?q=Cheongjin") == []  # the name holds no place; the search is on names
+    # A place's name finds what lies in it (one search everywhere, tests/test_one_search.py).
+    assert names("?q=Cheongjin") == [kim_chaek.name]
     assert names("?q=kim+chaek+iron+%26+steel") == [kim_chaek.name]
 
 
@@ -109,7 +110,7 @@ def test_the_enterprise_list_costs_the_same_for_5_and_50_rows(client, coder, row
     assert changelist_queries(client, rows, CHANGELIST) == 9
     # A search adds one: the place names in the search term; the region filter two: its
     # value read as a place by the query vocabulary (the name lookup, the place).
-    assert changelist_queries(client, rows, CHANGELIST + "?region=north-hamgyong&q=factory") == 12
+    assert changelist_queries(client, rows, CHANGELIST + "?region=north-hamgyong&q=factory") == 13  # 12, and the search's place lookup
 
 
 def test_the_change_page_shows_aliases_units_and_claims_newest_first(client, coder):

@@ -49,8 +49,17 @@ def test_compare_two_codings_over_the_units_either_recorded():
     # (facility-none, production-operation+production, both ways); n = 8, marginals
     # construction 2, production 3, facility, none, operation+production 1 each.
     # Do = 4/8; De = (64 - (4 + 9 + 1 + 1 + 1)) / 56 = 48/56; alpha = 1 - 28/48 = 5/12.
-    assert result["activity"]["units"] == 4
-    assert result["activity"]["alpha"] == round(5 / 12, 3)
+    # That is the nominal-set variant, kept as a sensitivity row:
+    assert result["activity_nominal"]["units"] == 4
+    assert result["activity_nominal"]["alpha"] == round(5 / 12, 3)
+    # The activity alpha proper uses MASI: production vs operation+production is
+    # 1 - (1/2)(2/3) = 2/3 apart, every other disagreement 1. Observed sum 2 x 1 + 2 x 2/3 =
+    # 10/3; expected sum 48 less 2 x (3 x 1) x (1 - 2/3) = 46; alpha = 1 - 7 (10/3) / 46 = 68/138.
+    assert result["activity"]["units"] == 4 and result["activity"]["level"] == "MASI"
+    assert result["activity"]["alpha"] == round(68 / 138, 3) == 0.493
+    # The code alpha is over the 3 units both coders recorded; 1 unit each coder alone.
+    assert result["code"]["units"] == 3
+    assert result["code"]["one_coder_only"] == {"first": 1, "second": 1}
     assert result["disagreements"] == [
         {"unit": (1, 11, "facility"), "first": 2, "second": None},
         {"unit": (3, 12, "operation"), "first": None, "second": 2},
@@ -87,3 +96,53 @@ def test_the_bootstraps_alpha_is_the_packages(level):
     weights = numpy.bincount(picks, minlength=12).astype(float)
     resampled = [[row[i] for i in picks] for row in PUBLISHED]
     assert _alpha_of(numpy.tensordot(weights, per_unit, axes=1), values, level) == pytest.approx(alpha(resampled, level))
+
+
+# --- MASI, articles resampled, the verdict from the lower bound (issue 25) ------------------
+
+
+def test_masi_distance_follows_passonneau():
+    from registry.agreement import jaccard_distance, masi_distance
+
+    # Passonneau (2006), "Measuring agreement on set-valued items (MASI) for semantic and
+    # pragmatic annotation": MASI = 1 - J x M, M = 1 (identical), 2/3 (subsumption), 1/3
+    # (overlap), 0 (disjoint). Her cases:
+    assert masi_distance({"A", "B"}, {"A", "B"}) == 0
+    assert masi_distance({"A"}, {"A", "B"}) == pytest.approx(1 - (1 / 2) * (2 / 3))  # 0.667
+    assert masi_distance({"A", "B"}, {"A", "C"}) == pytest.approx(1 - (1 / 3) * (1 / 3))  # 0.889
+    assert masi_distance({"A"}, {"B"}) == 1
+    # NLTK's doctest, masi_distance({1, 2}, {1, 2, 3, 4}) = 0.665, rounds M to 0.67; exactly:
+    assert masi_distance({1, 2}, {1, 2, 3, 4}) == pytest.approx(1 - 0.5 * 2 / 3) and round(1 - 0.5 * 0.67, 3) == 0.665
+    # The issue's case: "facility" vs "construction + facility" is not a total disagreement.
+    assert round(masi_distance({"facility"}, {"construction", "facility"}), 3) == 0.667
+    assert jaccard_distance({"facility"}, {"construction", "facility"}) == 0.5
+    assert masi_distance(set(), set()) == 0 and masi_distance(set(), {"facility"}) == 1
+
+
+def test_alpha_with_the_nominal_distance_matrix_is_the_packages():
+    import numpy as np
+
+    values, per_unit = _per_unit(PUBLISHED)
+    delta = 1 - np.eye(len(values))
+    assert _alpha_of(per_unit.sum(axis=0), values, "masi", delta) == pytest.approx(alpha(PUBLISHED, "nominal"))
+
+
+def test_the_bootstrap_resamples_articles():
+    # Two articles: article 1 holds units 0-2 (all agreeing), article 2 unit 3 (1 vs 3).
+    # Resampling articles keeps article 1's units together: a resample of article 1 alone
+    # agrees throughout (alpha 1), the top of the interval; resampling units mixes them finer.
+    data = [[1, 2, 3, 1], [1, 2, 3, 3]]
+    by_article = bootstrap(data, "nominal", samples=400, seed=1, clusters=[1, 1, 1, 2])
+    by_unit = bootstrap(data, "nominal", samples=400, seed=1)
+    assert by_article != by_unit
+    assert by_article[1] == 1.0
+
+
+def test_the_verdict_reads_the_lower_bound():
+    # The methodologist's case: a point estimate 0.816 over an interval 0.531-1.0 is not reliable.
+    from registry.agreement import _measure
+
+    assert _measure(0.816, (0.531, 1.0), "MASI", 11)["verdict"] == "unreliable"
+    assert _measure(0.9, (0.7, 1.0), "MASI", 11)["verdict"] == "tentative"
+    assert _measure(0.95, (0.85, 1.0), "MASI", 11)["verdict"] == "reliable"
+    assert _measure(0.95, None, "MASI", 1)["verdict"] == "undefined"

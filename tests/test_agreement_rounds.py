@@ -183,8 +183,14 @@ class Coding(TestCase):
         assert found["all"]["units"] == 4 and found["articles"] == 2
         # The activity (nominal) over article x enterprise: production/production, facility/
         # facility, construction/construction, none/operation. n = 8: Do = 2/8; De = (64 - (4 +
-        # 4 + 4 + 1 + 1)) / 56 = 50/56; alpha = 1 - 14/50 = 0.72: tentative.
-        assert found["all"]["activity"]["alpha"] == 0.72 and found["all"]["activity"]["verdict"] == "tentative"
+        # 4 + 4 + 1 + 1)) / 56 = 50/56; alpha = 1 - 14/50 = 0.72 (MASI: every disagreement here is
+        # a disjoint pair, distance 1, so the same). The verdict reads the interval's lower bound:
+        # resampling the 2 articles, a quarter of the resamples are b twice: construction x 4,
+        # none x 2, operation x 2, Do sum 4, De sum 64 - 24 = 40, alpha = 1 - 7 x 4 / 40 = 0.3,
+        # the 2.5th percentile: unreliable, whatever the point estimate says.
+        assert found["all"]["activity"]["alpha"] == 0.72 and found["all"]["activity"]["interval"] == (0.3, 1.0)
+        assert found["all"]["activity"]["verdict"] == "unreliable"
+        assert found["all"]["code"]["units"] == 3 and found["all"]["code"]["one_coder_only"] == {"first": 0, "second": 1}
         assert found["all"]["activity"]["units"] == 4
         low, high = found["all"]["code"]["interval"]
         assert low <= 0.949 <= high

@@ -37,8 +37,9 @@ LISTS = {
     # A search: the ranking check counts the matches (capped at 1,000), the paginator's
     # count is that one query.
     "articles?q=Kim": 2,
-    # The enterprises so named (their ids) and the place spellings the name may hold.
-    "claims?q=Factory": 1 + 2,
+    # The enterprises so named (their ids), the place spellings the name may hold, and
+    # the places of that name (whose enterprises it finds too).
+    "claims?q=Factory": 1 + 3,
 }
 # The lists with more than 5 rows for the anonymous user: a page of 5 has rows after it,
 # and the paginator asks the (capped) COUNT as well. The fixture's 30 new articles are

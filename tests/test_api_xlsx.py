@@ -27,7 +27,8 @@ def sheet_rows(response):
     assert response["Content-Type"] == XLSX
     raw = b"".join(response.streaming_content) if response.streaming else response.content
     book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True)
-    assert len(book.worksheets) == 1
+    # A time series has a second sheet, "about" (tests/test_machine_names.py); a list one.
+    assert [w.title for w in book.worksheets][1:] in ([], ["about"])
     rows = [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
     # Reading drops a row's trailing empty cells: give them back.
     return [row + [None] * (len(rows[0]) - len(row)) for row in rows]
@@ -93,8 +94,9 @@ def test_the_time_series_as_xlsx_equals_its_json(d):
     params = {"regions": "Chongjin;North Hamgyong", "start": "2015", "end": "2021", "max_code": "3"}
     answer = client.get("/api/v1/timeseries/", params).json()
     header, *rows = sheet_rows(client.get("/api/v1/timeseries/", {**params, "format": "xlsx"}))
-    assert header == ["period", "group", "value"]
-    expected = [[p, g, v] for g in answer["groups"] for p, v in zip(answer["periods"], answer["values"][g])]
+    assert header == ["period", "group", "value", "flag"]
+    # A year is a number in Excel, "2016" in the JSON.
+    expected = [[int(p), g, v, f or None] for g in answer["groups"] for p, v, f in zip(answer["periods"], answer["values"][g], answer["flags"])]
     assert rows == expected
     # Chongjin, codes 1-3, public: A1 (2016: c1, c2) and A2 (2018: c4); A4 is restricted.
     assert [r[2] for r in rows if r[1] == "Chongjin"] == [0, 1, 0, 1, 0, 0, 0]
@@ -105,7 +107,7 @@ def test_an_unread_period_is_an_empty_cell_in_xlsx(d):
 
     Coverage.objects.create(source=Source.objects.get(short_name="KCNA"), start=datetime.date(2016, 1, 1), end=datetime.date(2016, 12, 31))
     rows = sheet_rows(APIClient().get("/api/v1/timeseries/", {"source": "KCNA", "start": "2015", "end": "2017", "format": "xlsx"}))
-    assert rows[1:] == [["2015", "all", None], ["2016", "all", 1], ["2017", "all", None]]
+    assert rows[1:] == [[2015, "all", None, "read: not recorded"], [2016, "all", 1, None], [2017, "all", None, "read: not recorded"]]
 
 
 def test_bom_puts_the_utf8_mark_first_and_only_when_asked(d):
@@ -173,10 +175,10 @@ def test_export_timeseries_writes_xlsx_and_csv_with_a_bom(d, tmp_path):
     book = openpyxl.load_workbook(tmp_path / "series.xlsx", read_only=True)
     rows = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
     answer = APIClient().get("/api/v1/timeseries/", {"regions": "Chongjin", "start": "2015", "end": "2021"}).json()
-    assert rows == [["period", "group", "value"], *([p, "Chongjin", v] for p, v in zip(answer["periods"], answer["values"]["Chongjin"]))]
+    assert rows == [["period", "group", "value", "flag"], *([p, "Chongjin", v, f or None] for p, v, f in zip(answer["periods"], answer["values"]["Chongjin"], answer["flags"]))]
     export("--bom", "--output", str(tmp_path / "series.csv"))
     raw = (tmp_path / "series.csv").read_bytes()
-    assert raw.startswith(b"\xef\xbb\xbfperiod,group,value\n")
+    assert raw.startswith(b"\xef\xbb\xbfperiod,group,value,flag\n")
     with pytest.raises(CommandError, match="--bom: bom=1 applies to format=csv only"):
         export("--bom", "--format", "json")
     with pytest.raises(CommandError, match="--format xlsx: give --output"):

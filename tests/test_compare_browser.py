@@ -2,6 +2,7 @@
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -31,8 +32,14 @@ def test_changing_a_place_redraws_the_chart_and_the_table(live_reference, browse
     assert read_table(browser) == {"2015": [1, 1], "2016": [1, 0], "2017": [0, 0], "2018": [0, 1]}
 
     old_table = browser.find_element(By.ID, "series-table")
-    Select(browser.find_elements(By.CSS_SELECTOR, "select.place")[1]).select_by_value("north-hamgyong")
-    # The change submits the form (static/pages/compare.js); wait for the new page.
+    place = browser.find_elements(By.CSS_SELECTOR, "select.place")[1]
+    Select(place).select_by_value("north-hamgyong")
+    # A change no longer submits (WCAG 3.2.2): the page and the focus stay where they were.
+    place.send_keys(Keys.ARROW_DOWN)
+    place.send_keys(Keys.ARROW_UP)
+    assert old_table.is_displayed()
+    assert browser.switch_to.active_element == place
+    browser.find_element(By.CSS_SELECTOR, "#compare-form button[type=submit]").click()
     wait.until(EC.staleness_of(old_table))
     wait.until(EC.presence_of_element_located((By.ID, "series-table")))
 

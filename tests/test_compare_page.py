@@ -35,8 +35,8 @@ def test_it_opens_on_pyongyang_against_chongjin_production_or_investment_codes_1
     assert table(html) == {"2015": [1, 1], "2016": [1, 0], "2017": [0, 0], "2018": [0, 1]}
     assert '<svg xmlns="http://www.w3.org/2000/svg"' in html
     assert re.findall(r'<g class="series" data-group="([^"]+)"', html) == ["Pyongyang", "Chongjin"]
-    assert 'href="/api/v1/timeseries/?metric=articles&amp;interval=year&amp;activity=production%2Cinvestment&amp;regions=pyongyang%3Bchongjin&amp;max_code=3&amp;format=csv"' in html
-    assert 'id="xlsx-link" href="/api/v1/timeseries/?metric=articles&amp;interval=year&amp;activity=production%2Cinvestment&amp;regions=pyongyang%3Bchongjin&amp;max_code=3&amp;format=xlsx"' in html
+    assert 'href="/api/v1/timeseries/?metric=articles&amp;interval=year&amp;activity=production%2Cinvestment&amp;regions=pyongyang%3Bchongjin&amp;max_code=3&amp;format=csv&amp;bom=1&amp;labels=en"' in html
+    assert 'id="xlsx-link" href="/api/v1/timeseries/?metric=articles&amp;interval=year&amp;activity=production%2Cinvestment&amp;regions=pyongyang%3Bchongjin&amp;max_code=3&amp;format=xlsx&amp;labels=en"' in html
 
 
 def test_the_links_give_the_same_numbers_as_the_table(client, world):
@@ -68,7 +68,10 @@ def test_group_by_replaces_the_places(client, world):
 def test_a_bad_choice_is_shown_not_raised(client, world):
     response = client.get("/compare/?regions=pyongyang&start=2015-13")
     assert response.status_code == 400
-    assert "start: &#x27;2015-13&#x27; is not a date" in response.content.decode()
+    html = response.content.decode()
+    # Named by the field's label beside the form it came from, the field marked invalid.
+    assert '<li id="error-start"><a href="#field-start">From</a>: &#x27;2015-13&#x27; is not a date' in html
+    assert 'name="start" id="field-start" aria-invalid="true" aria-describedby="error-start"' in html
 
 
 def test_page_query_count_does_not_grow_with_bands(client, world, django_assert_num_queries):
@@ -188,3 +191,10 @@ def test_the_controls_carry_the_whole_question(client, world):
     # The same question through the API gives the page's numbers.
     api = client.get("/api/v1/timeseries/?regions=chongjin&industry=metal&grade=special&source_kind=state_media&code=1,2&metric=claims").json()
     assert sum(sum(v) for v in table(html).values()) == sum(api["values"]["Chongjin"])
+
+
+def test_the_axis_counts_in_whole_numbers(client, world):
+    html = client.get("/compare/").content.decode()
+    svg = html.split('id="chart"', 1)[1].split("</svg>", 1)[0]
+    labels = re.findall(r'text-anchor="end" fill="#333">([^<]+)</text>', svg)
+    assert labels and all(label.isdigit() for label in labels), labels  # "1", never "1.0"

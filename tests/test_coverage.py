@@ -45,7 +45,7 @@ def test_without_coverage_every_period_counts_and_the_answer_says_none_was_recor
     assert result.to_json()["coverage"] is None
 
 
-def test_a_covered_year_has_its_value_and_an_unread_year_has_none(world):
+def test_a_covered_year_has_its_value_and_an_unread_year_without_articles_has_none(world):
     read("KCNA", "2015-01-01", "2015-12-31")
     # 2018: January to June, partly, and an overlapping range that must count once:
     # 31+28+31+30+31+30 = 181 of 365 days.
@@ -53,14 +53,19 @@ def test_a_covered_year_has_its_value_and_an_unread_year_has_none(world):
     read("KCNA", "2018-03-01", "2018-04-30")
     result = series(source="KCNA")
     assert result.periods == ["2015", "2016", "2017", "2018"]
-    # 2016 holds a3 but nobody recorded reading 2016: unknown, not 1; 2017 unknown, not 0.
-    assert result.values == {"all": [2, None, None, 1]}
+    # 2016 holds a3 though nobody recorded reading 2016: its value, flagged, never blanked;
+    # 2017 holds no article and was not read: unknown, not 0.
+    assert result.values == {"all": [2, 1, None, 1]}
     assert result.coverage == [1.0, 0.0, 0.0, round(181 / 365, 4)]
-    assert result.to_csv().splitlines() == ["period,group,value", "2015,all,2", "2016,all,", "2017,all,", "2018,all,1"]
+    assert result.read == ["complete", "not recorded", "not recorded", "partly"]
+    assert result.to_csv().splitlines() == [
+        "period,group,value,flag", "2015,all,2,", "2016,all,1,read: not recorded", "2017,all,,read: not recorded",
+        "2018,all,1,read: partly"]
     assert result.coverage_text() == "coverage: 2015=1, 2016=0, 2017=0, 2018=0.4959"
+    assert result.coverage_sources == {"recorded": ["KCNA"], "unknown": []}
 
 
-def test_the_share_is_the_mean_over_the_sources_in_scope_that_have_coverage(world):
+def test_the_share_is_the_mean_over_the_sources_in_scope(world):
     read("KCNA", "2015-01-01", "2015-12-31")
     read("DNK", "2015-07-01", "2015-12-31")  # 184 days
     result = series(start="2015", end="2015")
@@ -68,6 +73,75 @@ def test_the_share_is_the_mean_over_the_sources_in_scope_that_have_coverage(worl
     # Only KCNA in scope: DNK's coverage does not count.
     assert series(source="KCNA", start="2015", end="2015").coverage == [1.0]
     assert series(source="DNK", start="2015", end="2015").coverage == [round(184 / 365, 4)]
+
+
+# --- the methodologist's cases (issue 25), hand-computed ------------------------------------
+
+
+def test_a_source_without_coverage_is_unknown_and_keeps_a_covered_year_below_one(world):
+    # KCNA read all of 2015; DNK (a6, 2018) has no coverage at all: unknown, counted as not
+    # read. Before, 2015 read 1.0 "covered" over KCNA alone while the series held DNK.
+    read("KCNA", "2015-01-01", "2015-12-31")
+    result = series()
+    assert result.coverage == [0.5, 0.0, 0.0, 0.0]  # 2015: (365 + 0) / (2 x 365)
+    assert result.coverage_sources == {"recorded": ["KCNA"], "unknown": ["DNK"]}
+    assert "over 2 source(s) in scope" in result.coverage_note and "unknown, counted as not read) for DNK" in result.coverage_note
+    # 2016 a3; 2018 a4 and a6: never blanked; 2017 nothing and unread.
+    assert result.values == {"all": [2, 1, None, 2]}
+    assert result.flags() == ["read: partly", "read: not recorded", "read: not recorded", "read: not recorded"]
+    assert result.to_json()["read"] == ["partly", "not recorded", "not recorded", "not recorded"]
+
+
+def test_a_period_whose_tracked_sources_were_unread_keeps_another_sources_article(world):
+    read("KCNA", "2015-01-01", "2015-12-31")
+    read("DNK", "2015-01-01", "2015-12-31")
+    # 2018: both sources tracked, neither read; a4 (KCNA) and a6 (DNK) are in it.
+    result = series(start="2018", end="2018", source="DNK")
+    assert (result.values, result.flags()) == ({"all": [1]}, ["read: not recorded"])
+    # A filter nothing in the period meets: 0, not blank, since the period holds articles.
+    result = series(start="2016", end="2017", source="KCNA", activity="facility")
+    assert result.values == {"all": [0, None]}  # 2016 holds a3 (production); 2017 nothing
+
+
+def test_a_partial_first_period_is_flagged_with_its_true_covered_share(world):
+    # KCNA read January to June 2016; the series asks from June: 2016 is June 1 - Dec 31,
+    # 214 days, of which June's 30 were read.
+    read("KCNA", "2016-01-01", "2016-06-30")
+    result = series(source="KCNA", start="2016-06", end="2016")
+    assert result.periods == ["2016"] and result.partial == [True]
+    assert result.coverage == [round(30 / 214, 4)]  # 0.1402, not 182/366
+    # a3 is dated only to 2016: it may be before June, so it is left out, and said to be.
+    assert result.values == {"all": [0]} and result.left_out == {"all": 1}
+    assert result.to_csv().splitlines()[1] == "2016,all,0,partial period; read: partly"
+    assert result.to_json()["flags"] == ["partial period; read: partly"]
+
+
+def test_a_mid_month_start_reports_the_year_dated_article_in_left_out(world):
+    # Before, a3 (2016, year) fell silently out of start=2016-03-15 with left_out 0.
+    result = series(source="KCNA", start="2016-03-15", end="2016")
+    assert (result.values, result.left_out, result.partial) == ({"all": [0]}, {"all": 1}, [True])
+    assert "running past start or end" in result.left_out_text()
+    # At the other end: a2 (2015-08, month) may be after August 15; a1 (March 10) counts.
+    result = series(source="KCNA", start="2015", end="2015-08-15")
+    assert (result.values, result.left_out, result.partial) == ({"all": [1]}, {"all": 1}, [True])
+    # Whole periods cut nothing: a3 counts again.
+    assert series(source="KCNA", start="2016", end="2016").values == {"all": [1]}
+    assert series(source="KCNA", start="2016", end="2016").partial == [False]
+
+
+def test_stories_per_all_are_divided_by_stories(world):
+    from registry.models import Article, Story, StoryMember
+
+    both = Story.objects.create(title="Machine factory built")
+    StoryMember.objects.create(story=both, article=world["a1"])
+    StoryMember.objects.create(story=both, article=world["a2"])
+    Article.objects.create(source=world["a1"].source, published=D(2015, 5, 5), title="No claims", status="coded")
+    # 2015, KCNA: 3 articles (a1, a2 one story; the claimless one its own): 2 stories.
+    # Counted: the one story of a1 and a2. Stories per stories: 1/2, not 1/3.
+    result = series(source="KCNA", start="2015", end="2015", metric="stories", per="all")
+    assert (result.values, result.denominators) == ({"all": [0.5]}, [2])
+    result = series(source="KCNA", start="2015", end="2015", metric="articles", per="all")
+    assert (result.values, result.denominators) == ({"all": [round(2 / 3, 4)]}, [3])
 
 
 def test_a_source_without_coverage_leaves_its_series_as_before(world):
@@ -80,8 +154,8 @@ def test_quarterly_shares_count_days(world):
     read("KCNA", "2015-02-01", "2015-02-28")
     result = series(source="KCNA", interval="quarter", start="2015", end="2015")
     assert result.coverage == [round(28 / 90, 4), 0.0, 0.0, 0.0]
-    # a1 (2015-03-10) is in the read quarter; a2 (August) is in an unread one.
-    assert result.values == {"all": [1, None, None, None]}
+    # a1 (2015-03-10) is in the read quarter; a2 (August) in an unread one, kept and flagged.
+    assert result.values == {"all": [1, None, 1, None]}
 
 
 def test_period_bounds():
@@ -94,10 +168,10 @@ def test_period_bounds():
 def test_api_json_is_null_csv_empty_and_the_shares_in_a_header(client, world):
     read("KCNA", "2015-01-01", "2015-12-31")
     data = client.get("/api/v1/timeseries/", {"source": "KCNA"}).json()
-    assert data["values"] == {"all": [2, None, None, None]}
+    assert data["values"] == {"all": [2, 1, None, 1]}
     assert data["coverage"] == [1.0, 0.0, 0.0, 0.0]
     response = client.get("/api/v1/timeseries/", {"source": "KCNA", "format": "csv"})
-    assert response.content.decode().splitlines()[1:3] == ["2015,all,2", "2016,all,"]
+    assert response.content.decode().splitlines()[1:4] == ["2015,all,2,", "2016,all,1,read: not recorded", "2017,all,,read: not recorded"]
     assert response["X-Coverage"] == "coverage: 2015=1, 2016=0, 2017=0, 2018=0"
 
 
@@ -105,7 +179,7 @@ def test_command_prints_the_shares_on_stderr(world):
     read("KCNA", "2015-01-01", "2015-12-31")
     out, err = io.StringIO(), io.StringIO()
     call_command("export_timeseries", "--source", "KCNA", stdout=out, stderr=err)
-    assert out.getvalue().splitlines()[1:3] == ["2015,all,2", "2016,all,"]
+    assert out.getvalue().splitlines()[1:4] == ["2015,all,2,", "2016,all,1,read: not recorded", "2017,all,,read: not recorded"]
     assert "coverage: 2015=1, 2016=0" in err.getvalue()
 
 

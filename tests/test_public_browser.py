@@ -84,8 +84,8 @@ def test_the_map_clicks_through_to_a_county(live_reference, browser):
     csv_rows = Client().get("/map/?measure=articles&start=2014&end=2017&start2=2018&end2=2021&activity=investment&format=csv")
     chongjin = next(line.split(",") for line in csv_rows.content.decode().splitlines() if line.startswith("chongjin,"))
     row = browser.find_element(By.XPATH, "//table[@id='map-table']//tr[th/a[text()='Chongjin']]")
-    assert [td.text for td in row.find_elements(By.TAG_NAME, "td")][1:] == chongjin[4:]
-    assert int(chongjin[4]) >= 1  # a1's oxygen furnace (facility, 2016) at least
+    assert [td.text for td in row.find_elements(By.TAG_NAME, "td")][1:] == chongjin[5:]
+    assert int(chongjin[5]) >= 1  # a1's oxygen furnace (facility, 2016) at least
     link = browser.find_element(By.CSS_SELECTOR, '#map-1 a[data-slug="chongjin"][data-where="main"] path')
     link.click()
     wait.until(EC.url_contains("/places/chongjin/"))

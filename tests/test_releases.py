@@ -113,6 +113,7 @@ def test_the_api_and_the_command_compute_from_the_release(world_release):
     assert body["values"] == before["values"] and body["left_out"] == before["left_out"]
     assert body["data_version"] == {
         "source": "release", "release": "2026.1", "checksum": release.checksum, "codebook_version": CODEBOOK_VERSION,
+        "view": "public view",
     }
     out, err = io.StringIO(), io.StringIO()
     call_command("export_timeseries", "--release", "2026.1", "--regions", "Pyongyang,Chongjin",
@@ -526,9 +527,9 @@ def test_a_release_carries_coverage_and_public_story_links_and_its_series_match_
         if path.suffix in (".csv", ".json", ".md"):
             assert "HIDDEN-STORY-MARKER" not in path.read_text(encoding="utf-8") and "reader-marker" not in path.read_text(encoding="utf-8")
 
-    # KCNA per year 2015-2018, public: 2015 a1, a2 (one story); 2016 a3 (unread: no value); 2017 none (unread);
-    # 2018 a4 (half read: share 181/365).
-    for metric, values in (("articles", [2, None, None, 1]), ("stories", [1, None, None, 1])):
+    # KCNA per year 2015-2018, public: 2015 a1, a2 (one story); 2016 a3 (not recorded as read, but
+    # it holds a3: kept and flagged); 2017 none (unread and empty: no value); 2018 a4 (half read: share 181/365).
+    for metric, values in (("articles", [2, 1, None, 1]), ("stories", [1, 1, None, 1])):
         params = {"source": "KCNA", "start": "2015", "end": "2018", "metric": metric}
         frozen = from_release(release, params)
         assert frozen["values"] == {"all": values} and frozen["coverage"] == [1.0, 0.0, 0.0, round(181 / 365, 4)]
@@ -536,5 +537,43 @@ def test_a_release_carries_coverage_and_public_story_links_and_its_series_match_
     # The release's series stays as it was when the live coverage grows.
     Coverage.objects.create(source=kcna, start=datetime.date(2016, 1, 1), end=datetime.date(2017, 12, 31))
     assert live({"source": "KCNA", "start": "2015", "end": "2018"})["values"] == {"all": [2, 1, 0, 1]}
-    assert from_release(release, {"source": "KCNA", "start": "2015", "end": "2018"})["values"] == {"all": [2, None, None, 1]}
+    assert from_release(release, {"source": "KCNA", "start": "2015", "end": "2018"})["values"] == {"all": [2, 1, None, 1]}
     assert Package(str(releases.release_path(release.name) / "datapackage.json")).validate().valid
+
+
+# --- authors and licence (issue 25) ----------------------------------------------------------
+
+
+def test_a_release_names_its_authors_and_licence_in_every_file(db):
+    import yaml
+
+    timeseries_data.build()
+    release = make("2026.5", authors=["Kim, Min-jun, 0000-0002-1825-0097", "Lee, Seo-yeon"], licence="CC-BY-4.0")
+    root = releases.release_path(release.name)
+    package = json.loads((root / "datapackage.json").read_text())
+    assert package["licenses"] == [{"name": "CC-BY-4.0", "title": "Creative Commons Attribution 4.0 International",
+                                    "path": "https://creativecommons.org/licenses/by/4.0/"}]
+    assert package["contributors"] == [
+        {"title": "Min-jun Kim", "role": "author", "path": "https://orcid.org/0000-0002-1825-0097"},
+        {"title": "Seo-yeon Lee", "role": "author"}]
+    assert Package(str(root / "datapackage.json")).validate().valid
+    cff = yaml.safe_load((root / "CITATION.cff").read_text())
+    assert cff["license"] == "CC-BY-4.0" and cff["cff-version"] == "1.2.0" and cff["type"] == "dataset"
+    assert cff["authors"] == [
+        {"family-names": "Kim", "given-names": "Min-jun", "orcid": "https://orcid.org/0000-0002-1825-0097"},
+        {"family-names": "Lee", "given-names": "Seo-yeon"}]
+    readme = (root / "README.md").read_text()
+    assert "- Kim, Min-jun (ORCID 0000-0002-1825-0097)" in readme and "CC-BY-4.0" in readme and "ODbL" in readme
+    # The counting rules travel with the release.
+    assert "**coverage-never-hides**" in readme and "**alpha-verdict**" in readme
+
+
+def test_a_bad_author_or_licence_is_refused_before_anything_is_written(db):
+    timeseries_data.build()
+    with pytest.raises(CommandError, match="--author 'Kim Min-jun'"):
+        make("2026.6", authors=["Kim Min-jun"])
+    with pytest.raises(CommandError, match="is not an ORCID"):
+        make("2026.6", authors=["Kim, Min-jun, 1234"])
+    with pytest.raises(CommandError, match="--licence 'MIT'"):
+        make("2026.6", licence="MIT")
+    assert not Release.objects.filter(name="2026.6").exists() and not releases.release_path("2026.6").exists()

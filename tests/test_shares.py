@@ -59,10 +59,13 @@ def test_restricted_and_draft_articles_count_in_the_denominator_only_for_who_see
     assert shares(regions="Chongjin", activity="production", start="2018", end="2018").denominators == [2]
 
 
-def test_an_unread_period_has_no_share(world):
+def test_only_an_unread_period_without_articles_has_no_share(world):
     Coverage.objects.create(source=Source.objects.get(short_name="KCNA"), start="2015-01-01", end="2015-12-31")
     result = shares(source="KCNA")
-    assert result.values == {"all": [1.0, None, None, None]}
+    # 2016 (a3) and 2018 (a4) were not recorded as read but hold KCNA's articles: kept and
+    # flagged; 2017 holds none and nobody read it: no share.
+    assert result.values == {"all": [1.0, 1.0, None, 1.0]}
+    assert result.flags() == ["", "read: not recorded", "read: not recorded", "read: not recorded"]
 
 
 def test_one_more_query_for_the_denominators(world, django_assert_num_queries):
@@ -88,7 +91,7 @@ def test_api_and_command_take_per_and_refuse_another_word(client, world):
     assert response.status_code == 400 and "per" in response.json()["errors"]
     out = io.StringIO()
     call_command("export_timeseries", "--regions", "Chongjin", "--activity", "production", "--per", "all", stdout=out, stderr=io.StringIO())
-    assert out.getvalue().splitlines()[1:5] == ["2015,Chongjin,0.5", "2016,Chongjin,0.0", "2017,Chongjin,", "2018,Chongjin,0.5"]
+    assert out.getvalue().splitlines()[1:5] == ["2015,Chongjin,0.5,", "2016,Chongjin,0.0,", "2017,Chongjin,,", "2018,Chongjin,0.5,"]
     with pytest.raises(ParameterError):
         parse_params({"per": "enterprise"})
 

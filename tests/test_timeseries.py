@@ -97,7 +97,7 @@ def test_every_period_of_the_range_appears_for_every_group_even_without_data(wor
     result = series(regions="Pyongyang,Kaesong", start="2013", end="2016")
     assert result.periods == ["2013", "2014", "2015", "2016"]
     assert result.values == {"Pyongyang": [0, 0, 1, 1], "Kaesong": [0, 0, 0, 0]}
-    assert list(result.rows())[:2] == [("2013", "Pyongyang", 0), ("2014", "Pyongyang", 0)]
+    assert list(result.rows())[:2] == [("2013", "Pyongyang", 0, ""), ("2014", "Pyongyang", 0, "")]
 
 
 def test_a_partial_end_means_the_end_of_that_month(world):
@@ -183,7 +183,7 @@ def test_an_empty_answer_has_no_periods(world):
 
 def test_results_export_as_long_csv_and_json(world):
     result = series(regions="Pyongyang,Chongjin", max_code="3", **INVEST_OR_PRODUCE)
-    assert result.to_csv().splitlines()[:3] == ["period,group,value", "2015,Pyongyang,1", "2016,Pyongyang,1"]
+    assert result.to_csv().splitlines()[:3] == ["period,group,value,flag", "2015,Pyongyang,1,", "2016,Pyongyang,1,"]
     data = result.to_json()
     assert data["periods"] == ["2015", "2016", "2017", "2018"]
     assert data["values"]["Chongjin"] == [1, 0, 0, 1]
@@ -243,3 +243,12 @@ def test_group_by_with_bands_and_a_left_out_year_only_article(world, django_asse
         "unknown ≤1": 0, "unknown ≤2": 0, "unknown ≤3": 0, "unknown ≤4": 0, "unknown ≤5": 0,
     }
     assert all(v == [0, 0, 0, 0] for v in result.values.values())
+
+
+def test_group_by_source_and_source_kind(world):
+    # Public: KCNA a1, a2 (2015), a3 (2016), a4 (2018); DNK (insider) a6 (2018).
+    result = series(group_by="source", start="2015", end="2018")
+    assert result.values["KCNA"] == [2, 1, 0, 1] and result.values["DNK"] == [0, 0, 0, 1]
+    assert all(sum(v) == 0 for g, v in result.values.items() if g not in ("KCNA", "DNK"))
+    kinds = series(group_by="source_kind", start="2015", end="2018").values
+    assert kinds["state_media"] == [2, 1, 0, 1] and kinds["insider"] == [0, 0, 0, 1] and kinds["academic"] == [0, 0, 0, 0]

@@ -35,9 +35,9 @@ def test_csv_is_long_format_with_left_out_in_a_header(client, world):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     lines = response.content.decode().splitlines()
-    assert lines[0] == "period,group,value"
+    assert lines[0] == "period,group,value,flag"
     assert len(lines) == 1 + 2 * 16
-    assert "2015-Q3,North Hamgyong,1" in lines
+    assert "2015-Q3,North Hamgyong,1," in lines
     assert response["X-Left-Out"] == "Pyongyang=1; North Hamgyong=1"
 
 
@@ -52,8 +52,8 @@ def test_service_command_and_api_give_the_same_numbers(client, world):
     api = client.get(URL, {**params, "format": "csv"}).content.decode()
     assert service == out.getvalue() == api
     # a2 (2015-08, facility 2) is the only public investment claim in Chongjin before July 2018.
-    assert "2015-Q3,Chongjin ≤2,1" in api.splitlines()
-    assert "2015-Q3,Chongjin ≤1,0" in api.splitlines()
+    assert "2015-Q3,Chongjin ≤2,1," in api.splitlines()
+    assert "2015-Q3,Chongjin ≤1,0," in api.splitlines()
 
 
 def test_repeated_parameters_are_a_list(client, world):

@@ -30,17 +30,17 @@ def test_it_writes_long_csv_zero_filled_with_left_out_counts_on_stderr(world):
         "--interval", "year", "--start", "2014", "--end", "2018", "--max-code", "3", "--format", "csv",
     )
     assert out.splitlines() == [
-        "period,group,value",
-        "2014,Pyongyang,0", "2015,Pyongyang,1", "2016,Pyongyang,1", "2017,Pyongyang,0", "2018,Pyongyang,0",
-        "2014,Chongjin,0", "2015,Chongjin,1", "2016,Chongjin,0", "2017,Chongjin,0", "2018,Chongjin,1",
+        "period,group,value,flag",
+        "2014,Pyongyang,0,", "2015,Pyongyang,1,", "2016,Pyongyang,1,", "2017,Pyongyang,0,", "2018,Pyongyang,0,",
+        "2014,Chongjin,0,", "2015,Chongjin,1,", "2016,Chongjin,0,", "2017,Chongjin,0,", "2018,Chongjin,1,",
     ]
     assert "Pyongyang 0, Chongjin 0" in err
 
 
 def test_a_quarterly_export_reports_the_year_only_article_on_stderr(world):
     out, err = export("--regions", "Pyongyang;North Hamgyong", "--interval", "quarter")
-    assert "2015-Q1,Pyongyang,1" in out.splitlines()
-    assert "2015-Q3,North Hamgyong,1" in out.splitlines()
+    assert "2015-Q1,Pyongyang,1," in out.splitlines()
+    assert "2015-Q3,North Hamgyong,1," in out.splitlines()
     assert "left out (articles dated less precisely than a quarter): Pyongyang 1, North Hamgyong 1" in err
 
 
@@ -61,10 +61,10 @@ def test_group_by_grade_tier_industry_and_filters(world):
     out, _ = export("--group-by", "tier", "--source-kind", "state_media", "--status", "coded")
     # a6 (insider, reviewed) is gone: central is C's a1, a2, a4 and S's a1, a3.
     assert [line for line in out.splitlines() if ",central," in line] == [
-        "2015,central,2", "2016,central,1", "2017,central,0", "2018,central,1",
+        "2015,central,2,", "2016,central,1,", "2017,central,0,", "2018,central,1,",
     ]
     out, _ = export("--grade", "special,local", "--tier", "local", "--industry", "Coal mining", "--regions", "North Hamgyong")
-    assert out.splitlines()[1:] == ["2016,North Hamgyong,1", "2017,North Hamgyong,0", "2018,North Hamgyong,1"]
+    assert out.splitlines()[1:] == ["2016,North Hamgyong,1,", "2017,North Hamgyong,0,", "2018,North Hamgyong,1,"]
 
 
 @pytest.mark.parametrize(
@@ -94,8 +94,8 @@ def test_restricted_articles_count_only_for_a_user_allowed_to_see_them(world):
     User.objects.create(username="visitor")
     args = ("--regions", "Pyongyang", "--start", "2018", "--end", "2018", "--activity", "facility")
     # a5 (2018, S facility 2, Sadong in Pyongyang) is the only such article, and it is restricted.
-    assert export(*args)[0].splitlines()[1:] == ["2018,Pyongyang,0"]
-    assert export(*args, "--user", "visitor")[0].splitlines()[1:] == ["2018,Pyongyang,0"]
-    assert export(*args, "--user", "researcher")[0].splitlines()[1:] == ["2018,Pyongyang,1"]
+    assert export(*args)[0].splitlines()[1:] == ["2018,Pyongyang,0,"]
+    assert export(*args, "--user", "visitor")[0].splitlines()[1:] == ["2018,Pyongyang,0,"]
+    assert export(*args, "--user", "researcher")[0].splitlines()[1:] == ["2018,Pyongyang,1,"]
     with pytest.raises(CommandError, match="--user: no user named 'nobody'"):
         export(*args, "--user", "nobody")

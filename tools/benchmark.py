@@ -159,7 +159,7 @@ def plain_series(params):
     without asking the database, as on a registry with no coverage rows."""
     from registry import coverage
 
-    with mock.patch.object(timeseries, "covered_shares", lambda query, keys: (None, coverage.NO_COVERAGE)):
+    with mock.patch.object(timeseries, "covered_shares", lambda query, keys, **kw: coverage.CoverageAnswer(None, coverage.NO_COVERAGE)):
         return timeseries_service(params)
 
 

@@ -185,7 +185,7 @@ class EnterpriseAdmin(TableAdmin, ReadableHistoryMixin, VersionedAdmin, FastChan
     actions = ["merge_enterprises"]
     fieldsets = [
         (None, {"fields": ["name", "hangul", ("grade", "tier"), ("kind", "integration"), "parent", "location", "industry", "opened_version"]}),
-        ("Details", {"fields": ["products", "ministry", "notes", "evidence_link", ("created_at", "updated_at")]}),
+        (_("Details"), {"fields": ["products", "ministry", "notes", "evidence_link", ("created_at", "updated_at")]}),
     ]
     # save_anyway is not in a fieldset: the duplicate warning carries it as a button, beside
     # "use this enterprise" (templates/admin/registry/enterprise/change_form.html).

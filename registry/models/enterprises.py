@@ -122,8 +122,9 @@ class EnterpriseQuerySet(models.QuerySet):
         """Enterprises whose name, Hangul name or an alias contains the text, in any
         spelling that shares its name key ("Kim Chaek", "kimchaek", "김책": case, diacritics,
         apostrophes, hyphens, spaces, "&"; Hangul in the North's or the South's spelling) or a place spelling the place tree knows
-        ("Cheongjin Bag Factory"). The admin's search box and autocomplete and the API's q=
-        all use this."""
+        ("Cheongjin Bag Factory"), or the name of the place it lies in ("함흥": every
+        enterprise in Hamhung). The admin's search box and autocomplete, the API's q= and the
+        public list all use this."""
         term = text.strip()
         if not term:
             return self
@@ -133,6 +134,15 @@ class EnterpriseQuerySet(models.QuerySet):
             # Keys fold North and South Hangul alike (names.name_key), so 련합 finds 연합.
             match |= Q(name_key__contains=key) | Q(hangul_key__contains=key)
             alias_match |= Q(name_key__contains=key)
+        # A place's name in any spelling (함흥, Hamhung, Hamheung): the enterprises in it, as
+        # place= finds them. One query (LocationName keys hold every spelling and Hangul).
+        from .places import Location, LocationName
+
+        key = name_key(term)
+        if key:
+            places = list(Location.objects.filter(pk__in=LocationName.objects.filter(key=key).values("location_id")).only("path"))
+            for place in places:
+                match |= Q(location__path__startswith=place.path)
         return self.filter(match | Q(pk__in=EnterpriseAlias.objects.filter(alias_match).values("enterprise_id")))
 
 

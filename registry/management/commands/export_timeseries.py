@@ -14,7 +14,7 @@ OWN = ("format", "bom", "output", "user", "release")
 class Command(BaseCommand):
     help = (
         "Export a time series of coded articles, enterprises or claims per period and place "
-        "(or region, industry, grade, tier) as long CSV (period,group,value), Excel (--format xlsx, with --output) or JSON. "
+        "(or region, industry, grade, tier) as long CSV (period,group,value,flag), Excel (--format xlsx, with --output) or JSON. "
         "LIST: " + vocabulary.LIST_HELP + " (\"Sinpo, South Hamgyong; Chongjin\")."
     )
 

@@ -20,13 +20,16 @@ class Command(BaseCommand):
         parser.add_argument("name", help="e.g. 2026.1")
         parser.add_argument("--title", default="")
         parser.add_argument("--notes", default="", help="what is new in this release; printed in its README")
+        parser.add_argument("--author", action="append", default=[], dest="authors", metavar="'FAMILY, GIVEN[, ORCID]'",
+                            help="an author of the release (repeat for each); written into datapackage.json, CITATION.cff and the README")
+        parser.add_argument("--licence", default=None, help="the data's licence, an SPDX id (default settings.RELEASE_LICENCE, CC-BY-4.0)")
         parser.add_argument("--user", default="", metavar="USERNAME", help="who makes it (recorded, not published)")
         parser.add_argument(
             "--timings", action="store_true",
             help="print each stage's wall and CPU seconds at the end (and the load average): where the time goes",
         )
 
-    def handle(self, *args, name, title, notes, user, **options):
+    def handle(self, *args, name, title, notes, user, authors=(), licence=None, **options):
         made_by = None
         if user:
             try:
@@ -46,7 +49,8 @@ class Command(BaseCommand):
         timings = Timings() if options["timings"] else None
         started, cpu_started, load_before = time.perf_counter(), time.process_time(), os.getloadavg()
         try:
-            release = make_release(name=name, title=title, notes=notes, user=made_by, progress=progress, timings=timings)
+            release = make_release(name=name, title=title, notes=notes, user=made_by, progress=progress, timings=timings,
+                                   authors=authors, licence=licence)
         except ReleaseError as error:
             raise CommandError(str(error)) from None
         if tty:
