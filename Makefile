@@ -1,19 +1,31 @@
-# Quick start: `make run` (the app with sample data on SQLite), `make test` (the test suite).
+# Quick start: `make run` (the app with sample data on SQLite), `make test-fast` (the inner
+# loop), `make test` (the whole suite, as CI runs it), `make docs` (the docs site).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-requirements
+# Development and CI install requirements/dev.txt (the application, its server, the test
+# tools, the docs site); production (`make serve`) requirements/prod.txt only.
+STAMP := $(VENV)/.installed-dev
+PROD_STAMP := $(VENV)/.installed-prod
 HOST ?= 127.0.0.1:8000
 
-.PHONY: install run setup test test-postgres serve backup restore loadtest
+.PHONY: install install-prod run setup test test-fast test-postgres docs docs-serve serve backup restore loadtest
 
-$(STAMP): requirements.txt
+$(STAMP): requirements.txt requirements/base.txt requirements/prod.txt requirements/dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	touch $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+	touch $(STAMP) $(PROD_STAMP)
+
+$(PROD_STAMP): requirements/base.txt requirements/prod.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/prod.txt
+	touch $(PROD_STAMP)
 
 # The Korean interface's messages (locale/*.po) are compiled to .mo on every install.
 install: $(STAMP)
+	$(PY) scripts/compile_messages.py
+
+install-prod: $(PROD_STAMP)
 	$(PY) scripts/compile_messages.py
 
 # Migrate, load places/industries/sources, the sample articles (one linked KCNA/Rodong Sinmun
@@ -33,26 +45,46 @@ setup: install
 run: setup
 	$(PY) manage.py runserver $(HOST)
 
+# The whole suite (CI runs it on SQLite and PostgreSQL): a fresh test database, every test.
 test: install
 	$(PY) -m pytest
+
+# The inner loop: the test database kept between runs (--reuse-db; pass ARGS=--create-db
+# after changing reference data by hand), tests marked `slow` (a server, a second database,
+# a whole permission walk) and browser tests skipped, the property tests at 30 examples
+# (200 in `make test`). ARGS= narrows it (ARGS=tests/test_x.py).
+# On SQLite the test database is a file under .pytest_cache/ (in memory it could not be kept).
+FAST_TEST_DATABASE := $(if $(DATABASE_URL),$(DATABASE_TEST_NAME),.pytest_cache/test-fast.sqlite3)
+test-fast: install
+	DATABASE_TEST_NAME=$(FAST_TEST_DATABASE) HYPOTHESIS_EXAMPLES=$${HYPOTHESIS_EXAMPLES:-30} $(PY) -m pytest --reuse-db -m "not slow and not browser" $(ARGS)
 
 test-postgres: install
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(PY) -m pytest
 
+# The docs site (mkdocs.yml, docs/): built into site/ with --strict (a broken link or a
+# missing page fails), served on loopback from the virtualenv, nothing fetched online.
+DOCS_HOST ?= 127.0.0.1:8001
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet
+
+docs-serve: install
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs serve --dev-addr $(DOCS_HOST)
+
 # Production: static files collected (hashed, compressed) for whitenoise, then gunicorn with
 # config/gunicorn.py (GUNICORN_WORKERS, GUNICORN_BIND). Needs DJANGO_DEBUG=0,
-# DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and DATABASE_URL; see README.
-serve: install
+# DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and DATABASE_URL; see docs/operations.md. Installs
+# requirements/prod.txt only: no test tool on a server.
+serve: install-prod
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py migrate --noinput
 	$(VENV)/bin/gunicorn --config config/gunicorn.py config.wsgi
 
 # `make backup` (FILE=path optional) and `make restore FILE=path`: pg_dump -Fc/pg_restore on
 # PostgreSQL, SQLite's online backup on SQLite. Restore asks before replacing anything.
-backup: install
+backup: install-prod
 	$(PY) manage.py backup $(if $(FILE),--output $(FILE))
 
-restore: install
+restore: install-prod
 	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/registry-....dump"; exit 2; }
 	$(PY) manage.py restore $(FILE)
 
@@ -77,13 +109,13 @@ benchmark: install
 	$(PY) manage.py migrate --noinput --verbosity 0 && \
 	$(PY) manage.py benchmark
 
-# Translations (README, Languages): refresh locale/ko/LC_MESSAGES/django.po from the code's
+# Translations (docs/coding.md, Languages): refresh locale/ko/LC_MESSAGES/django.po from the code's
 # marked strings (needs GNU gettext's xgettext), translate the new empty entries, then
 # `make install` compiles them. tests/test_korean_interface.py lists any left untranslated.
 .PHONY: messages
 messages: install
 	$(PY) manage.py makemessages -l ko --no-location --no-obsolete $(foreach d,$(MESSAGES_IGNORE),--ignore '$(d)/*')
-MESSAGES_IGNORE := .venv tests tools scripts docs fixtures releases staticfiles artifacts ci-reports
+MESSAGES_IGNORE := .venv tests tools scripts docs site fixtures releases staticfiles artifacts ci-reports
 
 # The registry against a peer (tools/peers.py): a SQLite copy of the benchmark corpus's public
 # data served by Datasette (tools/requirements-bench.txt, in its own .venv-bench), the registry

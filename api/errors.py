@@ -27,11 +27,21 @@ class BadQuery(APIException):
     default_code = "invalid_query"
 
     def __init__(self, errors, candidates=None):
-        summary = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in errors.items())
-        body = {"detail": _("Bad query parameter — %(summary)s") % {"summary": summary}, "errors": errors}
-        if candidates:
-            body["candidates"] = candidates
-        super().__init__(body)
+        super().__init__(_bad_query_body(errors, candidates))
+
+
+def _bad_query_body(errors, candidates=None):
+    summary = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in errors.items())
+    body = {"detail": _("Bad query parameter — %(summary)s") % {"summary": summary}, "errors": errors}
+    if candidates:
+        body["candidates"] = candidates
+    return body
+
+
+def bad_query_response(errors):
+    """BadQuery's answer where DRF does not run (config/middleware.py refuses some queries
+    before any view)."""
+    return JsonResponse(_bad_query_body(errors), status=400)
 
 
 @csrf_exempt  # a PATCH to a wrong address is a 404, not the CSRF middleware's HTML 403

@@ -9,10 +9,10 @@ from rest_framework.views import APIView
 from registry import codebook, method_rules
 
 from .errors import JSONErrors
-from .permissions import TablePermission
+from .permissions import MethodFirst, TablePermission
 
 
-class MethodView(JSONErrors, APIView):
+class MethodView(MethodFirst, JSONErrors, APIView):
     """The counting rules, each with its id, English and Korean sentence, worked example and the
     test that computes it; and the codebook, in English."""
 

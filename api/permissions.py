@@ -17,6 +17,18 @@ def requirement(view, method):
     return api_requirement(view.table_route, kind, method)
 
 
+class MethodFirst:
+    """An API view mixin: a method the table does not give the route is a 405 before the
+    credentials are read, as the table promises ("405 for everyone, before anyone is asked
+    who they are"). DRF authenticates first, so a bad token turned `DELETE /api/v1/places/`
+    into a 401 (and, with the session checked first, a 403 on /api/v1/timeseries/)."""
+
+    def perform_authentication(self, request):
+        if requirement(self, request.method) is None:
+            raise MethodNotAllowed(request.method)
+        super().perform_authentication(request)
+
+
 class TablePermission(BasePermission):
     """DRF's permission check, read from the table by the view's `table_route`."""
 

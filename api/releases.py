@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.decorators import action
 
 from registry.models import Release
@@ -18,7 +17,7 @@ from registry.releases import citation, zip_path
 
 from .errors import JSONErrors
 from .pagination import Pagination
-from .permissions import TablePermission
+from .permissions import MethodFirst, TablePermission
 
 
 class ReleaseSerializer(serializers.ModelSerializer):
@@ -39,13 +38,12 @@ class ReleaseSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_view(list=extend_schema(summary="List releases"), retrieve=extend_schema(summary="One release"))
-class ReleaseViewSet(JSONErrors, viewsets.ReadOnlyModelViewSet):
+class ReleaseViewSet(MethodFirst, JSONErrors, viewsets.ReadOnlyModelViewSet):
     queryset = Release.objects.order_by("-created_at", "-id")
     serializer_class = ReleaseSerializer
     lookup_field = "name"
     lookup_value_regex = r"[0-9A-Za-z][0-9A-Za-z._-]{0,39}"
     pagination_class = Pagination
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [TablePermission]
     table_route = "releases"
 

@@ -5,10 +5,10 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse as api_reverse
 from rest_framework.routers import APIRootView
 
-from .permissions import TablePermission
+from .permissions import MethodFirst, TablePermission
 
 
-class RegistryAPIRoot(APIRootView):
+class RegistryAPIRoot(MethodFirst, APIRootView):
     """The North Korean enterprise registry's API, version 1.
 
     Enterprises, the articles that report on them and the coded claims (one per enterprise and

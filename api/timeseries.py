@@ -16,7 +16,7 @@ from registry import provenance, release_data, series_labels, timeseries, vocabu
 from registry.releases import ReleaseError
 
 from .errors import BadQuery, JSONErrors
-from .permissions import TablePermission
+from .permissions import MethodFirst, TablePermission
 from .renderers import CSVRenderer, Downloads, XLSXRenderer, table_response
 from .views import download_parameters
 
@@ -55,7 +55,7 @@ def _table_options(params):
     return labels, layout
 
 
-class TimeSeriesView(JSONErrors, Downloads, APIView):
+class TimeSeriesView(MethodFirst, JSONErrors, Downloads, APIView):
     permission_classes = [TablePermission]
     table_route = "timeseries"
     renderer_classes = [renderers.JSONRenderer, renderers.BrowsableAPIRenderer, CSVRenderer, XLSXRenderer]

@@ -7,7 +7,6 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
@@ -19,7 +18,7 @@ from registry.models import Article, Claim, Enterprise, EnterpriseAlias, Industr
 from . import facets, filters, serializers, versions
 from .errors import BadQuery, JSONErrors
 from .pagination import Pagination
-from .permissions import TablePermission, requirement
+from .permissions import MethodFirst, TablePermission, requirement
 from .renderers import CSVRenderer, Downloads, XLSXRenderer, stream_table
 from .rows import FlatRows
 from .schema import RegistrySchema
@@ -64,12 +63,10 @@ def _list_parameters(model):
     ]
 
 
-class RegistryViewSet(JSONErrors, Downloads, viewsets.GenericViewSet):
+class RegistryViewSet(MethodFirst, JSONErrors, Downloads, viewsets.GenericViewSet):
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer, XLSXRenderer]
     pagination_class = Pagination
     filter_backends = [FilterBackend]
-    # Token first: a bad or revoked token is then a 401 with `WWW-Authenticate: Token`.
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
     # Who may call which method: registry/permissions.py API[table_route].
     permission_classes = [TablePermission]
     table_route = None

@@ -14,6 +14,11 @@ workers = int(os.environ.get("GUNICORN_WORKERS") or os.environ.get("WEB_CONCURRE
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 worker_class = "gthread" if threads > 1 else "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+# The request line (method, path and query string) may be up to 8190 bytes, gunicorn's
+# largest bounded value (its default, 4094, cut off a comparison of many places). A longer
+# line gets gunicorn's own HTML 414 before Django sees it (docs/operations.md); nginx in
+# front needs `large_client_header_buffers 4 16k;` or it refuses such a line first.
+limit_request_line = int(os.environ.get("GUNICORN_LIMIT_REQUEST_LINE", "8190"))
 # Recycle workers now and then, so a slow leak never grows without bound.
 max_requests = 2000
 max_requests_jitter = 200

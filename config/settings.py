@@ -92,6 +92,9 @@ MIDDLEWARE = [
     "registry.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A NUL character in the path or the query string never reaches a view (PostgreSQL text
+    # cannot hold one): a 404 or a 400 naming the parameter.
+    "config.middleware.RefuseNulCharacters",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # After sessions, before CommonMiddleware (Django's documented place): the language comes
     # from the django_language cookie the switcher sets, else the browser's Accept-Language,
@@ -253,9 +256,11 @@ LOGIN_URL = "admin:login"
 REST_FRAMEWORK = {
     # A 404 says so in the request's language (DRF passes Django's English "No X matches the given query.").
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    # Token first, for every API view: a bad or revoked token is then a 401 with
+    # `WWW-Authenticate: Token` (with the session first it was a 403 on some routes).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     # Each view names its route in the permission table (registry/permissions.py).
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.TablePermission"],
@@ -302,6 +307,12 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# The language cookie (set by the switcher, i18n/setlang/) goes with the session's
+# attributes: SameSite=Lax (Django sets none by default, leaving it to each browser's
+# guess), Secure in production, and no script reads it.
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
 
 # Content-Security-Policy (django-csp): only our own origin, no inline script or style
 # except a tag carrying this response's nonce (Swagger UI's start-up script). Nothing is

@@ -1,14 +1,38 @@
 """Shared test data. The reference places, industries and sources are loaded once per
 session into the test database, as `load_reference` loads them in production."""
 
+from pathlib import Path
+
 import pytest
 from django.core.management import call_command
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         call_command("load_reference", verbosity=0)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def release_schema_template():
+    """A release's SQLite copy starts from an empty database migrated by this code
+    (registry/release_data.template): ~19 s of CPU, once per process. Between test runs it is
+    kept under .pytest_cache/, named by the same fingerprint of Django's version and every
+    migration's text that names it in production, so a new migration builds a new one."""
+    from registry import release_data
+
+    key = release_data.schema_fingerprint()
+    path = ROOT / ".pytest_cache" / "release-schema" / f"schema-{key[:16]}.sqlite3"
+    if path.exists() and key not in release_data._templates:
+        release_data._templates[key] = path.read_bytes()
+    yield
+    if key in release_data._templates and not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        building = path.with_suffix(".part")
+        building.write_bytes(release_data._templates[key])
+        building.replace(path)
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ def test_the_roles_exist_with_their_permissions():
     assert not any(c.startswith(("add_", "change_", "delete_")) for c in ROLES["viewer"])
 
 
+@pytest.mark.slow  # migrates a whole SQLite database
 def test_migrating_another_database_makes_the_roles_there(settings, tmp_path, monkeypatch):
     """The migrations that make the roles write to the database being migrated: a release's
     SQLite copy (registry/release_data.py migrates one) gets its own groups, and migrating it

@@ -65,6 +65,15 @@ def test_compare_two_codings_over_the_units_either_recorded():
         {"unit": (3, 12, "operation"), "first": None, "second": 2},
         {"unit": (3, 12, "production"), "first": 4, "second": 5},
     ]
+    # The code (ordinal), over the five units; pairable: (1,10,production) 3/3,
+    # (2,10,construction) 1/1, (3,12,production) 4/5. Values 3,3,1,1,4,5: n = 6, marginals
+    # n1 = 2, n3 = 2, n4 = 1, n5 = 1. Ordinal distance d(c,k) = (sum of n_g for g from c to k
+    # - (n_c + n_k)/2)^2: d(1,3) = (4-2)^2 = 4, d(1,4) = (5-1.5)^2 = 12.25, d(1,5) = (6-1.5)^2
+    # = 20.25, d(3,4) = (3-1.5)^2 = 2.25, d(3,5) = (4-1.5)^2 = 6.25, d(4,5) = (2-1)^2 = 1.
+    # Do = (1/6)(1 + 1) = 1/3. De = 2(2*2*4 + 2*1*12.25 + 2*1*20.25 + 2*1*2.25 + 2*1*6.25
+    # + 1*1*1) / (6*5) = 198/30 = 6.6. alpha = 1 - (1/3)/6.6 = 1 - 1/19.8 = 0.9495.
+    assert result["code"]["units"] == 3  # the units both coded
+    assert result["code"]["alpha"] == 0.949
     low, high = result["code"]["interval"]
     assert low <= result["code"]["alpha"] <= high
 

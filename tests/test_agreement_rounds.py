@@ -254,6 +254,7 @@ class Coding(TestCase):
         with pytest.raises(Exception, match="no agreement round 999"):
             call_command("agreement_report", "--round", "999", stdout=io.StringIO())
 
+    @pytest.mark.slow  # makes and loads a release
     def test_the_release_carries_closed_rounds_over_public_articles(self):
         self.code_both()
         services.round_close(user=self.reviewer, round=self.round)

@@ -130,7 +130,8 @@ def test_an_article_search_costs_one_count_and_one_page(d, ranked_matches, monke
     # An ordering asked for: nothing ranked, and the page alone: it comes back short (two
     # rows), which tells the count (api/pagination.py).
     with django_assert_num_queries(1):
-        APIClient().get("/api/v1/articles/", {"q": "Kim Chaek", "ordering": "title"})
+        response = APIClient().get("/api/v1/articles/", {"q": "Kim Chaek", "ordering": "title"})
+    assert [r["id"] for r in response.json()["results"]] == [r.pk for r in sorted([d.a1, d.a2], key=lambda a: a.title)]
 
 
 def ids_in_order(response):

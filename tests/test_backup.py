@@ -33,6 +33,7 @@ def snapshot():
     return result
 
 
+@pytest.mark.slow  # a whole database backed up and restored
 def test_a_backup_and_restore_round_trip_loses_nothing(transactional_db, tmp_path, django_user_model):
     call_command("load_reference", verbosity=0)
     coder = django_user_model.objects.create_user("coder", password="a long enough passphrase 42")

@@ -80,9 +80,22 @@ def test_page_query_count_does_not_grow_with_bands(client, world, django_assert_
     # triggers keep them (registry/dataversion.py); the coverage ranges of the sources in
     # scope; the top-level industries for the industry control.
     with django_assert_num_queries(9):
-        client.get("/compare/")
+        response = client.get("/compare/")
+    assert response.status_code == 200
+    assert table(response.content.decode()) == {"2015": [1, 1], "2016": [1, 0], "2017": [0, 0], "2018": [0, 1]}
     with django_assert_num_queries(9):
-        client.get("/compare/?regions=pyongyang&regions=chongjin&bands=1&interval=month")
+        response = client.get("/compare/?regions=pyongyang&regions=chongjin&bands=1&interval=month")
+    assert response.status_code == 200
+    # Months from the first article that fits to the last: 2015-03 to 2018-11, 10 + 24 + 11.
+    rows = table(response.content.decode())
+    assert len(rows) == 45 and len(rows["2015-03"]) == 10
+    # Pyongyang ≤1…≤5, then Chongjin ≤1…≤5: a1 S construction 1 and C production 5; a2 C
+    # facility 2; a6 C production 4; a4 C modernization 3; a3 is year-dated, left out.
+    assert rows["2015-03"] == [1, 1, 1, 1, 1, 0, 0, 0, 0, 1]
+    assert rows["2015-08"] == [0, 0, 0, 0, 0, 0, 1, 1, 1, 1]
+    assert rows["2018-06"] == [0, 0, 0, 0, 0, 0, 0, 0, 1, 1]
+    assert rows["2018-11"] == [0, 0, 0, 0, 0, 0, 0, 1, 1, 1]
+    assert sum(map(sum, rows.values())) == 5 + 1 + 4 + 2 + 3
 
 
 def test_enterprise_page_shows_a_timeline_and_public_articles_only(client, world):
@@ -108,9 +121,20 @@ def test_enterprise_page_queries_do_not_grow_with_articles(client, world, django
     # enterprise (with place, industry, parent), counts by year and code, articles, their
     # claims, its visible units, the latest release (for the citation)
     with django_assert_num_queries(6):
-        client.get(f"/enterprises/{world['H'].pk}/")  # 2 articles
+        response = client.get(f"/enterprises/{world['H'].pk}/")
+    assert listed_codes(response) == [3, 2]  # a3 (2016) production 3, a4 (2018-11) operation 2
     with django_assert_num_queries(6):
-        client.get(f"/enterprises/{world['C'].pk}/")  # 4 articles
+        response = client.get(f"/enterprises/{world['C'].pk}/")
+    # a1 production 5, a2 facility 2, a6 (2018-06) production 4, a4 (2018-11) modernization 3;
+    # a7 is a draft.
+    assert listed_codes(response) == [5, 2, 4, 3]
+
+
+def listed_codes(response):
+    """The codes of the claims under each listed article, in the page's order."""
+    assert response.status_code == 200
+    listing = re.search(r'<ol class="articles">(.*?)</ol>', response.content.decode(), re.S).group(1)
+    return [int(code) for code in re.findall(r'<span class="code code-\d">(\d)</span>', listing)]
 
 
 def test_the_chart_escapes_names_and_tells_series_apart_in_print(world):

@@ -141,6 +141,7 @@ def test_the_command_prints_progress_and_a_summary():
     assert Article.objects.annotate(n=Count("claims")).filter(n__gt=2).count() == 0
 
 
+@pytest.mark.slow  # the whole benchmark
 def test_the_benchmark_runs_end_to_end_on_a_tiny_corpus():
     out = io.StringIO()
     call_command(

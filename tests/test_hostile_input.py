@@ -8,6 +8,7 @@ first check."""
 import csv
 import datetime
 import io
+import os
 
 import pytest
 from django.test import override_settings
@@ -23,8 +24,9 @@ pytestmark = pytest.mark.django_db
 
 # The test database holds the reference data for the whole session; every example runs in
 # the one test's transaction, which is fine because none of them may write anything.
+# 200 examples each in the whole suite (CI); `make test-fast` asks for fewer (HYPOTHESIS_EXAMPLES).
 PROPERTY = settings(
-    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+    max_examples=int(os.environ.get("HYPOTHESIS_EXAMPLES") or 200), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )
 
 PLACE_WORDS = [

@@ -190,19 +190,19 @@ def test_kcna_style_rows_with_a_farm_division_and_a_chongjin_district_import():
     assert (ranam.industry.slug, ranam.location.slug, ranam.location.parent.slug) == ("machinery", "ranam", "chongjin")
 
 
-def _readme_example():
-    """The CSV block the README prints under "Importing coded claims", as printed."""
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+def _guide_example():
+    """The CSV block the coding guide prints under "Importing coded claims", as printed."""
+    readme = (Path(__file__).resolve().parent.parent / "docs" / "coding.md").read_text(encoding="utf-8")
     section = readme.split("## Importing coded claims", 1)[1]
     return section.split("```csv\n", 1)[1].split("```", 1)[0]
 
 
-def test_the_readme_import_example_goes_in_on_top_of_the_sample_data():
+def test_the_coding_guides_import_example_goes_in_on_top_of_the_sample_data():
     with open("fixtures/sample_claims.csv", "rb") as handle:
         run(handle.read())
     kim_chaek = Enterprise.objects.get(name="Kim Chaek Iron and Steel Complex")
     assert kim_chaek.industry.slug == "metal"  # the sample codes it 24: iron and steel or non-ferrous
-    example = _readme_example()
+    example = _guide_example()
     assert example.startswith("source,published,title,") and example.count("\n") == 4
     plan = run(example)
     assert plan.counts()["enterprises_refined"] == 2

@@ -33,7 +33,7 @@ from tests.api_data import build
 ROOT = Path(settings.BASE_DIR)
 PO = ROOT / "locale" / "ko" / "LC_MESSAGES" / "django.po"
 # What `make messages` leaves out (Makefile, MESSAGES_IGNORE), and what makemessages always does.
-IGNORED = {".venv", "tests", "tools", "scripts", "docs", "fixtures", "releases", "staticfiles", "artifacts", "ci-reports", "locale", "node_modules"}
+IGNORED = {".venv", "tests", "tools", "scripts", "docs", "site", "fixtures", "releases", "staticfiles", "artifacts", "ci-reports", "locale", "node_modules"}
 # Django's default gettext keywords for Python (makemessages' xgettext call): name -> which
 # arguments are (context, singular, plural).
 KEYWORDS = {

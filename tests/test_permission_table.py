@@ -8,6 +8,7 @@ import datetime
 import hashlib
 from unittest import mock
 
+import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group, User
 from django.db import connection, transaction
@@ -165,6 +166,7 @@ class Walk(TestCase):
                 else:
                     yield route, kind, f"/api/v1/{route}/" + (f"{detail[route]}/" if kind == "detail" else "")
 
+    @pytest.mark.slow  # thousands of requests
     def test_every_api_route_answers_every_method_and_role_as_the_table_says(self):
         # The table names every route the router serves.
         assert {prefix for prefix, _, _ in router.registry} <= set(API)
@@ -245,6 +247,7 @@ class Walk(TestCase):
             return 302  # back to the round's page, saying what was done (or why not)
         return 200 if may else 403
 
+    @pytest.mark.slow  # thousands of requests
     def test_every_admin_url_answers_every_method_and_role_as_the_table_says(self):
         # Every named admin URL is a view kind of the table.
         names = []
@@ -301,6 +304,7 @@ class Walk(TestCase):
 
     # ---- public pages ---------------------------------------------------------------------
 
+    @pytest.mark.slow  # thousands of requests
     def test_every_public_page_answers_every_method_and_role_as_the_table_says(self):
         urls = {
             "home": reverse("home"), "compare": reverse("compare"), "enterprise": reverse("enterprise", args=[self.d.e1.pk]),

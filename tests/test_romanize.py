@@ -234,6 +234,7 @@ def test_counts_per_level_and_kind(places):
 
 
 @pytest.mark.skipif(not SOURCE_DIR.is_dir(), reason="raw place files not beside the repo")
+@pytest.mark.slow  # rebuilds the place tree in a subprocess
 def test_fixture_is_what_the_script_builds(tmp_path):
     output = tmp_path / "places.csv"
     subprocess.run(

@@ -37,6 +37,7 @@ def run(args, env):
     return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow  # Django started afresh in a subprocess
 def test_check_deploy_reports_nothing_in_production(tmp_path):
     result = run(["manage.py", "check", "--deploy", "--fail-level", "DEBUG"], production_env(tmp_path))
     assert result.returncode == 0, result.stderr
@@ -44,6 +45,7 @@ def test_check_deploy_reports_nothing_in_production(tmp_path):
     assert result.stderr == ""
 
 
+@pytest.mark.slow  # Django started afresh in a subprocess
 def test_production_refuses_to_start_without_a_secret(tmp_path):
     env = production_env(tmp_path)
     del env["DJANGO_SECRET_KEY"]
@@ -52,6 +54,7 @@ def test_production_refuses_to_start_without_a_secret(tmp_path):
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
 
 
+@pytest.mark.slow  # Django started afresh in a subprocess
 def test_switching_hsts_and_redirect_off_is_reported_by_check_deploy(tmp_path):
     env = production_env(tmp_path, DJANGO_HSTS_SECONDS="0", DJANGO_SECURE_SSL_REDIRECT="false")
     result = run(["manage.py", "check", "--deploy"], env)
@@ -87,6 +90,7 @@ PROBE = textwrap.dedent(
 )
 
 
+@pytest.mark.slow  # Django started afresh in a subprocess
 def test_production_sends_security_headers_and_caches_hashed_static_files(tmp_path):
     result = run(["-c", PROBE], production_env(tmp_path, DJANGO_SETTINGS_MODULE="config.settings"))
     assert result.returncode == 0, result.stderr
@@ -173,6 +177,7 @@ def test_envint_refuses_a_unit(monkeypatch):
     assert envint("DJANGO_HSTS_SECONDS", 0) == 3600
 
 
+@pytest.mark.slow  # Django started afresh in a subprocess
 def test_a_typo_in_the_environment_stops_the_server_starting(tmp_path):
     result = run(["manage.py", "check"], production_env(tmp_path, DJANGO_SESSION_COOKIE_SECURE="ture"))
     assert result.returncode != 0

@@ -8,6 +8,8 @@ may not see does not exist for them, not even as a count, a date, a parent or an
 import datetime
 import re
 
+import pytest
+
 from django.contrib import admin
 from django.test import Client, TestCase
 from django.urls import reverse
@@ -18,6 +20,9 @@ from registry.timeseries import GROUP_BYS, INTERVALS, METRICS
 from api import facets
 from tests.admin_support import make_user
 from tests.api_data import MARKERS, build
+
+# Every GET an anonymous user and a viewer can make, twice: the suite's longest test.
+pytestmark = pytest.mark.slow
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

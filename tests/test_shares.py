@@ -72,7 +72,17 @@ def test_only_an_unread_period_without_articles_has_no_share(world):
 def test_one_more_query_for_the_denominators(world, django_assert_num_queries):
     query = parse_params({"per": "all", "regions": "Chongjin", "bands": "1"})
     with django_assert_num_queries(3):  # the UNION of GROUP BYs, the coverage, the denominators
-        compute(query)
+        result = compute(query)
+    # Chongjin, every activity: 2015 a1 (code 5), a2 (code 2); 2018 a4 (code 3), a6 (code 4);
+    # over all articles of the year: 2, 1, 0, 2.
+    assert result.denominators == [2, 1, 0, 2]
+    assert result.values == {
+        "Chongjin ≤1": [0.0, 0.0, None, 0.0],
+        "Chongjin ≤2": [0.5, 0.0, None, 0.0],
+        "Chongjin ≤3": [0.5, 0.0, None, 0.5],
+        "Chongjin ≤4": [0.5, 0.0, None, 1.0],
+        "Chongjin ≤5": [1.0, 0.0, None, 1.0],
+    }
 
 
 def test_api_and_command_take_per_and_refuse_another_word(client, world):

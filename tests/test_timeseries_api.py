@@ -93,9 +93,16 @@ def test_query_count_does_not_grow_with_bands(client, world, django_assert_num_q
     # stamp: the public's last change and counts, one read of the version row where the
     # triggers keep them (registry/dataversion.py); the coverage ranges of the sources in scope.
     with django_assert_num_queries(5):
-        client.get(URL, {"regions": "Chongjin"})
+        response = client.get(URL, {"regions": "Chongjin"})
+    assert response.status_code == 200
+    # Public Chongjin articles per year, every activity: a1, a2 (2015); a4, a6 (2018).
+    assert response.json()["values"] == {"Chongjin": [2, 0, 0, 2]}
     with django_assert_num_queries(5):
-        client.get(URL, {"regions": "Chongjin", "bands": "1", "interval": "month"})
+        response = client.get(URL, {"regions": "Chongjin", "bands": "1", "interval": "month"})
+    assert response.status_code == 200
+    data = response.json()
+    assert len(data["groups"]) == 5 and len(data["periods"]) == 45  # 2015-03 … 2018-11
+    assert sum(data["values"]["Chongjin ≤5"]) == 4 and sum(data["values"]["Chongjin ≤1"]) == 0
 
 
 def test_the_endpoint_is_in_the_schema_with_its_error_answer(client):
