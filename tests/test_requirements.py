@@ -15,6 +15,7 @@ REQUIREMENTS = ROOT / "requirements"
 IMPORT_NAMES = {
     "pytest": "pytest", "pytest-django": "pytest_django", "factory-boy": "factory", "selenium": "selenium",
     "hypothesis": "hypothesis", "schemathesis": "schemathesis", "mkdocs": "mkdocs", "mkdocs-material": "material",
+    "locust": "locust",
 }
 
 
