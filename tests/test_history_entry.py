@@ -165,3 +165,223 @@ def test_it_reads_a_parent_by_a_past_name(steel):
 def test_it_names_what_it_cannot_read(attribute, text, words):
     with pytest.raises(AttributeValueError, match=words):
         resolve_value(attribute, text)
+
+
+# ---- import_history ---------------------------------------------------------------------
+
+HEADER = "enterprise,field,value,valid_from,valid_to,evidence,note\n"
+
+
+def run_import(tmp_path, text, *args):
+    path = tmp_path / "history.csv"
+    path.write_text(text, encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("import_history", str(path), *args, stdout=out, stderr=err)
+    except CommandError as failed:
+        return None, err.getvalue() + str(failed)
+    return out.getvalue(), err.getvalue()
+
+
+def test_the_command_imports_every_field_and_a_second_run_adds_nothing(tmp_path, steel):
+    unit = make_enterprise("Posan Test Iron Works", grade="2", kind="factory")
+    article = make_article("Steel complex renamed", published=D(2005, 3, 1), claims=[(steel, "operation", 1)])
+    text = HEADER + (
+        f"Kangson Steel Test Complex,name,Kangson Steel Works,1990,2005-02,{article.pk},renamed in 2005\n"
+        "Kangson Steel Test Complex,grade,1st grade,2005-03,2017,NK Yearbook 2017,\n"
+        "Kangson Steel Test Complex,grade,special,2018,,NK Yearbook 2019,promoted\n"
+        "Kangson Steel Test Complex,place,Nampho,2000,,Atlas,\n"
+        "Posan Test Iron Works,parent,Kangson Steel Works,2010,,KCNA 2010-05-01,\n"
+        "Kangson Steel Test Complex,industry,Iron and steel,1990,,Atlas,\n"
+        "Kangson Steel Test Complex,kind,complex,2005,,Atlas,\n"
+    )
+    out, err = run_import(tmp_path, text, "--dry-run")
+    assert out == "7 rows: would create 7 periods; matched 0 (dry run: nothing written)\n", err
+    assert not AttributePeriod.objects.exists()
+    out, err = run_import(tmp_path, text)
+    assert out == "7 rows: created 7 periods; matched 0\n", err
+    name = AttributePeriod.objects.get(attribute="name")
+    assert (name.valid_from, name.valid_to, name.article, name.note) == (D(1990, 1, 1), D(2005, 2, 28), article, "renamed in 2005")
+    grades = AttributePeriod.objects.filter(attribute="grade").order_by("valid_from")
+    assert [(g.value, g.valid_from, g.valid_to, g.source) for g in grades] == [
+        ("1", D(2005, 3, 1), D(2017, 12, 31), "NK Yearbook 2017"), ("special", D(2018, 1, 1), None, "NK Yearbook 2019")]
+    assert AttributePeriod.objects.get(attribute="parent").parent == steel  # found by its past name
+    steel.refresh_from_db()
+    unit.refresh_from_db()
+    assert (steel.grade, steel.location.slug, steel.industry.name, unit.parent_id) == ("special", "nampo", "Iron and steel", steel.pk)
+    assert run_import(tmp_path, text)[0] == "7 rows: created 0 periods; matched 7\n"
+    assert AttributePeriod.objects.count() == 7
+
+
+def test_the_command_names_each_bad_row_and_column_and_writes_nothing(tmp_path, steel):
+    text = HEADER + (
+        "Kangson Steel Test Complex,grade,special,2018,,NK Yearbook 2019,\n"
+        "Nowhere Works,grade,special,2018,,NK Yearbook 2019,\n"
+        "Kangson Steel Test Complex,colour,red,2018,,x,\n"
+        "Kangson Steel Test Complex,grade,9th,2018,,x,\n"
+        "Kangson Steel Test Complex,place,Atlantis,2018,,x,\n"
+        "Kangson Steel Test Complex,kind,mine,2018-13,,x,\n"
+        "Kangson Steel Test Complex,kind,mine,2001,2002,999999,\n"
+        "Kangson Steel Test Complex,grade,1,2015,2018-06,NK Yearbook 2017,\n"
+        "Kangson Steel Test Complex,kind,mine,2001,2002,,\n"
+    )
+    out, err = run_import(tmp_path, text)
+    assert out is None
+    lines = err.splitlines()
+    assert lines[0] == "line 3: enterprise: Nowhere Works — no enterprise is called 'Nowhere Works'"
+    assert lines[1].startswith("line 4: field: colour — unknown field 'colour'")
+    assert lines[2].startswith("line 5: value: 9th — unknown grade '9th'")
+    assert lines[3].startswith("line 6: value: Atlantis — unknown place 'Atlantis'")
+    assert lines[4] == "line 7: valid_from: 2018-13 — not a date: the month must be 01 to 12"
+    assert lines[5] == "line 8: evidence: 999999 — no article #999999 in the registry"
+    # An overlap with an earlier row of the same file.
+    assert lines[6] == ("line 9: valid_from: 2015 — grade 1st grade (2015 – 2018-06) overlaps grade special (2018 – …); "
+                        "periods of one attribute may not overlap (leave a gap for unknown).")
+    assert lines[7].startswith("line 10: evidence:  — Give the evidence")
+    assert lines[8] == "8 problem(s) found; nothing was imported"
+    assert not AttributePeriod.objects.exists()
+    steel.refresh_from_db()
+    assert steel.grade == "1"
+
+
+def test_the_command_refuses_a_wrong_header(tmp_path):
+    out, err = run_import(tmp_path, "enterprise,attribute,value\nX,grade,1\n")
+    assert out is None
+    assert err.startswith("line 1: header: enterprise,attribute,value — missing field, valid_from, valid_to, evidence, note; unknown attribute")
+
+
+def test_a_restricted_article_is_not_evidence_for_an_importer_who_may_not_see_it(steel):
+    hidden = make_article("Restricted report", disclosure="restricted", claims=[(steel, "operation", 1)])
+    viewer = make_user("viewer")
+    with pytest.raises(ImportFailed) as failed:
+        history_import(data=HEADER + f"Kangson Steel Test Complex,grade,special,2018,,{hidden.pk},\n", user=viewer)
+    assert str(failed.value.errors[0]) == f"line 2: evidence: {hidden.pk} — no article #{hidden.pk} in the registry"
+
+
+# ---- the admin: the timeline inline, the periods' add form, "record as history" ---------
+
+def timeline_post(enterprise, rows=(), initial=0, **fields):
+    """The enterprise change form as posted, with `rows` of its timeline (dicts)."""
+    from .admin_support import management_form
+
+    data = {
+        "name": enterprise.name, "hangul": "", "grade": enterprise.grade, "kind": enterprise.kind, "integration": "",
+        "parent": "", "location": enterprise.location_id or "", "industry": "", "products": "", "ministry": "",
+        "notes": "", "opened_version": enterprise.version,
+        **management_form("aliases"), **management_form("units"), **management_form("claims"),
+        **management_form("periods", total=len(rows), initial=initial), **fields,
+    }
+    for i, row in enumerate(rows):
+        for key in ("id", "attribute", "value", "valid_from", "valid_to", "article", "source", "note"):
+            data[f"periods-{i}-{key}"] = row.get(key, "")
+        data[f"periods-{i}-enterprise"] = enterprise.pk
+    return data
+
+
+def change_url(enterprise):
+    from django.urls import reverse
+
+    return reverse("admin:registry_enterprise_change", args=[enterprise.pk])
+
+
+def test_a_coder_adds_periods_on_the_enterprise_page_by_typed_values(client, coder, steel):
+    rows = [
+        {"attribute": "grade", "value": "1st grade", "valid_from": "2015", "valid_to": "2018-06", "source": "NK Yearbook 2017"},
+        {"attribute": "grade", "value": "special", "valid_from": "2018-07", "source": "NK Yearbook 2019"},
+        {"attribute": "place", "value": "Cheongjin", "valid_from": "1990", "valid_to": "2001-03-15", "source": "Atlas"},
+    ]
+    response = client.post(change_url(steel), timeline_post(steel, rows))
+    assert response.status_code == 302, response.context and response.context["inline_admin_formsets"][1].formset.errors
+    stored = AttributePeriod.objects.filter(enterprise=steel).order_by("attribute", "valid_from")
+    assert [(p.attribute, p.value, p.location_id, p.valid_from, p.valid_to, p.valid_to_precision) for p in stored] == [
+        ("grade", "1", None, D(2015, 1, 1), D(2018, 6, 30), "month"),
+        ("grade", "special", None, D(2018, 7, 1), None, ""),
+        ("place", "", place("chongjin").pk, D(1990, 1, 1), D(2001, 3, 15), "day"),
+    ]
+    steel.refresh_from_db()
+    assert steel.grade == "special"  # the open period holds today's value
+    assert stored[0].history.get().history_user == coder
+    # The page shows each period as typed again: the value as text, the ends as precise as written.
+    page = client.get(change_url(steel)).content.decode()
+    assert 'value="2018-06"' in page and 'value="Chongjin, North Hamgyong"' in page and 'value="1"' in page
+
+
+def test_the_timeline_refuses_an_overlap_with_a_stored_period_and_between_its_rows(client, coder, steel):
+    history_save(period=period(steel, "grade", "2015", "2018-06", value="1"), user=None)
+    rows = [{"attribute": "grade", "value": "special", "valid_from": "2018", "source": "NK Yearbook 2019"}]
+    response = client.post(change_url(steel), timeline_post(steel, [{"id": AttributePeriod.objects.get().pk, "attribute": "grade", "value": "1",
+                                                                     "valid_from": "2015", "valid_to": "2018-06", "source": "Yearbook 2019"}, *rows], initial=1))
+    assert response.status_code == 200
+    formset = response.context["inline_admin_formsets"][1].formset
+    assert formset.forms[1].errors["valid_from"] == [
+        "grade special (2018 – …) overlaps grade 1st grade (2015 – 2018-06); periods of one attribute may not overlap (leave a gap for unknown)."]
+    two = [{"attribute": "kind", "value": "mine", "valid_from": "2001", "valid_to": "2005", "source": "x"},
+           {"attribute": "kind", "value": "factory", "valid_from": "2004", "source": "x"}]
+    response = client.post(change_url(steel), timeline_post(steel, two))
+    formset = response.context["inline_admin_formsets"][1].formset
+    assert formset.non_form_errors() == [
+        "kind mine (2001 – 2005) overlaps kind factory (2004 – …); periods of one attribute may not overlap (leave a gap for unknown)."]
+    assert AttributePeriod.objects.count() == 1
+
+
+def test_the_timeline_names_a_value_it_cannot_read(client, coder, steel):
+    rows = [{"attribute": "place", "value": "Atlantis", "valid_from": "2001", "source": "x"}]
+    response = client.post(change_url(steel), timeline_post(steel, rows))
+    assert response.status_code == 200
+    assert response.context["inline_admin_formsets"][1].formset.forms[0].errors["value"][0].startswith("unknown place 'Atlantis'")
+    assert not AttributePeriod.objects.exists()
+
+
+def test_a_viewer_sees_the_timeline_but_cannot_change_it(client, steel):
+    history_save(period=period(steel, "grade", "2015", "2018-06", value="1"), user=None)
+    client.force_login(make_user("viewer"))
+    page = client.get(change_url(steel)).content.decode()
+    assert "grade = 1st grade (2015 – 2018-06)" in page
+    assert 'name="periods-0-value"' not in page
+    response = client.post(change_url(steel), timeline_post(steel))
+    assert response.status_code == 403
+
+
+def test_record_as_history_opens_the_add_form_prefilled(client, coder, steel):
+    from django.urls import reverse
+
+    article = make_article("Complex promoted", published=D(2018, 7, 1), precision="month", claims=[(steel, "operation", 1)])
+    page = client.get(reverse("admin:registry_article_change", args=[article.pk])).content.decode()
+    url = reverse("admin:registry_attributeperiod_add") + f"?enterprise={steel.pk}&amp;article={article.pk}&amp;valid_from=2018-07"
+    assert url in page
+    form = client.get(url.replace("&amp;", "&")).context["adminform"].form
+    assert (form.initial["enterprise"], form.initial["article"], form.initial["valid_from"]) == (str(steel.pk), str(article.pk), "2018-07")
+    response = client.post(url.replace("&amp;", "&"), {
+        "enterprise": steel.pk, "attribute": "grade", "value": "special", "valid_from": "2018-07", "valid_to": "", "article": article.pk,
+        "source": "", "note": "promoted",
+    })
+    assert response.status_code == 302
+    saved = AttributePeriod.objects.get()
+    assert (saved.value, saved.article, saved.valid_from, saved.valid_from_precision) == ("special", article, D(2018, 7, 1), "month")
+    steel.refresh_from_db()
+    assert steel.grade == "special"
+
+
+def test_a_viewer_gets_no_record_as_history_link(client, steel):
+    from django.urls import reverse
+
+    article = make_article("Complex promoted", claims=[(steel, "operation", 1)])
+    client.force_login(make_user("viewer"))
+    assert "record as history" not in client.get(reverse("admin:registry_article_change", args=[article.pk])).content.decode()
+
+
+def test_the_admin_import_page_takes_a_history_file(client, coder, steel):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    url = reverse("admin:registry_article_import")
+    text = HEADER + "Kangson Steel Test Complex,grade,special,2018,,NK Yearbook 2019,\n"
+    response = client.post(url, {"kind": "history", "file": SimpleUploadedFile("h.csv", text.encode(), content_type="text/csv")})
+    assert response.context["history_counts"] == {"rows": 1, "created": 1, "matched": 0}
+    assert not AttributePeriod.objects.exists()
+    response = client.post(url, {"confirm": "1", "sha256": response.context["sha256"]})
+    assert response.status_code == 302
+    assert AttributePeriod.objects.get().value == "special"
+    bad = HEADER + "Kangson Steel Test Complex,grade,9th,2018,,x,\n"
+    response = client.post(url, {"kind": "history", "file": SimpleUploadedFile("h.csv", bad.encode(), content_type="text/csv")})
+    assert [(e.line, e.field) for e in response.context["errors"]] == [(2, "value")]
