@@ -385,3 +385,32 @@ def test_the_admin_import_page_takes_a_history_file(client, coder, steel):
     bad = HEADER + "Kangson Steel Test Complex,grade,9th,2018,,x,\n"
     response = client.post(url, {"kind": "history", "file": SimpleUploadedFile("h.csv", bad.encode(), content_type="text/csv")})
     assert [(e.line, e.field) for e in response.context["errors"]] == [(2, "value")]
+
+
+# ---- the API: the enterprise detail's history ------------------------------------------
+
+def test_the_api_lists_history_resting_on_evidence_the_user_may_see():
+    from rest_framework.test import APIClient
+
+    from tests.api_data import build, user_with
+
+    d = build()
+    AttributePeriod.objects.create(enterprise=d.e1, attribute="grade", value="1", valid_to=D(2009, 12, 31), valid_to_precision="year", article=d.a1)
+    AttributePeriod.objects.create(enterprise=d.e1, attribute="name", value="RESTRICTED-NAME-MARKER Works", valid_to=D(1999, 12, 31), article=d.a4)
+    AttributePeriod.objects.create(enterprise=d.e1, attribute="place", location=place("sadong"), valid_to=D(1980, 12, 31), source="Atlas 1980")
+    # A parent period naming an enterprise known only from restricted material.
+    AttributePeriod.objects.create(enterprise=d.e3, attribute="parent", parent=d.secret, valid_to=D(2001, 12, 31), source="x")
+    url = f"/api/v1/enterprises/{d.e1.pk}/"
+    anonymous = APIClient().get(url).json()["history"]
+    assert anonymous == [
+        {"attribute": "grade", "value": "1", "value_label": "1st grade", "valid_from": None, "valid_from_precision": "",
+         "valid_to": "2009-12-31", "valid_to_precision": "year", "evidence_article": d.a1.pk, "source": "", "note": ""},
+        {"attribute": "place", "value": "sadong", "value_label": str(place("sadong")), "valid_from": None, "valid_from_precision": "",
+         "valid_to": "1980-12-31", "valid_to_precision": "", "evidence_article": None, "source": "Atlas 1980", "note": ""},
+    ]
+    assert "RESTRICTED-NAME-MARKER" not in APIClient().get(url, {"format": "csv"}).content.decode()
+    assert APIClient().get(f"/api/v1/enterprises/{d.e3.pk}/").json()["history"] == []
+    insider = APIClient()
+    insider.force_authenticate(user_with("rita", "view_restricted", "view_article", "view_enterprise"))
+    assert [p["attribute"] for p in insider.get(url).json()["history"]] == ["grade", "name", "place"]
+    assert insider.get(f"/api/v1/enterprises/{d.e3.pk}/").json()["history"][0]["value"] == d.secret.pk

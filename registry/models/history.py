@@ -65,6 +65,16 @@ class AttributePeriodQuerySet(models.QuerySet):
             Q(article__isnull=True) | Q(article__in=articles.values("pk"))
         )
 
+    def for_api(self, user):
+        """Periods as the API's enterprise detail lists them (`history`): the visible ones
+        (visible_to), their place, industry and evidence article joined; a parent period
+        only where the user may see the parent complex (one they may not see does not exist
+        for them, as everywhere), oldest first by attribute."""
+        visible = self.visible_to(user)
+        if not sees_everything(user):
+            visible = visible.filter(Q(parent__isnull=True) | Q(parent__in=Enterprise.objects.visible_to(user).values("pk")))
+        return visible.select_related("location__parent", "industry", "parent").order_by("attribute", "valid_from", "pk")
+
     def covering(self, day):
         """Periods valid on `day` (a date): open ends count as covering."""
         return self.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=day), Q(valid_to__isnull=True) | Q(valid_to__gte=day))
