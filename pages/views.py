@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _, gettext_lazy
 
 from registry import chart_panels, charts, provenance, timeseries
 from registry.codebook import ACTIVITY_GROUPS, Grade
-from registry.models import Article, Claim, Enterprise, Industry, Location, Release, SourceKind
+from registry.models import Article, AttributePeriod, Claim, Enterprise, Industry, Location, Release, SourceKind
 from registry.reference import hangul_stem
 
 from .throttling import throttled, without_parameters
@@ -182,6 +182,13 @@ def enterprise(request, pk):
         .order_by("published", "id")
     )
     articles = list(articles)
+    # Its attributes in time, resting on evidence the visitor may see; beside each article,
+    # the name the enterprise had on its date when that differs from today's.
+    history = list(AttributePeriod.objects.for_api(request.user).filter(enterprise=enterprise).select_related("article__source"))
+    names = [p for p in history if p.attribute == AttributePeriod.Attribute.NAME]
+    for article in articles:
+        then = next((p.value for p in names if p.covers(article.published)), None)
+        article.name_then = then if then and then != enterprise.name else None
     # A door back to the record for those who may edit it (the admin links here too).
     admin_url = reverse("admin:registry_enterprise_change", args=[enterprise.pk]) if request.user.has_perm("registry.change_enterprise") else ""
     return render(request, "pages/enterprise.html", {
@@ -191,6 +198,7 @@ def enterprise(request, pk):
         "last_article": articles[-1] if articles else None,
         "admin_url": admin_url,
         "units": units,
+        "history": history,
         "ancestors": _ancestors(enterprise.location),
         "cite": {
             "url": request.build_absolute_uri(enterprise.get_absolute_url()),

@@ -414,3 +414,62 @@ def test_the_api_lists_history_resting_on_evidence_the_user_may_see():
     insider.force_authenticate(user_with("rita", "view_restricted", "view_article", "view_enterprise"))
     assert [p["attribute"] for p in insider.get(url).json()["history"]] == ["grade", "name", "place"]
     assert insider.get(f"/api/v1/enterprises/{d.e3.pk}/").json()["history"][0]["value"] == d.secret.pk
+
+
+# ---- names in time: search, the duplicate guard, the import, the public page ------------
+
+def test_search_finds_an_enterprise_by_a_past_name(steel):
+    history_save(period=period(steel, "name", "1990", "2004", value="Kangson Steel Works"), user=None)
+    assert list(Enterprise.objects.search("Kangson Steel Works")) == [steel]
+    assert list(Enterprise.objects.search("kangson-steel")) == [steel]
+    assert list(Enterprise.objects.search("Posan")) == []
+
+
+def test_the_api_search_finds_a_past_name(steel):
+    from rest_framework.test import APIClient
+
+    make_article("Steel", claims=[(steel, "operation", 1)])
+    history_save(period=period(steel, "name", "1990", "2004", value="Kangson Steel Works"), user=None)
+    found = APIClient().get("/api/v1/enterprises/", {"q": "Kangson Steel Works"}).json()["results"]
+    assert [e["id"] for e in found] == [steel.pk]
+
+
+def test_the_duplicate_guard_knows_past_names(steel):
+    from registry.duplicates import similar_enterprises
+
+    history_save(period=period(steel, "name", "1990", "2004", value="Kangson Steel Works"), user=None)
+    [candidate] = similar_enterprises("Kangson Steel Works")
+    assert (candidate.enterprise_id, candidate.matched) == (steel.pk, "Kangson Steel Works")
+
+
+def test_a_past_name_resting_on_a_restricted_article_is_not_named_to_a_viewer(steel):
+    from registry.duplicates import similar_enterprises
+
+    make_article("Public", claims=[(steel, "operation", 1)])
+    hidden = make_article("Restricted", disclosure="restricted", claims=[(steel, "operation", 2)])
+    history_save(period=period(steel, "name", "1990", "2004", value="Kangson Secret Works", article=hidden, source=""), user=None)
+    assert similar_enterprises("Kangson Secret Works", user=make_user("viewer")) == []
+    assert [c.enterprise_id for c in similar_enterprises("Kangson Secret Works", user=make_user("admin"))] == [steel.pk]
+
+
+def test_import_claims_matches_an_enterprise_by_a_past_name(steel):
+    from registry.services import claims_import
+
+    history_save(period=period(steel, "name", "1990", "2004", value="Kangson Steel Works"), user=None)
+    text = ("source,published,title,summary,enterprise,grade,kind,industry,location,activity,code,detail,quantity,unit\n"
+            "KCNA,1998-05-01,Steel works fulfils plan,,Kangson Steel Works,,,,,production,5,,,\n")
+    plan = claims_import(data=text)
+    assert plan.counts()["enterprises_matched"] == 1
+    assert Enterprise.objects.count() == 1
+    assert steel.claims.get().article.title == "Steel works fulfils plan"
+
+
+def test_the_public_page_shows_the_timeline_and_the_name_then(client, steel):
+    article = make_article("Steel works fulfils plan", published=D(1998, 5, 1), claims=[(steel, "production", 5)])
+    history_save(period=period(steel, "name", "1990", "2004", value="Kangson Steel Works", article=article, source=""), user=None)
+    hidden = make_article("Restricted", disclosure="restricted", claims=[(steel, "operation", 2)])
+    history_save(period=period(steel, "grade", "2001", "2004", value="3", article=hidden, source=""), user=None)
+    page = client.get(f"/enterprises/{steel.pk}/").content.decode()
+    assert 'id="history"' in page and "1990 – 2004" in page
+    assert "then named Kangson Steel Works" in page
+    assert "3rd grade" not in page  # resting on a restricted article

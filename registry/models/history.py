@@ -154,6 +154,10 @@ class AttributePeriod(models.Model):
             return str(choices(self.value).label)
         return self.value
 
+    def covers(self, day):
+        """Is `day` (a date) inside the period? Open ends cover everything on their side."""
+        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or self.valid_to >= day)
+
     def period_label(self):
         start = partial_date_label(self.valid_from, self.valid_from_precision) if self.valid_from else "…"
         end = partial_date_label(self.valid_to, self.valid_to_precision) if self.valid_to else "…"
