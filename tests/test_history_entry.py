@@ -473,3 +473,28 @@ def test_the_public_page_shows_the_timeline_and_the_name_then(client, steel):
     assert 'id="history"' in page and "1990 – 2004" in page
     assert "then named Kangson Steel Works" in page
     assert "3rd grade" not in page  # resting on a restricted article
+
+
+# ---- the sample data --------------------------------------------------------------------
+
+def test_the_sample_history_loads_on_the_sample_claims_and_a_second_run_adds_nothing(tmp_path):
+    from rest_framework.test import APIClient
+
+    for name in ("sample_claims.csv", "sample_reprint.csv"):
+        call_command("import_claims", f"fixtures/{name}", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("import_history", "fixtures/sample_history.csv", stdout=out)
+    assert out.getvalue() == "3 rows: created 3 periods; matched 0\n"
+    out = io.StringIO()
+    call_command("import_history", "fixtures/sample_history.csv", stdout=out)
+    assert out.getvalue() == "3 rows: created 0 periods; matched 3\n"
+    chollima, posan = Enterprise.objects.get(name="Chollima Steel Complex"), Enterprise.objects.get(name="Posan Iron Works")
+    assert posan.parent == chollima  # the open period holds today's value
+    assert list(Enterprise.objects.search("Kangson Steel Works")) == [chollima]
+    # The units of the Chollima complex in 2020: Posan's claim counts under its parent on the
+    # claim's date (attested from 2012) and as of today, but not as of 2010 (unknown then).
+    params = {"parent": chollima.pk, "metric": "claims", "interval": "year", "start": "2020", "end": "2020"}
+    values = lambda extra: APIClient().get("/api/v1/timeseries/", {**params, **extra}).json()["values"]  # noqa: E731
+    assert values({}) == {"all": [1]}
+    assert values({"as_of": "today"}) == {"all": [1]}
+    assert values({"as_of": "2010-01-01"}) == {"all": [0]}
