@@ -4,6 +4,7 @@ admin's timeline, the API's `history`, past names found, and releases carrying t
 
 import datetime
 import io
+import json
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -498,3 +499,54 @@ def test_the_sample_history_loads_on_the_sample_claims_and_a_second_run_adds_not
     assert values({}) == {"all": [1]}
     assert values({"as_of": "today"}) == {"all": [1]}
     assert values({"as_of": "2010-01-01"}) == {"all": [0]}
+
+
+# ---- releases carry time ----------------------------------------------------------------
+
+def test_a_release_carries_public_periods_and_counts_by_them_as_live_data_does(settings, tmp_path):
+    import csv
+
+    from frictionless import Package
+
+    from registry import release_data, releases
+    from registry.models import Release
+    from registry.timeseries import compute, parse_params
+
+    from . import timeseries_data
+
+    settings.RELEASES_DIR = tmp_path / "releases"
+    world = timeseries_data.build()
+    s, c = world["S"], world["C"]
+    history_save(period=period(s, "grade", None, "2015", value="1", source="Yearbook 2016"), user=None)
+    history_save(period=period(s, "grade", "2016", None, value="3", source="Yearbook 2017"), user=None)
+    # Resting on a restricted article: not public, not in the release.
+    history_save(period=period(c, "kind", None, "2010", value="factory", article=world["a5"], source="", note="KIND-MARKER"), user=None)
+    call_command("make_release", "2026.h", stdout=io.StringIO(), stderr=io.StringIO())
+    release = Release.objects.get(name="2026.h")
+    root = releases.release_path(release.name)
+    with open(root / "data/attribute_periods.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["enterprise_id"], r["attribute"], r["value"], r["valid_from"], r["valid_to"], r["valid_to_precision"], r["source"]) for r in rows] == [
+        (str(s.pk), "grade", "1", "", "2015-12-31", "year", "Yearbook 2016"),
+        (str(s.pk), "grade", "3", "2016-01-01", "", "", "Yearbook 2017"),
+    ]
+    assert "KIND-MARKER" not in (root / "data/attribute_periods.csv").read_text(encoding="utf-8")
+    package = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
+    [resource] = [r for r in package["resources"] if r["name"] == "attribute_periods"]
+    assert {f["name"] for f in resource["schema"]["fields"]} >= {"enterprise_id", "attribute", "valid_from", "valid_to", "article_id", "source"}
+    assert Package(str(root / "datapackage.json")).validate().valid
+
+    def series(params, frozen=False):
+        if frozen:
+            with release_data.reading(release):
+                return compute(parse_params(params)).to_json()
+        return compute(parse_params(params)).to_json()
+
+    params = {"group_by": "grade", "metric": "claims", "interval": "year", "start": "2015", "end": "2018"}
+    live, frozen = series(params), series(params, frozen=True)
+    assert frozen["values"] == live["values"]
+    # Sadong's 2015 claim (a1) under the 1st grade it had then; as of today under the 3rd.
+    first, third = live["values"]["1st grade"], live["values"]["3rd grade"]
+    assert (first, third) == ([1, 0, 0, 0], [0, 1, 0, 0])
+    today = series({**params, "as_of": "today"}, frozen=True)["values"]
+    assert (today["1st grade"], today["3rd grade"]) == ([0, 0, 0, 0], [1, 1, 0, 0])
