@@ -12,6 +12,7 @@ import random
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
@@ -20,12 +21,15 @@ from . import evidence, locking, search
 from .bulk import insert_rows
 from .coverage_csv import parse_coverage_csv
 from .import_matching import duplicate_error
-from .importing import ImportFailed, RowError, parse_claims_csv, plan_import
-from .codebook import Activity, Code
+from .attribute_values import AttributeValueError, enterprise_named, parse_end, parse_start, resolve_value
+from .importing import ImportFailed, RowError, parse_claims_csv, parse_csv, plan_import
+from .codebook import Activity, Code, EnterpriseKind, Grade
+from .dates import BadDate
 from .models import (
-    Adjudication, AgreementRound, Article, Claim, Coverage, Disclosure, Enterprise, EnterpriseAlias, Outcome, RoundArticle,
+    Adjudication, AgreementRound, Article, Attribute, AttributePeriod, Claim, Coverage, Disclosure, Enterprise, EnterpriseAlias, Outcome, RoundArticle,
     RoundStatus, SecondCoding, Status, Story, StoryMember,
 )
+from .models.history import PLAIN_FIELD, VALUE_COLUMN
 from .names import name_key
 from .roles import may_review
 from .visibility import DRAW_ROUND_PERMISSION, published_statuses
@@ -677,11 +681,6 @@ def history_check(period):
     """Raise ValidationError (by field) if `period` cannot be stored: a value that does not
     fit its attribute, an end before its start, no evidence, or an overlap with another
     period of the same attribute of the same enterprise (naming both periods). Reads only."""
-    from .models import Attribute, AttributePeriod
-    from .models.history import VALUE_COLUMN
-    from .codebook import EnterpriseKind, Grade
-    from django.db.models import Q
-
     errors = {}
     attribute = period.attribute
     if attribute not in Attribute.values:
@@ -729,9 +728,6 @@ def history_save(*, period, user):
     import and the duplicate guard find past names by it). A period covering today (its end
     open or not yet passed) holds today's value: it is written to the enterprise's own field
     through record_save, so the plain fields stay "the value valid now"."""
-    from .models import Attribute
-    from .models.history import PLAIN_FIELD, VALUE_COLUMN
-
     column = VALUE_COLUMN.get(period.attribute)
     for other in ("value", "location", "parent", "industry"):
         if column is not None and other != column:
@@ -769,12 +765,6 @@ def history_import(*, data, user=None, dry_run=False):
     A row equal to a period already stored (the same enterprise, field, value and ends) is
     matched, not added: importing a file twice adds nothing. Returns {"rows", "created",
     "matched"}; raises ImportFailed naming each bad row's line and column."""
-    from .attribute_values import AttributeValueError, enterprise_named, parse_end, parse_start, resolve_value
-    from .dates import BadDate
-    from .importing import parse_csv
-    from .models import AttributePeriod
-    from .models.history import VALUE_COLUMN
-
     rows = parse_csv(data, HISTORY_HEADER)
     errors, counts = [], {"rows": len(rows), "created": 0, "matched": 0}
     articles = Article.objects.all() if user is None else Article.objects.visible_to(user)
