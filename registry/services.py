@@ -292,6 +292,41 @@ class MergeConflict(Exception):
         super().__init__("conflicting claims; reconcile them first: " + "; ".join(lines))
 
 
+class PeriodMergeConflict(MergeConflict):
+    """An absorbed enterprise's attribute period overlaps one of the kept enterprise's:
+    which holds is a coder's judgement. Nothing was changed."""
+
+    def __init__(self, message):
+        self.conflicts = []
+        Exception.__init__(self, message)
+
+
+def _merge_periods(keep, absorb, user, reason):
+    """A merge's attribute periods (registry/models/history.py): the absorbed enterprise's
+    go to `keep` (refused, PeriodMergeConflict, where one overlaps a period of `keep`), and
+    periods naming it as the parent complex name `keep`; a period of `keep` naming the
+    absorbed one as its own parent would make it its own parent, and goes."""
+    for period in AttributePeriod.objects.filter(parent=absorb).exclude(enterprise__in=[keep, absorb]):
+        period.parent = keep
+        _record(period, user, reason)
+        period.save()
+    for period in AttributePeriod.objects.filter(parent=absorb, enterprise=keep):
+        _record(period, user, reason)
+        period.delete()
+    for period in AttributePeriod.objects.filter(enterprise=absorb).select_related("location", "parent", "industry"):
+        period.enterprise = keep
+        if period.parent_id in (keep.pk, absorb.pk):
+            _record(period, user, reason)
+            period.delete()
+            continue
+        try:
+            history_check(period)
+        except ValidationError as error:
+            raise PeriodMergeConflict("; ".join(m for messages in error.message_dict.values() for m in messages)) from None
+        _record(period, user, reason)
+        period.save()
+
+
 def _claim_content(claim):
     return (claim.code, claim.detail, claim.quantity, claim.unit)
 
@@ -369,6 +404,8 @@ def enterprise_merge(*, keep, absorb, user=None):
         unit.parent = keep
     bulk_update_with_history(units, Enterprise, ["parent"], default_user=user, default_change_reason=reason)
     locking.touch(Enterprise, [unit.pk for unit in units])
+
+    _merge_periods(keep, absorb, user, reason)
 
     absorb._change_reason, absorb._history_user = reason, user
     absorb.delete()

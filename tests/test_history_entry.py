@@ -550,3 +550,25 @@ def test_a_release_carries_public_periods_and_counts_by_them_as_live_data_does(s
     assert (first, third) == ([1, 0, 0, 0], [0, 1, 0, 0])
     today = series({**params, "as_of": "today"}, frozen=True)["values"]
     assert (today["1st grade"], today["3rd grade"]) == ([0, 0, 0, 0], [1, 1, 0, 0])
+
+
+# ---- a merge keeps the periods ------------------------------------------------------------
+
+def test_a_merge_moves_the_absorbed_periods_and_the_parents_that_name_it(steel):
+    from registry.services import MergeConflict, enterprise_merge
+
+    twin = make_enterprise("Kangson Steel Twin", grade="1")
+    unit = make_enterprise("Posan Test Iron Works", grade="2", kind="factory")
+    history_save(period=period(twin, "name", "1945", "1956", value="Kangson Steel Works"), user=None)
+    history_save(period=period(unit, "parent", "2012", "2015", parent=twin), user=None)
+    enterprise_merge(keep=steel, absorb=twin)
+    assert list(AttributePeriod.objects.filter(enterprise=steel).values_list("attribute", "value")) == [("name", "Kangson Steel Works")]
+    assert AttributePeriod.objects.get(enterprise=unit).parent == steel
+    # An overlap between the two enterprises' periods is refused, and nothing changes.
+    other = make_enterprise("Kangson Steel Third", grade="1")
+    history_save(period=period(other, "grade", "2015", "2018", value="1"), user=None)
+    history_save(period=period(steel, "grade", "2017", None, value="special"), user=None)
+    with pytest.raises(MergeConflict, match=r"grade 1st grade \(2015 – 2018\) overlaps grade special \(2017 – …\)"):
+        enterprise_merge(keep=steel, absorb=other)
+    assert Enterprise.objects.filter(pk=other.pk).exists()
+    assert AttributePeriod.objects.get(enterprise=other).value == "1"
