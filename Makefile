@@ -29,7 +29,8 @@ install-prod: $(PROD_STAMP)
 	$(PY) scripts/compile_messages.py
 
 # Migrate, load places/industries/sources, the sample articles (one linked KCNA/Rodong Sinmun
-# reprint), which years of each source were read (coverage) and one closed agreement round
+# reprint), the sample enterprises' attributes in time (sample_history.csv: matched, not added,
+# on a rerun), which years of each source were read (coverage) and one closed agreement round
 # double-coded by `sample-coder` (alpha in the admin and `manage.py agreement_report`), make a
 # local admin login.
 setup: install
@@ -38,6 +39,7 @@ setup: install
 	$(PY) manage.py load_reference
 	$(PY) manage.py import_claims fixtures/sample_claims.csv
 	$(PY) manage.py import_claims fixtures/sample_reprint.csv
+	$(PY) manage.py import_history fixtures/sample_history.csv
 	$(PY) manage.py import_coverage fixtures/sample_coverage.csv
 	$(PY) manage.py import_agreement fixtures/sample_agreement.csv --second-coder sample-coder --create-coder --close
 	$(PY) manage.py local_admin

@@ -16,7 +16,8 @@ from rest_framework.settings import api_settings
 
 from registry import services
 from registry.codebook import Tier
-from registry.models import Article, Claim, Enterprise, Industry, Location, LocationName, Precision, Source, Status
+from registry.models import Article, Attribute, Claim, Enterprise, Industry, Location, LocationName, Precision, Source, Status
+from registry.models.history import VALUE_COLUMN
 from registry.visibility import can_see_restricted
 
 
@@ -160,6 +161,34 @@ class PlaceWithAncestorsSerializer(PlaceBriefSerializer):
         fields = PlaceBriefSerializer.Meta.fields + ["ancestors"]
 
 
+class PeriodSerializer(serializers.Serializer):
+    """One attribute period of the enterprise (registry/models/history.py), from the rows
+    AttributePeriod.objects.for_api read once for the page: nothing is queried here."""
+
+    attribute = serializers.ChoiceField(choices=Attribute.choices)
+    value = serializers.SerializerMethodField(help_text="A name; a grade or kind slug; a place or industry slug; a parent enterprise id (null: none)")
+    value_label = serializers.SerializerMethodField(help_text="The value as a reader writes it")
+    valid_from = serializers.DateField(allow_null=True, help_text="First day covered (null: open)")
+    valid_from_precision = serializers.CharField(help_text="day, month or year: how the start was written")
+    valid_to = serializers.DateField(allow_null=True, help_text="Last day covered: an end written 2019 is 2019-12-31 (null: open)")
+    valid_to_precision = serializers.CharField()
+    evidence_article = serializers.IntegerField(source="article_id", allow_null=True, help_text="The article of the registry it rests on")
+    source = serializers.CharField(help_text="A free-text source (a yearbook, a report)")
+    note = serializers.CharField()
+
+    def get_value(self, period) -> str | int | None:
+        column = VALUE_COLUMN[period.attribute]
+        if column == "value":
+            return period.value
+        if column == "parent":
+            return period.parent_id
+        target = getattr(period, column)
+        return target.slug if target is not None else None
+
+    def get_value_label(self, period) -> str:
+        return period.value_label()
+
+
 class EnterpriseDetailSerializer(RestrictedFieldsMixin, EnterpriseListSerializer):
     restricted_fields = ("notes",)
     aliases = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
@@ -167,10 +196,12 @@ class EnterpriseDetailSerializer(RestrictedFieldsMixin, EnterpriseListSerializer
     units = EnterpriseBriefSerializer(source="visible_units", many=True, read_only=True, help_text="Affiliated units")
     place = PlaceWithAncestorsSerializer(source="location", read_only=True, allow_null=True)
     evidence = EvidenceSerializer(read_only=True, help_text="From the claims you may see")
+    history = PeriodSerializer(source="visible_periods", many=True, read_only=True,
+                               help_text="Its attributes in time, resting on evidence you may see; the fields above hold today's values")
 
     class Meta(EnterpriseListSerializer.Meta):
         fields = EnterpriseListSerializer.Meta.fields + [
-            "aliases", "parent_complex", "units", "place", "evidence", "notes", "created_at", "updated_at", "version",
+            "aliases", "parent_complex", "units", "place", "evidence", "history", "notes", "created_at", "updated_at", "version",
         ]
 
 

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from registry import locking, vocabulary
 from registry.permissions import satisfied
 from registry.locking import VersionConflict
-from registry.models import Article, Claim, Enterprise, EnterpriseAlias, Industry, Location, LocationName, Source
+from registry.models import Article, AttributePeriod, Claim, Enterprise, EnterpriseAlias, Industry, Location, LocationName, Source
 
 from . import facets, filters, serializers, versions
 from .errors import BadQuery, JSONErrors
@@ -168,6 +168,7 @@ class EnterpriseViewSet(ETagMixin, mixins.RetrieveModelMixin, RegistryViewSet):
             queryset = queryset.prefetch_related(
                 Prefetch("aliases", queryset=EnterpriseAlias.objects.visible_to(self.request.user)),
                 Prefetch("units", queryset=Enterprise.objects.visible_to(self.request.user), to_attr="visible_units"),
+                Prefetch("periods", queryset=AttributePeriod.objects.for_api(self.request.user), to_attr="visible_periods"),
             )
         return queryset
 

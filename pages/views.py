@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _, gettext_lazy
 
 from registry import chart_panels, charts, provenance, series_labels, timeseries
 from registry.codebook import ACTIVITY_GROUP_LABELS, Activity, Grade, Tier, activity_group_choices, short_label
-from registry.models import Article, Claim, Enterprise, Industry, Location, Release, SourceKind
+from registry.models import Article, AttributePeriod, Claim, Enterprise, Industry, Location, Release, SourceKind
 from registry.reference import hangul_stem
 from registry.vocabulary.fields import split_values
 
@@ -242,6 +242,13 @@ def enterprise(request, pk):
         .order_by("published", "id")
     )
     articles = list(articles)
+    # Its attributes in time, resting on evidence the visitor may see; beside each article,
+    # the name the enterprise had on its date when that differs from today's.
+    history = list(AttributePeriod.objects.for_api(request.user).filter(enterprise=enterprise).select_related("article__source"))
+    names = [p for p in history if p.attribute == AttributePeriod.Attribute.NAME]
+    for article in articles:
+        then = next((p.value for p in names if p.covers(article.published)), None)
+        article.name_then = then if then and then != enterprise.name else None
     # A door back to the record for those who may edit it (the admin links here too).
     admin_url = reverse("admin:registry_enterprise_change", args=[enterprise.pk]) if request.user.has_perm("registry.change_enterprise") else ""
     return render(request, "pages/enterprise.html", {
@@ -251,6 +258,7 @@ def enterprise(request, pk):
         "last_article": articles[-1] if articles else None,
         "admin_url": admin_url,
         "units": units,
+        "history": history,
         "ancestors": _ancestors(enterprise.location),
         "tier_label": short_label(Tier(enterprise.tier).label) if enterprise.tier in Tier.values else enterprise.tier,
         "cite": {

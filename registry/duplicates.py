@@ -28,7 +28,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz, process
 
 from . import dataversion
-from .models import Enterprise, EnterpriseAlias, Location, LocationName
+from .models import Attribute, AttributePeriod, Enterprise, EnterpriseAlias, Location, LocationName
 
 # Scores are 0-100 (rapidfuzz's ratio over the folded keys). 90 keeps "Chongjin Bag Factory"
 # apart from "Chongjin Shoe Factory" (84) and "Hwanghae Iron and Steel Complex" from "Kim Chaek
@@ -255,7 +255,7 @@ class NameIndex:
 
     @classmethod
     def load(cls, exclude=None, user=None):
-        """Load from the database: four queries, values only. With `user`, only the
+        """Load from the database: five queries, values only. With `user`, only the
         enterprises that user may see (visible_to): a warning must not name an enterprise
         known only from another coder's draft. Without, all (the command line's operator)."""
         enterprises = Enterprise.objects.all() if user is None else Enterprise.objects.visible_to(user)
@@ -266,6 +266,11 @@ class NameIndex:
         rows = list(enterprises.values_list("pk", "name", "name", "location__path").iterator())
         rows += list(enterprises.exclude(hangul="").values_list("pk", "hangul", "hangul", "location__path").iterator())
         rows += list(aliases.values_list("enterprise_id", "enterprise__name", "name", "enterprise__location__path").iterator())
+        # Past names (a name period): a 1998 name typed again is the same enterprise.
+        past = AttributePeriod.objects.filter(attribute=Attribute.NAME, enterprise__in=enterprises.values("pk"))
+        if user is not None:
+            past = past & AttributePeriod.objects.visible_to(user)
+        rows += list(past.values_list("enterprise_id", "enterprise__name", "value", "enterprise__location__path").iterator())
         return cls(rows, load_places())
 
     @classmethod

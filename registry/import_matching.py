@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from .duplicates import NameIndex
 from .importing import CHUNK, RowError, _describe
 from .bulk import in_sets
-from .models import Article, Claim, Enterprise, EnterpriseAlias, Industry, Location
+from .models import Article, Attribute, AttributePeriod, Claim, Enterprise, EnterpriseAlias, Industry, Location
 from .names import name_key
 
 
@@ -61,6 +61,24 @@ def _chunks(items, size=CHUNK):
         yield items[start : start + size]
 
 
+def enterprises_named(keys, attach=None):
+    """{name key: {enterprise id: Enterprise}} of the enterprises each key names: by their
+    name, an alias, or a past name (an AttributePeriod of the name: the 1998 name a coder
+    reads in a 1998 article). One key naming two enterprises is ambiguous to the caller.
+    `attach(enterprise)`: applied to each enterprise read (the import attaches its places)."""
+    attach = attach or (lambda enterprise: enterprise)
+    found = {}
+    for chunk in in_sets(keys, "text"):
+        for e in Enterprise.objects.filter(name_key__in=chunk).order_by():
+            found.setdefault(e.name_key, {})[e.pk] = attach(e)
+        for alias in EnterpriseAlias.objects.filter(name_key__in=chunk).select_related("enterprise").order_by():
+            found.setdefault(alias.name_key, {}).setdefault(alias.enterprise_id, attach(alias.enterprise))
+        past = AttributePeriod.objects.filter(attribute=Attribute.NAME, name_key__in=chunk).select_related("enterprise").order_by()
+        for period in past:
+            found.setdefault(period.name_key, {}).setdefault(period.enterprise_id, attach(period.enterprise))
+    return found
+
+
 def match_database(plan, add_error):
     """Mark what already exists, and refuse any row that contradicts the database."""
     # Places and industries are few (hundreds): read once and attached, rather than joined
@@ -73,12 +91,7 @@ def match_database(plan, add_error):
         enterprise.industry = industries.get(enterprise.industry_id)
         return enterprise
 
-    found = {}
-    for keys in in_sets(plan.enterprises, "text"):
-        for e in Enterprise.objects.filter(name_key__in=keys).order_by():
-            found.setdefault(e.name_key, {})[e.pk] = attached(e)
-        for alias in EnterpriseAlias.objects.filter(name_key__in=keys).select_related("enterprise").order_by():
-            found.setdefault(alias.name_key, {})[alias.enterprise_id] = attached(alias.enterprise)
+    found = enterprises_named(plan.enterprises, attach=attached)
     for key, planned in plan.enterprises.items():
         matches = found.get(key, {})
         if len(matches) > 1:

@@ -68,6 +68,12 @@ class ImportFailed(Exception):
 def parse_claims_csv(data):
     """Split CSV text or bytes into (line number, row dict) pairs, checking the header and
     the shape of every row. Line numbers count physical lines, the header being line 1."""
+    return parse_csv(data, HEADER, OPTIONAL)
+
+
+def parse_csv(data, expected, optional=()):
+    """parse_claims_csv for any import of this shape (import_history's too): the columns
+    `expected` first, in order, then any of `optional`, each at most once (blank when absent)."""
     limit = getattr(settings, "MAX_IMPORT_BYTES", MAX_IMPORT_BYTES)
     # Checked before anything is decoded or parsed; a str is measured as the UTF-8 it came as.
     size = len(data) if isinstance(data, bytes) else len(data.encode("utf-8", "surrogatepass"))
@@ -86,13 +92,13 @@ def parse_claims_csv(data):
     except csv.Error as exc:
         raise ImportFailed([RowError(1, "header", "", _("not CSV: %(error)s") % {"error": exc})]) from None
     if not header or not any(h.strip() for h in header):
-        raise ImportFailed([RowError(1, "header", "", _("the file is empty; the first line must be: %(header)s") % {"header": ",".join(HEADER)})])
+        raise ImportFailed([RowError(1, "header", "", _("the file is empty; the first line must be: %(header)s") % {"header": ",".join(expected)})])
     header = [h.strip().lower() for h in header]
-    extra = header[len(HEADER):]
+    extra = header[len(expected):]
     columns = header
-    if header[: len(HEADER)] != HEADER or len(set(extra)) != len(extra) or not set(extra) <= set(OPTIONAL):
-        missing = [h for h in HEADER if h not in header]
-        unknown = [h for h in header if h not in HEADER + OPTIONAL]
+    if header[: len(expected)] != expected or len(set(extra)) != len(extra) or not set(extra) <= set(optional):
+        missing = [h for h in expected if h not in header]
+        unknown = [h for h in header if h not in [*expected, *optional]]
         problems = []
         if len(set(extra)) != len(extra):
             problems.append(_("a column twice"))
@@ -104,7 +110,7 @@ def parse_claims_csv(data):
             problems.append(_("columns out of order"))
         raise ImportFailed(
             [RowError(1, "header", ",".join(header), _("%(problems)s; expected: %(header)s, then optionally %(optional)s") % {
-                "problems": "; ".join(problems), "header": ",".join(HEADER), "optional": ", ".join(OPTIONAL)})]
+                "problems": "; ".join(problems), "header": ",".join(expected), "optional": ", ".join(optional) or "-"})]
         )
     rows, errors = [], []
     # Each cell is searched for control characters only if the file holds one at all.
@@ -122,7 +128,7 @@ def parse_claims_csv(data):
             if len(values) != len(columns):
                 errors.append(RowError(line, "row", "", _("%(count)s fields where the header has %(expected)s") % {"count": len(values), "expected": len(columns)}))
             else:
-                row = dict.fromkeys(OPTIONAL, "") | dict(zip(columns, (v.strip() for v in values)))
+                row = dict.fromkeys(optional, "") | dict(zip(columns, (v.strip() for v in values)))
                 for column, value in row.items() if controls else ():
                     if bad := _CONTROL.search(value):
                         errors.append(RowError(line, column, value, _("a control character (U+%(code)04X) in the text") % {"code": ord(bad.group())}))

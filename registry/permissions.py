@@ -81,6 +81,8 @@ ADMIN = {
     "registry.enterprise": {**_model("registry.enterprise"), "merge": ("registry.change_enterprise", "registry.delete_enterprise")},
     # Edited as inlines on their enterprise's and place's pages; no pages of their own.
     "registry.enterprisealias": _model("registry.enterprisealias"),
+    # An enterprise's attributes in time: its page's timeline, their own list, import_history.
+    "registry.attributeperiod": _model("registry.attributeperiod"),
     "registry.locationname": _model("registry.locationname"),
     "registry.location": _model("registry.location"),
     "registry.industry": _model("registry.industry"),

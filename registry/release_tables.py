@@ -17,7 +17,7 @@ from django.db.models import Case, Exists, F, OuterRef, When
 
 from .codebook import Activity, Code, Grade, Tier, codebook_rows_english
 from .models import (
-    Article, Claim, Coverage, Enterprise, EnterpriseAlias, EnterpriseKind, Extent, Industry, Integration, Location,
+    Article, Attribute, AttributePeriod, Claim, Coverage, Enterprise, EnterpriseAlias, EnterpriseKind, Extent, Industry, Integration, Location,
     LocationKind, LocationName, Precision, Reliability, Source, SourceKind, Status, Story, StoryMember,
 )
 
@@ -130,6 +130,13 @@ def _agreement_rows():
         )
 
 
+def _periods():
+    """Attribute periods of public enterprises resting on public evidence (a public article,
+    or a free-text source) - the API's rule for an anonymous user (AttributePeriod.for_api:
+    a parent period only where the parent complex is public)."""
+    return AttributePeriod.objects.for_api(_public())
+
+
 def _story_members():
     return StoryMember.objects.visible_to(_public())
 
@@ -235,6 +242,28 @@ TABLES = [
         Column("unit"),
     ], lambda: Claim.objects.visible_to(_public()), [
         ("article_id", "articles", "id"), ("enterprise_id", "enterprises", "id"),
+    ]),
+    _table("attribute_periods", "Enterprises' attributes in time: what an enterprise's name, grade, place, parent complex, "
+           "industry or kind was between two dates (either end open), with its evidence. A claim is counted under the "
+           "values valid on its article's date; an attribute with periods has no value on a date none covers (unknown); "
+           "one without keeps the enterprise's own field. The enterprises table holds today's values.", AttributePeriod, [
+        ID,
+        Column("enterprise_id", "integer", required=True),
+        Column("attribute", enum=Attribute.values, required=True),
+        Column("value", description="A name, a grade or a kind (see codebook.csv); empty for the others"),
+        Column("location_id", "integer", "The place (attribute place)"),
+        Column("parent_id", "integer", "The parent complex (attribute parent; empty: none)"),
+        Column("industry_id", "integer", "The industry (attribute industry; empty: none)"),
+        Column("valid_from", "date", "First day covered; empty: open"),
+        Column("valid_from_precision", description="How the start was written", enum=_nonblank(Precision)),
+        Column("valid_to", "date", "Last day covered (an end written 2019 is 2019-12-31); empty: open"),
+        Column("valid_to_precision", description="How the end was written", enum=_nonblank(Precision)),
+        Column("article_id", "integer", "The public article it rests on"),
+        Column("source", description="A free-text source (a yearbook, a report) where the evidence is not an article"),
+        Column("note"),
+    ], _periods, [
+        ("enterprise_id", "enterprises", "id"), ("location_id", "places", "id"), ("parent_id", "enterprises", "id"),
+        ("industry_id", "industries", "id"), ("article_id", "articles", "id"),
     ]),
     _table("stories", "Events reported by several articles (a KCNA item and its Rodong Sinmun reprint): "
            "counted once by metric=stories.", Story, [

@@ -304,7 +304,8 @@ version {CODEBOOK_VERSION}. It holds what the public may see of the registry at 
 public articles (headline, summary, link; no full texts), the enterprises they name, the
 coded claims, the place tree with every spelling, the industry taxonomy, the sources, which
 date ranges of each source were read (coverage), the stories that link reprints of one event,
-and the codebook. A release never changes; later coding goes into later releases.
+the enterprises' attributes in time resting on public evidence (attribute periods), and the
+codebook. A release never changes; later coding goes into later releases.
 
 {meta['notes']}
 
@@ -330,7 +331,9 @@ first day of it and says so in `precision`.
 
 Every time series of the registry can be computed from this release instead of the live data,
 coverage included (a period nobody recorded reading that holds no article has no value, not 0;
-one holding articles keeps its value, flagged) and stories (`metric=stories`):
+one holding articles keeps its value, flagged), stories (`metric=stories`) and the attribute
+periods (each claim counted under what its enterprise was on the claim's date; `as_of=` for
+one day's values):
 
     python manage.py export_timeseries --release {name} --regions Chongjin --activity investment
     GET /api/v1/timeseries/?release={name}&regions=Chongjin&activity=investment

@@ -10,12 +10,13 @@ from .permissions import admin_requirement, satisfied
 
 _READ = [
     f"view_{model}"
-    for model in ("article", "claim", "enterprise", "enterprisealias", "location", "locationname", "industry", "source", "coverage", "story", "storymember", "agreementround")
+    for model in ("article", "claim", "enterprise", "enterprisealias", "location", "locationname", "industry", "source", "coverage", "story", "storymember", "agreementround", "attributeperiod")
 ]
 _CODE = [
     "add_article", "change_article",
     "add_claim", "change_claim", "delete_claim",  # a wrong claim is removed from its article
     "add_enterprise", "change_enterprise",
+    "add_attributeperiod", "change_attributeperiod",  # an enterprise's timeline, like the enterprise
     "add_enterprisealias", "change_enterprisealias", "delete_enterprisealias",
     "view_restricted",  # coders enter the full text and notes
     "add_coverage", "change_coverage",  # coders record what they have read
@@ -30,7 +31,7 @@ ROLES = {
     "coder": _READ + _CODE,
     # Also marks articles reviewed, deletes articles, and merges duplicate enterprises
     # (a merge deletes the absorbed one).
-    "reviewer": _READ + _CODE + ["review_article", "delete_article", "delete_enterprise", "delete_coverage",
+    "reviewer": _READ + _CODE + ["review_article", "delete_article", "delete_enterprise", "delete_attributeperiod", "delete_coverage",
                  "draw_agreement_round"],  # draws, closes and adjudicates agreement rounds
 }
 

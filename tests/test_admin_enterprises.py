@@ -21,7 +21,7 @@ def enterprise_post(name, **fields):
     return {
         "name": name, "hangul": "", "grade": "special", "kind": "complex", "integration": "",
         "parent": "", "location": place("chongjin").pk, "industry": "", "products": "", "ministry": "",
-        "notes": "", **management_form("aliases"), **management_form("units"), **management_form("claims"),
+        "notes": "", **management_form("aliases"), **management_form("periods"), **management_form("units"), **management_form("claims"),
         **fields,
     }
 

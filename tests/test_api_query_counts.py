@@ -91,8 +91,8 @@ def test_list_counts_are_fixed_whatever_the_page_size(d):
 def test_detail_counts_are_fixed(d):
     client = APIClient()
     details = {
-        # enterprise, aliases, visible units, place's ancestors, evidence by activity and code
-        f"/api/v1/enterprises/{d.e1.pk}/": 5,
+        # enterprise, aliases, visible units, periods (history), place's ancestors, evidence by activity and code
+        f"/api/v1/enterprises/{d.e1.pk}/": 6,
         f"/api/v1/articles/{d.a1.pk}/": 2,  # article with source, its claims with enterprises
         f"/api/v1/claims/{d.c1.pk}/": 1,
         "/api/v1/places/chongjin/": 3,  # place, its names, its ancestors

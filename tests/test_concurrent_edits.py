@@ -172,7 +172,7 @@ def enterprise_form(enterprise, version, **fields):
         "name": enterprise.name, "hangul": "", "grade": "special", "kind": "complex", "integration": "",
         "parent": "", "location": place("chongjin").pk, "industry": "", "products": "", "ministry": "",
         "notes": "", "opened_version": version,
-        **management_form("aliases"), **management_form("units"), **management_form("claims"), **fields,
+        **management_form("aliases"), **management_form("periods"), **management_form("units"), **management_form("claims"), **fields,
     }
 
 

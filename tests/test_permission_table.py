@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from api.models import ApiToken
 from api.urls import router
-from registry.models import AgreementRound, Coverage, Industry, Location, Release, Source, Story
+from registry.models import AgreementRound, AttributePeriod, Coverage, Industry, Location, Release, Source, Story
 from registry.permissions import (
     ADMIN, ADMIN_VIEWS, API, EVERYONE, METHODS, PAGES, ROLES, SAFE, admin_requirement, admin_view_kind, api_requirement,
     satisfied,
@@ -109,6 +109,8 @@ class Walk(TestCase):
             "registry.coverage": Coverage.objects.create(
                 source=Source.objects.get(short_name="KCNA"), start=datetime.date(2015, 1, 1), end=datetime.date(2015, 12, 31)),
             "registry.story": Story.objects.create(title="One event"),
+            "registry.attributeperiod": AttributePeriod.objects.create(
+                enterprise=cls.d.e1, attribute="grade", value="1", valid_to=datetime.date(2001, 12, 31), source="Yearbook"),
             # Second-coded by the coder: its coding page is theirs alone.
             "registry.agreementround": AgreementRound.objects.create(size=1, seed=1, second_coder=cls.users["coder"]),
         }

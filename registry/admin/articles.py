@@ -68,6 +68,21 @@ class ClaimInline(TableInline, admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("enterprise")
 
+    def get_readonly_fields(self, request, obj=None):
+        # Offered to whoever may add a period (the permission table's attributeperiod add).
+        if satisfied(request.user, admin_requirement("registry.attributeperiod", "add")):
+            return [*super().get_readonly_fields(request, obj), "record_history"]
+        return super().get_readonly_fields(request, obj)
+
+    @admin.display(description=_("history"))
+    def record_history(self, claim):
+        """One click: "this article shows grade X / name Y at this date" - the attribute
+        period add form with the enterprise, the article and its date filled in."""
+        if claim is None or claim.pk is None:
+            return ""
+        query = urlencode({"enterprise": claim.enterprise_id, "article": claim.article_id, "valid_from": claim.article.published_label})
+        return format_html('<a href="{}?{}" class="record-history">{}</a>', reverse("admin:registry_attributeperiod_add"), query, _("record as history"))
+
 
 class ArticleForm(VersionedForm):
     user = None  # set by ArticleAdmin.get_form

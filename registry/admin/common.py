@@ -15,7 +15,7 @@ from simple_history.models import DeletedObject
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from .. import locking, services, vocabulary
-from ..models import Article, Claim, Location
+from ..models import Article, AttributePeriod, Claim, Location
 from ..paging import CappedCountPaginator
 from ..permissions import admin_requirement, satisfied
 from ..visibility import RESTRICTED_FIELDS, can_see_restricted, inside_places, sees_everything
@@ -276,11 +276,15 @@ class TableAdmin(TableInline):
         for obj in formset.save(commit=False):
             if isinstance(obj, Claim):
                 services.claim_save(claim=obj, user=request.user, with_article=on_article)
+            elif isinstance(obj, AttributePeriod):
+                services.history_save(period=obj, user=request.user)
             else:
                 services.record_save(instance=obj, user=request.user)
         for obj in formset.deleted_objects:
             if isinstance(obj, Claim):
                 services.claim_delete(claim=obj, user=request.user, with_article=on_article)
+            elif isinstance(obj, AttributePeriod):
+                services.history_delete(period=obj, user=request.user)
             else:
                 services.record_delete(instance=obj, user=request.user)
         formset.save_m2m()

@@ -26,6 +26,7 @@ from ..services import MergeConflict, enterprise_merge
 from ..permissions import admin_requirement, satisfied
 from .common import FastChangeList, RegionFilter, TableAdmin, TableInline, VersionedAdmin, VersionedForm, VocabularyFilter
 from .history import ReadableHistoryMixin
+from .timeline import TimelineInline
 
 # How many of an enterprise's claims its page shows; the rest are one click away.
 CLAIMS_SHOWN = 50
@@ -172,7 +173,7 @@ class EnterpriseChangeList(ChangeList):
 @admin.register(Enterprise)
 class EnterpriseAdmin(TableAdmin, ReadableHistoryMixin, VersionedAdmin, FastChangeList, SimpleHistoryAdmin):
     form = EnterpriseForm
-    inlines = [AliasInline, UnitInline, ClaimEvidenceInline]
+    inlines = [AliasInline, TimelineInline, UnitInline, ClaimEvidenceInline]
     # Short codes for grade and kind (the choice labels wrap a row to eight lines): the list
     # fits a 1,366 px screen with every column; the filters beside it spell them out.
     # Place and region in one column, sorted by the place path (region, then city, district).

@@ -1,5 +1,6 @@
-"""The bulk import page: upload a CSV in the import_claims format, read the dry-run report,
-confirm. It calls services.claims_import, the same validation the command runs.
+"""The bulk import page: upload a CSV in the import_claims format (or, as a second kind of
+file, import_history's attribute periods), read the dry-run report, confirm. It calls
+services.claims_import (services.history_import), the same validation the command runs.
 
 Between the dry run and the confirmation the file's text waits in the session, with its
 SHA-256 in the confirmation form: the confirm imports exactly the file the coder checked, and
@@ -18,15 +19,23 @@ from django.utils.translation import gettext_lazy as _
 
 from ..importing import HEADER, ImportFailed
 from ..permissions import admin_requirement, satisfied
-from ..services import claims_import
+from ..services import HISTORY_HEADER, claims_import, history_import
 
 SESSION_KEY = "registry_claims_import"
 # The session keeps the file between the two steps; bigger files go through the command.
 MAX_BYTES = 10 * 1024 * 1024
 
 
+CLAIMS, HISTORY = "claims", "history"
+
+
 class UploadForm(forms.Form):
     file = forms.FileField(label=_("CSV file"), help_text=format_lazy(_("UTF-8, first line: {header}"), header=",".join(HEADER)))
+    kind = forms.ChoiceField(
+        label=_("The file holds"), required=False, initial=CLAIMS,
+        choices=[(CLAIMS, _("coded claims (import_claims)")),
+                 (HISTORY, format_lazy(_("enterprises' attributes in time (import_history: {header})"), header=",".join(HISTORY_HEADER)))],
+    )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -56,6 +65,8 @@ def import_view(model_admin):
             upload = form.cleaned_data["file"]
             data = upload.read()
             context["file_name"] = upload.name
+            if form.cleaned_data.get("kind") == HISTORY:
+                return _check_history(request, context, upload.name, data)
             try:
                 plan = claims_import(data=data, user=request.user, dry_run=True)
             except ImportFailed as failed:
@@ -67,6 +78,39 @@ def import_view(model_admin):
         return TemplateResponse(request, "admin/registry/article/import.html", context)
 
     return view
+
+
+def _may_import_history(user):
+    return satisfied(user, admin_requirement("registry.attributeperiod", "add"))
+
+
+def _check_history(request, context, name, data):
+    """The dry run of a history file: every row through history_import, then rolled back."""
+    if not _may_import_history(request.user):
+        raise PermissionDenied
+    context["kind"] = HISTORY
+    try:
+        counts = history_import(data=data, user=request.user, dry_run=True)
+    except ImportFailed as failed:
+        context["errors"] = failed.errors
+    else:
+        digest = hashlib.sha256(data).hexdigest()
+        request.session[SESSION_KEY] = {"sha256": digest, "name": name, "data": base64.b64encode(data).decode("ascii"), "kind": HISTORY}
+        context.update(history_counts=counts, sha256=digest)
+    return TemplateResponse(request, "admin/registry/article/import.html", context)
+
+
+def _confirm_history(request, context, stored, data):
+    if not _may_import_history(request.user):
+        raise PermissionDenied
+    try:
+        counts = history_import(data=data, user=request.user)
+    except ImportFailed as failed:
+        context.update(errors=failed.errors, file_name=stored["name"], form=UploadForm(), kind=HISTORY)
+        return TemplateResponse(request, "admin/registry/article/import.html", context)
+    del request.session[SESSION_KEY]
+    messages.success(request, _("Imported %(name)s: %(rows)s rows; created %(created)s periods, matched %(matched)s.") % {"name": stored["name"], **counts})
+    return redirect("admin:registry_attributeperiod_changelist")
 
 
 def _new_enterprises(plan):
@@ -91,6 +135,8 @@ def _confirm(request, context):
     if hashlib.sha256(data).hexdigest() != stored["sha256"]:
         messages.error(request, _("The stored file does not match the one checked; upload it again."))
         return redirect("admin:registry_article_import")
+    if stored.get("kind") == HISTORY:
+        return _confirm_history(request, context, stored, data)
     accepted = request.POST.getlist("accept_new")
     try:
         plan = claims_import(data=data, user=request.user, dry_run=False, accept_new=accepted)

@@ -26,6 +26,11 @@ def _claims():
     return Enterprise._meta.get_field("claims").related_model.objects
 
 
+def _periods():
+    """AttributePeriod's manager, reached like _claims (history.py imports this module)."""
+    return Enterprise._meta.get_field("periods").related_model.objects
+
+
 class EnterpriseAliasQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Aliases of the enterprises a user may see."""
@@ -130,10 +135,12 @@ class EnterpriseQuerySet(models.QuerySet):
             return self
         match = Q(name__icontains=term) | Q(hangul__icontains=term)
         alias_match = Q(name__icontains=term)
+        past_match = Q(value__icontains=term)
         for key in place_variants(term):
             # Keys fold North and South Hangul alike (names.name_key), so 련합 finds 연합.
             match |= Q(name_key__contains=key) | Q(hangul_key__contains=key)
             alias_match |= Q(name_key__contains=key)
+            past_match |= Q(name_key__contains=key)
         # A place's name in any spelling (함흥, Hamhung, Hamheung): the enterprises in it, as
         # place= finds them. One query (LocationName keys hold every spelling and Hangul).
         from .places import Location, LocationName
@@ -143,7 +150,10 @@ class EnterpriseQuerySet(models.QuerySet):
             places = list(Location.objects.filter(pk__in=LocationName.objects.filter(key=key).values("location_id")).only("path"))
             for place in places:
                 match |= Q(location__path__startswith=place.path)
-        return self.filter(match | Q(pk__in=EnterpriseAlias.objects.filter(alias_match).values("enterprise_id")))
+        # A past name is an alias with a period (models/history.py): "Kangson Steel Works"
+        # finds the Chollima Steel Complex a 1998 article means.
+        past_names = _periods().filter(past_match, attribute="name").values("enterprise_id")
+        return self.filter(match | Q(pk__in=EnterpriseAlias.objects.filter(alias_match).values("enterprise_id")) | Q(pk__in=past_names))
 
 
 class Enterprise(models.Model):

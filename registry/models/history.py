@@ -65,6 +65,16 @@ class AttributePeriodQuerySet(models.QuerySet):
             Q(article__isnull=True) | Q(article__in=articles.values("pk"))
         )
 
+    def for_api(self, user):
+        """Periods as the API's enterprise detail lists them (`history`): the visible ones
+        (visible_to), their place, industry and evidence article joined; a parent period
+        only where the user may see the parent complex (one they may not see does not exist
+        for them, as everywhere), oldest first by attribute."""
+        visible = self.visible_to(user)
+        if not sees_everything(user):
+            visible = visible.filter(Q(parent__isnull=True) | Q(parent__in=Enterprise.objects.visible_to(user).values("pk")))
+        return visible.select_related("location__parent", "industry", "parent").order_by("attribute", "valid_from", "pk")
+
     def covering(self, day):
         """Periods valid on `day` (a date): open ends count as covering."""
         return self.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=day), Q(valid_to__isnull=True) | Q(valid_to__gte=day))
@@ -143,6 +153,10 @@ class AttributePeriod(models.Model):
         if choices is not None and self.value in choices.values:
             return str(choices(self.value).label)
         return self.value
+
+    def covers(self, day):
+        """Is `day` (a date) inside the period? Open ends cover everything on their side."""
+        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or self.valid_to >= day)
 
     def period_label(self):
         start = partial_date_label(self.valid_from, self.valid_from_precision) if self.valid_from else "…"
