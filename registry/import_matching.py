@@ -44,6 +44,17 @@ def flag_duplicates(plan):
     blocked = len(new) > _FULL_SEARCH_UP_TO
     for planned in new:
         planned.similar = index.search(planned.name, place=planned.location, blocked=blocked)
+        planned.identical = index.identical(planned.name, place=planned.location)
+
+
+def identical_error(planned):
+    """The row error for a new enterprise whose name, folded, is an existing one's in the
+    same place (or where either has none): no confirmation adds such a copy."""
+    names = "; ".join(f"{c.name!r} (#{c.enterprise_id})" for c in planned.identical)
+    return RowError(
+        planned.line, "enterprise", planned.name,
+        _("the same name as %(names)s, in the same place or with no place recorded: write that name, or give the location if this one is elsewhere") % {"names": names},
+    )
 
 
 def duplicate_error(planned):

@@ -147,6 +147,8 @@ class PlannedEnterprise:
     refinements: dict = field(default_factory=dict)
     # Existing enterprises the duplicate guard finds close to a new one (duplicates.py).
     similar: list = field(default_factory=list)
+    # Existing enterprises of the same folded name in the same place: the row is refused.
+    identical: list = field(default_factory=list)
 
     def describe_refinements(self):
         return "; ".join(f"{column} {_describe(column, old)} → {_describe(column, new)}" for column, (old, new) in self.refinements.items())
@@ -303,7 +305,7 @@ def plan_import(rows):
     Raises ImportFailed with every problem found. Reads the database, writes nothing."""
     # What the rows meet in the database lives in import_matching (it reads this module's
     # RowError and helpers, hence imported here).
-    from .import_matching import flag_duplicates, match_database, relation
+    from .import_matching import flag_duplicates, identical_error, match_database, relation
 
     resolver = _Resolver()
     plan = ImportPlan(rows=len(rows))
@@ -399,4 +401,7 @@ def plan_import(rows):
     if errors:
         raise ImportFailed(sorted(errors, key=lambda e: e.line))
     flag_duplicates(plan)
+    copies = [e for e in plan.new_enterprises if e.identical]
+    if copies:
+        raise ImportFailed(sorted((identical_error(e) for e in copies), key=lambda e: e.line))
     return plan

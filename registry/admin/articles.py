@@ -26,12 +26,12 @@ from ..visibility import can_see_restricted, unblinded_claims
 from ..roles import status_choices_for
 from . import importer
 from .. import vocabulary
-from .common import FastChangeList, RegionFilter, TableAdmin, TableInline, VersionedAdmin, VersionedForm
+from .common import ConstraintSentences, FastChangeList, RegionFilter, TableAdmin, TableInline, VersionedAdmin, VersionedForm
 from .history import ArticleHistoryMixin, ReadableHistoryMixin
 
 
 
-class ClaimForm(forms.ModelForm):
+class ClaimForm(ConstraintSentences, forms.ModelForm):
     class Meta:
         model = Claim
         fields = ["enterprise", "activity", "code", "detail", "quantity", "unit"]
