@@ -112,6 +112,19 @@ class ArticleForm(VersionedForm):
         return cleaned
 
 
+class InboxFilter(admin.SimpleListFilter):
+    """The inbox: drafts with no claim yet (registry/ingest.py), oldest first."""
+
+    title = _("inbox")
+    parameter_name = "inbox"
+
+    def lookups(self, request, model_admin):
+        return [("1", _("uncoded (the inbox)"))]
+
+    def queryset(self, request, queryset):
+        return queryset.uncoded() if self.value() == "1" else queryset
+
+
 class ArticleChangeList(ChangeList):
     def get_queryset(self, request, exclude_parameters=None):
         queryset = super().get_queryset(request, exclude_parameters)
@@ -128,7 +141,7 @@ class ArticleAdmin(TableAdmin, ArticleHistoryMixin, VersionedAdmin, FastChangeLi
     list_display = ["published_label", "source_name", "headline", "status", "coded_by", "claim_total", "disclosure"]
     list_display_links = ["headline"]
     list_select_related = ["source", "coded_by"]
-    list_filter = ["status", "coded_by", "source", "disclosure", "precision"]
+    list_filter = [InboxFilter, "status", "coded_by", "source", "disclosure", "precision"]
     date_hierarchy = "published"
     search_fields = ["title", "title_ko", "=url"]  # see get_search_results
     autocomplete_fields = ["follow_up_of"]
@@ -204,6 +217,38 @@ class ArticleAdmin(TableAdmin, ArticleHistoryMixin, VersionedAdmin, FastChangeLi
 
     def save_model(self, request, obj, form, change):
         services.article_save(article=obj, user=request.user)
+
+    def changelist_view(self, request, extra_context=None):
+        # The inbox's count beside its link; in the inbox, oldest first (the coder's order).
+        extra_context = {**(extra_context or {}), "inbox_count": self.get_queryset(request).uncoded().count()}
+        return super().changelist_view(request, extra_context)
+
+    def get_ordering(self, request):
+        if request.GET.get("inbox") == "1" and "o" not in request.GET:
+            return ["published", "id"]
+        return super().get_ordering(request)
+
+    def next_in_inbox(self, request, article):
+        """The uncoded article after `article` that this user may code, or None."""
+        return Article.objects.open_to_coding(request.user).inbox_after(article).first()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        obj = self.get_object(request, unquote(object_id)) if object_id else None
+        if obj is not None:
+            following = self.next_in_inbox(request, obj)
+            extra_context["next_article"] = following
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def response_change(self, request, obj):
+        # "Save and next article": straight to the following uncoded article (the inbox).
+        if "_savenext" in request.POST:
+            self.message_user(request, _("Saved %(article)s.") % {"article": obj}, messages.SUCCESS)
+            following = self.next_in_inbox(request, obj)
+            if following is not None:
+                return HttpResponseRedirect(reverse("admin:registry_article_change", args=[following.pk]))
+            return HttpResponseRedirect(reverse("admin:registry_article_changelist") + "?inbox=1")
+        return super().response_change(request, obj)
 
     def response_add(self, request, obj, post_url_continue=None):
         response = super().response_add(request, obj, post_url_continue)
