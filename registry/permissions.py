@@ -42,6 +42,8 @@ API = {
     "industries": {"list": _read(), "detail": _read()},
     "sources": {"list": _read(), "detail": _read()},
     "timeseries": {"list": _read()},
+    # Proposed claims of an article's text (registry/proposals.py): for coders, who code.
+    "suggestions": {"list": {"POST": "registry.add_claim", "OPTIONS": EVERYONE}},
     # Citable releases: listed, read and downloaded (a detail's action) by everyone.
     "releases": {"list": _read(), "detail": _read()},
     "root": {"list": _read()},

@@ -350,3 +350,38 @@ def _proposal(match, surface, start, sentence, title, lexicon):
         place=lexicon.locations.get(place_id), place_id=place_id,
         activity=str(activity), code=int(SUGGESTED_CODE[activity]), evidence=evidence, start=start,
     )
+
+
+# The longest text proposals are asked for (a long article is some 20,000 characters).
+MAX_TEXT = 100_000
+
+
+class BadRequest(ValueError):
+    """A request the proposals cannot read; `errors`: field -> messages."""
+
+    def __init__(self, errors):
+        self.errors = errors
+        super().__init__("; ".join(f"{name}: {' '.join(messages)}" for name, messages in errors.items()))
+
+
+def suggest(record, lexicon=None):
+    """One article's proposals as the command and the API give them: {"id", "claims"}.
+    `record`: {"id"?, "title", "text"} (a line of ingest_articles' JSON Lines). Raises
+    BadRequest naming the field."""
+    if not isinstance(record, dict):
+        raise BadRequest({"body": ["a JSON object with title and text"]})
+    errors = {}
+    for name in ("title", "text"):
+        value = record.get(name, "")
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            errors[name] = ["a string"]
+        elif len(value) > MAX_TEXT:
+            errors[name] = [f"{len(value):,} characters; at most {MAX_TEXT:,}"]
+    if not errors and not (record.get("title") or record.get("text")):
+        errors["text"] = ["give a title or a text (or both)"]
+    if errors:
+        raise BadRequest(errors)
+    claims = [p.as_dict() for p in propose(record.get("title") or "", record.get("text") or "", lexicon)]
+    return {"id": record.get("id"), "claims": claims}
