@@ -19,12 +19,13 @@ from simple_history.admin import SimpleHistoryAdmin
 from ..codebook import SUGGESTED_CODE
 from .. import services
 from ..dates import PartialDateField
-from ..models import Article, Claim, StoryMember
+from ..models import Article, Claim, Enterprise, StoryMember
 from ..permissions import admin_requirement, satisfied
 from ..reprints import reprint_suggestions
 from ..visibility import can_see_restricted, unblinded_claims
 from ..roles import status_choices_for
 from . import importer
+from .enterprises import EnterpriseAdmin
 from .. import vocabulary
 from .common import ConstraintSentences, FastChangeList, RegionFilter, TableAdmin, TableInline, VersionedAdmin, VersionedForm
 from .history import ArticleHistoryMixin, ReadableHistoryMixin
@@ -62,7 +63,7 @@ class ClaimInline(TableInline, admin.TabularInline):
     autocomplete_fields = ["enterprise"]
 
     class Media:
-        js = ["registry/claim_codes.js", "registry/keyboard.js"]
+        js = ["registry/claim_codes.js", "registry/keyboard.js", "registry/proposals.js"]
         css = {"all": ["registry/workbench.css"]}
 
     def get_queryset(self, request):
@@ -238,7 +239,28 @@ class ArticleAdmin(TableAdmin, ArticleHistoryMixin, VersionedAdmin, FastChangeLi
         if obj is not None:
             following = self.next_in_inbox(request, obj)
             extra_context["next_article"] = following
+            if self.has_change_permission(request, obj) and request.user.has_perm("registry.add_claim"):
+                extra_context["proposals"] = self.proposals_for(request, obj)
         return super().change_view(request, object_id, form_url, extra_context)
+
+    @staticmethod
+    def proposals_for(request, article):
+        """The claims the registry proposes for the article (registry/proposals.py), as the
+        form's panel offers them: read from the full text only for who may see it."""
+        from ..proposals import propose
+
+        body = article.full_text if can_see_restricted(request.user) and article.full_text else article.summary
+        found = propose(" ".join(filter(None, [article.title, article.title_ko])), body)
+        known = {e.pk: e for e in Enterprise.objects.visible_to(request.user).filter(
+            pk__in=[p.enterprise_id for p in found if p.enterprise_id]).select_related("location__parent")}
+        shown = []
+        for p in found:
+            if p.enterprise_id is not None and p.enterprise_id not in known:
+                continue  # an enterprise this user may not see is not proposed
+            enterprise = known.get(p.enterprise_id)
+            label = EnterpriseAdmin.autocomplete_label(None, enterprise) if enterprise else p.new_name
+            shown.append({**p.as_dict(), "label": label, "detail": " · ".join(v for k, v in p.evidence.items() if k == "activity")})
+        return shown
 
     def response_change(self, request, obj):
         # "Save and next article": straight to the following uncoded article (the inbox).
