@@ -164,7 +164,7 @@ def claims_import(*, data, user=None, dry_run=False, progress=None, accept_new=(
     plan's `held` lists those still unconfirmed (a dry run reports them).
     `progress(done, total)` is called as claims are written, for a terminal's benefit."""
     rows = parse_claims_csv(data)
-    plan = plan_import(rows)
+    plan = plan_import(rows, accept_new=accept_new)
     plan.counts()  # fixed before the write marks new rows as existing
     confirmed = {name_key(name) for name in accept_new}
     plan.held = [e for e in plan.flagged_enterprises if name_key(e.name) not in confirmed]

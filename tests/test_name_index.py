@@ -110,3 +110,24 @@ def test_the_import_refuses_a_copy_of_a_name_in_the_same_place_even_confirmed():
     # elsewhere, confirmed, it goes in
     claims_import(data=header + row.replace(",Chongjin,", ",Hamhung,"), accept_new=["Cheongjin Bag Factory"])
     assert Enterprise.objects.count() == 2
+
+
+def test_the_import_finds_every_row_error_in_one_pass():
+    from registry.importing import ImportFailed
+    from registry.services import claims_import
+
+    make_enterprise("Kim Chaek Iron and Steel Complex", location=place("chongjin"), grade="special")
+    header = "source,published,title,summary,enterprise,grade,kind,industry,location,activity,code,detail,quantity,unit\n"
+    rows = [
+        "KCNA,2019-04-15,Ore,,Musan Mine,,,,Atlantis,production,5,,,",  # an unknown place
+        "KCNA,2019-04-15,Steel,,Kim Chaek Iron and Steel Complex,3,,,,production,5,,,",  # contradicts the grade recorded
+        "KCNA,2019-04-15," + "H" * 600 + ",,Musan Mine,,,,,production,5,,,",  # a 600-character headline
+        "KCNA,2019-02-30,Ore,,Musan Mine,,,,,production,5,,,",  # no such date
+        "KCNA,2019-04-16,Steel,,Kim Chaek Iron and Steel Complx,,,,Chongjin,production,5,,,",  # misspelt: a possible duplicate
+    ]
+    with pytest.raises(ImportFailed) as refused:
+        claims_import(data=header + "\n".join(rows) + "\n", dry_run=True)
+    found = [(e.line, e.field) for e in refused.value.errors]
+    assert found == [(2, "location"), (3, "grade"), (4, "title"), (5, "published"), (6, "enterprise")]
+    assert "600 characters; at most 500" in refused.value.errors[2].message
+    assert "possible duplicate of 'Kim Chaek Iron and Steel Complex'" in refused.value.errors[4].message

@@ -86,3 +86,19 @@ def test_the_api_is_for_coders_and_names_a_bad_field(client):
     response = client.post("/api/v1/suggestions/", {"text": 5}, content_type="application/json")
     assert response.status_code == 400 and response.json()["errors"] == {"text": ["a string"]}
     assert client.get("/api/v1/suggestions/").status_code == 405
+
+
+def test_the_article_form_shows_the_proposals_for_a_coder_only(registry, client):
+    from django.urls import reverse
+
+    from .admin_support import make_article
+
+    coder = make_user("coder")
+    article = make_article("Output up", status="draft", coded_by=coder, full_text="The Kimchaek Steel Works raised output.")
+    url = reverse("admin:registry_article_change", args=[article.pk])
+    client.force_login(coder)
+    page = client.get(url)
+    assert [p["enterprise_id"] for p in page.context["proposals"]] == [registry["kim_chaek"].pk]
+    assert "1 proposed claim" in page.content.decode() and 'id="proposals-data"' in page.content.decode()
+    client.force_login(make_user("viewer"))
+    assert "proposals" not in (client.get(url).context or {})
