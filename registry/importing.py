@@ -309,13 +309,14 @@ def _column_lengths():
     return {column: model._meta.get_field(name).max_length for column, (model, name) in fields.items()}
 
 
-def plan_import(rows, accept_new=()):
+def plan_import(rows, accept_new=(), keep_existing=False):
     """Check every row and decide what the import would create and what it would match.
 
     Raises ImportFailed with every problem found, in one pass: a row's own problems, what it
     contradicts in the database and, if anything else is wrong, the new enterprises held as
     possible duplicates (less those in `accept_new`), so the coder corrects the file once.
-    Reads the database, writes nothing."""
+    `keep_existing`: what is recorded wins (import_matching.match_database). Reads the
+    database, writes nothing."""
     # What the rows meet in the database lives in import_matching (it reads this module's
     # RowError and helpers, hence imported here).
     from .import_matching import duplicate_error, flag_duplicates, identical_error, match_database, relation
@@ -415,7 +416,7 @@ def plan_import(rows, accept_new=()):
             add_error(line, "activity", row["activity"], _("line %(line)s already codes this activity for this enterprise in this article, differently") % {"line": earlier.line})
 
     # The rows that read well meet the database even if others did not: every error at once.
-    match_database(plan, add_error)
+    match_database(plan, add_error, keep_existing=keep_existing)
     flag_duplicates(plan)
     errors += [identical_error(e) for e in plan.new_enterprises if e.identical]
     if errors:
