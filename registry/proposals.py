@@ -300,11 +300,14 @@ def _hits(text):
         for word in words:
             needle = fold_hangul(word).lower() if _HANGUL.search(word) else word
             if _HANGUL.search(word) or needle == "cnc":
-                found = needle in folded
+                at = folded.find(needle)
+                found = text[at : at + len(needle)] if at >= 0 and len(folded) == len(text) else (word if at >= 0 else None)
             else:
-                found = re.search(r"\b" + re.escape(needle), folded) is not None
+                # The whole word as the text has it: "modernized", not the lexicon's "moderniz".
+                m = re.search(r"\b" + re.escape(needle) + r"[\w-]*", folded)
+                found = text[m.start() : m.end()] if m else None
             if found:
-                hits.setdefault(activity, []).append(word)
+                hits.setdefault(activity, []).append(found)
     return hits
 
 

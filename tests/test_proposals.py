@@ -35,6 +35,7 @@ def test_february_8_and_two_enterprises_in_one_sentence(registry):
     assert ids(found) == [registry["vinalon"].pk, registry["ryongsong"].pk]
     assert found[0].evidence["enterprise"] == "February 8 Vinalon Complex"
     assert (found[1].activity, found[1].code, found[1].place) == ("modernization", 2, "Hamhung")
+    assert found[1].evidence == {"enterprise": "Ryongsong Machine Complex", "activity": "modernized"}  # the text's words
 
 
 def test_hangul_in_the_souths_spelling_and_2_dot_8(registry):

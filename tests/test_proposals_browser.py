@@ -36,7 +36,17 @@ def test_proposals_are_accepted_edited_and_dropped_by_keyboard(live_reference, b
     browser.get(live_reference.url + f"/admin/registry/article/{article.pk}/change/")
     items = wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, "#proposals .proposal"))
     assert len(items) == 3
+    browser.execute_script("document.getElementById('proposals').scrollIntoView()")
     browser.save_screenshot(screenshot_path("article-proposals-1366.png"))
+    # the same page in Korean (the language cookie), then back
+    browser.add_cookie({"name": "django_language", "value": "ko"})
+    browser.refresh()
+    wait.until(lambda b: "제안된 주장 3건" in b.find_element(By.ID, "proposals").text)
+    browser.execute_script("document.getElementById('proposals').scrollIntoView()")
+    browser.save_screenshot(screenshot_path("article-proposals-ko-1366.png"))
+    browser.delete_cookie("django_language")
+    browser.refresh()
+    items = wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, "#proposals .proposal"))
     items[0].click()  # focus the first proposal (the only mouse use: to start)
     active(browser).send_keys(Keys.RETURN)  # accept: row 0
     assert browser.find_element(By.NAME, "claims-0-enterprise").get_attribute("value") == str(vinalon.pk)
