@@ -51,6 +51,7 @@
     item.remove();
     if (edit || !proposal.enterprise_id) focusRow(row);
     else if (next) next.focus();
+    else saveButton();
   }
   function nextItem(item) {
     return item.nextElementSibling || item.previousElementSibling;
@@ -59,11 +60,22 @@
     var next = nextItem(item);
     item.remove();
     if (next) next.focus();
+    else saveButton();
+  }
+  function saveButton() {
+    // The last proposal handled: Enter saves.
+    var save = document.querySelector("#article_form input[name='_save']");
+    if (save) save.focus();
   }
   document.addEventListener("DOMContentLoaded", function () {
     var data = document.getElementById("proposals-data");
     if (!data) return;
     var proposals = JSON.parse(data.textContent);
+    // An article with no claim yet (the inbox's): the first proposal has the focus, so
+    // Enter accepts it at once.
+    var first = document.querySelector("#proposals .proposal");
+    var coded = rows().some(function (row) { var e = field(row, "enterprise"); return e && e.value; });
+    if (first && !coded) setTimeout(function () { first.focus(); }, 0);
     document.querySelectorAll("#proposals .proposal").forEach(function (item) {
       var proposal = proposals[Number(item.dataset.index)];
       item.querySelector(".proposal-accept").addEventListener("click", function () { accept(item, proposal, false); });
