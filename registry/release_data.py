@@ -33,6 +33,7 @@ from django.core.management import call_command
 from django.db import connections, transaction
 from django.db.utils import load_backend
 
+from . import copies
 from .models import Release
 
 _reading = contextvars.ContextVar("release_alias", default=None)
@@ -206,7 +207,10 @@ def load(root, alias, timings=None, general=False):
         # row loaded, 1.4M times; they are put back after the load, and what they would have
         # done is done once: the search index rebuilt from its table, the version moved.
         cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
-        triggers = cursor.fetchall()
+        # The copy triggers (registry/copies.py) are put back by the rebuild that computes
+        # what they keep, once for the whole copy.
+        triggers = [(name, sql) for name, sql in cursor.fetchall() if not name.startswith(copies.PREFIX)]
+        copies.uninstall(alias)
         # Indexes kept up row by row (claims arrive in id order, their article and enterprise
         # ids at random) cost more than one sort each after the load. Those SQLite makes for
         # a UNIQUE or PRIMARY KEY in a CREATE TABLE have no SQL and stay.

@@ -40,7 +40,7 @@ from django.test.utils import override_settings
 
 from registry import evidence, timeseries
 from registry.codebook import ACTIVITY_GROUPS
-from registry.models import Article, Claim, Enterprise, Location, Story, StoryMember
+from registry.models import Article, AttributePeriod, Claim, Enterprise, Location, Story, StoryMember
 from registry.services import claims_import
 
 from .corpus import claims_csv, generate_corpus
@@ -118,13 +118,13 @@ def timeseries_sql_text():
     activities = ", ".join(["%s"] * len(TS_ACTIVITIES))
     places = " UNION ALL ".join(["SELECT %s AS slug, %s AS prefix"] * len(TS_PLACES))
     published = ", ".join(f"'{status}'" for status in published_statuses())  # from settings, not input
-    # Public, published articles only: what the service counts for an anonymous user.
+    # Public, published articles only: what the service counts for an anonymous user, each
+    # claim in the place its enterprise was in on the claim's date (its stored copy).
     return f"""
         SELECT g.slug, {year} AS year, COUNT(DISTINCT a.id)
         FROM registry_claim c
         JOIN registry_article a ON a.id = c.article_id
-        JOIN registry_enterprise e ON e.id = c.enterprise_id
-        JOIN registry_location l ON l.id = e.location_id
+        JOIN registry_location l ON l.id = c.enterprise_place_id
         JOIN ({places}) g ON l.path LIKE g.prefix || '%%'
         WHERE c.activity IN ({activities}) AND c.code <= %s AND a.disclosure = 'public'
           AND a.status IN ({published}) AND a.published BETWEEN %s AND %s
@@ -247,7 +247,7 @@ def computed_series(params):
     from registry.models.articles import ClaimQuerySet, SeriesColumns
 
     def joined(claims, user):
-        return SeriesColumns(claims.visible_to(user), "article__published", "article__precision", "enterprise__region", "enterprise__grade")
+        return SeriesColumns(claims.visible_to(user), "article__published", "article__precision")
 
     with mock.patch.object(ClaimQuerySet, "for_series", joined):
         return timeseries_service(params)
@@ -293,6 +293,92 @@ def bench_stored_series(out, repeats):
             f"before {ms(before.median):>10}  stored/before {stored.median / before.median:5.2f}"
             + ("" if same else "   WARNING: the answers disagree"))
         found[label] = {"stored": stored, "computed": computed, "before": before, "same": same}
+    return found
+
+
+# --- h. dated attributes (issue 24) ---------------------------------------------------------
+
+HISTORY_SERIES = [
+    ("articles by grade, yearly", {"metric": "articles", "group_by": "grade", "interval": "year", "start": "2000", "end": "2025"}, "grade"),
+    ("articles by region, monthly", {"metric": "articles", "group_by": "region", "interval": "month", "start": "2000", "end": "2025"}, "region"),
+]
+
+
+def _dated_sql(kind, dated_join):
+    """Hand SQL for the public's articles per group and period: on the claims' stored dated
+    copies (what the service reads), or with the dated join done at query time (claims to
+    their enterprises and attribute periods on the claim's date, as models/history.py says).
+    Rows (group, year, month or 0, articles)."""
+    year = "date_part('year', c.public_published)::integer AS y"
+    sub = "0 AS s" if kind == "grade" else "date_part('month', c.public_published)::integer AS s"
+    where = "c.public_published IS NOT NULL AND c.public_published BETWEEN '2000-01-01' AND '2025-12-31'"
+    if kind != "grade":
+        where += " AND c.public_precision <> 'year'"  # a year-only date is in no month
+    if not dated_join:
+        group = "c.enterprise_grade" if kind == "grade" else "c.enterprise_region"
+        return (f"SELECT g, y, s, COUNT(*) FROM (SELECT DISTINCT {group} AS g, {year}, {sub}, c.article_id "
+                f"FROM registry_claim c WHERE {where} AND {group} IS NOT NULL) u GROUP BY 1, 2, 3")
+    attribute, column, plain, unknown = (
+        ("grade", "p.value", "e.grade", "'unknown'") if kind == "grade" else ("place", "p.location_id", "e.location_id", "NULL")
+    )
+    value = f"COALESCE({column}, CASE WHEN h.enterprise_id IS NOT NULL THEN {unknown} ELSE {plain} END)"
+    # The region of the place then: its path's first step.
+    group, to_region = (value, "") if kind == "grade" else (
+        "r.id",
+        f"JOIN registry_location l ON l.id = {value} JOIN registry_location r ON r.level = 1 AND substr(l.path, 1, length(r.path)) = r.path ",
+    )
+    units = (
+        f"SELECT DISTINCT {group} AS g, {year}, {sub}, c.article_id FROM registry_claim c "
+        "JOIN registry_enterprise e ON e.id = c.enterprise_id "
+        f"LEFT JOIN registry_attributeperiod p ON p.enterprise_id = c.enterprise_id AND p.attribute = '{attribute}' "
+        "AND (p.valid_from IS NULL OR p.valid_from <= c.public_published) AND (p.valid_to IS NULL OR p.valid_to >= c.public_published) "
+        f"LEFT JOIN (SELECT DISTINCT enterprise_id FROM registry_attributeperiod WHERE attribute = '{attribute}') h "
+        f"ON h.enterprise_id = c.enterprise_id {to_region}WHERE {where}"
+    )
+    return f"SELECT g, y, s, COUNT(*) FROM ({units}) u WHERE g IS NOT NULL GROUP BY 1, 2, 3"
+
+
+def _run_sql(sql):
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return cursor.fetchall()
+
+
+def bench_history(out, repeats):
+    """The public's series by grade and by region on the claims' stored dated copies (the
+    service, CSV written), against hand SQL on the same stored columns, hand SQL doing the
+    dated join at query time, and the service with as_of=today (the enterprises joined),
+    rotating in one run; totals compared."""
+    periods = Claim.objects.values("enterprise").distinct().count()
+    changed = AttributePeriod.objects.values("enterprise", "attribute").distinct()
+    out(f"h. dated attributes: {changed.filter(attribute='grade').count():,} enterprises with a grade change, "
+        f"{changed.filter(attribute='place').count():,} with a place change, of {periods:,} with claims ({repeats} runs, rotating)")
+    found = {}
+    for label, params, kind in HISTORY_SERIES:
+        order = [
+            ("service", lambda: timeseries_service(params).to_csv()),
+            ("sql_stored", lambda: _run_sql(_dated_sql(kind, False))),
+            ("sql_dated_join", lambda: _run_sql(_dated_sql(kind, True))),
+            ("as_of_today", lambda: timeseries_service({**params, "as_of": "today"}).to_csv()),
+        ]
+        runs = {name: [] for name, _ in order}
+        for repeat in range(repeats + 1):
+            shift = repeat % len(order)
+            for name, fn in order[shift:] + order[:shift]:
+                started = time.perf_counter()
+                fn()
+                if repeat:
+                    runs[name].append(time.perf_counter() - started)
+        t = {name: Timing(values).median for name, values in runs.items()}
+        service = timeseries_service(params)
+        total = sum(v for row in service.values.values() for v in row if v)
+        stored_total = sum(n for *_k, n in _run_sql(_dated_sql(kind, False)))
+        joined_total = sum(n for *_k, n in _run_sql(_dated_sql(kind, True)))
+        out(f"   {label:<30} service {ms(t['service']):>9}  SQL stored {ms(t['sql_stored']):>9}  SQL dated join "
+            f"{ms(t['sql_dated_join']):>9}  as_of=today {ms(t['as_of_today']):>9}  service/dated join "
+            f"{t['service'] / t['sql_dated_join']:4.2f}  service/SQL stored {t['service'] / t['sql_stored']:4.2f}  "
+            f"totals {total:,}/{stored_total:,}/{joined_total:,}")
+        found[label] = {**t, "same_totals": total == stored_total == joined_total}
     return found
 
 
@@ -429,15 +515,17 @@ def _import_marks():
 
 
 def _undo_import(marks, stored):
-    """Delete what the import wrote (rows above the marks) and put the enterprises' stored
-    evidence back, so the next run imports into the same corpus. Raw DELETEs: the foreign
+    """Delete what the import wrote (rows above the marks), so the next run imports into the
+    same corpus; the enterprises' stored evidence must come back with it. Raw DELETEs: the foreign
     keys are deferred, and Django's cascade collector would read every row first."""
     with transaction.atomic(), connection.cursor() as cursor:
         for table, top in marks.items():
             pk = table._meta.pk.column
             cursor.execute(f"DELETE FROM {connection.ops.quote_name(table._meta.db_table)} WHERE {pk} > %s", [top])
+        # The copy triggers recount the enterprises whose claims went (registry/copies.py).
         now = set(Enterprise.objects.order_by().values_list("pk", *evidence.COLUMNS, "public_listed"))
-        evidence._write([row for row in stored if row not in now])
+        if any(row not in now for row in stored):
+            raise AssertionError("the enterprises' stored evidence did not come back with the import undone")
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
         # Autovacuum is off on the benchmark server: without this each run leaves ~150k
         # dead rows (and bloated indexes) for the next one to wade through.
@@ -616,6 +704,8 @@ def _run(*, out=print, repeats=7, exports=EXPORTS, export_repeats=3, import_rows
         results["admin"] = bench_admin(out, repeats)
     if "6" in sections:
         results["stored_evidence"] = bench_stored_evidence(out, repeats)
+    if "h" in sections:
+        results["history"] = bench_history(out, repeats)
     return results
 
 

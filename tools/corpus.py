@@ -23,10 +23,11 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.utils import timezone
 
-from registry import evidence, search
+from registry import copies, evidence, search
+from registry.codebook import Grade
 from registry.models import (
-    Adjudication, AgreementRound, Article, Claim, Coverage, Enterprise, EnterpriseAlias, Industry, Location, RoundArticle,
-    SecondCoding, Source, StoryMember,
+    Adjudication, AgreementRound, Article, AttributePeriod, Claim, Coverage, Enterprise, EnterpriseAlias, Industry,
+    Location, RoundArticle, SecondCoding, Source, StoryMember,
 )
 from registry.names import name_key
 from registry.reference import hangul_stem
@@ -107,13 +108,13 @@ def clear_corpus():
             # Inside a transaction (a test), deferred foreign-key checks must fire before a TRUNCATE.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(
-                "TRUNCATE registry_claim, registry_storymember, registry_article, registry_enterprisealias, registry_enterprise,"
+                "TRUNCATE registry_claim, registry_storymember, registry_attributeperiod, registry_article, registry_enterprisealias, registry_enterprise,"
                 " registry_coverage, registry_secondcoding, registry_adjudication, registry_roundarticle, registry_agreementround"
                 " RESTART IDENTITY"
             )
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     else:
-        for model in (SecondCoding, Adjudication, RoundArticle, AgreementRound, Claim, EnterpriseAlias, StoryMember, Article,
+        for model in (SecondCoding, Adjudication, RoundArticle, AgreementRound, Claim, AttributePeriod, EnterpriseAlias, StoryMember, Article,
                       Enterprise, Coverage):
             model.objects.all()._raw_delete(model.objects.db)
 
@@ -352,6 +353,46 @@ def generate_corpus(*, enterprises, articles, seed, claims_per_article=(1, 4), c
         clear_corpus()
     elif Enterprise.objects.exists() or Article.objects.exists():
         raise CorpusError("the database already holds enterprises or articles: pass --clear to replace them")
+    # The stored copies are computed once after (evidence.rebuild below), not row by row.
+    with copies.suspended(recompute=False):
+        return _generate(enterprises, articles, seed, low, high, progress)
+
+
+# Share of enterprises whose grade, and whose place, changed once (models/history.py).
+GRADE_CHANGED, PLACE_CHANGED = 0.10, 0.05
+
+
+def history_rows(seed, enterprise_rows, now):
+    """AttributePeriod rows: 10% of the enterprises promoted or demoted once, 5% moved once,
+    in a year between 2000 and 2020: the former value up to the end of the year before, the
+    present one (the enterprise's own field) from 1 January. From a generator of its own, so
+    the rest of a seed's corpus is what it was before histories were added."""
+    rng = random.Random(f"history-{seed}")
+    places = list(Location.objects.filter(level=2).values_list("pk", flat=True))
+    grades = [g for g in Grade.values if g != Grade.UNKNOWN]
+    columns = dict(zip(ENTERPRISE_COLUMNS, range(len(ENTERPRISE_COLUMNS))))
+    rows = []
+    for row in enterprise_rows:
+        pk = row[columns["id"]]
+        for attribute, share in (("grade", GRADE_CHANGED), ("place", PLACE_CHANGED)):
+            if rng.random() >= share:
+                continue
+            year = rng.randint(2000, 2020)
+            if attribute == "grade":
+                before, after = rng.choice([g for g in grades if g != row[columns["grade"]]]), row[columns["grade"]]
+                values = ({"value": before}, {"value": after})
+            else:
+                if row[columns["location_id"]] is None:
+                    continue
+                values = ({"location_id": rng.choice(places)}, {"location_id": row[columns["location_id"]]})
+            rows.append(AttributePeriod(enterprise_id=pk, attribute=attribute, valid_to=date(year - 1, 12, 31),
+                                        valid_to_precision="year", source="synthetic", created_at=now, **values[0]))
+            rows.append(AttributePeriod(enterprise_id=pk, attribute=attribute, valid_from=date(year, 1, 1),
+                                        valid_from_precision="year", source="synthetic", created_at=now, **values[1]))
+    return rows
+
+
+def _generate(enterprises, articles, seed, low, high, progress):
     started = time.perf_counter()
     rng = random.Random(seed)
     # One timestamp for the whole corpus keeps it reproducible apart from that.
@@ -383,6 +424,7 @@ def generate_corpus(*, enterprises, articles, seed, claims_per_article=(1, 4), c
             progress("articles", done, articles, (enterprises + done + total_claims) / elapsed)
     with transaction.atomic():
         _write_coverage(seed, now)
+        AttributePeriod.objects.bulk_create(history_rows(seed, rows, now), batch_size=2000)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             # COPY with explicit ids leaves the sequences behind.
@@ -395,8 +437,7 @@ def generate_corpus(*, enterprises, articles, seed, claims_per_article=(1, 4), c
             # COPY leaves it empty.
             analyze = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
             cursor.execute(f"{analyze} registry_enterprise, registry_article, registry_claim, registry_coverage")
-    # COPY and bulk inserts bypass save(): the stored public evidence and regions are
-    # computed once for the whole corpus.
+    # Written with the copy triggers off: the stored copies computed once for the corpus.
     evidence.rebuild()
     return CorpusReport(enterprises, articles, total_claims, time.perf_counter() - started)
 

@@ -24,7 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--export-repeats", type=int, default=3, help="fresh-process runs per CSV export")
         parser.add_argument("--import-rows", type=int, default=50_000)
         parser.add_argument("--import-repeats", type=int, default=3)
-        parser.add_argument("--sections", default="123456", help="which parts to run, e.g. 13; c: only 1b (plain vs coverage vs shares); s: only 1c (stored vs joined series)")
+        parser.add_argument("--sections", default="123456", help="which parts to run, e.g. 13; c: only 1b (plain vs coverage vs shares); s: only 1c (stored vs joined series); h: dated attributes")
         parser.add_argument("--explain", action="store_true")
         # Internal: one CSV export measured in this (fresh) process; prints JSON.
         parser.add_argument("--export-child", metavar="URL", help=argparse_suppress())

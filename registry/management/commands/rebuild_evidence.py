@@ -7,11 +7,13 @@ from registry import evidence
 
 class Command(BaseCommand):
     help = (
-        "Recompute every enterprise's stored public evidence (claim count, first and last seen "
-        "with precision, listed) and first-level region from the claims, and each claim's public "
-        "date and precision (registry/evidence.py). "
-        "The writes keep them; run this after changing REGISTRY_PUBLISHED_STATUSES, moving a "
-        "place in the tree, or writing rows with raw SQL. --check only reports differences."
+        "Recompute every stored copy with the database triggers' own expressions "
+        "(registry/copies.py): each enterprise's public evidence (claim count, first and last seen "
+        "with precision, listed) and first-level region, and each claim's public date and "
+        "precision and what its enterprise was on the claim's date (place, region, grade, "
+        "industry, parent). The triggers keep them through every kind of write; run this after "
+        "changing REGISTRY_PUBLISHED_STATUSES (and `migrate`, which reinstalls the triggers "
+        "with the new statuses). --check only reports differences."
     )
 
     def add_arguments(self, parser):
