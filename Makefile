@@ -32,13 +32,14 @@ install-prod: $(PROD_STAMP)
 # reprint), the sample enterprises' attributes in time (sample_history.csv: matched, not added,
 # on a rerun), which years of each source were read (coverage) and one closed agreement round
 # double-coded by `sample-coder` (alpha in the admin and `manage.py agreement_report`), make a
-# local admin login.
+# local admin login. Run again at any time: the samples only add what is missing
+# (--keep-existing: a coder's edits, merges and copies are left as they are).
 setup: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py setup_roles
 	$(PY) manage.py load_reference
-	$(PY) manage.py import_claims fixtures/sample_claims.csv
-	$(PY) manage.py import_claims fixtures/sample_reprint.csv
+	$(PY) manage.py import_claims --keep-existing fixtures/sample_claims.csv
+	$(PY) manage.py import_claims --keep-existing fixtures/sample_reprint.csv
 	$(PY) manage.py import_history fixtures/sample_history.csv
 	$(PY) manage.py import_coverage fixtures/sample_coverage.csv
 	$(PY) manage.py import_agreement fixtures/sample_agreement.csv --second-coder sample-coder --create-coder --close

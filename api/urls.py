@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import APIRootView, DefaultRouter
 
+from .suggestions import SuggestionsView
 from .timeseries import TimeSeriesView
 from .method import MethodView
 from . import views
@@ -34,5 +35,6 @@ urlpatterns = [
     path("docs/", DocsView.as_view(url_name="schema"), name="docs"),
     path("v1/timeseries/", TimeSeriesView.as_view(), name="timeseries"),
     path("v1/method/", MethodView.as_view(), name="api-method"),
+    path("v1/suggestions/", SuggestionsView.as_view(), name="suggestions"),
     re_path(r"^[\s\S]*$", not_found),  # [\s\S], not ".": a newline in the path is still the API's JSON 404
 ]

@@ -237,3 +237,46 @@ CODE_EXAMPLES = {
     4: _("“Workers of the plant introduced new technology” in passing, with nothing said of what it was."),
     5: _("“The factory overfulfilled its yearly plan by 120 per cent”: a production claim, the least checkable."),
 }
+
+
+# The words that signal each activity in an article, English and Korean (the proposals,
+# registry/proposals.py, read the sentence naming an enterprise for them). English entries
+# are word beginnings ("moderniz" finds modernized, modernization); Korean ones are found
+# anywhere in a word, in the North's spelling (the text is folded with hangul.fold first,
+# so 로동/노동 spellings meet). Where several activities' words are found, the first of
+# ACTIVITY_PRIORITY wins: a completed factory is construction even if it also produces.
+ACTIVITY_WORDS = {
+    Activity.CONSTRUCTION: (
+        "built", "construct", "complet", "inaugurat", "open", "ceremony", "new factory", "new factories",
+        "founded", "went into operation", "put into operation",
+        "건설", "준공", "완공", "착공", "조업식", "일떠", "새로 세운", "개업", "준공식",
+    ),
+    Activity.FACILITY: (
+        "production line", "install", "capacity", "expan", "new workshop", "new shop", "set up",
+        "facilit", "furnace", "kiln", "생산공정을 새로", "생산라인", "설비를 새로", "확장", "꾸리", "증설", "직장을 새로",
+    ),
+    Activity.MODERNIZATION: (
+        "moderniz", "modernis", "renovat", "upgrad", "remodel", "reconstruct", "refurbish", "cnc",
+        "현대화", "개건", "개조", "갱신", "cnc화",
+    ),
+    Activity.TECHNOLOGY: (
+        "technolog", "innovat", "develop", "invent", "automat", "gasification", "trial", "test", "research",
+        "기술", "개발", "창안", "자동화", "시험", "연구", "가스화", "새 제품", "새로운 제품",
+    ),
+    Activity.PRODUCTION: (
+        "output", "produc", "fulfil", "overfulfil", "tons", "percent", "increas", "turned out", "supplied",
+        "ship", "yield", "quota", "caught", "catch", "haul", "tonnes",
+        "생산", "넘쳐", "증산", "수행", "초과", "늘이", "늘여", "캐냈", "어획", "잡고", "실어", "물고기잡이", "성과",
+    ),
+    Activity.OPERATION: (
+        "visit", "meeting", "inspect", "guidance", "rally", "toured", "looked round", "workers", "employees",
+        "현지지도", "방문", "돌아보", "회의", "모임", "찾으시", "료해", "궐기",
+    ),
+    Activity.CLOSURE: (
+        "closed", "suspend", "shut", "merged", "dissolv", "halt", "폐쇄", "중단", "통합", "멈추",
+    ),
+}
+ACTIVITY_PRIORITY = (
+    Activity.CONSTRUCTION, Activity.MODERNIZATION, Activity.FACILITY, Activity.TECHNOLOGY,
+    Activity.PRODUCTION, Activity.CLOSURE, Activity.OPERATION,
+)

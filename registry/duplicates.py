@@ -90,7 +90,16 @@ def _plain(name):
     # Apostrophes mark aspiration in McCune–Reischauer (ch'), nothing else: drop them first
     # so "ch'ŏng" and "chong" meet before the words are split.
     text = re.sub(r"['’‘`ʼ]", "", text).replace("&", " and ")
-    return f" {_NON_WORD.sub(' ', text)} "
+    text = f" {_NON_WORD.sub(' ', text)} "
+    # A date-name written in words or figures ("February 8", "2.8", "2·8") and the spellings
+    # of one product ("vinylon", "vinalon") meet.
+    text = _MONTH_DAY.sub(lambda m: f" {_MONTHS[m.group(1)]} {m.group(2)} ", text)
+    return text.replace(" vinylon ", " vinalon ")
+
+
+_MONTHS = {name: str(n) for n, name in enumerate(
+    "january february march april may june july august september october november december".split(), 1)}
+_MONTH_DAY = re.compile(r" (%s) (\d{1,2}) " % "|".join(_MONTHS))
 
 
 @lru_cache(maxsize=100_000)  # names share their words: a cold index meets each word once
@@ -229,7 +238,8 @@ class Candidate:
     enterprise_id: int
     name: str  # the enterprise's canonical name
     matched: str  # the name or alias that came close
-    score: float
+    score: float  # 0-100, the whole names' likeness (similarity)
+    place: str | None = None  # the candidate's recorded place path (identical only)
 
 
 class NameIndex:
@@ -243,6 +253,11 @@ class NameIndex:
         self.entries = [(row[0], row[1], row[2], row[3] if len(row) > 3 else None) for row in names]
         self.keys = [fold(matched) for _, _, matched, _ in self.entries]
         self.parsed = [parse(matched, self.places, own) for _, _, matched, own in self.entries]
+        # The words of every name in any order: "Pyongyang Kim Jong Suk Textile Mill" and "Kim
+        # Jong Suk Pyongyang Textile Mill" (KCNA's word order and the registry's) meet.
+        self.bags = {}
+        for i, (_, _, matched, _) in enumerate(self.entries):
+            self.bags.setdefault(bag(matched), []).append(i)
         self.core_of, self.cores = [], []  # the distinctive rest of every reading
         self.bare = {}  # readings with no distinctive rest, by their place prefix
         for i, p in enumerate(self.parsed):
@@ -320,12 +335,54 @@ class NameIndex:
         for i, score in found.items():
             if i not in scores and compare(new, self.parsed[i], place, self.entries[i][3]) == "same":
                 scores[i] = score
+        for i in self.bags.get(bag(name), ()):
+            if i not in scores and compare(new, self.parsed[i], place, self.entries[i][3]) != "distinct":
+                scores[i] = 0
         best = {}
-        for i, score in sorted(scores.items(), key=lambda item: -item[1]):
+        # The score shown is the two whole names' likeness, whatever part of them matched:
+        # 100 only for one name (after folding), never for two that share their core.
+        honest = {i: similarity(name, self.entries[i][2]) for i in scores}
+        for i in sorted(scores, key=lambda i: -honest[i]):
             pk, canonical, matched, _ = self.entries[i]
             if pk not in best:
-                best[pk] = Candidate(pk, canonical, matched, round(score, 1))
+                best[pk] = Candidate(pk, canonical, matched, honest[i])
         return sorted(best.values(), key=lambda c: (-c.score, c.name))[:limit]
+
+    def identical(self, name, place=None):
+        """Enterprises with a name or alias identical to `name` after folding, in the same
+        place: both in one place, or either with none recorded (then nothing tells them
+        apart). "Save anyway" and a confirmed import cannot add such a copy."""
+        key = fold(name)
+        place = getattr(place, "path", place)
+        if not key:
+            return []
+        if not hasattr(self, "_by_key"):
+            self._by_key = {}
+            for i, folded in enumerate(self.keys):
+                self._by_key.setdefault(folded, []).append(i)
+        best = {}
+        for i in self._by_key.get(key, ()):
+            pk, canonical, matched, own = self.entries[i]
+            if place and own and place != own:
+                continue
+            best.setdefault(pk, Candidate(pk, canonical, matched, 100.0, own))
+        return sorted(best.values(), key=lambda c: c.enterprise_id)
+
+
+def bag(name):
+    """The words of a name (folded, types unified, "and"/"of" dropped) in sorted order."""
+    return tuple(sorted(w for w in _words(name) if w and w not in _STOP))
+
+
+def similarity(a, b):
+    """How alike two whole names are, 0-100: 100 when they fold to one key; otherwise the
+    better of their folded keys' ratio and their words' ratio in any order, below 100 (two
+    names are never "100% alike" unless they are one name)."""
+    fa, fb = fold(a), fold(b)
+    if fa == fb:
+        return 100.0
+    words = fuzz.token_sort_ratio(" ".join(_words(a)), " ".join(_words(b)))
+    return min(99.0, round(max(fuzz.ratio(fa, fb), words), 1))
 
 
 def load_places():

@@ -44,6 +44,17 @@ def flag_duplicates(plan):
     blocked = len(new) > _FULL_SEARCH_UP_TO
     for planned in new:
         planned.similar = index.search(planned.name, place=planned.location, blocked=blocked)
+        planned.identical = index.identical(planned.name, place=planned.location)
+
+
+def identical_error(planned):
+    """The row error for a new enterprise whose name, folded, is an existing one's in the
+    same place (or where either has none): no confirmation adds such a copy."""
+    names = "; ".join(f"{c.name!r} (#{c.enterprise_id})" for c in planned.identical)
+    return RowError(
+        planned.line, "enterprise", planned.name,
+        _("the same name as %(names)s, in the same place or with no place recorded: write that name, or give the location if this one is elsewhere") % {"names": names},
+    )
 
 
 def duplicate_error(planned):
@@ -53,6 +64,23 @@ def duplicate_error(planned):
         planned.line, "enterprise", planned.name,
         _("possible duplicate of %(names)s: write the existing name if it is the same enterprise, or confirm this one is new") % {"names": names},
     )
+
+
+def _adopt_recorded(plan, attached):
+    """`keep_existing`: a new enterprise the duplicate guard finds recorded (renamed, merged
+    or copied by a coder since) is that one, its best candidate: not added again."""
+    new = plan.new_enterprises
+    if not new:
+        return
+    index = NameIndex.current()
+    chosen = []
+    for planned in new:
+        found = index.identical(planned.name, place=planned.location) or index.search(planned.name, place=planned.location)
+        if found:
+            chosen.append((planned, found[0].enterprise_id))
+    recorded = Enterprise.objects.in_bulk({pk for _, pk in chosen})
+    for planned, pk in chosen:
+        planned.existing = attached(recorded[pk])
 
 
 def _chunks(items, size=CHUNK):
@@ -79,8 +107,18 @@ def enterprises_named(keys, attach=None):
     return found
 
 
-def match_database(plan, add_error):
-    """Mark what already exists, and refuse any row that contradicts the database."""
+def match_database(plan, add_error, keep_existing=False):
+    """Mark what already exists, and refuse any row that contradicts the database.
+
+    `keep_existing` (`make setup`'s sample data, run again on a database coders have worked
+    in): what is recorded wins. A row contradicting it is not an error and changes nothing;
+    a name two enterprises share (a "Save anyway" copy) is the older one's."""
+    if keep_existing:
+        refuse = add_error
+
+        def add_error(line, column, value, message):  # noqa: F811 - the recorded data wins
+            if column in ("source", "title", "activity"):
+                refuse(line, column, value, message)
     # Places and industries are few (hundreds): read once and attached, rather than joined
     # into every enterprise row (building 5 model instances a row took seconds at 10k rows).
     locations = Location.objects.select_related("parent").in_bulk()
@@ -94,6 +132,8 @@ def match_database(plan, add_error):
     found = enterprises_named(plan.enterprises, attach=attached)
     for key, planned in plan.enterprises.items():
         matches = found.get(key, {})
+        if len(matches) > 1 and keep_existing:
+            matches = {min(matches): matches[min(matches)]}
         if len(matches) > 1:
             names = " or ".join(sorted(repr(e.name) for e in matches.values()))
             add_error(planned.line, "enterprise", planned.name, _("ambiguous: the name matches %(names)s; use the canonical name") % {"names": names})
@@ -118,7 +158,7 @@ def match_database(plan, add_error):
         for column in ("industry", "location"):
             given, recorded = getattr(planned, column), getattr(existing, column)
             standing = relation(column, recorded, given)
-            if standing == "finer":
+            if standing == "finer" and not keep_existing:
                 planned.refinements[column] = (recorded, given)
             elif standing == "other":
                 inside = _("a place inside it") if column == "location" else _("one of its sub-industries")
@@ -128,6 +168,8 @@ def match_database(plan, add_error):
                     % {"name": existing.name, "column": column, "value": _describe(column, recorded), "inside": inside},
                 )
 
+    if keep_existing:
+        _adopt_recorded(plan, attached)
     by_title = _stored_articles(plan.articles)
     for key, planned in plan.articles.items():
         existing = by_title.get(key)
@@ -149,7 +191,7 @@ def match_database(plan, add_error):
             if planned is None:
                 continue
             planned.exists = True
-            if (c["code"], c["detail"], c["quantity"], c["unit"]) != (planned.code, planned.detail, planned.quantity, planned.unit):
+            if not keep_existing and (c["code"], c["detail"], c["quantity"], c["unit"]) != (planned.code, planned.detail, planned.quantity, planned.unit):
                 add_error(planned.line, "code", str(planned.code), _("this claim is already recorded, differently (code %(code)s, detail %(detail)r); change it in the admin") % {"code": c["code"], "detail": c["detail"]})
 
 

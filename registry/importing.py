@@ -153,6 +153,8 @@ class PlannedEnterprise:
     refinements: dict = field(default_factory=dict)
     # Existing enterprises the duplicate guard finds close to a new one (duplicates.py).
     similar: list = field(default_factory=list)
+    # Existing enterprises of the same folded name in the same place: the row is refused.
+    identical: list = field(default_factory=list)
 
     def describe_refinements(self):
         return "; ".join(f"{column} {_describe(column, old)} → {_describe(column, new)}" for column, (old, new) in self.refinements.items())
@@ -303,13 +305,29 @@ def _describe(column, value):
     return str(value)
 
 
-def plan_import(rows):
+def _column_lengths():
+    """column -> the longest value its database column takes (what the database would refuse
+    is refused in the dry run, on both databases: SQLite does not check a length itself)."""
+    from .models import Article, Claim, Story
+
+    fields = {"title": (Article, "title"), "title_ko": (Article, "title_ko"), "enterprise": (Enterprise, "name"),
+              "hangul": (Enterprise, "hangul"), "detail": (Claim, "detail"), "unit": (Claim, "unit"), "story": (Story, "title")}
+    return {column: model._meta.get_field(name).max_length for column, (model, name) in fields.items()}
+
+
+def plan_import(rows, accept_new=(), keep_existing=False):
     """Check every row and decide what the import would create and what it would match.
 
-    Raises ImportFailed with every problem found. Reads the database, writes nothing."""
+    Raises ImportFailed with every problem found, in one pass: a row's own problems, what it
+    contradicts in the database and, if anything else is wrong, the new enterprises held as
+    possible duplicates (less those in `accept_new`), so the coder corrects the file once.
+    `keep_existing`: what is recorded wins (import_matching.match_database). Reads the
+    database, writes nothing."""
     # What the rows meet in the database lives in import_matching (it reads this module's
     # RowError and helpers, hence imported here).
-    from .import_matching import flag_duplicates, match_database, relation
+    from .import_matching import duplicate_error, flag_duplicates, identical_error, match_database, relation
+
+    lengths = _column_lengths()
 
     resolver = _Resolver()
     plan = ImportPlan(rows=len(rows))
@@ -352,6 +370,9 @@ def plan_import(rows):
                     add_error(line, "quantity", row["quantity"], _("at most 4 decimal places"))
             except InvalidOperation:
                 add_error(line, "quantity", row["quantity"], _("not a number"))
+        for column, longest in lengths.items():
+            if len(row.get(column) or "") > longest:
+                add_error(line, column, row[column], _("%(length)s characters; at most %(longest)s") % {"length": len(row[column]), "longest": longest})
         attrs = _enterprise_attributes(row, resolver, add_error, line)
         if len(errors) > problems_before:
             continue
@@ -400,9 +421,12 @@ def plan_import(rows):
         elif (earlier.code, earlier.detail, earlier.quantity, earlier.unit) != (claim.code, claim.detail, claim.quantity, claim.unit):
             add_error(line, "activity", row["activity"], _("line %(line)s already codes this activity for this enterprise in this article, differently") % {"line": earlier.line})
 
-    if not errors:
-        match_database(plan, add_error)
-    if errors:
-        raise ImportFailed(sorted(errors, key=lambda e: e.line))
+    # The rows that read well meet the database even if others did not: every error at once.
+    match_database(plan, add_error, keep_existing=keep_existing)
     flag_duplicates(plan)
+    errors += [identical_error(e) for e in plan.new_enterprises if e.identical]
+    if errors:
+        confirmed = {name_key(name) for name in accept_new}
+        errors += [duplicate_error(e) for e in plan.flagged_enterprises if name_key(e.name) not in confirmed and not e.identical]
+        raise ImportFailed(sorted(errors, key=lambda e: e.line))
     return plan

@@ -44,6 +44,8 @@ API = {
     "timeseries": {"list": _read()},
     # The counting rules and the codebook (registry/method_rules.py): read by everyone.
     "method": {"list": _read()},
+    # Proposed claims of an article's text (registry/proposals.py): for coders, who code.
+    "suggestions": {"list": {"POST": "registry.add_claim", "OPTIONS": EVERYONE}},
     # Citable releases: listed, read and downloaded (a detail's action) by everyone.
     "releases": {"list": _read(), "detail": _read()},
     "root": {"list": _read()},

@@ -158,7 +158,7 @@ def record_delete(*, instance, user):
     instance.delete()
 
 
-def claims_import(*, data, user=None, dry_run=False, progress=None, accept_new=()):
+def claims_import(*, data, user=None, dry_run=False, progress=None, accept_new=(), keep_existing=False):
     """Import a CSV of coded claims (text or bytes): all of it, or nothing.
 
     Returns the plan's counts. Raises importing.ImportFailed listing every bad row; then
@@ -166,9 +166,11 @@ def claims_import(*, data, user=None, dry_run=False, progress=None, accept_new=(
     A new enterprise the duplicate guard finds close to an existing one is not created
     unless its name is in `accept_new` (the coder confirmed it is another enterprise); the
     plan's `held` lists those still unconfirmed (a dry run reports them).
-    `progress(done, total)` is called as claims are written, for a terminal's benefit."""
+    `progress(done, total)` is called as claims are written, for a terminal's benefit.
+    `keep_existing`: what is recorded wins over the file (`make setup` run again on a
+    database coders have worked in): it only adds what is missing."""
     rows = parse_claims_csv(data)
-    plan = plan_import(rows)
+    plan = plan_import(rows, accept_new=accept_new, keep_existing=keep_existing)
     plan.counts()  # fixed before the write marks new rows as existing
     confirmed = {name_key(name) for name in accept_new}
     plan.held = [e for e in plan.flagged_enterprises if name_key(e.name) not in confirmed]

@@ -104,7 +104,8 @@ def autocomplete(client, term):
         {"app_label": "registry", "model_name": "claim", "field_name": "enterprise", "term": term},
     )
     assert response.status_code == 200
-    return sorted(r["text"] for r in response.json()["results"])
+    names = dict(Enterprise.objects.values_list("pk", "name"))
+    return sorted(names[int(r["id"])] for r in response.json()["results"])
 
 
 def test_the_enterprise_autocomplete_finds_any_spelling(client, coder, kim_chaek, musan):
@@ -149,12 +150,12 @@ def test_the_article_list_costs_the_same_for_5_and_50_rows(client, coder, kim_ch
                      coded_by=coder, claims=[(kim_chaek, "production", 5)])
     # session, user, user's and group permissions, the filters' choices (coders, sources),
     # count (on PostgreSQL: the estimate with the count as fallback, one statement), page,
-    # the date hierarchy's first/last date and its dates.
-    assert changelist_queries(client, rows) == 10
+    # the date hierarchy's first/last date and its dates, the inbox's count (uncoded drafts).
+    assert changelist_queries(client, rows) == 11
     # Searched: the same. How many match up to RANKED_MATCHES (narrow or broad: the plan) is
     # asked of the rows listed (the blind-coding condition counted with the search), and
     # that one query is the paginator's capped count (registry/paging.py).
-    assert changelist_queries(client, rows, CHANGELIST + "?status__exact=coded&q=Report") == 10
+    assert changelist_queries(client, rows, CHANGELIST + "?status__exact=coded&q=Report") == 11
 
 
 def test_the_list_filters_by_status_coder_and_source(client, coder, kim_chaek):
@@ -211,6 +212,9 @@ def test_a_missing_enterprise_is_created_in_a_popup_with_the_same_checks(client,
     assert 'id="add_id_claims-0-enterprise"' in page  # the "+" beside the autocomplete
     popup = reverse("admin:registry_enterprise_add") + "?_to_field=id&_popup=1"
     refused = client.post(popup, {**enterprise_post("Kimchaek Iron & Steel Works"), "_popup": "1"})
+    # the same name after folding, the existing one placed nowhere: refused outright
+    assert "already recorded in the same place (or with no place): Kim Chaek Iron and Steel Complex" in refused.content.decode()
+    refused = client.post(popup, {**enterprise_post("Kim Chaek Iron and Steel Complx"), "_popup": "1"})
     assert "Possible duplicate of: Kim Chaek Iron and Steel Complex" in refused.content.decode()
     created = client.post(popup, {**enterprise_post("Chongjin Bag Factory", kind="factory"), "_popup": "1"})
     assert created.status_code == 200

@@ -160,7 +160,7 @@ class Walk(TestCase):
             "industries": "metal", "sources": Source.objects.get(short_name="KCNA").pk,
             "releases": self.release.name,
         }
-        special = {"timeseries": "/api/v1/timeseries/", "method": "/api/v1/method/", "root": "/api/v1/", "schema": "/api/schema/", "docs": "/api/docs/"}
+        special = {"timeseries": "/api/v1/timeseries/", "method": "/api/v1/method/", "suggestions": "/api/v1/suggestions/", "root": "/api/v1/", "schema": "/api/schema/", "docs": "/api/docs/"}
         for route, kinds in API.items():
             for kind in kinds:
                 if route in special:

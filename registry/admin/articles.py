@@ -19,19 +19,20 @@ from simple_history.admin import SimpleHistoryAdmin
 from ..codebook import SUGGESTED_CODE
 from .. import services
 from ..dates import PartialDateField
-from ..models import Article, Claim, StoryMember
+from ..models import Article, Claim, Enterprise, StoryMember
 from ..permissions import admin_requirement, satisfied
 from ..reprints import reprint_suggestions
 from ..visibility import can_see_restricted, unblinded_claims
 from ..roles import status_choices_for
 from . import importer
+from .enterprises import EnterpriseAdmin
 from .. import vocabulary
-from .common import FastChangeList, RegionFilter, TableAdmin, TableInline, VersionedAdmin, VersionedForm
+from .common import ConstraintSentences, FastChangeList, RegionFilter, TableAdmin, TableInline, VersionedAdmin, VersionedForm
 from .history import ArticleHistoryMixin, ReadableHistoryMixin
 
 
 
-class ClaimForm(forms.ModelForm):
+class ClaimForm(ConstraintSentences, forms.ModelForm):
     class Meta:
         model = Claim
         fields = ["enterprise", "activity", "code", "detail", "quantity", "unit"]
@@ -62,7 +63,7 @@ class ClaimInline(TableInline, admin.TabularInline):
     autocomplete_fields = ["enterprise"]
 
     class Media:
-        js = ["registry/claim_codes.js", "registry/keyboard.js"]
+        js = ["registry/claim_codes.js", "registry/keyboard.js", "registry/proposals.js"]
         css = {"all": ["registry/workbench.css"]}
 
     def get_queryset(self, request):
@@ -127,6 +128,19 @@ class ArticleForm(VersionedForm):
         return cleaned
 
 
+class InboxFilter(admin.SimpleListFilter):
+    """The inbox: drafts with no claim yet (registry/ingest.py), oldest first."""
+
+    title = _("inbox")
+    parameter_name = "inbox"
+
+    def lookups(self, request, model_admin):
+        return [("1", _("uncoded (the inbox)"))]
+
+    def queryset(self, request, queryset):
+        return queryset.uncoded() if self.value() == "1" else queryset
+
+
 class ArticleChangeList(ChangeList):
     def get_queryset(self, request, exclude_parameters=None):
         queryset = super().get_queryset(request, exclude_parameters)
@@ -143,7 +157,7 @@ class ArticleAdmin(TableAdmin, ArticleHistoryMixin, VersionedAdmin, FastChangeLi
     list_display = ["published_label", "source_name", "headline", "status", "coded_by", "claim_total", "disclosure"]
     list_display_links = ["headline"]
     list_select_related = ["source", "coded_by"]
-    list_filter = ["status", "coded_by", "source", "disclosure", "precision"]
+    list_filter = [InboxFilter, "status", "coded_by", "source", "disclosure", "precision"]
     date_hierarchy = "published"
     search_fields = ["title", "title_ko", "=url"]  # see get_search_results
     autocomplete_fields = ["follow_up_of"]
@@ -219,6 +233,59 @@ class ArticleAdmin(TableAdmin, ArticleHistoryMixin, VersionedAdmin, FastChangeLi
 
     def save_model(self, request, obj, form, change):
         services.article_save(article=obj, user=request.user)
+
+    def changelist_view(self, request, extra_context=None):
+        # The inbox's count beside its link; in the inbox, oldest first (the coder's order).
+        extra_context = {**(extra_context or {}), "inbox_count": self.get_queryset(request).uncoded().count()}
+        return super().changelist_view(request, extra_context)
+
+    def get_ordering(self, request):
+        if request.GET.get("inbox") == "1" and "o" not in request.GET:
+            return ["published", "id"]
+        return super().get_ordering(request)
+
+    def next_in_inbox(self, request, article):
+        """The uncoded article after `article` that this user may code, or None."""
+        return Article.objects.open_to_coding(request.user).inbox_after(article).first()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        obj = self.get_object(request, unquote(object_id)) if object_id else None
+        if obj is not None:
+            following = self.next_in_inbox(request, obj)
+            extra_context["next_article"] = following
+            if self.has_change_permission(request, obj) and request.user.has_perm("registry.add_claim"):
+                extra_context["proposals"] = self.proposals_for(request, obj)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @staticmethod
+    def proposals_for(request, article):
+        """The claims the registry proposes for the article (registry/proposals.py), as the
+        form's panel offers them: read from the full text only for who may see it."""
+        from ..proposals import propose
+
+        body = article.full_text if can_see_restricted(request.user) and article.full_text else article.summary
+        found = propose(" ".join(filter(None, [article.title, article.title_ko])), body)
+        known = {e.pk: e for e in Enterprise.objects.visible_to(request.user).filter(
+            pk__in=[p.enterprise_id for p in found if p.enterprise_id]).select_related("location__parent")}
+        shown = []
+        for p in found:
+            if p.enterprise_id is not None and p.enterprise_id not in known:
+                continue  # an enterprise this user may not see is not proposed
+            enterprise = known.get(p.enterprise_id)
+            label = EnterpriseAdmin.autocomplete_label(None, enterprise) if enterprise else p.new_name
+            shown.append({**p.as_dict(), "label": label, "detail": " · ".join(v for k, v in p.evidence.items() if k == "activity")})
+        return shown
+
+    def response_change(self, request, obj):
+        # "Save and next article": straight to the following uncoded article (the inbox).
+        if "_savenext" in request.POST:
+            self.message_user(request, _("Saved %(article)s.") % {"article": obj}, messages.SUCCESS)
+            following = self.next_in_inbox(request, obj)
+            if following is not None:
+                return HttpResponseRedirect(reverse("admin:registry_article_change", args=[following.pk]))
+            return HttpResponseRedirect(reverse("admin:registry_article_changelist") + "?inbox=1")
+        return super().response_change(request, obj)
 
     def response_add(self, request, obj, post_url_continue=None):
         response = super().response_add(request, obj, post_url_continue)

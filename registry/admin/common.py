@@ -125,7 +125,61 @@ class RegionFilter(VocabularyFilter):
         return queryset.filter(inside_places(places, self.via))
 
 
-class VersionedForm(forms.ModelForm):
+class ConstraintSentences:
+    """A ModelForm mixin: a unique constraint's refusal (Django's `Constraint "…" is
+    violated.`) said as a sentence naming the fields and the record already holding them,
+    with a link to it. The existing record is named only if the user may see it."""
+
+    user = None
+
+    def _post_clean(self):
+        super()._post_clean()
+        general = self._errors.get(forms.forms.NON_FIELD_ERRORS) if self._errors else None
+        if not general:
+            return
+        model = type(self.instance)
+        for constraint in model._meta.constraints:
+            if not isinstance(constraint, models.UniqueConstraint) or not constraint.fields:
+                continue
+            generic = str(constraint.get_violation_error_message())
+            messages = list(general)
+            if generic in messages:
+                sentence = constraint_sentence(self.instance, constraint, self.user)
+                general = self._errors[forms.forms.NON_FIELD_ERRORS] = self.error_class(
+                    [sentence if m == generic else m for m in messages], error_class="nonfield", renderer=self.renderer)
+
+
+def constraint_sentence(instance, constraint, user=None):
+    """ "An article with this headline, source and date is already recorded: <link>." """
+    from django.urls import NoReverseMatch, reverse
+    from django.utils.html import format_html
+    from django.utils.text import capfirst, get_text_list
+    from django.utils.translation import gettext as _
+
+    model = type(instance)
+    opts = model._meta
+    fields = [opts.get_field(name) for name in constraint.fields]
+    values = {field.name: getattr(instance, field.attname) for field in fields}
+    others = model._default_manager.filter(**{field.attname: value for field, value in zip(fields, values.values())})
+    if instance.pk is not None:
+        others = others.exclude(pk=instance.pk)
+    if user is not None and hasattr(others, "visible_to"):
+        others = others.visible_to(user)
+    existing = others.first()
+    names = get_text_list([str(field.verbose_name) for field in fields], _("and"))
+    if existing is None:
+        return _("Another %(model)s already has this %(fields)s.") % {"model": opts.verbose_name, "fields": names}
+    try:
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[existing.pk])
+    except NoReverseMatch:
+        url = ""
+    return format_html(
+        _('{} <a href="{}">{}</a> (#{}) already has this {}: change it here, or open that one.'),
+        capfirst(opts.verbose_name), url, str(existing), existing.pk, names,
+    )
+
+
+class VersionedForm(ConstraintSentences, forms.ModelForm):
     """A change form that carries the version the coder opened (see registry/locking.py) and
     refuses to save over a newer one, keeping what the coder typed on the page."""
 

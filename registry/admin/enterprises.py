@@ -19,7 +19,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from ..codebook import Tier
 from ..dates import partial_date_label
-from ..duplicates import similar_enterprises
+from ..duplicates import NameIndex, similar_enterprises
 from ..models import Claim, Enterprise, EnterpriseAlias, Industry
 from ..visibility import can_see_restricted, in_industries, sees_public_view
 from ..services import MergeConflict, enterprise_merge
@@ -43,6 +43,7 @@ class EnterpriseForm(VersionedForm):
         model = Enterprise
         fields = "__all__"
 
+    identical = False  # a copy of the name in the same place: no "Save anyway" (clean)
     duplicates = ()  # the candidates the warning offers (templates/.../enterprise/change_form.html)
     user = None  # who reads the warning (EnterpriseAdmin.get_form)
 
@@ -50,6 +51,22 @@ class EnterpriseForm(VersionedForm):
         cleaned = super().clean()
         name = cleaned.get("name")
         renamed = self.instance.pk is None or "name" in self.changed_data
+        if name and renamed:
+            # Never a second enterprise of the same name (after folding) in the same place,
+            # "Save anyway" or not: the autocomplete would offer two identical entries and the
+            # import could no longer tell them apart. Among the enterprises this user may see
+            # (visible_to): another coder's draft's enterprise does not exist for them.
+            copies = NameIndex.load(exclude=self.instance.pk, user=self.user).identical(name, place=cleaned.get("location"))
+            if copies:
+                self.duplicates = copies
+                self.identical = True
+                shown = "; ".join(f"{c.name} (#{c.enterprise_id})" for c in copies)
+                self.add_error("name", forms.ValidationError(
+                    _("An enterprise of this name is already recorded in the same place (or with no place): %(listed)s. "
+                      "Use it, or give this one its place if it is elsewhere.") % {"listed": shown},
+                    code="identical_name",
+                ))
+                return cleaned
         if name and renamed and not cleaned.get("save_anyway"):
             candidates = similar_enterprises(name, exclude=self.instance.pk, place=cleaned.get("location"), user=self.user)
             self.duplicates = candidates
@@ -265,7 +282,27 @@ class EnterpriseAdmin(TableAdmin, ReadableHistoryMixin, VersionedAdmin, FastChan
     def get_search_results(self, request, queryset, search_term):
         """Names, Hangul and aliases in any spelling (see EnterpriseQuerySet.search); one
         subquery over aliases rather than a JOIN, so no duplicate rows and no DISTINCT."""
-        return queryset.search(search_term), False
+        found = queryset.search(search_term)
+        term = search_term.strip()
+        if getattr(request.resolver_match, "url_name", None) != "autocomplete" or not term or len(term) > 200:
+            return found, False
+        found = found.select_related("location__parent")  # autocomplete_label names the place
+        # And every enterprise the duplicate guard finds for the term ("Hamheung Ryongsong",
+        # "2.8 vinylon", the words in another order): the guard and the search know the same
+        # names (one index, duplicates.NameIndex, kept per data version).
+        guarded = [c.enterprise_id for c in NameIndex.current().search(term, limit=20)]
+        if guarded:
+            found = queryset.filter(Q(pk__in=found.values("pk")) | Q(pk__in=guarded))
+        return found, False
+
+    def autocomplete_label(self, obj):
+        """An enterprise as the autocomplete offers it: its name, Hangul and place, so two
+        factories of one name are told apart before one is picked."""
+        parts = [obj.name]
+        if obj.hangul:
+            parts.append(obj.hangul)
+        label = " · ".join(parts)
+        return f"{label} ({obj.location})" if obj.location_id else label
 
     @admin.display(description=_("grade"), ordering="grade")
     def grade_code(self, obj):

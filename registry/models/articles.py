@@ -7,7 +7,7 @@ from collections import namedtuple
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connections, models, transaction
-from django.db.models import BooleanField, Count, F, FloatField, Max, Min, OuterRef, Q, Subquery
+from django.db.models import BooleanField, Count, Exists, F, FloatField, Max, Min, OuterRef, Q, Subquery
 from django.db.models.expressions import Expression, RawSQL
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
@@ -147,6 +147,14 @@ class ArticleQuerySet(CountedQuerySet):
         second-coding blind (a claim there would collide with the hidden first coding)."""
         visible = self.visible_to(user)
         return visible.exclude(pk__in=blinded_articles(user)) if user is not None and user.is_authenticated else visible
+
+    def uncoded(self):
+        """The inbox: drafts with no claim yet (registry/ingest.py reads articles in so)."""
+        return self.filter(status=Status.DRAFT).exclude(Exists(Claim.objects.filter(article=OuterRef("pk"))))
+
+    def inbox_after(self, article):
+        """The uncoded articles after `article` in the inbox's order (date, then id)."""
+        return self.uncoded().filter(Q(published__gt=article.published) | Q(published=article.published, pk__gt=article.pk)).order_by("published", "pk")
 
     def search(self, text, *, prefix=False, names=True, ranked=False, listed=False, also=None):
         """Articles whose headlines, summary or (with `names`) the names of the enterprises

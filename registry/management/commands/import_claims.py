@@ -20,11 +20,16 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Check and report; write nothing")
         parser.add_argument("--user", help="Username the new articles are attributed to (coded by)")
         parser.add_argument(
+            "--keep-existing", action="store_true",
+            help="What is recorded wins: rows that contradict it change nothing, only what is missing is added "
+                 "(make setup's sample data, run again on a database coders have worked in)",
+        )
+        parser.add_argument(
             "--accept-new", action="append", default=[], metavar="NAME",
             help="Create this new enterprise although the duplicate guard finds it close to an existing one (repeat per name)",
         )
 
-    def handle(self, *args, file, dry_run, user, accept_new, **options):
+    def handle(self, *args, file, dry_run, user, accept_new, keep_existing, **options):
         coder = None
         if user:
             try:
@@ -44,7 +49,8 @@ class Command(BaseCommand):
         show_progress = self.stderr.isatty() and not dry_run
         try:
             plan = claims_import(
-                data=data, user=coder, dry_run=dry_run, progress=progress if show_progress else None, accept_new=accept_new
+                data=data, user=coder, dry_run=dry_run, progress=progress if show_progress else None, accept_new=accept_new,
+                keep_existing=keep_existing,
             )
         except ImportFailed as failed:
             for error in failed.errors:
