@@ -28,6 +28,7 @@ class MapQuestion(vocabulary.Question):
     # The second period, side by side: the same question over other years.
     start2 = vocabulary.parameter("start", claim=None)
     end2 = vocabulary.parameter("end", claim=None)
+    as_of = vocabulary.parameter("as_of")
 
 
 def _period(start, end, text):
@@ -44,11 +45,11 @@ def map_page(request):
     data, text = form.cleaned_data, form.as_text()
     measure, selection = data["measure"], form.claim_selection()
     places = maps.units(request.user)
-    periods = [(_period(data["start"], data["end"], text), maps.counts(user=request.user, measure=measure, selection=selection, places=places))]
+    periods = [(_period(data["start"], data["end"], text), maps.counts(user=request.user, measure=measure, selection=selection, places=places, as_of=data["as_of"]))]
     if data["start2"] or data["end2"]:
         second = {**{k: v for k, v in selection.items() if k not in ("start", "end")}, "start": data["start2"], "end": data["end2"]}
         label = f"{text.get('start2', '…')}–{text.get('end2', '…')}"
-        periods.append((label, maps.counts(user=request.user, measure=measure, selection=second, places=places)))
+        periods.append((label, maps.counts(user=request.user, measure=measure, selection=second, places=places, as_of=data["as_of"])))
     paths = {place.path for _slug, place in places}
     rows = [
         (place, [values.get(place.path, 0) for _label, values in periods])

@@ -16,6 +16,7 @@ class RegistryConfig(AppConfig):
     verbose_name = _("Enterprise registry")
 
     def ready(self):
+        from . import copies
         from .dataversion import after_migrate
         from .search import connect_signals
 
@@ -23,4 +24,6 @@ class RegistryConfig(AppConfig):
         post_migrate.connect(_ensure_search_index, sender=self)
         # After every migrate (and every test flush): the version row and its triggers.
         post_migrate.connect(after_migrate, sender=self, dispatch_uid="registry_data_version")
+        # And the triggers that keep the stored copies (registry/copies.py).
+        post_migrate.connect(copies.after_migrate, sender=self, dispatch_uid="registry_copies")
         connect_signals()

@@ -18,7 +18,7 @@ from django.db.models import Case, CharField, F, Value, When
 from django.db.models.functions import StrIndex, Substr
 
 from . import timeseries
-from .models import Claim, Location
+from .models import Claim, Location, history
 from .vocabulary import select_claims
 
 DATA = pathlib.Path(__file__).resolve().parent / "data" / "nk_units.json"
@@ -38,24 +38,28 @@ def shapes():
 def _unit_path(whole):
     """SQL: the enterprise's second-level unit as a path prefix ("/north-hamgyong/chongjin/"),
     the first level for the first-level units drawn whole (`whole`: Kaesong, Rason, Nampo),
-    the path itself for a first-level place."""
-    path = F("enterprise__location__path")
+    the path itself for a first-level place. The place's path is the `place_path`
+    annotation (counts())."""
+    path = F("place_path")
     rest = Substr(path, 2)  # "north-hamgyong/chongjin/sunam/"
     after = Substr(rest, StrIndex(rest, Value("/")) + 1)  # "chongjin/sunam/"
     prefix = Substr(path, 1, StrIndex(rest, Value("/")) + StrIndex(after, Value("/")) + 1)
     return Case(
-        *[When(enterprise__location__path__startswith=f"/{slug}/", then=Value(f"/{slug}/")) for slug in whole],
+        *[When(place_path__startswith=f"/{slug}/", then=Value(f"/{slug}/")) for slug in whole],
         default=prefix, output_field=CharField(),
     )
 
 
-def counts(*, user, measure, selection, places):
+def counts(*, user, measure, selection, places, as_of=None):
     """{path: value} of the measure per unit path, over the claims `user` may see that the
-    claim selection (the vocabulary's) picks; `places` are units(user). One query."""
+    claim selection (the vocabulary's) picks, each under the place its enterprise was in on
+    the claim's date (or on `as_of`: models/history.py); `places` are units(user). One query."""
     whole = [slug for slug, place in places if place.level == 1]
-    claims = select_claims(Claim.objects.visible_to(user), selection).filter(enterprise__location__isnull=False)
+    attributes = history.attributes(as_of)
+    claims = select_claims(attributes.prepare(Claim.objects.visible_to(user)), selection, attributes=attributes)
     rows = (
-        claims.order_by().annotate(map_unit=_unit_path(whole)).values("map_unit")
+        claims.order_by().annotate(place_path=attributes.place_path()).filter(place_path__isnull=False)
+        .annotate(map_unit=_unit_path(whole)).values("map_unit")
         .annotate(n=timeseries._METRIC_AGGREGATE[measure]())  # the series' own definition of each metric
         .values_list("map_unit", "n")
     )

@@ -92,6 +92,8 @@ class SeriesQuestion(vocabulary.Question):
     kind = vocabulary.parameter("kind")
     industry = vocabulary.parameter("industry")
     place = vocabulary.parameter("place", help_text="count only enterprises in these places (a filter; regions compares)")
+    parent = vocabulary.parameter("parent")
+    as_of = vocabulary.parameter("as_of")
     status = vocabulary.parameter("status")
     bands = vocabulary.YesNoField(help_text="each group at maximum code 1 to 5 side by side")
     per = vocabulary.OneOfField(PERS, help_text="all: each value as a share of all articles of the same sources in the period (registry/shares.py)")
@@ -147,6 +149,7 @@ class TimeSeriesQuery:
     max_code: int | None = None
     bands: bool = False
     per: str = ""
+    as_of: datetime.date | None = None  # None: each claim under what its enterprise was on its date
     selection: dict = field(default_factory=dict)  # the claim filters (vocabulary.select_claims)
     text: dict = field(default_factory=dict)  # the parameters as text
 
@@ -168,6 +171,6 @@ def parse_params(mapping, *, also=()):
     return TimeSeriesQuery(
         metric=data["metric"], interval=data["interval"], activities=data["activity"],
         regions=data["regions"], group_by=data["group_by"], start=data["start"], end=data["end"],
-        max_code=data["max_code"], bands=data["bands"], per=data["per"], selection=form.claim_selection(),
+        max_code=data["max_code"], bands=data["bands"], per=data["per"], as_of=data["as_of"], selection=form.claim_selection(),
         text=form.as_text(),
     )

@@ -182,15 +182,6 @@ def _write(plan, user, progress):
     _refine(plan.refined_enterprises, user, reason)
     # Plain rows, not model instances: save() is not called, so the name key is set here.
     new_enterprises = plan.new_enterprises
-    regions = {}  # save() is not called: the stored region is set here too (registry/evidence.py)
-
-    def region_id(location):
-        if location is None:
-            return None
-        if location.pk not in regions:
-            regions[location.pk] = location.region().pk
-        return regions[location.pk]
-
     already_stored = {a.existing_id for a in plan.articles.values() if a.existing_id is not None}
     new_articles = [a for a in plan.articles.values() if a.existing_id is None]
     # The articles go in first: a new article is written with its search columns whole, the
@@ -222,29 +213,15 @@ def _write(plan, user, progress):
     for article, pk in zip(new_articles, ids):
         article.existing_id = pk
 
-    # COPY bypasses Claim.save() and Enterprise.save(): what they would store is set here.
-    # The claims carry their article's public date and precision; a new enterprise is
-    # written with its stored evidence whole (its only claims are the file's), and the
-    # existing enterprises get the new claims folded in once for the file.
+    # The stored copies (the enterprises' region and evidence, the claims' public dates and
+    # dated attributes) are the database's triggers' (registry/copies.py), COPY or not.
     new_claims = [c for c in plan.claims.values() if not c.exists]
-    public = evidence.public_articles(plan.articles[c.article_key].existing_id for c in new_claims)
-
-    def evidence_key(key):  # two names of the file may be one enterprise stored (a name and its alias)
-        planned = plan.enterprises[key]
-        return planned.existing.pk if planned.existing else ("new", key)
-
-    found = evidence.fold_claims(
-        ((evidence_key(c.enterprise_key), plan.articles[c.article_key].existing_id) for c in new_claims), public
-    )
-    no_claims = (0, None, None)
-    key_of = {id(e): ("new", key) for key, e in plan.enterprises.items()}
     ids = insert_rows(
         Enterprise,
         [
             {"name": e.name, "name_key": name_key(e.name), "hangul": e.hangul, "hangul_key": name_key(e.hangul),
              "grade": e.grade or "unknown", "kind": e.kind or "other",
-             "industry_id": e.industry.pk if e.industry else None, "location_id": e.location.pk if e.location else None,
-             "region_id": region_id(e.location), **evidence.new_enterprise_fields(found.get(key_of[id(e)], no_claims))}
+             "industry_id": e.industry.pk if e.industry else None, "location_id": e.location.pk if e.location else None}
             for e in new_enterprises
         ],
         user=user, reason=reason,
@@ -260,14 +237,7 @@ def _write(plan, user, progress):
          "activity": c.activity, "code": c.code, "detail": c.detail, "quantity": c.quantity, "unit": c.unit}
         for c in new_claims
     ]
-    # And their enterprises' region and grade, as read after the refinements and the new
-    # enterprises above.
-    columns = evidence.enterprise_columns({c["enterprise_id"] for c in claims})
-    for c in claims:
-        c["public_published"], c["public_precision"] = public.get(c["article_id"], (None, None))
-        c.update(columns[c["enterprise_id"]])
     insert_rows(Claim, claims, user=user, reason=reason, progress=progress)
-    evidence.add_claims((), public=public, found={pk: f for pk, f in found.items() if not isinstance(pk, tuple)})
     # New claims on articles already stored change those articles: they move on, and a
     # reviewed one goes back to coded unless a reviewer imports; their search columns
     # follow the enterprises they now name.
@@ -356,12 +326,8 @@ def enterprise_merge(*, keep, absorb, user=None):
         claim.delete()
     for claim in moving:
         claim.enterprise = keep
-        for column, value in evidence.enterprise_values(keep).items():  # stored copies (evidence.py)
-            setattr(claim, column, value)
-    bulk_update_with_history(
-        moving, Claim, ["enterprise", *evidence.ENTERPRISE_COLUMNS], default_user=user, default_change_reason=reason
-    )
-    evidence.refresh({keep.pk})  # the bulk update bypasses Claim.save()
+    # Their stored copies and both enterprises' evidence follow by the triggers (copies.py).
+    bulk_update_with_history(moving, Claim, ["enterprise"], default_user=user, default_change_reason=reason)
     # Their articles now name another enterprise: a coder holding one open must reload it.
     _claims_changed({claim.article_id for claim in moving + duplicates}, user)
 

@@ -27,8 +27,7 @@ from . import spreadsheets
 from .codebook import TIER_GRADES, Grade, Tier
 from .coverage import blank_uncovered, covered_shares
 from .shares import denominators, divide
-from .models import Claim, Industry, Location, Precision
-from .visibility import in_industries, inside_places
+from .models import Claim, Industry, Location, Precision, history
 from .series_params import (  # noqa: F401 (the service's parameters, re-exported for its callers)
     GROUP_BYS, INTERVALS, MAX_GROUPS, MAX_PERIODS, METRICS, ParameterError, SeriesQuestion, TimeSeriesQuery, bands_of,
     parse_params, period_count, period_key, too_many_periods,
@@ -120,6 +119,7 @@ class TimeSeries:
     coverage: list | None = None  # each period's covered share (registry/coverage.py); None: none recorded
     coverage_note: str = ""
     denominators: list | None = None  # per=all: each period's articles (registry/shares.py)
+    attributes: str = ""  # which rule read what each claim's enterprise was (models/history.py)
 
     def rows(self):
         """Long format, one (period, group, value) per cell: groups outer, periods inner."""
@@ -150,6 +150,8 @@ class TimeSeries:
             "coverage_note": self.coverage_note,
             "per": self.query.per or None,
             "denominators": self.denominators,
+            "as_of": self.query.as_of.isoformat() if self.query.as_of else None,
+            "attributes": self.attributes,
         }
 
     def coverage_text(self):
@@ -181,39 +183,38 @@ def _short(label):
         return str(label).split(" (")[0]
 
 
-def _groups(query, region="enterprise__region", grade="enterprise__grade"):
+def _groups(query, attributes):
     """([(label, Q over claims)] for each group the query compares, Q of a claim in any of
-    them). `region` and `grade`: where the claim's enterprise's region and grade are read
-    (for_series: the claim's stored copies for the public, the enterprise's columns for
-    others). The groups of a group_by are one column's values: "in any" is one IN list,
-    which PostgreSQL hashes, where an OR of 13 equalities is tried one by one per claim."""
+    them). `attributes`: where what the claim's enterprise was is read (models/history.py:
+    on the claim's date, the claims' stored copies; or on the day as_of names). The groups
+    of a group_by are one column's values: "in any" is one IN list, which PostgreSQL
+    hashes, where an OR of 13 equalities is tried one by one per claim."""
     if query.regions:
         names = [place.name for place in query.regions]
         groups = [
             # Two compared places of one name are told apart by their parent.
-            (place.name if names.count(place.name) == 1 else str(place),
-             inside_places([place], "enterprise__location__"))
+            (place.name if names.count(place.name) == 1 else str(place), attributes.place_in([place]))
             for place in query.regions
         ]
         return groups, Q(reduce(operator.or_, (within for _label, within in groups)))
     if query.group_by == "region":
-        # The enterprise's stored first-level region (registry/evidence.py): an integer
-        # equality the planner estimates well, where 13 path prefixes (LIKE '/x/%') were
-        # guessed at 3 places of 213 and sent the sort of 300k rows to disk.
+        # The claim's stored first-level region (registry/evidence.py): an integer equality
+        # the planner estimates well, where 13 path prefixes (LIKE '/x/%') were guessed at 3
+        # places of 213 and sent the sort of 300k rows to disk.
         regions = list(Location.objects.filter(level=1).order_by("iso_code", "name"))
-        return [(r.name, Q(**{region: r.pk})) for r in regions], Q(**{f"{region}__in": [r.pk for r in regions]})
+        return [(r.name, attributes.region_is(r)) for r in regions], attributes.regions_in(regions)
     if query.group_by == "industry":
         tops = Industry.objects.filter(parent=None).order_by("name")
-        groups = [(i.name, in_industries([i], "enterprise__")) for i in tops]
+        groups = [(i.name, attributes.industry_in([i])) for i in tops]
         return groups, Q(reduce(operator.or_, (within for _label, within in groups)))
     if query.group_by == "grade":
-        return [(_short(label), Q(**{grade: value})) for value, label in Grade.choices], Q(**{f"{grade}__in": Grade.values})
+        return [(_short(label), attributes.grade_in([value])) for value, label in Grade.choices], attributes.grade_in(Grade.values)
     if query.group_by == "tier":
-        # The enterprise's tier is its grade's (codebook.TIER_GRADES; Enterprise.tier is
-        # generated from it): the claims store the grade.
+        # A tier is its grades' (codebook.TIER_GRADES; Enterprise.tier is generated from
+        # the grade): the claims store the grade.
         return [
-            (_short(label), Q(**{f"{grade}__in": [str(g) for g in TIER_GRADES[value]]})) for value, label in Tier.choices
-        ], Q(**{f"{grade}__in": Grade.values})
+            (_short(label), attributes.grade_in(TIER_GRADES[value])) for value, label in Tier.choices
+        ], attributes.grade_in(Grade.values)
     return [("all", Q())], Q()
 
 
@@ -256,9 +257,11 @@ def compute(query, *, user=None):
     selection = dict(query.selection)
     if query.bands:
         selection.pop("max_code", None)  # each band applies its own
-    claims, date, precision, region, grade = Claim.objects.for_series(user)
-    base = select_claims(claims, selection, dated=date)
-    groups, in_any = _groups(query, region, grade)
+    claims, date, precision = Claim.objects.for_series(user)
+    attributes = history.attributes(query.as_of)
+    claims = attributes.prepare(claims)
+    base = select_claims(claims, selection, dated=date, attributes=attributes)
+    groups, in_any = _groups(query, attributes)
     bands = bands_of(query.max_code) if query.bands else [None]
     coarse = TOO_COARSE[query.interval]
     placed = Value(1, output_field=IntegerField())
@@ -337,4 +340,5 @@ def compute(query, *, user=None):
         coverage=shares,
         coverage_note=coverage_note,
         denominators=[totals.get(key, 0) for key in keys] if query.per else None,
+        attributes=attributes.describe(),
     )

@@ -44,7 +44,7 @@ def stored(claim):
 
 
 def joined(claims, user):
-    return SeriesColumns(claims.visible_to(user), "article__published", "article__precision", "enterprise__region", "enterprise__grade")
+    return SeriesColumns(claims.visible_to(user), "article__published", "article__precision")
 
 
 def answers(user=None):
@@ -71,10 +71,10 @@ def test_built_data_is_stored_as_counted_by_hand(d):
 
 
 def test_the_public_reads_the_stored_dates_and_others_the_articles(d, reviewer):
-    stored = ("public_published", "public_precision", "enterprise_region", "enterprise_grade")
+    stored = ("public_published", "public_precision")
     assert Claim.objects.for_series(AnonymousUser())[1:] == stored
     assert Claim.objects.for_series(user_with("vera", "view_enterprise"))[1:] == stored
-    assert Claim.objects.for_series(reviewer)[1:] == ("article__published", "article__precision", "enterprise__region", "enterprise__grade")
+    assert Claim.objects.for_series(reviewer)[1:] == ("article__published", "article__precision")
     # A reviewer counts restricted A4 (2020): the stored public dates would leave it out.
     result = timeseries.compute(timeseries.parse_params({"metric": "claims", "start": "2020", "end": "2020"}), user=reviewer)
     public = timeseries.compute(timeseries.parse_params({"metric": "claims", "start": "2020", "end": "2020"}), user=AnonymousUser())

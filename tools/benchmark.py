@@ -247,7 +247,7 @@ def computed_series(params):
     from registry.models.articles import ClaimQuerySet, SeriesColumns
 
     def joined(claims, user):
-        return SeriesColumns(claims.visible_to(user), "article__published", "article__precision", "enterprise__region", "enterprise__grade")
+        return SeriesColumns(claims.visible_to(user), "article__published", "article__precision")
 
     with mock.patch.object(ClaimQuerySet, "for_series", joined):
         return timeseries_service(params)

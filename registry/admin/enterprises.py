@@ -105,6 +105,7 @@ class ClaimEvidenceInline(TableInline, admin.TabularInline):
     """The enterprise's evidence, newest first; claims are edited on their article."""
 
     model = Claim
+    fk_name = "enterprise"
     formset = NewestClaims
     verbose_name_plural = format_lazy(_("claims (newest {shown}; edit them on their article)"), shown=CLAIMS_SHOWN)
     fields = ["published", "article", "activity", "code", "detail", "quantity", "unit"]

@@ -18,9 +18,10 @@ from .releases import RELEASE_NAME_PATTERN, Release
 from .method import Coverage, Extent, Story, StoryMember
 from .agreement import Adjudication, AgreementRound, Outcome, RoundArticle, RoundStatus, SecondCoding
 from .dataversion import DataVersion
+from .history import Attribute, AttributePeriod
 
 __all__ = [
-    "Adjudication", "AgreementRound", "Outcome", "RoundArticle", "RoundStatus", "SecondCoding",
+    "Adjudication", "AgreementRound", "Attribute", "AttributePeriod", "Outcome", "RoundArticle", "RoundStatus", "SecondCoding",
     "Article", "Claim", "Coverage", "DataVersion", "Disclosure", "Enterprise", "EnterpriseAlias", "EnterpriseKind", "Extent", "Industry", "Integration",
     "Location", "LocationKind", "LocationName", "Precision", "RELEASE_NAME_PATTERN", "Reliability", "Release",
     "Source", "SourceKind", "Status", "Story", "StoryMember",

@@ -14,11 +14,12 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .. import evidence, locking, search
-from ..codebook import Activity, Code, Disclosure, Grade, Precision, Status, choice_check
+from ..codebook import TIER_GRADES, Activity, Code, Disclosure, Grade, Precision, Status, choice_check
 from ..visibility import (
-    blinded_articles, in_industries, inside_places, sees_everything, sees_public_view, unblinded_claims, visible_articles,
+    blinded_articles, sees_everything, sees_public_view, unblinded_claims, visible_articles,
 )
 from .enterprises import Enterprise
+from .history import DATED
 from .sources import Source
 
 
@@ -291,8 +292,9 @@ def _vendor(alias):
 
 
 # What a time series reads (ClaimQuerySet.for_series): the claims, and the names of the
-# columns giving each one's date, date precision, region and grade.
-SeriesColumns = namedtuple("SeriesColumns", "claims published precision region grade")
+# columns giving each one's date and date precision. What each claim's enterprise was is
+# read from the claims' stored dated copies either way (models/history.py, Attributes).
+SeriesColumns = namedtuple("SeriesColumns", "claims published precision")
 
 
 class ClaimQuerySet(CountedQuerySet):
@@ -308,24 +310,20 @@ class ClaimQuerySet(CountedQuerySet):
         return qs.filter(unblinded_claims(user))
 
     def for_series(self, user):
-        """SeriesColumns(claims, published, precision, region, grade): the claims a time
-        series counts for `user` and the names of the article's date and precision and the
-        enterprise's region and grade to read on them. Whoever sees what the public sees
-        (visibility.sees_public_view) reads each public claim's stored copies
-        (registry/evidence.py), with no join to the articles or the enterprises (one index of
-        the claims, registry_claim_public_series by enterprise, registry_claim_public_groups
-        by region, grade or tier); everyone else visible_to(user) and the article's and
-        enterprise's own columns."""
+        """SeriesColumns(claims, published, precision): the claims a time series counts for
+        `user` and the names of the article's date and precision to read on them. Whoever
+        sees what the public sees (visibility.sees_public_view) reads each public claim's
+        stored copies (registry/evidence.py), with no join to the articles (one index of the
+        claims, registry_claim_public_series by enterprise, registry_claim_public_groups by
+        region, grade or tier); everyone else visible_to(user) and the article's columns."""
         if sees_public_view(user):
-            return SeriesColumns(
-                self.filter(public_published__isnull=False), "public_published", "public_precision",
-                "enterprise_region", "enterprise_grade",
-            )
-        return SeriesColumns(self.visible_to(user), "article__published", "article__precision", "enterprise__region", "enterprise__grade")
+            return SeriesColumns(self.filter(public_published__isnull=False), "public_published", "public_precision")
+        return SeriesColumns(self.visible_to(user), "article__published", "article__precision")
 
     def matching(
         self, *, activities=None, max_code=None, source_kinds=None, grades=None, tiers=None,
-        industries=None, places=None, start=None, end=None, statuses=None, dated="article__published",
+        industries=None, places=None, parents=None, start=None, end=None, statuses=None, dated="article__published",
+        attributes=None,
     ):
         """Claims filtered the way every count and list of the registry filters them.
 
@@ -342,16 +340,23 @@ class ClaimQuerySet(CountedQuerySet):
             qs = qs.filter(code__lte=max_code)
         if source_kinds:
             qs = qs.filter(article__source__kind__in=source_kinds)
+        # What the enterprise was: on the claim's date unless the question says otherwise
+        # (models/history.py, Attributes: the method's dated rule, or as_of).
+        attributes = attributes or DATED
+        if grades or tiers or industries or places or parents:
+            qs = attributes.prepare(qs)
         if grades:
-            qs = qs.filter(enterprise__grade__in=grades)
+            qs = qs.filter(attributes.grade_in(grades))
         if tiers:
-            qs = qs.filter(enterprise__tier__in=tiers)
+            qs = qs.filter(attributes.grade_in([g for tier in tiers for g in TIER_GRADES[tier]]))
         if statuses:
             qs = qs.filter(article__status__in=statuses)
         if industries:
-            qs = qs.filter(in_industries(industries, "enterprise__"))
+            qs = qs.filter(attributes.industry_in(industries))
         if places:
-            qs = qs.filter(inside_places(places, "enterprise__location__"))
+            qs = qs.filter(attributes.place_in(places))
+        if parents:
+            qs = qs.filter(attributes.parent_in(parents))
         if start is not None:
             qs = qs.filter(**{f"{dated}__gte": start})
         if end is not None:
@@ -550,34 +555,10 @@ class Article(models.Model):
         # Its own text's tokens; the enterprises' names follow its claims (search.refresh_articles).
         for field, value in search.article_fields(self.title, self.title_ko, self.summary).items():
             setattr(self, field, value)
-        # The stored public evidence of its enterprises moves with what makes a claim public
-        # and with its date (registry/evidence.py), in the same transaction.
-        shown = tuple(getattr(self, f) for f in self.EVIDENCE_FIELDS)
-        changed = self.pk is not None and getattr(self, "_loaded_evidence", None) != shown
-        with transaction.atomic():
-            with locking.next_version(self):
-                super().save(*args, **kwargs)
-            if changed:
-                evidence.refresh(self.claims.values_list("enterprise_id", flat=True))
-                evidence.refresh_claims(Claim.objects.filter(article=self.pk))
-        self._loaded_evidence = shown
-
-    # What an article gives its claims' enterprises' stored evidence.
-    EVIDENCE_FIELDS = ("disclosure", "status", "published", "precision")
-
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        article = super().from_db(db, field_names, values)
-        if all(f in field_names for f in cls.EVIDENCE_FIELDS):
-            article._loaded_evidence = tuple(getattr(article, f) for f in cls.EVIDENCE_FIELDS)
-        return article
-
-    def delete(self, *args, **kwargs):
-        with transaction.atomic():
-            enterprises = set(self.claims.values_list("enterprise_id", flat=True))
-            deleted = super().delete(*args, **kwargs)
-            evidence.refresh(enterprises)
-        return deleted
+        # Its claims' stored copies and their enterprises' evidence follow its status,
+        # disclosure and date by the database's triggers (registry/copies.py).
+        with locking.next_version(self):
+            super().save(*args, **kwargs)
 
 
 class Claim(models.Model):
@@ -593,8 +574,8 @@ class Claim(models.Model):
     quantity = models.DecimalField(_("quantity"), max_digits=20, decimal_places=4, null=True, blank=True)
     unit = models.CharField(_("unit"), max_length=40, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    # Stored, derived (registry/evidence.py keeps them in the write's transaction): the
-    # article's date and precision while the claim is public (its article public and
+    # Stored, derived (registry/evidence.py defines them, registry/copies.py's triggers keep
+    # them): the article's date and precision while the claim is public (its article public and
     # published), else null, so the public's time series read one index of the claims and
     # never join the articles. Not in the history: they follow the article, not an edit.
     public_published = models.DateField(null=True, editable=False)
@@ -606,6 +587,18 @@ class Claim(models.Model):
     # to every claim written (the enterprise's region is the one protected).
     enterprise_region = models.BigIntegerField(null=True, editable=False)
     enterprise_grade = models.CharField(max_length=10, choices=Grade.choices, null=True, editable=False)
+    # The rest of what its enterprise was on the claim's date (models/history.py): its place,
+    # industry and parent complex. References without a database constraint, like the region:
+    # derived, never written by anyone but the triggers (registry/copies.py).
+    enterprise_place = models.ForeignKey(
+        "registry.Location", null=True, editable=False, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+",
+    )
+    enterprise_industry = models.ForeignKey(
+        "registry.Industry", null=True, editable=False, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+",
+    )
+    enterprise_parent = models.ForeignKey(
+        "registry.Enterprise", null=True, editable=False, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+",
+    )
 
     history = HistoricalRecords(excluded_fields=[*evidence.CLAIM_COLUMNS, *evidence.ENTERPRISE_COLUMNS])
     objects = ClaimQuerySet.as_manager()
@@ -652,25 +645,3 @@ class Claim(models.Model):
     def __str__(self):
         return f"{self.enterprise} — {self.activity} ({self.code})"
 
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        claim = super().from_db(db, field_names, values)
-        claim._loaded_enterprise_id = claim.__dict__.get("enterprise_id")
-        return claim
-
-    def save(self, *args, **kwargs):
-        # Its enterprise's stored public evidence (and the one it moved from) is refreshed in
-        # the same transaction (registry/evidence.py).
-        with transaction.atomic():
-            if self.pk is not None and not hasattr(self, "_loaded_enterprise_id"):
-                self._loaded_enterprise_id = Claim.objects.filter(pk=self.pk).values_list("enterprise_id", flat=True).first()
-            super().save(*args, **kwargs)
-            evidence.refresh({self.enterprise_id, getattr(self, "_loaded_enterprise_id", None)})
-            evidence.refresh_claims(Claim.objects.filter(pk=self.pk))
-        self._loaded_enterprise_id = self.enterprise_id
-
-    def delete(self, *args, **kwargs):
-        with transaction.atomic():
-            deleted = super().delete(*args, **kwargs)
-            evidence.refresh({self.enterprise_id})
-        return deleted

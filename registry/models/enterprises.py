@@ -8,11 +8,12 @@ from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .. import evidence, locking
+from .. import locking
 from ..codebook import TIER_GRADES, EnterpriseKind, Grade, Integration, Precision, Tier, choice_check
 from ..evidence import COLUMNS as EVIDENCE_COLUMNS
 
 STORED_EVIDENCE = {*EVIDENCE_COLUMNS, "public_listed"}
+STORED = {*STORED_EVIDENCE, "region"}  # kept by the database (registry/copies.py)
 from ..names import name_key
 from ..visibility import known_through, sees_everything, sees_public_view
 from .industries import Industry
@@ -186,7 +187,7 @@ class Enterprise(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # Two coders on one enterprise: the second save is refused, not merged (see locking.py).
     version = locking.version_field()
-    # Stored, derived (registry/evidence.py keeps them in the write's transaction): the
+    # Stored, derived (registry/evidence.py defines them, registry/copies.py's triggers keep them): the
     # evidence anonymous readers see, and the first-level region. Not in the history: they
     # change with claims and articles, not with an edit of the enterprise.
     public_claim_count = models.PositiveIntegerField(default=0, db_default=0, editable=False)
@@ -245,31 +246,17 @@ class Enterprise(models.Model):
     def save(self, *args, **kwargs):
         self.name_key = name_key(self.name)
         self.hangul_key = name_key(self.hangul)
-        self.region = self.location.region() if self.location_id else None
         if not self._state.adding and kwargs.get("update_fields") is None:
-            # The stored evidence belongs to the claims' writes (registry/evidence.py): an
-            # edit of an enterprise loaded before a claim changed must not write it back.
+            # The stored evidence and region are the database's (registry/copies.py): an edit
+            # of an enterprise loaded before a claim changed must not write them back.
             kwargs["update_fields"] = [
                 f.name for f in self._meta.concrete_fields
-                if not f.primary_key and not f.generated and f.name not in STORED_EVIDENCE
+                if not f.primary_key and not f.generated and f.name not in STORED
             ]
-        fields = kwargs.get("update_fields")
-        follow = not self._state.adding and (fields is None or {"region", "region_id", "grade"} & set(fields)) and (
-            getattr(self, "_loaded_series", None) != evidence.enterprise_values(self)
-        )
-        with locking.next_version(self):  # a change's transaction (a new enterprise has no claims)
+        # Its region, and its claims' dated copies of its grade, place, industry and parent,
+        # follow by the database's triggers (registry/copies.py).
+        with locking.next_version(self):
             super().save(*args, **kwargs)
-            if follow:  # its claims' stored copies of its region and grade (registry/evidence.py)
-                evidence.follow_enterprise(self, using=self._state.db)
-        self._loaded_series = evidence.enterprise_values(self)
-
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        enterprise = super().from_db(db, field_names, values)
-        if all(source in field_names for source in evidence.ENTERPRISE_COLUMNS.values()):
-            # What its claims store (registry/evidence.py): save() updates them only if it moved.
-            enterprise._loaded_series = evidence.enterprise_values(enterprise)
-        return enterprise
 
     def clean(self):
         if self.integration and self.kind not in (self.Kind.COMPLEX, self.Kind.GENERAL):

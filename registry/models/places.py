@@ -126,15 +126,12 @@ class Location(models.Model):
 
     def _follow_move(self):
         """A place moved in the tree (another parent, another slug): the places inside it
-        take their new paths (each saved, so each recurses), and the enterprises inside it
-        and their claims their new first-level region (registry/evidence.py)."""
-        from .. import evidence
-
+        take their new paths (each saved, so each recurses). The enterprises and claims on
+        each place follow its new path by the database's triggers (registry/copies.py)."""
         for child in Location.objects.filter(parent=self.pk):
             child.parent = self
             child._change_reason = f"{self.name} moved"
             child.save()
-        evidence.follow_place(self, using=self._state.db)
 
     def ancestors(self):
         """This place's ancestors, outermost first (one query)."""

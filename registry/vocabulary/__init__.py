@@ -28,7 +28,7 @@ from ..codebook import Activity, Code, Grade, Tier
 from ..models import Disclosure, EnterpriseKind, LocationKind, SourceKind, Status
 from .fields import (  # noqa: F401 (the vocabulary's fields, for the doors that declare parameters)
     LIST_HELP, MAX_Q_CHARS, MAX_Q_WORDS, MAX_VALUE_CHARS, MAX_VALUES, ActivityField, CandidatesError,
-    ChoiceListField, CodeField, IdListField, IndustryListField, ListField, ListInput, OneOfField,
+    AsOfField, ChoiceListField, CodeField, IdListField, IndustryListField, ListField, ListInput, OneOfField,
     PartialDateField, PlaceListField, SearchField, SourceListField, YesNoField, split_values,
 )
 
@@ -63,6 +63,9 @@ PARAMETERS = {
     "status": lambda: ChoiceListField(Status.values, claim="statuses", help_text=_choices_help("Articles' coding statuses.", Status.values)),
     "disclosure": lambda: ChoiceListField(Disclosure.values, help_text=_choices_help("Disclosure levels (only those you may see).", Disclosure.values)),
     "enterprise": lambda: IdListField(claim="enterprises", help_text="Enterprises (ids)."),
+    "parent": lambda: IdListField(claim="parents", help_text="Claims about units of these complexes (ids), as affiliated on the claim's date (or on as_of)."),
+    "as_of": lambda: AsOfField(help_text="Count every claim under what its enterprise was on this day (YYYY-MM-DD or today) "
+                               "instead of on the claim's own date (the method's rule): grade, tier, place, region, industry, parent."),
     "article": lambda: IdListField(claim="articles", help_text="Articles (ids)."),
     "start": lambda: PartialDateField(claim="start", help_text="Article published on or after. " + HELP["date"]),
     "end": lambda: PartialDateField(end=True, claim="end", help_text="Article published on or before (2019 means to 2019-12-31). " + HELP["date"]),
@@ -124,16 +127,17 @@ _MORE = {
 }
 
 
-def select_claims(claims, selection, *, dated="article__published"):
+def select_claims(claims, selection, *, dated="article__published", attributes=None):
     """The one claim-filter selector: `claims` (a Claim queryset, already visible_to the
     user) narrowed by a claim selection, every condition on the same claim. `dated`: where
-    the article's date is read (ClaimQuerySet.matching)."""
+    the article's date is read; `attributes`: what the enterprise was, by default on the
+    claim's date (ClaimQuerySet.matching)."""
     s = selection
     claims = claims.matching(
         activities=codebook.expand_activities(s.get("activities") or []),
         max_code=s.get("max_code"), source_kinds=s.get("source_kinds"), grades=s.get("grades"),
-        tiers=s.get("tiers"), industries=s.get("industries"), places=s.get("places"),
-        statuses=s.get("statuses"), start=s.get("start"), end=s.get("end"), dated=dated,
+        tiers=s.get("tiers"), industries=s.get("industries"), places=s.get("places"), parents=s.get("parents"),
+        statuses=s.get("statuses"), start=s.get("start"), end=s.get("end"), dated=dated, attributes=attributes,
     )
     for key, lookup in _MORE.items():
         if s.get(key):

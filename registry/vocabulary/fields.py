@@ -2,6 +2,7 @@
 of value (places, industries, activities, sources, ids, codes, dates, search words, choices).
 registry/vocabulary/__init__.py names the parameters made of them."""
 
+import datetime
 import re
 
 from django import forms
@@ -287,3 +288,28 @@ class YesNoField(forms.CharField):
 
     def as_text(self, value):
         return "1"
+
+
+class AsOfField(forms.CharField):
+    """`as_of`: count every claim under what its enterprise was on one day ("today" or
+    YYYY-MM-DD; YYYY and YYYY-MM mean their first day) instead of on the claim's own date
+    (models/history.py). None: the method's dated rule."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = (super().to_python(value) or "").strip()
+        self.text = value
+        if not value:
+            return None
+        if value.lower() == "today":
+            return datetime.date.today()
+        try:
+            return parse_partial_date(value)[0]
+        except BadDate as error:
+            raise forms.ValidationError(_("%(value)r is %(error)s, or give today") % {"value": value, "error": error}) from None
+
+    def as_text(self, value):
+        return self.text
