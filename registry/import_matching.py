@@ -67,17 +67,28 @@ def duplicate_error(planned):
 
 
 def _adopt_recorded(plan, attached):
-    """`keep_existing`: a new enterprise the duplicate guard finds recorded (renamed, merged
-    or copied by a coder since) is that one, its best candidate: not added again."""
+    """`keep_existing`: a new enterprise whose name the guard finds recorded, identical after
+    folding (copied by a coder since, or kept as an alias after a merge), or that a recorded
+    enterprise had before a coder renamed it (its history), is that one: not added again.
+    A merely similar name ("May 27 Fishery Station" beside "Nampho Fishery Station") is
+    another enterprise: adopting it put two enterprises' claims on one."""
     new = plan.new_enterprises
     if not new:
         return
     index = NameIndex.current()
+    # Names recorded enterprises once had (a coder renamed them since): their history.
+    keys = {name_key(planned.name) for planned in new}
+    renamed = dict(
+        Enterprise.history.filter(name_key__in=keys, id__in=Enterprise.objects.values("pk")).order_by("history_date")
+        .values_list("name_key", "id")
+    )
     chosen = []
     for planned in new:
-        found = index.identical(planned.name, place=planned.location) or index.search(planned.name, place=planned.location)
+        found = index.identical(planned.name, place=planned.location)
         if found:
             chosen.append((planned, found[0].enterprise_id))
+        elif name_key(planned.name) in renamed:
+            chosen.append((planned, renamed[name_key(planned.name)]))
     recorded = Enterprise.objects.in_bulk({pk for _, pk in chosen})
     for planned, pk in chosen:
         planned.existing = attached(recorded[pk])
