@@ -11,10 +11,10 @@ from rest_framework.views import APIView
 from registry.proposals import BadRequest, suggest
 
 from .errors import BadQuery, JSONErrors
-from .permissions import TablePermission
+from .permissions import MethodFirst, TablePermission
 
 
-class SuggestionsView(JSONErrors, APIView):
+class SuggestionsView(MethodFirst, JSONErrors, APIView):
     # As the other views: a token first, so a caller without one is told so (401).
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [TablePermission]

@@ -213,7 +213,9 @@ def check(alias):
                 with connection.cursor() as cursor:
                     cursor.execute(_CHECK_SQL)
                     lag = float(cursor.fetchone()[0])
-            version = dataversion.current(using=alias)
+            # The public version: the one anonymous answers (what replicas serve) carry in
+            # their ETags and a client sends back (registry/caching.py).
+            version = dataversion.current(using=alias, public=True)
     except Exception as error:  # a refused, reset or cut connection; whatever the driver says
         _fail(alias, error)
         return h

@@ -34,6 +34,9 @@ def walk(client):
         if "get" not in operations:
             continue
         resource = path.split("/")[3]
+        if resource == "method":  # the counting rules: public text, no row of the registry
+            yield path, {}, client.get(path)
+            continue
         if resource == "timeseries":
             for params in (
                 {}, {"format": "csv"}, {"group_by": "region"}, {"group_by": "industry", "metric": "enterprises"},

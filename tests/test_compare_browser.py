@@ -14,7 +14,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def read_table(browser):
     rows = browser.find_elements(By.CSS_SELECTOR, "#series-table tbody tr")
     return {
-        row.find_element(By.TAG_NAME, "th").text: [int(td.text) for td in row.find_elements(By.TAG_NAME, "td")]
+        # The values; the last cell is the period's flag (partial, partly read), not a count.
+        row.find_element(By.TAG_NAME, "th").text: [int(td.text) for td in row.find_elements(By.CSS_SELECTOR, "td:not(.flag)")]
         for row in rows
     }
 

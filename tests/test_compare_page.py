@@ -119,11 +119,12 @@ def test_enterprise_page_shows_a_timeline_and_public_articles_only(client, world
 
 def test_enterprise_page_queries_do_not_grow_with_articles(client, world, django_assert_num_queries):
     # enterprise (with place, industry, parent), counts by year and code, articles, their
-    # claims, its visible units, the latest release (for the citation)
-    with django_assert_num_queries(6):
+    # claims, its visible units, the latest release (for the citation), its attribute periods
+    # (the timeline)
+    with django_assert_num_queries(7):
         response = client.get(f"/enterprises/{world['H'].pk}/")
     assert listed_codes(response) == [3, 2]  # a3 (2016) production 3, a4 (2018-11) operation 2
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         response = client.get(f"/enterprises/{world['C'].pk}/")
     # a1 production 5, a2 facility 2, a6 (2018-06) production 4, a4 (2018-11) modernization 3;
     # a7 is a draft.

@@ -64,7 +64,8 @@ def test_a_korean_headline_entered_and_found_by_a_fragment(live_reference, korea
         return [o.text for o in b.find_elements(By.CSS_SELECTOR, ".select2-results__option")]
 
     try:
-        wait.until(lambda b: offered(b) == ["Kim Chaek Iron and Steel Complex"])
+        # The choice names the enterprise, its Hangul and its place (one name index, issue 26).
+        wait.until(lambda b: [o.split(" · ")[0] for o in offered(b)] == ["Kim Chaek Iron and Steel Complex"])
     except TimeoutException:
         raise AssertionError(f"offered {offered(browser)}") from None
     browser.find_element(By.XPATH, "//li[contains(@class, 'select2-results__option') and contains(., 'Kim Chaek')]").click()

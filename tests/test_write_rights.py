@@ -59,6 +59,8 @@ ADMIN_WRITES = {
     User: {"add": ADMIN_ONLY, "change": ADMIN_ONLY, "delete": ADMIN_ONLY},
     # Rounds are drawn by reviewers and never edited or deleted by hand, not even by an admin.
     "registry.agreementround": {"add": REVIEWING, "change": NOBODY, "delete": NOBODY},
+    # An enterprise's attribute periods (its timeline) follow the enterprise's own rights.
+    "registry.attributeperiod": {"add": CODING, "change": CODING, "delete": REVIEWING},
 }
 
 
