@@ -245,7 +245,7 @@ def _postgresql_statements():
             "OR o.public_published IS DISTINCT FROM n.public_published OR o.public_precision IS DISTINCT FROM n.public_precision)"
          ) + "; RETURN NULL; END",
          "AFTER UPDATE ON registry_claim REFERENCING OLD TABLE AS old_claims NEW TABLE AS new_claims FOR EACH STATEMENT"),
-        ("article_update", f"BEGIN IF {changed_article} THEN UPDATE registry_claim SET {_set({k: v for k, v in claim.items()})} "
+        ("article_update", f"BEGIN IF {changed_article} THEN UPDATE registry_claim SET {_set(claim)} "
          "WHERE article_id = NEW.id; END IF; RETURN NULL; END",
          "AFTER UPDATE OF status, disclosure, published, precision ON registry_article FOR EACH ROW"),
         ("enterprise_region", f"BEGIN NEW.region_id := {region('NEW.location_id')}; RETURN NEW; END",

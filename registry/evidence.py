@@ -132,14 +132,14 @@ def differences(queryset=None):
     """Enterprises whose stored evidence differs from the computed one: [(id, column,
     stored, computed)]. What tests and `rebuild_evidence --check` compare (with
     claim_differences)."""
-    _, Enterprise, Location = _models()
+    _, Enterprise, _ = _models()
     queryset = Enterprise.objects.all() if queryset is None else queryset
     names = {f"computed_{column}": expression for column, expression in computed().items()}
-    rows = queryset.annotate(**names).values("pk", *COLUMNS, "public_listed", *names, "region_id", "location__path")
-    regions = dict(Location.objects.filter(level=1).values_list("path", "pk"))
+    rows = queryset.annotate(**names).values("pk", *COLUMNS, "public_listed", *names, "region_id", "location_id")
+    regions = regions_by_place()
     found = []
     for row in rows:
-        row["computed_region_id"] = regions.get("/%s/" % row["location__path"].strip("/").split("/")[0]) if row["location__path"] else None
+        row["computed_region_id"] = regions.get(row["location_id"])
         for column in [*COLUMNS, "public_listed", "region_id"]:
             if row[column] != row[f"computed_{column}"]:
                 found.append((row["pk"], column, row[column], row[f"computed_{column}"]))

@@ -26,7 +26,7 @@ from simple_history.models import HistoricalRecords
 
 from ..codebook import EnterpriseKind, Grade, Precision, choice_check
 from ..dates import partial_date_label
-from ..visibility import sees_everything, visible_articles
+from ..visibility import inside_places, sees_everything, visible_articles
 from .enterprises import Enterprise
 from .industries import Industry
 from .places import Location
@@ -211,7 +211,7 @@ class Attributes:
 
     def place_in(self, places):
         """Q: the enterprise was in one of `places` or anywhere inside one."""
-        inside = Location.objects.filter(_inside(places)).values("pk")
+        inside = Location.objects.filter(inside_places(places)).values("pk")
         return Q(**{f"{self.place}__in": inside})
 
     def region_is(self, region):
@@ -250,12 +250,6 @@ class Attributes:
             return "each claim counted under what its enterprise was on the claim's date"
         return f"every claim counted under what its enterprise was on {self.rule}"
 
-
-def _inside(places):
-    found = Q()
-    for place in places:
-        found |= Q(path__startswith=place.path)
-    return found
 
 
 DATED = Attributes("enterprise_grade", "enterprise_place", "enterprise_region", "enterprise_industry", "enterprise_parent")
