@@ -48,30 +48,48 @@ def _quoted(values):
     return ", ".join("'%s'" % str(v).replace("'", "''") for v in values)
 
 
-def article_date(article):
-    return f"(SELECT published FROM registry_article WHERE id = {article})"
+# Every stored copy of a claim, in the order copies() selects them.
+COPIES = ("public_published", "public_precision", *DATED, "enterprise_region")
 
 
-def public(column, article):
-    """The article's column if the public may see it (visibility.visible_articles(None)), else null."""
-    return (
-        f"(SELECT {column} FROM registry_article WHERE id = {article} AND disclosure = 'public' "
-        f"AND status IN ({_quoted(published_statuses())}))"
+def copies(claims="registry_claim", where=None, enterprises=None):
+    """SELECT id, every copy FROM the claims `claims` names (a table or a subquery with id,
+    article_id and enterprise_id), those `where` keeps: the one statement of each value
+    (registry/evidence.py states them again, apart, to check). The article's date and
+    precision if the public may see it (visibility.visible_articles(None)); what the
+    enterprise was on the article's date (models/history.py): the period covering it; if
+    the attribute has periods but none covers the day, unknown; if it has none, the
+    enterprise's own field; the first-level region of that place.
+
+    `enterprises` (SQL of their ids) narrows the attribute periods read to those of the
+    claims' enterprises: a trigger writing one claim should not scan every period."""
+    joins, values = [], {}
+    narrowed = f" AND enterprise_id IN ({enterprises})" if enterprises else ""
+    for column, (attribute, period_column, plain, unknown) in DATED.items():
+        alias = column.removeprefix("enterprise_").removesuffix("_id")
+        joins.append(
+            f"LEFT JOIN registry_attributeperiod p_{alias} ON p_{alias}.enterprise_id = c.enterprise_id "
+            f"AND p_{alias}.attribute = '{attribute}' AND (p_{alias}.valid_from IS NULL OR p_{alias}.valid_from <= a.published) "
+            f"AND (p_{alias}.valid_to IS NULL OR p_{alias}.valid_to >= a.published) "
+            f"LEFT JOIN (SELECT DISTINCT enterprise_id FROM registry_attributeperiod WHERE attribute = '{attribute}'{narrowed}) h_{alias} "
+            f"ON h_{alias}.enterprise_id = c.enterprise_id"
+        )
+        values[column] = f"COALESCE(p_{alias}.{period_column}, CASE WHEN h_{alias}.enterprise_id IS NOT NULL THEN {unknown} ELSE e.{plain} END)"
+    public = f"a.disclosure = 'public' AND a.status IN ({_quoted(published_statuses())})"
+    computed = ", ".join(f"{expression} AS {column}" for column, expression in values.items())
+    inner = (
+        f"SELECT c.id, CASE WHEN {public} THEN a.published END AS public_published, "
+        f"CASE WHEN {public} THEN a.precision END AS public_precision, {computed} "
+        f"FROM {claims} c JOIN registry_article a ON a.id = c.article_id JOIN registry_enterprise e ON e.id = c.enterprise_id "
+        + " ".join(joins) + (f" WHERE {where}" if where else "")
     )
+    return f"SELECT s.*, {region('s.enterprise_place_id')} AS enterprise_region FROM ({inner}) s"
 
 
-def dated(column, enterprise, day):
-    """What the enterprise's attribute was on `day` (models/history.py): the period covering
-    it; if the attribute has periods but none covers the day, unknown; if it has none, the
-    enterprise's own field."""
-    attribute, period_column, plain, unknown = DATED[column]
-    periods = f"FROM registry_attributeperiod p WHERE p.enterprise_id = {enterprise} AND p.attribute = '{attribute}'"
-    return (
-        f"COALESCE((SELECT p.{period_column} {periods} AND (p.valid_from IS NULL OR p.valid_from <= {day}) "
-        f"AND (p.valid_to IS NULL OR p.valid_to >= {day}) ORDER BY p.valid_from LIMIT 1), "
-        f"CASE WHEN EXISTS (SELECT 1 {periods}) THEN {unknown} "
-        f"ELSE (SELECT e.{plain} FROM registry_enterprise e WHERE e.id = {enterprise}) END)"
-    )
+def update_claims(where=None, enterprises=None):
+    """UPDATE setting every copy of the claims `where` keeps (on c, the claim)."""
+    assignments = ", ".join(f"{column} = s.{column}" for column in COPIES)
+    return f"UPDATE registry_claim SET {assignments} FROM ({copies(where=where, enterprises=enterprises)}) s WHERE registry_claim.id = s.id"
 
 
 def region(place):
@@ -82,28 +100,8 @@ def region(place):
     )
 
 
-def dated_values(enterprise, day):
-    """{claim column: expression}: what its enterprise was on `day`."""
-    values = {column: dated(column, enterprise, day) for column in DATED}
-    values["enterprise_region"] = region(values["enterprise_place_id"])
-    return values
-
-
-def claim_values(article, enterprise, day=None):
-    """{claim column: expression} of every stored copy of a claim."""
-    day = day or article_date(article)
-    return {
-        "public_published": public("published", article),
-        "public_precision": public("precision", article),
-        **dated_values(enterprise, day),
-    }
-
-
 def _set(values):
     return ", ".join(f"{column} = {expression}" for column, expression in values.items())
-
-
-CLAIM = ("registry_claim.article_id", "registry_claim.enterprise_id")
 
 
 def evidence_values(enterprise="registry_enterprise.id"):
@@ -144,32 +142,30 @@ def _enterprise_region():
 def _sqlite_statements():
     """(name, CREATE TRIGGER) for SQLite: row triggers; a trigger's own UPDATE does not fire
     it again (recursive_triggers is off), other triggers fire as usual."""
-    claim = claim_values(*CLAIM)
-    dated_claim = dated_values(CLAIM[1], article_date(CLAIM[0]))
+    this = update_claims("c.id = NEW.id", "NEW.enterprise_id")
     changed_enterprise = "OLD.grade IS NOT NEW.grade OR OLD.location_id IS NOT NEW.location_id OR OLD.industry_id IS NOT NEW.industry_id OR OLD.parent_id IS NOT NEW.parent_id"
     changed_article = "OLD.status IS NOT NEW.status OR OLD.disclosure IS NOT NEW.disclosure OR OLD.published IS NOT NEW.published OR OLD.precision IS NOT NEW.precision"
     # A new claim adds to its enterprise's evidence without recounting the claims it had
     # (an import adds thousands of claims to enterprises holding thousands).
     added = _added_sqlite()
+    article_claims = update_claims("c.article_id = NEW.id", "SELECT enterprise_id FROM registry_claim WHERE article_id = NEW.id")
     return [
-        ("claim_insert", f"AFTER INSERT ON registry_claim FOR EACH ROW BEGIN "
-         f"UPDATE registry_claim SET {_set(claim)} WHERE id = NEW.id; {added}; END"),
+        ("claim_insert", f"AFTER INSERT ON registry_claim FOR EACH ROW BEGIN {this}; {added}; END"),
         ("claim_move", "AFTER UPDATE OF article_id, enterprise_id ON registry_claim FOR EACH ROW "
          "WHEN OLD.article_id IS NOT NEW.article_id OR OLD.enterprise_id IS NOT NEW.enterprise_id BEGIN "
-         f"UPDATE registry_claim SET {_set(claim)} WHERE id = NEW.id; "
-         f"{recount('id IN (OLD.enterprise_id, NEW.enterprise_id)')}; END"),
+         f"{this}; {recount('id IN (OLD.enterprise_id, NEW.enterprise_id)')}; END"),
         ("claim_delete", f"AFTER DELETE ON registry_claim FOR EACH ROW BEGIN {recount('id = OLD.enterprise_id')}; END"),
         ("article_update", "AFTER UPDATE OF status, disclosure, published, precision ON registry_article FOR EACH ROW "
-         f"WHEN {changed_article} BEGIN UPDATE registry_claim SET {_set(claim)} WHERE article_id = NEW.id; "
+         f"WHEN {changed_article} BEGIN {article_claims}; "
          f"{recount('id IN (SELECT enterprise_id FROM registry_claim WHERE article_id = NEW.id)')}; END"),
         ("enterprise_insert", f"AFTER INSERT ON registry_enterprise FOR EACH ROW BEGIN {_enterprise_region()} WHERE id = NEW.id; END"),
         ("enterprise_region", "AFTER UPDATE OF location_id, region_id ON registry_enterprise FOR EACH ROW "
          f"WHEN NEW.region_id IS NOT {region('NEW.location_id')} BEGIN {_enterprise_region()} WHERE id = NEW.id; END"),
         ("enterprise_update", "AFTER UPDATE OF grade, location_id, industry_id, parent_id ON registry_enterprise FOR EACH ROW "
-         f"WHEN {changed_enterprise} BEGIN UPDATE registry_claim SET {_set(dated_claim)} WHERE enterprise_id = NEW.id; END"),
+         f"WHEN {changed_enterprise} BEGIN {update_claims('c.enterprise_id = NEW.id', 'NEW.id')}; END"),
         *[
             (f"period_{event.lower()}", f"AFTER {event} ON registry_attributeperiod FOR EACH ROW BEGIN "
-             f"UPDATE registry_claim SET {_set(dated_claim)} WHERE enterprise_id IN ({ids}); END")
+             f"{update_claims(f'c.enterprise_id IN ({ids})', ids)}; END")
             for event, ids in (("INSERT", "NEW.enterprise_id"), ("UPDATE", "OLD.enterprise_id, NEW.enterprise_id"), ("DELETE", "OLD.enterprise_id"))
         ],
         ("place_moved", "AFTER UPDATE OF path ON registry_location FOR EACH ROW WHEN OLD.path IS NOT NEW.path BEGIN "
@@ -214,10 +210,8 @@ def _postgresql_statements():
     a claim's copies set BEFORE it is written (no second row version), its enterprises'
     evidence once per statement from the transition tables (a COPY of 50,000 claims updates
     each enterprise once)."""
-    claim_new = claim_values("NEW.article_id", "NEW.enterprise_id", day="claim_day")
-    dated_claim = dated_values(CLAIM[1], article_date(CLAIM[0]))
-    claim = claim_values(*CLAIM)
-    assignments = "; ".join(f"NEW.{column} := {expression}" for column, expression in claim_new.items())
+    new = copies("(SELECT NEW.id AS id, NEW.article_id AS article_id, NEW.enterprise_id AS enterprise_id)", enterprises="NEW.enterprise_id")
+    into = f"SELECT {', '.join(COPIES)} INTO {', '.join(f'NEW.{column}' for column in COPIES)} FROM ({new}) new"
     batch = (
         "SELECT enterprise_id, COUNT(public_published) AS n, MIN(public_published) AS f, MAX(public_published) AS l, "
         "MIN(CASE WHEN public_published = mf THEN public_precision END) AS fp, "
@@ -230,8 +224,7 @@ def _postgresql_statements():
     changed_article = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in ("status", "disclosure", "published", "precision"))
     period_ids = {"INSERT": "NEW.enterprise_id", "UPDATE": "OLD.enterprise_id, NEW.enterprise_id", "DELETE": "OLD.enterprise_id"}
     return [
-        ("claim_copies", f"DECLARE claim_day date; BEGIN SELECT published INTO claim_day FROM registry_article WHERE id = NEW.article_id; "
-         f"{assignments}; RETURN NEW; END",
+        ("claim_copies", f"BEGIN {into}; RETURN NEW; END",
          "BEFORE INSERT OR UPDATE OF article_id, enterprise_id ON registry_claim FOR EACH ROW"),
         ("claim_added", f"BEGIN UPDATE registry_enterprise SET {_added_set('b.n', 'b.f', 'b.fp', 'b.l', 'b.lp')} "
          f"FROM ({batch}) b WHERE registry_enterprise.id = b.enterprise_id; RETURN NULL; END",
@@ -245,16 +238,17 @@ def _postgresql_statements():
             "OR o.public_published IS DISTINCT FROM n.public_published OR o.public_precision IS DISTINCT FROM n.public_precision)"
          ) + "; RETURN NULL; END",
          "AFTER UPDATE ON registry_claim REFERENCING OLD TABLE AS old_claims NEW TABLE AS new_claims FOR EACH STATEMENT"),
-        ("article_update", f"BEGIN IF {changed_article} THEN UPDATE registry_claim SET {_set(claim)} "
-         "WHERE article_id = NEW.id; END IF; RETURN NULL; END",
+        ("article_update", f"BEGIN IF {changed_article} THEN "
+         + update_claims("c.article_id = NEW.id", "SELECT enterprise_id FROM registry_claim WHERE article_id = NEW.id")
+         + "; END IF; RETURN NULL; END",
          "AFTER UPDATE OF status, disclosure, published, precision ON registry_article FOR EACH ROW"),
         ("enterprise_region", f"BEGIN NEW.region_id := {region('NEW.location_id')}; RETURN NEW; END",
          "BEFORE INSERT OR UPDATE OF location_id, region_id ON registry_enterprise FOR EACH ROW"),
-        ("enterprise_update", f"BEGIN IF {changed_enterprise} THEN UPDATE registry_claim SET {_set(dated_claim)} "
-         "WHERE enterprise_id = NEW.id; END IF; RETURN NULL; END",
+        ("enterprise_update", f"BEGIN IF {changed_enterprise} THEN {update_claims('c.enterprise_id = NEW.id', 'NEW.id')}; "
+         "END IF; RETURN NULL; END",
          "AFTER UPDATE OF grade, location_id, industry_id, parent_id ON registry_enterprise FOR EACH ROW"),
         *[
-            (f"period_{event.lower()}", f"BEGIN UPDATE registry_claim SET {_set(dated_claim)} WHERE enterprise_id IN ({ids}); RETURN NULL; END",
+            (f"period_{event.lower()}", f"BEGIN {update_claims(f'c.enterprise_id IN ({ids})', ids)}; RETURN NULL; END",
              f"AFTER {event} ON registry_attributeperiod FOR EACH ROW")
             for event, ids in period_ids.items()
         ],
@@ -328,35 +322,6 @@ RECOUNT_ALL = (
 )
 
 
-def _all_claims():
-    """UPDATE of every claim's copies in one joined pass (rebuild, the migration's fill): the
-    same values as claim_values(), where its correlated subqueries per row and column took
-    over nine minutes at 1M claims on a busy machine."""
-    joins, values = [], {}
-    for column, (attribute, period_column, plain, unknown) in DATED.items():
-        alias = column.removeprefix("enterprise_").removesuffix("_id")
-        joins.append(
-            f"LEFT JOIN registry_attributeperiod p_{alias} ON p_{alias}.enterprise_id = c.enterprise_id "
-            f"AND p_{alias}.attribute = '{attribute}' AND (p_{alias}.valid_from IS NULL OR p_{alias}.valid_from <= a.published) "
-            f"AND (p_{alias}.valid_to IS NULL OR p_{alias}.valid_to >= a.published) "
-            f"LEFT JOIN (SELECT DISTINCT enterprise_id FROM registry_attributeperiod WHERE attribute = '{attribute}') h_{alias} "
-            f"ON h_{alias}.enterprise_id = c.enterprise_id"
-        )
-        values[column] = f"COALESCE(p_{alias}.{period_column}, CASE WHEN h_{alias}.enterprise_id IS NOT NULL THEN {unknown} ELSE e.{plain} END)"
-    public = f"a.disclosure = 'public' AND a.status IN ({_quoted(published_statuses())})"
-    computed = ", ".join(f"{expression} AS {column}" for column, expression in values.items())
-    return (
-        "UPDATE registry_claim SET public_published = s.public_published, public_precision = s.public_precision, "
-        + ", ".join(f"{column} = s.{column}" for column in values)
-        + ", enterprise_region = (SELECT r.id FROM registry_location l JOIN registry_location r ON r.level = 1 "
-        "AND substr(l.path, 1, length(r.path)) = r.path WHERE l.id = s.enterprise_place_id) "
-        f"FROM (SELECT c.id, CASE WHEN {public} THEN a.published END AS public_published, "
-        f"CASE WHEN {public} THEN a.precision END AS public_precision, {computed} "
-        "FROM registry_claim c JOIN registry_article a ON a.id = c.article_id JOIN registry_enterprise e ON e.id = c.enterprise_id "
-        + " ".join(joins) + ") s WHERE registry_claim.id = s.id"
-    )
-
-
 def rebuild(using="default"):
     """Recompute every stored copy with the triggers' expressions: the regions, the claims'
     copies, then the enterprises' evidence from them. Returns the number of enterprises.
@@ -367,7 +332,7 @@ def rebuild(using="default"):
     with transaction.atomic(using=using), connection.cursor() as cursor:
         uninstall(using)
         cursor.execute(_enterprise_region())
-        cursor.execute(_all_claims())
+        cursor.execute(update_claims())
         for sql in RECOUNT_ALL:
             cursor.execute(sql)
         install(using)
