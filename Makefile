@@ -40,8 +40,8 @@ setup: install
 	$(PY) manage.py load_reference
 	$(PY) manage.py import_claims --keep-existing fixtures/sample_claims.csv
 	$(PY) manage.py import_claims --keep-existing fixtures/sample_reprint.csv
-	$(PY) manage.py import_history fixtures/sample_history.csv
 	$(PY) manage.py import_claims --keep-existing fixtures/starter_claims.csv
+	$(PY) manage.py import_history fixtures/sample_history.csv
 	$(PY) manage.py import_coverage fixtures/sample_coverage.csv
 	$(PY) manage.py import_agreement fixtures/sample_agreement.csv --second-coder sample-coder --create-coder --close
 	$(PY) manage.py local_admin

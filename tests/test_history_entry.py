@@ -481,24 +481,36 @@ def test_the_public_page_shows_the_timeline_and_the_name_then(client, steel):
 def test_the_sample_history_loads_on_the_sample_claims_and_a_second_run_adds_nothing(tmp_path):
     from rest_framework.test import APIClient
 
-    for name in ("sample_claims.csv", "sample_reprint.csv"):
-        call_command("import_claims", f"fixtures/{name}", stdout=io.StringIO())
+    for name in ("sample_claims.csv", "sample_reprint.csv", "starter_claims.csv"):  # make setup's order
+        call_command("import_claims", "--keep-existing", f"fixtures/{name}", stdout=io.StringIO())
     out = io.StringIO()
     call_command("import_history", "fixtures/sample_history.csv", stdout=out)
-    assert out.getvalue() == "3 rows: created 3 periods; matched 0\n"
+    assert out.getvalue() == "5 rows: created 5 periods; matched 0\n"
     out = io.StringIO()
     call_command("import_history", "fixtures/sample_history.csv", stdout=out)
-    assert out.getvalue() == "3 rows: created 0 periods; matched 3\n"
+    assert out.getvalue() == "5 rows: created 0 periods; matched 5\n"
     chollima, posan = Enterprise.objects.get(name="Chollima Steel Complex"), Enterprise.objects.get(name="Posan Iron Works")
     assert posan.parent == chollima  # the open period holds today's value
     assert list(Enterprise.objects.search("Kangson Steel Works")) == [chollima]
-    # The units of the Chollima complex in 2020: Posan's claim counts under its parent on the
-    # claim's date (attested from 2012) and as of today, but not as of 2010 (unknown then).
+    # The units of the Chollima complex in 2020: Posan's two claims (sample 2020-12-08, starter
+    # 2020-09) count under its parent on their dates (attested from 2012) and as of today, but
+    # not as of 2010 (unknown then).
     params = {"parent": chollima.pk, "metric": "claims", "interval": "year", "start": "2020", "end": "2020"}
     values = lambda extra: APIClient().get("/api/v1/timeseries/", {**params, **extra}).json()["values"]  # noqa: E731
-    assert values({}) == {"all": [1]}
-    assert values({"as_of": "today"}) == {"all": [1]}
+    assert values({}) == {"all": [2]}
+    assert values({"as_of": "today"}) == {"all": [2]}
     assert values({"as_of": "2010-01-01"}) == {"all": [0]}
+    # A grade change: the Rakwon Machine Complex, 1st grade in 2004 and special from 2014-02
+    # (today's grade, from the open period), unknown between. Its starter claims are dated
+    # 2008-11, 2009-02, 2010-01 and 2010-06 (two), then 2018-07: special on their dates only
+    # in 2018; as of today all six are special.
+    rakwon = Enterprise.objects.get(name="Rakwon Machine Complex")
+    assert rakwon.grade == "special"
+    params = {"grade": "special", "metric": "claims", "interval": "year", "start": "2008", "end": "2018"}
+    dated, today = values({}), values({"as_of": "today"})
+    assert [t - d for t, d in zip(today["all"], dated["all"])] == [1, 1, 3] + [0] * 8
+    params["grade"] = "unknown"
+    assert [d - t for d, t in zip(values({})["all"], values({"as_of": "today"})["all"])] == [1, 1, 3] + [0] * 8
 
 
 # ---- releases carry time ----------------------------------------------------------------
