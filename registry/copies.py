@@ -52,7 +52,7 @@ def _quoted(values):
 COPIES = ("public_published", "public_precision", *DATED, "enterprise_region")
 
 
-def copies(claims="registry_claim", where=None, enterprises=None):
+def copies(claims="registry_claim", where=None, enterprises=None, periods=True):
     """SELECT id, every copy FROM the claims `claims` names (a table or a subquery with id,
     article_id and enterprise_id), those `where` keeps: the one statement of each value
     (registry/evidence.py states them again, apart, to check). The article's date and
@@ -62,10 +62,15 @@ def copies(claims="registry_claim", where=None, enterprises=None):
     enterprise's own field; the first-level region of that place.
 
     `enterprises` (SQL of their ids) narrows the attribute periods read to those of the
-    claims' enterprises: a trigger writing one claim should not scan every period."""
+    claims' enterprises: a trigger writing one claim should not scan every period. With
+    `periods=False` (claims whose enterprises have no period at all, the import's common
+    case) the same values without the eight period lookups: the enterprise's own fields."""
     joins, values = [], {}
     narrowed = f" AND enterprise_id IN ({enterprises})" if enterprises else ""
     for column, (attribute, period_column, plain, unknown) in DATED.items():
+        if not periods:
+            values[column] = f"e.{plain}"
+            continue
         alias = column.removeprefix("enterprise_").removesuffix("_id")
         joins.append(
             f"LEFT JOIN registry_attributeperiod p_{alias} ON p_{alias}.enterprise_id = c.enterprise_id "
@@ -76,6 +81,10 @@ def copies(claims="registry_claim", where=None, enterprises=None):
         )
         values[column] = f"COALESCE(p_{alias}.{period_column}, CASE WHEN h_{alias}.enterprise_id IS NOT NULL THEN {unknown} ELSE e.{plain} END)"
     public = f"a.disclosure = 'public' AND a.status IN ({_quoted(published_statuses())})"
+    if not periods:
+        # The enterprise's own place: its region is the one the enterprise stores (kept by
+        # the enterprise_region trigger with the same region()).
+        values["enterprise_region"] = "e.region_id"
     computed = ", ".join(f"{expression} AS {column}" for column, expression in values.items())
     inner = (
         f"SELECT c.id, CASE WHEN {public} THEN a.published END AS public_published, "
@@ -83,6 +92,8 @@ def copies(claims="registry_claim", where=None, enterprises=None):
         f"FROM {claims} c JOIN registry_article a ON a.id = c.article_id JOIN registry_enterprise e ON e.id = c.enterprise_id "
         + " ".join(joins) + (f" WHERE {where}" if where else "")
     )
+    if not periods:
+        return inner
     return f"SELECT s.*, {region('s.enterprise_place_id')} AS enterprise_region FROM ({inner}) s"
 
 
@@ -210,8 +221,10 @@ def _postgresql_statements():
     a claim's copies set BEFORE it is written (no second row version), its enterprises'
     evidence once per statement from the transition tables (a COPY of 50,000 claims updates
     each enterprise once)."""
-    new = copies("(SELECT NEW.id AS id, NEW.article_id AS article_id, NEW.enterprise_id AS enterprise_id)", enterprises="NEW.enterprise_id")
-    into = f"SELECT {', '.join(COPIES)} INTO {', '.join(f'NEW.{column}' for column in COPIES)} FROM ({new}) new"
+    def into(periods):
+        new = copies("(SELECT NEW.id AS id, NEW.article_id AS article_id, NEW.enterprise_id AS enterprise_id)",
+                     enterprises="NEW.enterprise_id", periods=periods)
+        return f"SELECT {', '.join(COPIES)} INTO {', '.join(f'NEW.{column}' for column in COPIES)} FROM ({new}) new"
     batch = (
         "SELECT enterprise_id, COUNT(public_published) AS n, MIN(public_published) AS f, MAX(public_published) AS l, "
         "MIN(CASE WHEN public_published = mf THEN public_precision END) AS fp, "
@@ -224,7 +237,10 @@ def _postgresql_statements():
     changed_article = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in ("status", "disclosure", "published", "precision"))
     period_ids = {"INSERT": "NEW.enterprise_id", "UPDATE": "OLD.enterprise_id, NEW.enterprise_id", "DELETE": "OLD.enterprise_id"}
     return [
-        ("claim_copies", f"BEGIN {into}; RETURN NEW; END",
+        # Most imported claims are of enterprises without any period: their copies are
+        # their enterprise's fields, read in a tenth of the time of the eight period lookups.
+        ("claim_copies", "BEGIN IF EXISTS (SELECT 1 FROM registry_attributeperiod WHERE enterprise_id = NEW.enterprise_id) "
+         f"THEN {into(True)}; ELSE {into(False)}; END IF; RETURN NEW; END",
          "BEFORE INSERT OR UPDATE OF article_id, enterprise_id ON registry_claim FOR EACH ROW"),
         ("claim_added", f"BEGIN UPDATE registry_enterprise SET {_added_set('b.n', 'b.f', 'b.fp', 'b.l', 'b.lp')} "
          f"FROM ({batch}) b WHERE registry_enterprise.id = b.enterprise_id; RETURN NULL; END",
