@@ -26,16 +26,22 @@ def _text(source, **kwargs):
 
 
 class RestrictedFieldsMixin:
-    """Drops `restricted_fields` unless the request's user may see restricted material."""
+    """Drops `restricted_fields` unless the request's user may see restricted material, and
+    the record's own version and time of change for anonymous readers: both move on a draft
+    or an internal note, which the public must not be able to watch (issue 28). Those who
+    may write read them (the version a PATCH names)."""
 
     restricted_fields = ()
+    signed_in_fields = ("version", "updated_at")
 
     def get_fields(self):
         fields = super().get_fields()
-        request = self.context.get("request")
-        if not can_see_restricted(getattr(request, "user", None)):
-            for name in self.restricted_fields:
-                fields.pop(name, None)
+        user = getattr(self.context.get("request"), "user", None)
+        hidden = () if can_see_restricted(user) else self.restricted_fields
+        if not (user and user.is_authenticated):
+            hidden = (*hidden, *self.signed_in_fields)
+        for name in hidden:
+            fields.pop(name, None)
         return fields
 
 

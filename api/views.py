@@ -122,11 +122,14 @@ def _schema(model, name, writable=False):
 
 
 class ETagMixin:
-    """Detail answers carry an ETag: the version a PUT/PATCH must name (api/versions.py)."""
+    """Detail answers to signed-in users carry an ETag: the version a PUT/PATCH must name
+    (api/versions.py). Anonymous readers get the public answer's ETag (registry/caching.py):
+    the record's version moves on drafts and internal notes they may not watch."""
 
     def retrieve(self, request, *args, **kwargs):
         instance = self.get_object()
-        return Response(self.get_serializer(instance).data, headers={"ETag": versions.etag(instance)})
+        headers = {"ETag": versions.etag(instance)} if request.user.is_authenticated else {}
+        return Response(self.get_serializer(instance).data, headers=headers)
 
 
 class VersionedUpdateMixin(ETagMixin):

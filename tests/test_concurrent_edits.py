@@ -300,8 +300,11 @@ def test_a_claim_written_through_the_api_moves_its_article_on():
 def test_an_enterprise_detail_carries_its_version_as_an_etag():
     kim_chaek = make_enterprise("Kim Chaek Iron and Steel Complex")
     kim_chaek.save()
-    response = APIClient().get(f"/api/v1/enterprises/{kim_chaek.pk}/")
+    response = api_coder("kim").get(f"/api/v1/enterprises/{kim_chaek.pk}/")
     assert response["ETag"] == '"v2"' and response.json()["version"] == 2
+    # Not to anonymous readers: the version moves on internal notes they may not watch.
+    anonymous = APIClient().get(f"/api/v1/enterprises/{kim_chaek.pk}/")
+    assert anonymous.get("ETag") != '"v2"' and "version" not in anonymous.json()
 
 
 def test_the_schema_documents_the_version_and_the_answers_to_a_stale_one():

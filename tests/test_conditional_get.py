@@ -87,7 +87,12 @@ def test_errors_and_a_records_own_etag_are_left_alone(client, d):
     assert missing.status_code == 404 and not missing.has_header("ETag")
     assert client.get("/api/v1/enterprises/?grade=nonsense").status_code == 400
     detail = client.get(f"/api/v1/enterprises/{d.e1.pk}/")
+    assert version_of(detail) >= 1  # anonymous: the public answer's ETag, not the record's version
+    assert "version" not in detail.json() and "updated_at" not in detail.json()
+    client.force_login(make_user("coder", "kim"))
+    detail = client.get(f"/api/v1/enterprises/{d.e1.pk}/")
     assert detail["ETag"] == f'"v{d.e1.version}"'  # the record's version, for If-Match
+    assert detail.json()["version"] == d.e1.version
 
 
 @ON
@@ -175,7 +180,11 @@ def test_drafts_internal_notes_and_restricted_articles_leave_the_public_etag_and
         source=d.a1.source, published=datetime.date(2022, 1, 1), title="Draft", status="draft", coded_by=coder
     )
     services.claim_save(claim=Claim(article=draft, enterprise=d.e4, activity="production", code=2), user=coder)
-    client, urls = Client(), ["/api/v1/claims/", "/api/v1/articles/", "/api/v1/timeseries/?regions=chongjin", "/"]
+    client, urls = Client(), [
+        "/api/v1/claims/", "/api/v1/articles/", "/api/v1/timeseries/?regions=chongjin", "/",
+        # The records edited below: their own version and time of change are not for the public.
+        f"/api/v1/articles/{d.a1.pk}/", f"/api/v1/enterprises/{d.e1.pk}/", f"/enterprises/{d.e1.pk}/",
+    ]
     tags = {url: client.get(url)["ETag"] for url in urls}
     stamp = provenance.live(None)
     signed_in = provenance.live(reviewer)["last_change"]
