@@ -64,3 +64,18 @@ def test_the_claim_rows_fields_are_named_by_their_columns(client, language, name
     # The add form's rows have no delete box; the change form's existing rows do (its own
     # test is the browser's axe run, tests/test_admin_browser_a11y.py).
     assert 'name="claims-0-DELETE"' not in html
+
+
+def test_drfs_own_korean_catalogue_is_picked_up_for_ko():
+    """DRF ships ko_KR, not ko: gettext's lookup for "ko" expands to ko_KR, so its messages
+    come in Korean though our catalogue does not carry them."""
+    import polib
+    from django.conf import settings
+
+    ours = {e.msgid for e in polib.pofile(str(settings.BASE_DIR / "locale" / "ko" / "LC_MESSAGES" / "django.po"))}
+    assert "Invalid page." not in ours
+    response = Client().get("/api/v1/enterprises/", {"page": 999}, HTTP_ACCEPT_LANGUAGE="ko")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "페이지가 유효하지 않습니다."}
+    response = Client().get("/api/v1/enterprises/", {"page": 999}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.json() == {"detail": "Invalid page."}
