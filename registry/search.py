@@ -2,7 +2,9 @@
 
 Three stored text columns of Article, each a space-separated list of search tokens:
 `search_head` (the English and Korean headlines), `search_body` (the summary) and
-`search_names` (the names, Hangul names and aliases of the enterprises its claims name).
+`search_names` (the names, Hangul names and aliases of the enterprises its claims name; kept,
+but ArticleQuerySet.search finds an article by its enterprises through the enterprise search
+itself, EnterpriseQuerySet.search, the one definition, and queries only the first two here).
 A token is either a lower-cased word of Latin script or digits ("steel", "2019"), or a
 Hangul syllable bigram of the folded text (registry/hangul.fold): 김책제철련합기업소 is
 stored as 김책 책제 제철 철연 연합 합기 기업 업소. Indexing bigrams lets a query find
