@@ -79,3 +79,11 @@ def test_drfs_own_korean_catalogue_is_picked_up_for_ko():
     assert response.json() == {"detail": "페이지가 유효하지 않습니다."}
     response = Client().get("/api/v1/enterprises/", {"page": 999}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.json() == {"detail": "Invalid page."}
+
+
+def test_the_api_roots_heading_and_description_in_the_readers_language():
+    html = page("/api/v1/", "ko")
+    assert "<h1>등록부 API 첫 화면</h1>" in html and "북한 기업소 등록부의 API, 버전 1." in html
+    assert "Registry Api Root" not in html and "enterprise registry's API" not in html
+    html = page("/api/v1/", "en")
+    assert "<h1>Registry API root</h1>" in html and "<p>The North Korean enterprise registry's API, version 1.</p>" in html
