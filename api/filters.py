@@ -168,12 +168,12 @@ class ArticleFilter(QuestionFilterSet):
         fields = []
 
     def search_with_enterprises(self, qs, name, value):
-        # One index scan: each article's stored search columns carry the names (English,
-        # Hangul, aliases) of the enterprises its claims name (registry/search.py), so no
-        # union with the claims of the enterprises so named (0.7-2.8 s for "steel" at 500k).
-        # Best matches first unless `ordering` asks otherwise (it is applied after this:
-        # then nothing is ranked, and a broad search keeps the index's plan).
-        return qs.search_as(self.user, value, ranked=not self.form.cleaned_data.get("ordering"))
+        # The articles' own words through the search index, or a claim about an enterprise
+        # the enterprise search finds (one definition, EnterpriseQuerySet.search), the few
+        # enterprises inlined as ids (_enterprise_ids). Best matches first unless `ordering`
+        # asks otherwise (it is applied after this: then nothing is ranked, and a broad
+        # search keeps the index's plan).
+        return qs.search_as(self.user, value, ranked=not self.form.cleaned_data.get("ordering"), named=_enterprise_ids)
 
 
 # Up to this many enterprises matched by name go into the SQL as a list of ids.

@@ -10,11 +10,17 @@ from xml.sax.saxutils import escape, quoteattr
 from django.utils.translation import gettext_lazy as _
 
 COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#8C6D31", "#7F7F7F")
-DASHES = ("", "7 4", "2 3", "10 3 2 3", "4 2 1 2 1 2")
-# Bands run from the strictest threshold (≤1, dotted) to all codes (solid).
-BAND_DASHES = ("1 3", "2 3", "6 3", "10 3 2 3", "")
-# Reliability codes: blues for the specific codes 1–3, oranges for the weak 4 and 5.
-CODE_COLOURS = {1: "#08519C", 2: "#3182BD", 3: "#9ECAE1", 4: "#FDAE6B", 5: "#E6550D"}
+# Dash patterns told apart by more than their length: each differs from the others in how
+# many dashes it has in a period or by a quarter of its ink (tests/test_greyscale_palettes.py).
+DASHES = ("", "7 4", "1 3", "10 3 2 3", "4 2 1 2 1 2")
+# Bands run from the strictest threshold (≤1, dotted) to all codes (solid): dots, dashes,
+# dash-dot, dash-dot-dot, solid ("1 3" and "2 3" were both read as dots).
+BAND_DASHES = ("1 4", "5 4", "10 3 1 3", "10 3 1 3 1 3", "")
+# Reliability codes: blues for the specific codes 1–3, oranges for the weak 4 and 5. Stacked
+# in this order, each at least 1.5:1 in luminance from the next, so they stay apart in grey
+# (3 and 4, #9ECAE1 and #FDAE6B, were 1.05:1). The code badges (static/pages/site.css) use
+# the same colours.
+CODE_COLOURS = {1: "#08306B", 2: "#4292C6", 3: "#C6DBEF", 4: "#FD8D3C", 5: "#A63603"}
 CODE_NAMES = {1: _("established fact"), 2: _("specific"), 3: _("unspecific"), 4: _("passing mention"), 5: _("production claim")}
 FONT = 'font-family="system-ui, -apple-system, Segoe UI, Roboto, Helvetica, Arial, sans-serif"'
 

@@ -29,6 +29,7 @@ from rapidfuzz import fuzz, process
 
 from . import dataversion
 from .models import Attribute, AttributePeriod, Enterprise, EnterpriseAlias, Location, LocationName
+from .names import SPELLINGS
 
 # Scores are 0-100 (rapidfuzz's ratio over the folded keys). 90 keeps "Chongjin Bag Factory"
 # apart from "Chongjin Shoe Factory" (84) and "Hwanghae Iron and Steel Complex" from "Kim Chaek
@@ -92,9 +93,12 @@ def _plain(name):
     text = re.sub(r"['’‘`ʼ]", "", text).replace("&", " and ")
     text = f" {_NON_WORD.sub(' ', text)} "
     # A date-name written in words or figures ("February 8", "2.8", "2·8") and the spellings
-    # of one product ("vinylon", "vinalon") meet.
+    # of one product ("vinylon", "vinalon": names.SPELLINGS, as the search reads them) meet.
     text = _MONTH_DAY.sub(lambda m: f" {_MONTHS[m.group(1)]} {m.group(2)} ", text)
-    return text.replace(" vinylon ", " vinalon ")
+    for first, *others in SPELLINGS:
+        for other in others:
+            text = text.replace(f" {other} ", f" {first} ")
+    return text
 
 
 _MONTHS = {name: str(n) for n, name in enumerate(

@@ -24,8 +24,11 @@ from .vocabulary import select_claims
 
 DATA = pathlib.Path(__file__).resolve().parent / "data" / "nk_units.json"
 MEASURES = tuple(timeseries.METRICS)
-# Sequential blues (ColorBrewer), light to dark; no report at all is white.
-SHADES = ("#deebf7", "#9ecae1", "#6baed6", "#3182bd", "#08519c")
+# Sequential blues (along ColorBrewer's Blues), light to dark; no report at all is white.
+# Each class at least 1.5:1 from the next in luminance, white included, so they stay apart
+# printed in grey or seen without colour (tests/test_greyscale_palettes.py): ColorBrewer's
+# own #deebf7 was 1.2:1 from white.
+SHADES = ("#add0e6", "#64a9d3", "#3080bd", "#115ca5", "#083a7a")
 EMPTY = "#ffffff"
 INSET_PARENT = "pyongyang"
 

@@ -31,3 +31,24 @@ def name_key(text):
     stripped = fold(unicodedata.normalize("NFC", stripped))
     stripped = stripped.replace("&", "and")
     return _DROP.sub("", stripped.lower())
+
+
+# One product, several spellings: the English press writes the DPRK's fibre "vinalon" or
+# "vinylon", the North 비날론 and the South 비닐론. A search for any of them means all of
+# them (EnterpriseQuerySet.search, the article search's own words through
+# search.query_terms), and the duplicate guard reads them as one word (duplicates.fold).
+SPELLINGS = (("vinalon", "vinylon", "비날론", "비닐론"),)
+
+
+def spelling_variants(key):
+    """The name key with every spelling of a word in SPELLINGS replaced by each other
+    spelling of it, itself included: "vinylonfactory" also reads "vinalonfactory" and
+    "비날논factory" (keys, so Hangul folded as name_key folds it)."""
+    variants = {key}
+    for group in SPELLINGS:
+        keys = [name_key(word) for word in group]
+        for found in keys:
+            for variant in list(variants):
+                if found in variant:
+                    variants.update(variant.replace(found, other) for other in keys)
+    return variants

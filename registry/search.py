@@ -2,7 +2,9 @@
 
 Three stored text columns of Article, each a space-separated list of search tokens:
 `search_head` (the English and Korean headlines), `search_body` (the summary) and
-`search_names` (the names, Hangul names and aliases of the enterprises its claims name).
+`search_names` (the names, Hangul names and aliases of the enterprises its claims name; kept,
+but ArticleQuerySet.search finds an article by its enterprises through the enterprise search
+itself, EnterpriseQuerySet.search, the one definition, and queries only the first two here).
 A token is either a lower-cased word of Latin script or digits ("steel", "2019"), or a
 Hangul syllable bigram of the folded text (registry/hangul.fold): 김책제철련합기업소 is
 stored as 김책 책제 제철 철연 연합 합기 기업 업소. Indexing bigrams lets a query find
@@ -35,8 +37,12 @@ from django.db import connection
 
 from .bulk import in_sets
 from .hangul import fold
+from .names import spelling_variants
 
-_RUNS = re.compile(r"([\uac00-\ud7a3]+)|([^\W_]+)")
+# A Latin word or number stops where Hangul begins: "2.8비날론련합기업소" is 2, 8 and a Hangul run
+# (a word run of \w took "8비날론..." whole, and 비날론 never found it).
+_RUNS = re.compile(r"([\uac00-\ud7a3]+)|([^\W_\uac00-\ud7a3]+)")
+_HANGUL_ONLY = re.compile(r"[\uac00-\ud7a3]+")
 WEIGHTS = {"search_head": "A", "search_body": "B", "search_names": "C"}
 # bm25 column weights for SQLite, in the FTS5 table's column order (head, body, names),
 # in the ratio of PostgreSQL's default ts_rank weights for A, B, C (1.0, 0.4, 0.2).
@@ -67,7 +73,8 @@ def tokens(*texts):
 
 def query_terms(text):
     """The query as a list of terms, each ("word", w) or ("phrase", [bigrams]) or
-    ("prefix", syllable) for a lone Hangul syllable. Every term must match.
+    ("prefix", syllable) for a lone Hangul syllable, or ("any", [terms]) for a word with
+    other spellings (names.SPELLINGS). Every term must match.
 
     Unlike the stored side, the query keeps its spaces: "분리기 제철" is two terms, each
     found anywhere. Spacing still meets either way: the stored text has its Hangul spaces
@@ -75,13 +82,22 @@ def query_terms(text):
     (one phrase) finds "김책 제철"."""
     terms = []
     for hangul, unit in (u for piece in (text or "").split() for u in _units(piece)):
-        if not hangul:
-            terms.append(("word", unit))
-        elif len(unit) == 1:
-            terms.append(("prefix", unit))
+        # A product's other spellings (names.SPELLINGS) are found too: "vinylon" is the
+        # term (vinylon | vinalon | 비날론 | 비닐론), an "any" of the single terms.
+        spellings = sorted(v for v in spelling_variants(unit) if v != unit and (_HANGUL_ONLY.fullmatch(v) or v.isascii()))
+        if spellings:
+            terms.append(("any", [_term(unit, hangul)] + [_term(v, not v.isascii()) for v in spellings]))
         else:
-            terms.append(("phrase", bigrams(unit)))
+            terms.append(_term(unit, hangul))
     return terms
+
+
+def _term(unit, hangul):
+    if not hangul:
+        return ("word", unit)
+    if len(unit) == 1:
+        return ("prefix", unit)
+    return ("phrase", bigrams(unit))
 
 
 def postgresql_query(terms, *, prefix=False, weights="ABC"):
@@ -91,28 +107,30 @@ def postgresql_query(terms, *, prefix=False, weights="ABC"):
     def lexeme(token, star=False):
         return f"'{token}':{'*' if star else ''}{label}" if (star or label) else f"'{token}'"
 
-    parts = []
-    for kind, value in terms:
+    def part(kind, value):
         if kind == "word":
-            parts.append(lexeme(value, prefix))
-        elif kind == "prefix":
-            parts.append(lexeme(value, True))
-        else:
-            parts.append("(" + " <-> ".join(lexeme(b) for b in value) + ")")
-    return " & ".join(parts)
+            return lexeme(value, prefix)
+        if kind == "prefix":
+            return lexeme(value, True)
+        if kind == "any":
+            return "(" + " | ".join(part(*term) for term in value) + ")"
+        return "(" + " <-> ".join(lexeme(b) for b in value) + ")"
+
+    return " & ".join(part(kind, value) for kind, value in terms)
 
 
 def sqlite_query(terms, *, prefix=False, columns=("search_head", "search_body", "search_names")):
     """An FTS5 MATCH expression: every term, restricted to the columns."""
-    parts = []
-    for kind, value in terms:
+    def part(kind, value):
         if kind == "word":
-            parts.append(f'"{value}"' + ("*" if prefix else ""))
-        elif kind == "prefix":
-            parts.append(f'"{value}"*')
-        else:
-            parts.append('"' + " ".join(value) + '"')
-    expression = " AND ".join(parts)
+            return f'"{value}"' + ("*" if prefix else "")
+        if kind == "prefix":
+            return f'"{value}"*'
+        if kind == "any":
+            return "(" + " OR ".join(part(*term) for term in value) + ")"
+        return '"' + " ".join(value) + '"'
+
+    expression = " AND ".join(part(kind, value) for kind, value in terms)
     if len(columns) < 3:
         expression = "{" + " ".join(columns) + "} : (" + expression + ")"
     return expression

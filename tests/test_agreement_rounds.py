@@ -307,7 +307,7 @@ class Blind(TestCase):
             reverse("admin:registry_agreementround_change", args=[self.round.pk]),
             reverse("admin:registry_agreementround_agreement_code", args=[self.round.pk, a.pk]),
             "/api/v1/claims/", f"/api/v1/claims/?article={a.pk}", "/api/v1/claims/?format=csv", "/api/v1/claims/?q=Kim",
-            "/api/v1/articles/?q=Kim", "/api/v1/articles/?q=Bag", f"/api/v1/articles/?enterprise={e2.pk}",
+            "/api/v1/articles/?q=Kim", "/api/v1/articles/?q=Bag", "/api/v1/articles/?q=Cheongjin", "/api/v1/articles/?q=Kimchaek", f"/api/v1/articles/?enterprise={e2.pk}",
             f"/api/v1/enterprises/?min_claims=1", "/api/v1/enterprises/?facets=grade,year",
             f"/api/v1/articles/{a.pk}/", "/api/v1/articles/", "/api/v1/articles/?format=csv",
             f"/api/v1/enterprises/{e1.pk}/", f"/api/v1/enterprises/{e2.pk}/", "/api/v1/enterprises/",

@@ -126,7 +126,11 @@ def test_claims_by_their_enterprise_or_their_articles_text(k):
 def test_english_keeps_whole_words_and_finds_the_enterprises_named(k):
     # "steel": K2's headline, and K1, K3 through Kim Chaek Iron and Steel Complex.
     assert found("articles", "steel") == ids(k, "k2", "k3", "k1")  # headline first, then newest
-    assert found("articles", "ste") == []
+    # "ste": never K2's headline word "Steel" (an article's own words are whole words), but
+    # K3 and K1 through their enterprise, as the enterprise search finds it (a name contains
+    # the text: one search for enterprises and for the articles naming them), newest first.
+    assert found("enterprises", "ste") == ids(k, "kc")
+    assert found("articles", "ste") == ids(k, "k3", "k1")
     assert found("articles", "steel", ordering="published") == ids(k, "k1", "k2", "k3")
 
 
@@ -152,9 +156,13 @@ def test_rebuild_search_restores_the_columns(k):
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("INSERT INTO registry_article_fts(registry_article_fts) VALUES ('rebuild')")
-    assert found("articles", "제철") == []
+    # Only through their enterprise (found by its own columns, not the articles'): K2's
+    # summary and K1's headline are gone from the index.
+    assert found("articles", "제철") == ids(k, "k3", "k1")
+    assert found("articles", "산소분리기") == []
     call_command("rebuild_search", stdout=open("/dev/null", "w"), stderr=open("/dev/null", "w"))
     assert found("articles", "제철") == ids(k, "k1", "k2", "k3")
+    assert found("articles", "산소분리기") == ids(k, "k1")
 
 
 def test_the_query_uses_the_index(k):

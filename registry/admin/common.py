@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connections, models
 from django.http import Http404
 from django.utils.functional import cached_property
+from django.utils.text import capfirst
 from simple_history.manager import SIMPLE_HISTORY_REVERSE_ATTR_NAME
 from simple_history.models import DeletedObject
 from simple_history.template_utils import HistoricalRecordContextHelper
@@ -253,6 +254,23 @@ class TableInline:
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         kwargs.setdefault("queryset", _visible(db_field.related_model, request, db_field.related_model._default_manager.all()))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        """A table's fields have no <label>, only their column's header: each is named by it
+        (aria-label, in the page's language), so a screen reader says which column a field is
+        in. The enterprise autocomplete's select2 box reads it from its <select>
+        (static/registry/autocomplete_names.js)."""
+        formset = super().get_formset(request, obj, **kwargs)
+        return type(formset.__name__, (ColumnNamed, formset), {})
+
+
+class ColumnNamed:
+    def add_fields(self, form, index):
+        super().add_fields(form, index)  # the formset's own fields too (the delete box)
+        for field in form.fields.values():
+            widget = getattr(field.widget, "widget", field.widget)  # inside RelatedFieldWidgetWrapper
+            if not widget.is_hidden and field.label:
+                widget.attrs.setdefault("aria-label", capfirst(field.label))
 
 
 class RestrictedHistory(HistoricalRecordContextHelper):

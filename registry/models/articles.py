@@ -156,44 +156,63 @@ class ArticleQuerySet(CountedQuerySet):
         """The uncoded articles after `article` in the inbox's order (date, then id)."""
         return self.uncoded().filter(Q(published__gt=article.published) | Q(published=article.published, pk__gt=article.pk)).order_by("published", "pk")
 
-    def search(self, text, *, prefix=False, names=True, ranked=False, listed=False, also=None):
-        """Articles whose headlines, summary or (with `names`) the names of the enterprises
-        their claims name contain every word of the text: English and other Latin-script
-        words whole (with `prefix`, words that begin with each word, for a coder typing
-        "oxyg"), Hangul anywhere inside a word and in either Korea's spelling (김책제철,
-        제철 and 연합기업소 all find 김책제철련합기업소). Through the search index of
-        registry/search.py on both databases. `ranked`: best matches first (a headline hit
-        before a summary hit before a name hit; `search_rank`, higher is better), newest
-        first among equals, when at most RANKED_MATCHES rows match; a broader query comes
-        newest first (see RANKED_MATCHES). `listed` (the admin's list, newest first): the
-        same check of how many match, for PostgreSQL to plan a broad match (VectorMatch).
-        `also`: a condition the matches must meet too (search_as), counted with them."""
+    def search(self, text, *, prefix=False, names=True, ranked=False, listed=False, also=None, named=None):
+        """Articles whose headlines or summary contain every word of the text, or (with
+        `names`) that claim an enterprise the enterprise search finds for it
+        (EnterpriseQuerySet.search, the one definition: names, past names, aliases, Hangul
+        folded, romanization variants, places: "Kimchaek", "Cheongjin", "함흥"). Their own
+        words through the search index of registry/search.py on both databases: English and
+        other Latin-script words whole (with `prefix`, words that begin with each word, for
+        a coder typing "oxyg"), Hangul anywhere inside a word and in either Korea's spelling
+        (김책제철, 제철 and 연합기업소 all find 김책제철련합기업소), a product in any spelling
+        (vinylon, 비날론). `ranked`: best matches first (a headline hit before a summary hit
+        before an enterprise's name alone; `search_rank`, higher is better), newest first
+        among equals, when at most RANKED_MATCHES rows match; a broader query comes newest
+        first (see RANKED_MATCHES). `listed` (the admin's list, newest first): the same
+        check of how many match, for PostgreSQL to plan a broad match (VectorMatch).
+        `also`: a condition the matches must meet too (search_as), counted with them.
+        `named`: turns the matching enterprises into what goes into the SQL, as for
+        ClaimQuerySet.search (an empty list: no enterprise, only the articles' words)."""
         terms = search.query_terms(text)
         if not terms:
             return self
-        columns = tuple(search.WEIGHTS) if names else ("search_head", "search_body")
         postgresql = _vendor(self.db) == "postgresql"
         if postgresql:
-            query = search.postgresql_query(terms, prefix=prefix, weights="".join(search.WEIGHTS[c] for c in columns))
-            qs = self.filter(VectorMatch(query), *[also] if also is not None else [])
+            query = search.postgresql_query(terms, prefix=prefix, weights="AB")
             rank = RawSQL(f"ts_rank({ARTICLE_TSVECTOR}, to_tsquery('simple', %s))", [query], output_field=FloatField())
         else:
-            query = search.sqlite_query(terms, prefix=prefix, columns=columns)
-            qs = self.filter(pk__in=RawSQL("SELECT rowid FROM registry_article_fts WHERE registry_article_fts MATCH %s", [query]))
-            if also is not None:
-                qs = qs.filter(also)
+            query = search.sqlite_query(terms, prefix=prefix, columns=("search_head", "search_body"))
             weights = ", ".join(map(str, search.BM25_WEIGHTS))
             # bm25 is lower for better matches; negated so both databases rank high-first.
-            rank = RawSQL(
+            rank = Coalesce(RawSQL(
                 f"(SELECT -bm25(registry_article_fts, {weights}) FROM registry_article_fts "
                 f"WHERE registry_article_fts MATCH %s AND rowid = {ARTICLE_TABLE}.id)",
                 [query], output_field=FloatField(),
-            )
+            ), 0.0)
+        claimed = None
+        if names:
+            enterprises = Enterprise.objects.search(text)
+            enterprises = named(enterprises) if named else enterprises.values("pk")
+            if not isinstance(enterprises, list) or enterprises:
+                claimed = Claim.objects.filter(enterprise__in=enterprises).order_by().values("article_id")
+
+        def matching(broad=False):
+            if not postgresql:
+                own = Q(pk__in=RawSQL("SELECT rowid FROM registry_article_fts WHERE registry_article_fts MATCH %s", [query]))
+            elif claimed is not None and not broad:
+                # One set of ids (the index's matches and the claims'), joined back by key:
+                # an OR of the two would read every article to test it.
+                return Q(pk__in=self.model.objects.filter(VectorMatch(query)).order_by().values("pk").union(claimed))
+            else:
+                own = Q(VectorMatch(query, broad=broad))
+            return own | Q(pk__in=claimed) if claimed is not None else own
+
+        qs = self.filter(matching(), *[also] if also is not None else [])
         qs.count_cap = RANKED_MATCHES
         if ranked or listed:
             if qs.count_upto(RANKED_MATCHES) > RANKED_MATCHES:
                 if postgresql:  # the same condition, planned for a broad match (VectorMatch)
-                    qs = self.filter(VectorMatch(query, broad=True), *[also] if also is not None else [])
+                    qs = self.filter(matching(broad=True), *[also] if also is not None else [])
                     qs.count_cap = RANKED_MATCHES
                     # The same rows, so the same count: the paginators' count (count_upto of
                     # the list as searched) is known without asking again.
@@ -206,8 +225,8 @@ class ArticleQuerySet(CountedQuerySet):
         return qs
 
     def search_as(self, user, text, **options):
-        """search() for `user`, less what a blind second coder would learn: the stored names
-        of an article's enterprises are its first coding, so while the user second-codes an
+        """search() for `user`, less what a blind second coder would learn: the enterprises
+        an article's claims name are its first coding, so while the user second-codes an
         article, only its own words (headline, summary) find it."""
         if not options.get("names", True) or user is None or not user.is_authenticated:  # anonymous: never blind
             return self.search(text, **options)

@@ -14,7 +14,7 @@ from ..evidence import COLUMNS as EVIDENCE_COLUMNS
 
 STORED_EVIDENCE = {*EVIDENCE_COLUMNS, "public_listed"}
 STORED = {*STORED_EVIDENCE, "region"}  # kept by the database (registry/copies.py)
-from ..names import name_key
+from ..names import name_key, spelling_variants
 from ..visibility import known_through, sees_everything, sees_public_view
 from .industries import Industry
 from .places import Location, place_variants
@@ -126,17 +126,18 @@ class EnterpriseQuerySet(models.QuerySet):
     def search(self, text):
         """Enterprises whose name, Hangul name or an alias contains the text, in any
         spelling that shares its name key ("Kim Chaek", "kimchaek", "김책": case, diacritics,
-        apostrophes, hyphens, spaces, "&"; Hangul in the North's or the South's spelling) or a place spelling the place tree knows
-        ("Cheongjin Bag Factory"), or the name of the place it lies in ("함흥": every
+        apostrophes, hyphens, spaces, "&"; Hangul in the North's or the South's spelling), a place spelling the place tree knows
+        ("Cheongjin Bag Factory") or a product's other spelling (names.SPELLINGS: "vinylon"), or the name of the place it lies in ("함흥": every
         enterprise in Hamhung). The admin's search box and autocomplete, the API's q= and the
-        public list all use this."""
+        public list all use this, and the article and claim searches find an article by the
+        enterprises so found (ArticleQuerySet.search, ClaimQuerySet.search)."""
         term = text.strip()
         if not term:
             return self
         match = Q(name__icontains=term) | Q(hangul__icontains=term)
         alias_match = Q(name__icontains=term)
         past_match = Q(value__icontains=term)
-        for key in place_variants(term):
+        for key in {v for k in place_variants(term) for v in spelling_variants(k)}:
             # Keys fold North and South Hangul alike (names.name_key), so 련합 finds 연합.
             match |= Q(name_key__contains=key) | Q(hangul_key__contains=key)
             alias_match |= Q(name_key__contains=key)
