@@ -2,6 +2,7 @@
 blind second coding through every door, alpha of a round by hand, adjudication through the
 claim services, the report command, the release table and the CSV import."""
 
+import csv
 import datetime
 import io
 import json
@@ -276,6 +277,10 @@ class Coding(TestCase):
             call_command("make_release", "2026.1", stdout=io.StringIO(), stderr=io.StringIO())
             with open(releases.release_path("2026.1") / "data/agreement.csv", encoding="utf-8") as f:
                 lines = f.read().splitlines()
+            with open(releases.release_path("2026.1") / "data/codings.csv", encoding="utf-8") as f:
+                codings = list(csv.DictReader(f))
+            with open(releases.release_path("2026.1") / "datapackage.json", encoding="utf-8") as f:
+                package = json.load(f)
         # Article a alone: (e1, production) 5/5 and (e2, facility) 2/3: ordinal over 5,5,2,3.
         expected = agreement_rounds.agreement.compare({(1, 1, "p"): 5, (1, 2, "f"): 2}, {(1, 1, "p"): 5, (1, 2, "f"): 3}, seed=1)
         assert lines[0].startswith("round,drawn,closed,articles,units,activity_units,alpha_code,")
@@ -283,6 +288,30 @@ class Coding(TestCase):
         assert row[0] == str(self.round.pk) and row[3:6] == ["1", "2", "2"]
         assert row[6] == str(expected["code"]["alpha"])
         assert "kim" not in "\n".join(lines) and "coder" not in lines[1]
+        # The two codings of the public article a, the coders anonymised: b (restricted) is not there.
+        e1, e2 = sorted([self.e1.pk, self.e2.pk])
+        assert [(r["round"], r["article_id"], r["enterprise_id"], r["enterprise_unit"], r["activity"], r["coder"], r["code"]) for r in codings] == [
+            (str(self.round.pk), str(self.a.pk), str(e1), "1", "production", "A", "5"),
+            (str(self.round.pk), str(self.a.pk), str(e2), "2", "facility", "A", "2"),
+            (str(self.round.pk), str(self.a.pk), str(e1), "1", "production", "B", "5"),
+            (str(self.round.pk), str(self.a.pk), str(e2), "2", "facility", "B", "3"),
+        ]
+        described = {r["name"]: r for r in package["resources"]}["codings"]["schema"]
+        assert [f["name"] for f in described["fields"]] == ["round", "article_id", "enterprise_id", "enterprise_unit", "activity", "coder", "code"]
+        # Alpha from the release alone: the codings' rows through compare(), seeded with the
+        # round's seed, give the agreement table's figures, intervals included.
+        by_coder = {"A": {}, "B": {}}
+        for r in codings:
+            by_coder[r["coder"]][(int(r["article_id"]), int(r["enterprise_unit"]), r["activity"])] = int(r["code"])
+        again = agreement_rounds.agreement.compare(by_coder["A"], by_coder["B"], seed=self.round.seed)
+        released = dict(zip(lines[0].split(","), lines[1].split(",")))
+        for measure, column in (("code", "alpha_code"), ("activity", "alpha_activity")):
+            low, high = again[measure]["interval"] or ("", "")
+            assert (released[column], released[column + "_low"], released[column + "_high"]) == (
+                str(again[measure]["alpha"]), str(low), str(high)), measure
+        # By hand: values 2, 3, 5, 5 (n = 4); ordinal distances d(2,3) = 1, d(2,5) = 6.25, d(3,5) =
+        # 2.25; observed 2 x 1, expected 2 x (1 + 2 x 6.25 + 2 x 2.25) = 36: 1 - 3 x 2 / 36 = 5/6.
+        assert released["alpha_code"] == str(round(5 / 6, 3)) == "0.833" and released["code_verdict"] == again["code"]["verdict"]
 
 
 class Blind(TestCase):
