@@ -306,14 +306,16 @@ TABLES = [
             Column("drawn", "date", "When the sample was drawn", required=True),
             Column("closed", "date", "When second coding ended and the first coding was measured", required=True),
             Column("articles", "integer", "Public articles of the sample coded by both", required=True),
-            Column("units", "integer", "Article x enterprise x activity units either coder recorded (the code's units)", required=True),
+            Column("units", "integer", "Article x enterprise x activity units either coder recorded (the code's alpha is "
+                   "taken over those both recorded)", required=True),
             Column("activity_units", "integer", "Article x enterprise units either coder recorded (the activity's units)", required=True),
             Column("alpha_code", "number", "Krippendorff's alpha of the reliability code (ordinal); empty where undefined"),
             Column("alpha_code_low", "number", "Bootstrap 95% interval, lower bound"),
             Column("alpha_code_high", "number", "Bootstrap 95% interval, upper bound"),
             Column("code_verdict", description=">= 0.80 reliable, >= 0.667 tentative",
                    enum=("reliable", "tentative", "unreliable", "undefined"), required=True),
-            Column("alpha_activity", "number", "Krippendorff's alpha of the activity (nominal: the set of activities each coder recorded for an enterprise in an article)"),
+            Column("alpha_activity", "number", "Krippendorff's alpha of the activity: the set of activities each coder recorded for an enterprise in an article, "
+                   "two sets apart by Passonneau's MASI distance"),
             Column("alpha_activity_low", "number", "Bootstrap 95% interval, lower bound"),
             Column("alpha_activity_high", "number", "Bootstrap 95% interval, upper bound"),
             Column("activity_verdict", description=">= 0.80 reliable, >= 0.667 tentative",
