@@ -17,10 +17,10 @@ from django.urls import reverse
 
 from registry import releases, services
 from registry.importing import ImportFailed
-from registry.models import Article, Claim
-from tests.admin_support import PASSWORD, make_article, make_enterprise, make_user, place
+from registry.models import Article, Claim, SecondCoding
+from tests.admin_support import PASSWORD, make_article, make_enterprise, make_user, management_form, place
 
-MARKERS = ["FIRST-DETAIL-MARKER", "FIRST-UNIT-MARKER", "FIRST-SUMMARY-MARKER", "FIRST-NOTE-MARKER"]
+MARKERS = ["FIRST-DETAIL-MARKER", "FIRST-UNIT-MARKER", "FIRST-SUMMARY-MARKER", "FIRST-NOTE-MARKER", "FIRST-ENTERPRISE-MARKER"]
 HEADLINE, TEXT = "Drawn headline", "The words of the drawn article"
 
 
@@ -53,7 +53,9 @@ class OpenRound(TestCase):
                                  published=datetime.date(2018, 1, 5))
         # Coded by kim, not yet published: the only article a round can draw here.
         cls.a = make_article(HEADLINE, coded_by=cls.kim, status="draft", summary=MARKERS[2], notes=MARKERS[3], full_text=TEXT)
-        for enterprise, activity, code in ((cls.e1, "facility", 2), (cls.e2, "production", 5)):
+        # An enterprise the first coder added for this article: its existence is the first coding.
+        cls.e3 = make_enterprise("FIRST-ENTERPRISE-MARKER Works", location=place("chongjin"))
+        for enterprise, activity, code in ((cls.e1, "facility", 2), (cls.e2, "production", 5), (cls.e3, "construction", 1)):
             services.claim_save(claim=Claim(article=cls.a, enterprise=enterprise, activity=activity, code=code,
                                             detail=MARKERS[0], unit=MARKERS[1], quantity=7), user=cls.kim)
         cls.round = services.round_draw(user=cls.reviewer, size=1, seed=0, second_coder=cls.coder)
@@ -105,6 +107,14 @@ class OpenRound(TestCase):
         # The enterprise picker offers enterprises known from elsewhere.
         picked = client.get(reverse("admin:registry_agreementround_agreement_enterprises", args=[self.round.pk]) + "?term=Bag").json()
         assert [r["id"] for r in picked["results"]] == [str(self.e2.pk)]
+        # Asked for nothing in particular: every enterprise known from elsewhere, by name; not the one
+        # known only from the drawn article.
+        picked = client.get(reverse("admin:registry_agreementround_agreement_enterprises", args=[self.round.pk])).json()
+        assert [r["id"] for r in picked["results"]] == [str(self.e2.pk), str(self.e1.pk)] and picked["pagination"] == {"more": False}
+        response = client.post(self.code_url(), {**management_form("coding", total=1), "coding-0-enterprise": self.e3.pk,
+                                                  "coding-0-activity": "construction", "coding-0-code": "1", "coding-0-detail": ""})
+        assert response.status_code == 200 and not SecondCoding.objects.exists()  # not a choice
+        assert not [m for m in MARKERS if m in response.content.decode()]
         sign_out(client)
         # Signed out: the public view, which does not hold unpublished articles.
         assert self.leaks(client, self.public_urls()) == []
