@@ -6,6 +6,7 @@ registry/spreadsheets.py; the parameters are the vocabulary's (format, bom)."""
 import io
 
 from django.http import HttpResponse, StreamingHttpResponse
+from django.utils.translation import gettext as _
 from rest_framework.renderers import BaseRenderer
 
 from registry import spreadsheets, vocabulary
@@ -58,6 +59,14 @@ def table_response(header, rows, *, filename, download, inline=False, count=None
             raise BadQuery({"format": [str(spreadsheets.too_many_rows(n, format))]})
     chunks = spreadsheets.chunks(header, rows, format=format, bom=download["bom"], sheet=filename, about=about, labels=labels)
     content_type = spreadsheets.CONTENT_TYPES[format]
+    if format == "dta":
+        # Written whole anyway (registry/stata.py): written here, so that a failure is an
+        # answer saying so rather than a download cut short.
+        try:
+            chunks = [b"".join(chunks)]
+        except ImportError:
+            raise BadQuery({"format": [str(_("format=dta needs pandas, which this server does not have; use format=csv"))]}) from None
+        stream = False
     if stream:
         response = StreamingHttpResponse(chunks, content_type=content_type)
     else:

@@ -112,3 +112,18 @@ def test_past_the_row_limit_a_sentence_naming_the_format(world, monkeypatch):
     response = Client().get("/api/v1/claims/?format=dta")
     assert response.status_code == 400
     assert "3 rows or more; a Stata download holds at most 2" in response.json()["errors"]["format"][0]
+
+
+def test_without_pandas_a_sentence_not_a_500(world, monkeypatch):
+    import builtins
+
+    real = builtins.__import__
+
+    def no_pandas(name, *args, **kwargs):
+        if name == "pandas" or name.startswith("pandas."):
+            raise ImportError("No module named 'pandas'")
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_pandas)
+    response = Client().get(SERIES + "&format=dta")
+    assert response.status_code == 400 and "format=dta needs pandas" in response.json()["errors"]["format"][0]
