@@ -54,6 +54,10 @@ def test_a_release_with_two_authors_and_a_licence_has_a_valid_citation_cff():
     assert set(SCHEMA["required"]) <= set(cff) and cff["cff-version"] == "1.2.0"
     assert [a["family-names"] for a in cff["authors"]] == ["Kim", "Lee"] and cff["license"] == "CC-BY-4.0"
     assert cff["abstract"] == "Second 2026 release: \"quoted\" notes, 한글 too."
+    # The README beside it carries the codebook's changelog (docs/codebook_changelog.md).
+    readme = (releases.release_path("2026.7") / "README.md").read_text(encoding="utf-8")
+    assert "## Codebook changelog" in readme and "### Version 1 — 2026-12-01" in readme
+    assert "Fingerprint: `342fe7dbe7fd67faac292841787753b2ecaf33b42995212f286083dd5d6189b4`" in readme
 
 
 def test_the_check_finds_what_cffconvert_would_refuse():

@@ -44,3 +44,13 @@ def test_the_changelog_is_in_the_docs_nav():
     nav = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))["nav"]
     pages = [page for item in nav for page in item.values()]
     assert "codebook_changelog.md" in pages
+
+
+def test_a_release_carries_the_entries_one_level_down(monkeypatch, tmp_path):
+    from registry import codebook_changelog
+
+    text = codebook_changelog.as_markdown()
+    assert text.startswith("### Version 1 — 2026-12-01\n\nFingerprint: `") and "\n## " not in text
+    # Without the docs (a deployment that left them out): a pointer, not an error.
+    monkeypatch.setattr(codebook_changelog, "PATH", tmp_path / "missing.md")
+    assert codebook_changelog.as_markdown() == "See docs/codebook_changelog.md in the registry's repository."
