@@ -1,11 +1,12 @@
 """Downloads: every list streams its whole filtered result (not one page) with the same
-columns as the list's JSON rows, as CSV (`format=csv`, `bom=1` for Excel) or Excel
-(`format=xlsx`); the time series answers the same way. The tables are written by
+columns as the list's JSON rows, as CSV (`format=csv`, `bom=1` for Excel), Excel
+(`format=xlsx`) or Stata (`format=dta`, written whole); the time series answers the same way. The tables are written by
 registry/spreadsheets.py; the parameters are the vocabulary's (format, bom)."""
 
 import io
 
 from django.http import HttpResponse, StreamingHttpResponse
+from django.utils.translation import gettext as _
 from rest_framework.renderers import BaseRenderer
 
 from registry import spreadsheets, vocabulary
@@ -45,18 +46,27 @@ class Downloads:
         return self.download is not None and self.download["format"] in vocabulary.DOWNLOAD_FORMATS
 
 
-def table_response(header, rows, *, filename, download, inline=False, count=None, stream=True, about=None):
+def table_response(header, rows, *, filename, download, inline=False, count=None, stream=True, about=None, labels=None):
     """A download of the table in the format asked for, streamed (or, `stream=False` for a
     table known to be small, whole). `count(limit)` (the rows there will be, bounded) is asked
-    first for an Excel download, which has a row limit: past it the answer is a 400, not a
-    truncated sheet."""
+    first for an Excel or Stata download, which has a row limit: past it the answer is a 400,
+    not a truncated sheet. `labels`: a Stata file's variable labels."""
     format = download["format"]
-    if format == "xlsx" and count is not None:
-        n = count(spreadsheets.XLSX_MAX_ROWS + 1)
-        if n > spreadsheets.XLSX_MAX_ROWS:
-            raise BadQuery({"format": [str(spreadsheets.too_many_rows(n))]})
-    chunks = spreadsheets.chunks(header, rows, format=format, bom=download["bom"], sheet=filename, about=about)
+    limit = spreadsheets.max_rows(format)
+    if limit is not None and count is not None:
+        n = count(limit + 1)
+        if n > limit:
+            raise BadQuery({"format": [str(spreadsheets.too_many_rows(n, format))]})
+    chunks = spreadsheets.chunks(header, rows, format=format, bom=download["bom"], sheet=filename, about=about, labels=labels)
     content_type = spreadsheets.CONTENT_TYPES[format]
+    if format == "dta":
+        # Written whole anyway (registry/stata.py): written here, so that a failure is an
+        # answer saying so rather than a download cut short.
+        try:
+            chunks = [b"".join(chunks)]
+        except ImportError:
+            raise BadQuery({"format": [str(_("format=dta needs pandas, which this server does not have; use format=csv"))]}) from None
+        stream = False
     if stream:
         response = StreamingHttpResponse(chunks, content_type=content_type)
     else:
@@ -69,9 +79,12 @@ def stream_table(queryset, serializer_class, filename, download):
     """A list's whole filtered result as a table: rows straight from the database cursor."""
     columns = columns_of(serializer_class)
     rows = queryset.values_list(*[path for _, path in columns]).iterator(chunk_size=CHUNK)
+    fields = serializer_class().fields
+    # A Stata file's variable labels: the field's description, else its label.
+    labels = {name: str(field.help_text or "") for name, field in fields.items() if field.help_text}
     return table_response(
         [name for name, _ in columns], rows, filename=filename, download=download,
-        count=lambda limit: queryset.order_by()[:limit].count(),
+        count=lambda limit: queryset.order_by()[:limit].count(), labels=labels,
     )
 
 
@@ -106,6 +119,15 @@ class CSVRenderer(_TableRenderer):
     media_type = "text/csv"
     format = "csv"
     charset = "utf-8"
+
+
+class DTARenderer(_TableRenderer):
+    """Selected by `?format=dta`; as CSVRenderer, a Stata file of one row (registry/stata.py)."""
+
+    media_type = spreadsheets.CONTENT_TYPES["dta"]
+    format = "dta"
+    charset = None
+    render_style = "binary"
 
 
 class XLSXRenderer(_TableRenderer):

@@ -17,7 +17,7 @@ from registry.releases import ReleaseError
 
 from .errors import BadQuery, JSONErrors
 from .permissions import MethodFirst, TablePermission
-from .renderers import CSVRenderer, Downloads, XLSXRenderer, table_response
+from .renderers import CSVRenderer, DTARenderer, Downloads, XLSXRenderer, table_response
 from .views import download_parameters
 
 
@@ -58,7 +58,7 @@ def _table_options(params):
 class TimeSeriesView(MethodFirst, JSONErrors, Downloads, APIView):
     permission_classes = [TablePermission]
     table_route = "timeseries"
-    renderer_classes = [renderers.JSONRenderer, renderers.BrowsableAPIRenderer, CSVRenderer, XLSXRenderer]
+    renderer_classes = [renderers.JSONRenderer, renderers.BrowsableAPIRenderer, CSVRenderer, XLSXRenderer, DTARenderer]
 
     def finalize_response(self, request, response, *args, **kwargs):
         # Only the series itself is a table (a streamed response); DRF's own answers are JSON.

@@ -19,7 +19,7 @@ from . import facets, filters, serializers, versions
 from .errors import BadQuery, JSONErrors
 from .pagination import Pagination
 from .permissions import MethodFirst, TablePermission, requirement
-from .renderers import CSVRenderer, Downloads, XLSXRenderer, stream_table
+from .renderers import CSVRenderer, DTARenderer, Downloads, XLSXRenderer, stream_table
 from .rows import FlatRows
 from .schema import RegistrySchema
 
@@ -47,7 +47,7 @@ def download_parameters(whole="the whole filtered list (not one page)"):
     return [
         OpenApiParameter(
             "format", OpenApiTypes.STR, enum=[f for f in fields["format"].allowed if f != "api"],
-            description=f"csv or xlsx: {whole}. " + str(fields["format"].help_text),
+            description=f"csv, xlsx or dta: {whole}. " + str(fields["format"].help_text),
         ),
         OpenApiParameter("bom", OpenApiTypes.BOOL, description=str(fields["bom"].help_text)),
     ]
@@ -64,7 +64,7 @@ def _list_parameters(model):
 
 
 class RegistryViewSet(MethodFirst, JSONErrors, Downloads, viewsets.GenericViewSet):
-    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer, XLSXRenderer]
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer, XLSXRenderer, DTARenderer]
     pagination_class = Pagination
     filter_backends = [FilterBackend]
     # Who may call which method: registry/permissions.py API[table_route].

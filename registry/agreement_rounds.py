@@ -10,8 +10,23 @@ Callers decide who may read this: the admin's round page (reviewers), the agreem
 command, and releases (only public, published articles: `articles=`).
 """
 
+from django.db.models import Exists, OuterRef
+
 from . import agreement
-from .models import Adjudication, Article, Claim, RoundStatus, SecondCoding
+from .models import Adjudication, Article, Claim, Enterprise, RoundStatus, SecondCoding
+from .visibility import blinded_articles, can_see_restricted
+
+
+def second_coding_enterprises(user):
+    """The enterprises a second coder may code: those with a claim on an article they may
+    read whatever its status (drawn articles are unpublished, and so are often the
+    enterprises they name), less the articles they code blind, or with no claims yet. An
+    enterprise known only from the drawn articles themselves is not offered: its existence is
+    the first coding. (The name of an enterprise in another coder's draft is offered.)"""
+    claims = Claim.objects.filter(enterprise=OuterRef("pk")).exclude(article__in=blinded_articles(user))
+    if not can_see_restricted(user):
+        claims = claims.filter(article__disclosure="public")
+    return Enterprise.objects.filter(Exists(claims) | ~Exists(Claim.objects.filter(enterprise=OuterRef("pk"))))
 
 
 def _first_claims(round, article_ids):

@@ -174,6 +174,20 @@ RULES = (
         test="tests/test_agreement.py::test_the_verdict_reads_the_lower_bound",
     ),
     Rule(
+        id="blind-rounds",
+        en="An agreement round draws coded articles not yet published, and none of them may be published while the "
+           "round is open: their first coding is in no public answer, page or release until it closes. Its second "
+           "coder sees a drawn article's source, date, headline and text on the round's page only, never its "
+           "summary, notes or claims, signed in or not.",
+        ko="일치도 평가 회차는 코딩되었으나 아직 공개되지 않은 기사를 추출하며, 회차가 열려 있는 동안 그 기사는 공개할 수 없습니다. "
+           "회차가 닫힐 때까지 첫 코딩은 어떤 공개 응답, 페이지, 릴리스에도 나오지 않습니다. 두 번째 코더는 추출된 기사의 출처, 날짜, 제목, 본문을 "
+           "회차 페이지에서만 보며, 로그인 여부와 상관없이 그 요약, 메모, 주장은 보지 못합니다.",
+        example="A draft coded by kim is drawn for a second coder: signed in, signed out and signed in again, no "
+                "answer of the admin, the API or the pages holds its summary, notes or claims; publishing it is "
+                "refused until the round closes.",
+        test="tests/test_blind_rounds.py::test_the_second_coder_signs_in_out_and_in_and_never_sees_the_first_coding",
+    ),
+    Rule(
         id="dated-attributes",
         en="A claim is counted under the grade, place, parent complex and industry its enterprise had on the claim's "
            "date: the article's date, or, for an article dated only to a month or a year, the first day of that "

@@ -139,6 +139,8 @@ ADMIN_VIEWS = {
     # adjudicate buttons.
     "agreement_code": {"GET": "code", "HEAD": "code", "POST": "code"},
     "agreement_close": {"POST": "close"},
+    # The second coder's enterprise search on that page (agreement_rounds.second_coding_enterprises).
+    "agreement_enterprises": {"GET": "code", "HEAD": "code"},
     "agreement_adjudicate": {"POST": "adjudicate"},
     # Link an article and a suggested reprint as one story: a form's button, POST only.
     "link_story": {"POST": "link_story"},
@@ -155,7 +157,7 @@ ADMIN_VIEWS = {
 _ADMIN_SUFFIXES = {
     "_changelist": "changelist", "_add": "add", "_change": "change", "_delete": "delete", "_history": "history",
     "_simple_history": "history_version", "_import": "import", "_link_story": "link_story", "_password_change": "password_change",
-    "_agreement_code": "agreement_code", "_agreement_close": "agreement_close", "_agreement_adjudicate": "agreement_adjudicate",
+    "_agreement_code": "agreement_code", "_agreement_close": "agreement_close", "_agreement_enterprises": "agreement_enterprises", "_agreement_adjudicate": "agreement_adjudicate",
 }
 
 

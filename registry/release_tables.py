@@ -130,6 +130,27 @@ def _agreement_rows():
         )
 
 
+def _coding_rows():
+    """The two codings of each closed round's public articles, one row per unit and coder
+    (the first coding as it stood when the round closed, as the round is measured), so that
+    the agreement table's alpha recomputes from the release alone (registry/agreement.py
+    compare() over (article, enterprise, activity) -> code). Coders are "A" (first) and "B"
+    (second), never named. An enterprise not in the release is left unnamed; its number
+    within the round still tells the units apart."""
+    from .agreement_rounds import codings
+    from .models import AgreementRound, RoundStatus
+
+    public = Article.objects.visible_to(_public())
+    listed = Enterprise.objects.visible_to(_public())
+    for round in AgreementRound.objects.filter(status=RoundStatus.CLOSED).order_by("id"):
+        first, second, _coders = codings(round, articles=public)
+        numbered = {pk: n for n, pk in enumerate(sorted({u[1] for u in (*first, *second)}), start=1)}
+        named = set(listed.filter(pk__in=numbered).values_list("pk", flat=True))
+        for coder, coding in (("A", first), ("B", second)):
+            for (article, enterprise, activity), (code, _detail) in sorted(coding.items()):
+                yield round.pk, article, enterprise if enterprise in named else None, numbered[enterprise], activity, coder, code
+
+
 def _periods():
     """Attribute periods of public enterprises resting on public evidence (a public article,
     or a free-text source) - the API's rule for an anonymous user (AttributePeriod.for_api:
@@ -285,14 +306,16 @@ TABLES = [
             Column("drawn", "date", "When the sample was drawn", required=True),
             Column("closed", "date", "When second coding ended and the first coding was measured", required=True),
             Column("articles", "integer", "Public articles of the sample coded by both", required=True),
-            Column("units", "integer", "Article x enterprise x activity units either coder recorded (the code's units)", required=True),
+            Column("units", "integer", "Article x enterprise x activity units either coder recorded (the code's alpha is "
+                   "taken over those both recorded)", required=True),
             Column("activity_units", "integer", "Article x enterprise units either coder recorded (the activity's units)", required=True),
             Column("alpha_code", "number", "Krippendorff's alpha of the reliability code (ordinal); empty where undefined"),
             Column("alpha_code_low", "number", "Bootstrap 95% interval, lower bound"),
             Column("alpha_code_high", "number", "Bootstrap 95% interval, upper bound"),
             Column("code_verdict", description=">= 0.80 reliable, >= 0.667 tentative",
                    enum=("reliable", "tentative", "unreliable", "undefined"), required=True),
-            Column("alpha_activity", "number", "Krippendorff's alpha of the activity (nominal: the set of activities each coder recorded for an enterprise in an article)"),
+            Column("alpha_activity", "number", "Krippendorff's alpha of the activity: the set of activities each coder recorded for an enterprise in an article, "
+                   "two sets apart by Passonneau's MASI distance"),
             Column("alpha_activity_low", "number", "Bootstrap 95% interval, lower bound"),
             Column("alpha_activity_high", "number", "Bootstrap 95% interval, upper bound"),
             Column("activity_verdict", description=">= 0.80 reliable, >= 0.667 tentative",
@@ -300,6 +323,26 @@ TABLES = [
         ],
         rows=_agreement_rows,
         primary_key=["round"],
+    ),
+    Table(
+        name="codings",
+        description="The two codings behind the agreement table: per closed round, every unit (article x enterprise x "
+        "activity) each coder recorded on its public articles, the first coding as it stood when the round closed. "
+        "registry/agreement.py compare() over these rows gives the agreement table's alphas and intervals "
+        "(bootstrap seeded with the round's seed).",
+        columns=[
+            Column("round", "integer", "The agreement round", required=True),
+            Column("article_id", "integer", "The public article coded twice", required=True),
+            Column("enterprise_id", "integer", "The enterprise; empty where it is not in the release"),
+            Column("enterprise_unit", "integer", "The enterprise numbered within the round (1, 2, ... in id order): "
+                   "what tells units apart, named or not", required=True),
+            Column("activity", enum=tuple(Activity.values), required=True),
+            Column("coder", description="A: the first coding (the claims); B: the blind second coding", enum=("A", "B"), required=True),
+            Column("code", "integer", "The reliability code the coder gave the unit", enum=tuple(Code.values), required=True),
+        ],
+        rows=_coding_rows,
+        primary_key=["round", "article_id", "enterprise_unit", "activity", "coder"],
+        foreign_keys=[("round", "agreement", "round"), ("article_id", "articles", "id"), ("enterprise_id", "enterprises", "id")],
     ),
     Table(
         name="codebook",

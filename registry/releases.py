@@ -32,7 +32,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from . import release_data
-from . import method_rules
+from . import codebook_changelog, method_rules
 from .codebook import CODEBOOK_VERSION
 from .models import RELEASE_NAME_PATTERN, Release
 from .release_tables import TABLES
@@ -344,6 +344,13 @@ How every number is counted (`registry/method_rules.py`; the same list is on the
 `/method/` page and at `/api/v1/method/`):
 
 {rules}
+
+## Codebook changelog
+
+The codebook versions and what changed in each (docs/codebook_changelog.md); this release's
+data were coded under version {CODEBOOK_VERSION}.
+
+{codebook_changelog.as_markdown()}
 
 ## How to cite
 

@@ -12,7 +12,7 @@ import random
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
@@ -32,7 +32,7 @@ from .models import (
 from .models.history import PLAIN_FIELD, VALUE_COLUMN
 from .names import name_key
 from .roles import may_review
-from .visibility import DRAW_ROUND_PERMISSION, published_statuses
+from .visibility import DRAW_ROUND_PERMISSION, can_see_restricted, published_statuses
 
 REOPENED = "returned to coded: changed after review"
 
@@ -77,6 +77,7 @@ def article_save(*, article, user, reason=None):
         raise WorkflowError({"status": "Only a reviewer may mark an article reviewed; save it as coded."})
     if previous == Status.REVIEWED and article.status == Status.REVIEWED and not reviewer and _differs(article, stored):
         article.status, reason = Status.CODED, REOPENED
+    _refuse_publishing_drawn(article, previous)
     if article.coded_by_id is None and user is not None and user.is_authenticated:
         article.coded_by = user
     if article.status == Status.REVIEWED and previous != Status.REVIEWED:
@@ -116,6 +117,19 @@ def _refuse_blinded(row, user, field="article"):
         return
     if RoundArticle.objects.filter(article_id=article_id, round__second_coder=user.pk, round__status=RoundStatus.OPEN).exists():
         raise WorkflowError({field: _("Article #%(id)s is in your open agreement round: code it in the round, not here.") % {"id": article_id}})
+
+
+def _refuse_publishing_drawn(article, previous):
+    """An article drawn in an open agreement round stays unpublished until the round closes:
+    published, its first coding would be on the public answers, pages and releases that its
+    second coder can read signed out."""
+    published = published_statuses()
+    if article.pk is None or article.status not in published or previous in published:
+        return
+    rounds = list(RoundArticle.objects.filter(article_id=article.pk, round__status=RoundStatus.OPEN).values_list("round_id", flat=True))
+    if rounds:
+        raise WorkflowError({"status": _("Article #%(id)s is drawn in open agreement round %(round)s: it is published once the round closes.")
+                             % {"id": article.pk, "round": ", ".join(map(str, rounds))}})
 
 
 @transaction.atomic
@@ -500,9 +514,10 @@ def _allocate(strata, size):
 
 @transaction.atomic
 def round_draw(*, user, size, seed, second_coder, by_source=False, by_year=False, first_coder=None):
-    """Draw an agreement round as `user` (a reviewer): `size` published articles the user
-    may see, at random, for `second_coder` to code blind; never an article the second coder
-    coded first. With `first_coder`, only that coder's articles.
+    """Draw an agreement round as `user` (a reviewer): `size` coded articles not yet
+    published (a status outside REGISTRY_PUBLISHED_STATUSES, with claims) that the user may
+    see, at random, for `second_coder` to code blind; never an article the second coder coded
+    first, nor a restricted one they may not read. With `first_coder`, only that coder's.
 
     Reproducible: the candidates are ordered by id and drawn with random.Random(seed), so the
     same seed over the same articles gives the same sample. With by_source and/or by_year
@@ -519,7 +534,15 @@ def round_draw(*, user, size, seed, second_coder, by_source=False, by_year=False
         errors["second_coder"] = _("The second coder must be an active user who may code (registry.add_secondcoding).")
     if errors:
         raise ValidationError(errors)
-    candidates = Article.objects.visible_to(user).filter(status__in=published_statuses()).exclude(coded_by=second_coder)
+    # Not yet published, and coded: the first coding is on no public answer, page or release
+    # while the round is open (article_save refuses to publish a drawn article until it
+    # closes), and the second coder sees nothing of it (visibility.unblinded_articles).
+    candidates = (
+        Article.objects.visible_to(user).exclude(status__in=published_statuses()).exclude(coded_by=second_coder)
+        .filter(Exists(Claim.objects.filter(article=OuterRef("pk"))))
+    )
+    if not can_see_restricted(second_coder):
+        candidates = candidates.filter(disclosure=Disclosure.PUBLIC)
     if first_coder is not None:
         candidates = candidates.filter(coded_by=first_coder)
     strata = {}
@@ -528,7 +551,7 @@ def round_draw(*, user, size, seed, second_coder, by_source=False, by_year=False
         strata.setdefault(key, []).append(pk)
     available = sum(len(ids) for ids in strata.values())
     if size > available:
-        raise ValidationError({"size": _("Only %(n)s published articles can be drawn for this coder; ask for fewer.") % {"n": available}})
+        raise ValidationError({"size": _("Only %(n)s coded, unpublished articles can be drawn for this coder; ask for fewer.") % {"n": available}})
     rng = random.Random(seed)
     drawn = []
     for key, n in sorted(_allocate(strata, size).items()):
@@ -543,7 +566,7 @@ def round_draw(*, user, size, seed, second_coder, by_source=False, by_year=False
 
 
 @transaction.atomic
-def second_coding_save(*, user, drawn, codings):
+def second_coding_save(*, user, drawn, codings, enterprises=None):
     """The second coder's coding of one drawn article, as a whole: `codings` is a list of
     {"enterprise", "activity", "code", "detail"} (one per unit); units coded before and not
     listed are removed. Only the round's second coder, only while it is open. Marks the
@@ -554,7 +577,10 @@ def second_coding_save(*, user, drawn, codings):
         raise PermissionDenied(_("Only the round's second coder may code its articles."))
     if round.status != RoundStatus.OPEN:
         raise ValidationError(_("Round %(id)s is closed: its codings no longer change.") % {"id": round.pk})
-    enterprises = Enterprise.objects.visible_to(user)
+    from .agreement_rounds import second_coding_enterprises
+
+    # `enterprises`: the import's, named in its file (coded elsewhere, blind there).
+    enterprises = second_coding_enterprises(user) if enterprises is None else enterprises
     wanted = {}
     for number, row in enumerate(codings, start=1):
         enterprise = row.get("enterprise")
@@ -649,6 +675,11 @@ def agreement_import(*, data, second_coder, user=None, close=False):
     coded = parse_agreement_csv(data)
     if second_coder is None or not second_coder.has_perm("registry.add_secondcoding"):
         raise ImportFailed(["the second coder must be a user who may code (registry.add_secondcoding)"])
+    published = [article for article in coded if article.status in published_statuses()]
+    if published and not close:
+        # Left open, its first coding would be public while it counts as blind.
+        raise ImportFailed([_("%(n)s of the articles are published: a round coded elsewhere on published articles is imported "
+                              "closed (--close).") % {"n": len(published)}])
     # Imported twice (make setup run again): the round of these articles is there already.
     wanted = sorted(article.pk for article in coded)
     for earlier in AgreementRound.objects.filter(second_coder=second_coder, size=len(coded), seed=0):
@@ -658,7 +689,8 @@ def agreement_import(*, data, second_coder, user=None, close=False):
         instance=AgreementRound(size=len(coded), seed=0, second_coder=second_coder, created_by=user), user=user, reason="agreement_import")
     for article in coded:
         drawn = RoundArticle.objects.create(round=round, article=article, stratum="imported")
-        second_coding_save(user=second_coder, drawn=drawn, codings=[
+        named = [e.pk for e, *_rest in coded[article]]
+        second_coding_save(user=second_coder, drawn=drawn, enterprises=Enterprise.objects.filter(pk__in=named), codings=[
             {"enterprise": e.pk, "activity": activity, "code": code, "detail": detail} for e, activity, code, detail in coded[article]
         ])
     if close:

@@ -23,12 +23,13 @@ from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
-from . import csvsafe
+from . import csvsafe, stata
 
-FORMATS = ("csv", "xlsx")
+FORMATS = ("csv", "xlsx", "dta")
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "dta": stata.CONTENT_TYPE,
 }
 BOM = "\ufeff"
 LINES_PER_CHUNK = 200  # CSV lines per response chunk: one chunk per row cost as much as the row
@@ -43,9 +44,17 @@ class TooManyRows(ValueError):
     pass
 
 
-def too_many_rows(count):
+def too_many_rows(count, format="xlsx"):
+    if format == "dta":
+        return _("%(count)s rows or more; a Stata download holds at most %(max)s: narrow the filters or use format=csv") % {
+            "count": f"{count:,}", "max": f"{stata.DTA_MAX_ROWS:,}"}
     return _("%(count)s rows or more; an Excel download holds at most %(max)s: narrow the filters or use format=csv") % {
         "count": f"{count:,}", "max": f"{XLSX_MAX_ROWS:,}"}
+
+
+def max_rows(format):
+    """The most rows a download in `format` holds; None: no limit (CSV streams)."""
+    return {"xlsx": XLSX_MAX_ROWS, "dta": stata.DTA_MAX_ROWS}.get(format)
 
 
 def csv_cell(value):
@@ -142,9 +151,13 @@ def xlsx_chunks(header, rows, *, sheet="data", about=None):
             yield chunk
 
 
-def chunks(header, rows, *, format, bom=False, sheet="data", about=None):
-    """The table in `format` ("csv" or "xlsx"), as chunks of bytes; `about` is the xlsx's
-    second sheet (a CSV has no room for it: the API sends it in headers)."""
+def chunks(header, rows, *, format, bom=False, sheet="data", about=None, labels=None):
+    """The table in `format` ("csv", "xlsx" or "dta"), as chunks of bytes; `about` is the
+    xlsx's second sheet (a CSV has no room for it: the API sends it in headers); `labels`
+    the Stata file's variable labels beyond registry/stata.py's DESCRIPTIONS."""
+    if format == "dta":
+        yield from stata.dta_chunks(header, rows, labels=labels, title=sheet)
+        return
     if format == "xlsx":
         yield from xlsx_chunks(header, rows, sheet=sheet, about=about)
         return

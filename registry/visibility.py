@@ -72,7 +72,18 @@ def visible_articles(user, via=""):
         if user is not None and user.is_authenticated:
             published |= Q(**{f"{via}coded_by": user.pk})
         found &= published
-    return found
+    return found & unblinded_articles(user, via)
+
+
+def unblinded_articles(user, via=""):
+    """Q: articles (reached through `via`) the user may see as far as blind double-coding
+    goes: an article drawn in an open agreement round does not exist for its second coder
+    (its summary, notes and claims are the first coding) anywhere but the round's own page,
+    whatever else they may see. For anonymous users nothing: drawn articles are unpublished
+    (services.round_draw), so the publication rule hides them."""
+    if user is None or not user.is_authenticated:
+        return Q()
+    return ~Q(**{f"{via}pk__in": blinded_articles(user)})
 
 
 def unblinded_claims(user, via=""):

@@ -2,6 +2,7 @@
 blind second coding through every door, alpha of a round by hand, adjudication through the
 claim services, the report command, the release table and the CSV import."""
 
+import csv
 import datetime
 import io
 import json
@@ -20,13 +21,15 @@ from registry.models import Adjudication, AgreementRound, Article, Claim, RoundS
 from tests.admin_support import make_article, make_enterprise, make_user, management_form, place, source
 
 
-def _articles(spec, coder=None):
-    """{(short_name, year): n} -> articles, published, coded by `coder`."""
+def _articles(spec, coder=None, enterprise=None):
+    """{(short_name, year): n} -> articles coded by `coder` (one claim on `enterprise`), not
+    yet published: what a round draws."""
     made = []
     for (short_name, year), n in spec.items():
         for i in range(n):
-            made.append(make_article(f"{short_name} {year} no. {i}", source=source(short_name),
-                                     published=datetime.date(year, 3, 1 + i), coded_by=coder))
+            made.append(make_article(f"{short_name} {year} no. {i}", source=source(short_name), status="draft",
+                                     published=datetime.date(year, 3, 1 + i), coded_by=coder,
+                                     claims=[(enterprise, "production", 3)] if enterprise else ()))
     return made
 
 
@@ -38,10 +41,13 @@ class Drawing(TestCase):
     @classmethod
     def setUpTestData(cls):
         cls.reviewer, cls.coder, cls.kim = make_user("reviewer"), make_user("coder"), make_user("coder", username="kim")
-        cls.made = _articles({("KCNA", 2019): 12, ("RS", 2019): 6, ("RS", 2020): 2}, coder=cls.kim)
-        # Never drawn: a draft, and an article the second coder coded first.
+        e = make_enterprise("Kim Chaek Iron and Steel Complex", location=place("chongjin"))
+        cls.made = _articles({("KCNA", 2019): 12, ("RS", 2019): 6, ("RS", 2020): 2}, coder=cls.kim, enterprise=e)
+        # Never drawn: a published article (its first coding is public), a draft not coded yet
+        # (no claim), and an article the second coder coded first.
+        cls.published = make_article("Published", coded_by=cls.kim, claims=[(e, "production", 3)])
         cls.draft = make_article("A draft", status="draft", coded_by=cls.kim)
-        cls.own = make_article("The coder's own", coded_by=cls.coder)
+        cls.own = make_article("The coder's own", status="draft", coded_by=cls.coder, claims=[(e, "production", 3)])
 
     def draw(self, **options):
         options = {"user": self.reviewer, "size": 6, "seed": 7, "second_coder": self.coder, **options}
@@ -55,7 +61,7 @@ class Drawing(TestCase):
         assert _drawn(first) == sorted(random.Random(7).sample(candidates, 6))
         assert _drawn(other) == sorted(random.Random(8).sample(candidates, 6)) != _drawn(first)
 
-    def test_drafts_and_the_second_coders_own_articles_are_never_drawn(self):
+    def test_published_articles_uncoded_drafts_and_the_second_coders_own_are_never_drawn(self):
         everything = self.draw(size=20)
         assert _drawn(everything) == sorted(a.pk for a in self.made)
         with pytest.raises(ValidationError) as error:
@@ -103,7 +109,7 @@ class Drawing(TestCase):
         assert len(_drawn(round)) == 4
         # Too many: the form says so, nothing is drawn.
         response = client.post(reverse("admin:registry_agreementround_add"), {"size": 999, "seed": 3, "second_coder": self.coder.pk})
-        assert response.status_code == 200 and "Only 20 published articles" in response.content.decode()
+        assert response.status_code == 200 and "Only 20 coded, unpublished articles" in response.content.decode()
         assert AgreementRound.objects.count() == 1
 
 
@@ -116,8 +122,11 @@ class Coding(TestCase):
         cls.other = make_user("coder", username="other")
         cls.e1 = make_enterprise("Kim Chaek Iron and Steel Complex", location=place("chongjin"))
         cls.e2 = make_enterprise("Chongjin Bag Factory", location=place("chongjin"), grade="4", kind="factory")
-        cls.a = make_article("Steel and bags", coded_by=cls.kim, claims=[(cls.e1, "production", 5), (cls.e2, "facility", 2)])
-        cls.b = make_article("A new shop", coded_by=cls.kim, claims=[(cls.e1, "construction", 1)], published=datetime.date(2020, 5, 2))
+        cls.a = make_article("Steel and bags", coded_by=cls.kim, status="draft", claims=[(cls.e1, "production", 5), (cls.e2, "facility", 2)])
+        cls.b = make_article("A new shop", coded_by=cls.kim, status="draft", claims=[(cls.e1, "construction", 1)], published=datetime.date(2020, 5, 2))
+        # The enterprises are known from a published article too: the second coder can name them.
+        make_article("Known before", coded_by=cls.kim, claims=[(cls.e1, "operation", 3), (cls.e2, "operation", 3)],
+                     published=datetime.date(2014, 1, 2))
         cls.round = services.round_draw(user=cls.reviewer, size=2, seed=1, second_coder=cls.coder)
 
     def drawn(self, article):
@@ -258,6 +267,7 @@ class Coding(TestCase):
     def test_the_release_carries_closed_rounds_over_public_articles(self):
         self.code_both()
         services.round_close(user=self.reviewer, round=self.round)
+        Article.objects.filter(pk__in=[self.a.pk, self.b.pk]).update(status="coded")  # published once closed
         # A restricted article of the sample leaves the released measure.
         Article.objects.filter(pk=self.b.pk).update(disclosure="restricted")
         import tempfile
@@ -267,6 +277,10 @@ class Coding(TestCase):
             call_command("make_release", "2026.1", stdout=io.StringIO(), stderr=io.StringIO())
             with open(releases.release_path("2026.1") / "data/agreement.csv", encoding="utf-8") as f:
                 lines = f.read().splitlines()
+            with open(releases.release_path("2026.1") / "data/codings.csv", encoding="utf-8") as f:
+                codings = list(csv.DictReader(f))
+            with open(releases.release_path("2026.1") / "datapackage.json", encoding="utf-8") as f:
+                package = json.load(f)
         # Article a alone: (e1, production) 5/5 and (e2, facility) 2/3: ordinal over 5,5,2,3.
         expected = agreement_rounds.agreement.compare({(1, 1, "p"): 5, (1, 2, "f"): 2}, {(1, 1, "p"): 5, (1, 2, "f"): 3}, seed=1)
         assert lines[0].startswith("round,drawn,closed,articles,units,activity_units,alpha_code,")
@@ -274,24 +288,53 @@ class Coding(TestCase):
         assert row[0] == str(self.round.pk) and row[3:6] == ["1", "2", "2"]
         assert row[6] == str(expected["code"]["alpha"])
         assert "kim" not in "\n".join(lines) and "coder" not in lines[1]
+        # The two codings of the public article a, the coders anonymised: b (restricted) is not there.
+        e1, e2 = sorted([self.e1.pk, self.e2.pk])
+        assert [(r["round"], r["article_id"], r["enterprise_id"], r["enterprise_unit"], r["activity"], r["coder"], r["code"]) for r in codings] == [
+            (str(self.round.pk), str(self.a.pk), str(e1), "1", "production", "A", "5"),
+            (str(self.round.pk), str(self.a.pk), str(e2), "2", "facility", "A", "2"),
+            (str(self.round.pk), str(self.a.pk), str(e1), "1", "production", "B", "5"),
+            (str(self.round.pk), str(self.a.pk), str(e2), "2", "facility", "B", "3"),
+        ]
+        described = {r["name"]: r for r in package["resources"]}["codings"]["schema"]
+        assert [f["name"] for f in described["fields"]] == ["round", "article_id", "enterprise_id", "enterprise_unit", "activity", "coder", "code"]
+        # Alpha from the release alone: the codings' rows through compare(), seeded with the
+        # round's seed, give the agreement table's figures, intervals included.
+        by_coder = {"A": {}, "B": {}}
+        for r in codings:
+            by_coder[r["coder"]][(int(r["article_id"]), int(r["enterprise_unit"]), r["activity"])] = int(r["code"])
+        again = agreement_rounds.agreement.compare(by_coder["A"], by_coder["B"], seed=self.round.seed)
+        released = dict(zip(lines[0].split(","), lines[1].split(",")))
+        for measure, column in (("code", "alpha_code"), ("activity", "alpha_activity")):
+            low, high = again[measure]["interval"] or ("", "")
+            assert (released[column], released[column + "_low"], released[column + "_high"]) == (
+                str(again[measure]["alpha"]), str(low), str(high)), measure
+        # By hand: values 2, 3, 5, 5 (n = 4); ordinal distances d(2,3) = 1, d(2,5) = 6.25, d(3,5) =
+        # 2.25; observed 2 x 1, expected 2 x (1 + 2 x 6.25 + 2 x 2.25) = 36: 1 - 3 x 2 / 36 = 5/6.
+        assert released["alpha_code"] == str(round(5 / 6, 3)) == "0.833" and released["code_verdict"] == again["code"]["verdict"]
 
 
 class Blind(TestCase):
     """Everything the second coder can ask about a drawn article while the round is open,
     compared with the same questions once its first coding is gone: the same answers."""
 
-    MARKERS = ["FIRST-CODING-DETAIL-MARKER", "FIRST-CODING-UNIT-MARKER"]
+    MARKERS = ["FIRST-CODING-DETAIL-MARKER", "FIRST-CODING-UNIT-MARKER", "FIRST-CODING-SUMMARY-MARKER", "FIRST-CODING-NOTE-MARKER"]
 
     @classmethod
     def setUpTestData(cls):
         cls.reviewer, cls.coder, cls.kim = make_user("reviewer"), make_user("coder"), make_user("coder", username="kim")
         cls.e1 = make_enterprise("Kim Chaek Iron and Steel Complex", location=place("chongjin"))
         cls.e2 = make_enterprise("Chongjin Bag Factory", location=place("chongjin"), grade="4", kind="factory")
-        cls.a = make_article("Drawn article", coded_by=cls.kim, summary="What the article says")
+        # Drawn: coded, not yet published (services.round_draw), its summary and notes the first coding too.
+        cls.a = make_article("Drawn article", coded_by=cls.kim, status="draft", summary=cls.MARKERS[2], notes=cls.MARKERS[3],
+                             full_text="What the article says")
         for enterprise, activity, code in ((cls.e1, "facility", 2), (cls.e2, "production", 5)):
             services.claim_save(claim=Claim(article=cls.a, enterprise=enterprise, activity=activity, code=code,
                                             detail=cls.MARKERS[0], quantity=12345, unit=cls.MARKERS[1]), user=cls.kim)
-        cls.other = make_article("Another article", coded_by=cls.kim, claims=[(cls.e1, "production", 5)], published=datetime.date(2018, 1, 5))
+        # Both enterprises are known from a published article too (one known only from the
+        # drawn article does not exist for its second coder; without its claims it would).
+        cls.other = make_article("Another article", coded_by=cls.kim, claims=[(cls.e1, "production", 5), (cls.e2, "operation", 3)],
+                                 published=datetime.date(2018, 1, 5))
         cls.round = AgreementRound.objects.create(size=1, seed=0, second_coder=cls.coder, created_by=cls.reviewer)
         cls.round.articles.create(article=cls.a)
 
@@ -342,8 +385,11 @@ class Blind(TestCase):
         blind = self.ask(urls)
         leaks = [(url, m) for url, (_, text) in blind.items() for m in self.MARKERS if m in text]
         assert leaks == []
-        assert "What the article says" in blind[reverse("admin:registry_agreementround_agreement_code", args=[self.round.pk, self.a.pk])][1]
-        assert json.loads(blind[f"/api/v1/articles/{self.a.pk}/"][1])["claims"] == []
+        # The round's page gives them the article: source, date, headline and text, nothing else.
+        page = blind[reverse("admin:registry_agreementround_agreement_code", args=[self.round.pk, self.a.pk])][1]
+        assert "Drawn article" in page and "What the article says" in page
+        # Anywhere else the drawn article does not exist for them.
+        assert blind[f"/api/v1/articles/{self.a.pk}/"][0] == 404
         # The shadow: the first coding gone (its history too); the round still open.
         claims = list(Claim.objects.filter(article=self.a).values_list("pk", flat=True))
         Claim.objects.filter(pk__in=claims).delete()
@@ -371,6 +417,7 @@ class Blind(TestCase):
         kim.force_login(self.kim)
         assert self.MARKERS[0] in kim.get(f"/api/v1/articles/{self.a.pk}/").content.decode()
         services.round_close(user=self.reviewer, round=self.round)
+        Article.objects.filter(pk=self.a.pk).update(status="coded")  # published once the round closed
         client = Client()
         client.force_login(self.coder)
         assert self.MARKERS[0] in client.get(f"/api/v1/articles/{self.a.pk}/").content.decode()
@@ -379,6 +426,8 @@ class Blind(TestCase):
         round = AgreementRound.objects.create(size=1, seed=0, second_coder=self.reviewer, created_by=self.reviewer)
         round.articles.create(article=self.other)
         assert Claim.objects.visible_to(self.reviewer).filter(article=self.other).count() == 0
+        # Not even its summary: the article itself is not there for them but on the round's page.
+        assert not Article.objects.visible_to(self.reviewer).filter(pk=self.other.pk).exists()
         client = Client()
         client.force_login(self.reviewer)
         page = client.get(reverse("admin:registry_agreementround_change", args=[round.pk])).content.decode()

@@ -35,7 +35,7 @@ def test_filters_facets_and_formats_are_documented(schema):
     params = {p["name"]: p for p in schema["paths"]["/api/v1/enterprises/"]["get"]["parameters"]}
     for name in ["grade", "tier", "kind", "industry", "place", "seen_after", "seen_before", "activity", "min_claims", "q", "ordering", "facets", "format", "page", "page_size"]:
         assert name in params, name
-    assert sorted(params["format"]["schema"]["enum"]) == ["csv", "json", "xlsx"]
+    assert sorted(params["format"]["schema"]["enum"]) == ["csv", "dta", "json", "xlsx"]
     assert params["bom"]["schema"]["type"] == "boolean"
     assert "candidates" in params["place"]["description"]
     ok = schema["paths"]["/api/v1/enterprises/"]["get"]["responses"]["200"]["content"]

@@ -220,6 +220,7 @@ class Walk(TestCase):
         yield "import", "registry.article", reverse("admin:registry_article_import")
         round = self.objects["registry.agreementround"]
         yield "agreement_code", "registry.agreementround", reverse("admin:registry_agreementround_agreement_code", args=[round.pk, self.d.a2.pk])
+        yield "agreement_enterprises", "registry.agreementround", reverse("admin:registry_agreementround_agreement_enterprises", args=[round.pk])
         yield "agreement_close", "registry.agreementround", reverse("admin:registry_agreementround_agreement_close", args=[round.pk])
         yield "agreement_adjudicate", "registry.agreementround", reverse("admin:registry_agreementround_agreement_adjudicate", args=[round.pk])
         yield "link_story", "registry.article", reverse("admin:registry_article_link_story", args=[self.d.a1.pk])
@@ -243,7 +244,7 @@ class Walk(TestCase):
         may = satisfied(user, admin_requirement(label, action))
         if action == "view":  # Django: seeing also follows from changing
             may = may or satisfied(user, admin_requirement(label, "change"))
-        if kind == "agreement_code":  # the table's right, and the round's own second coder
+        if kind in ("agreement_code", "agreement_enterprises"):  # the table's right, and the round's own second coder
             may = may and user == self.objects[label].second_coder
         if kind in ("agreement_close", "agreement_adjudicate") and may:
             return 302  # back to the round's page, saying what was done (or why not)

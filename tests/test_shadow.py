@@ -114,6 +114,7 @@ class Shadow(TestCase):
             base = f"/api/v1/{route}/"
             urls += [base, base + "?format=csv", base + "?format=api", base + "?facets=" + ",".join(facets.available(model))]
             urls += [base + "?format=xlsx", base + "?format=csv&bom=1", f"{base}{rows[0].pk}/?format=xlsx"]
+            urls += [base + "?format=dta", f"{base}{rows[0].pk}/?format=dta"]  # Stata: the same bytes for the same data
             urls += [f"{base}{row.pk}/" for row in rows]
             urls += [f"{base}{rows[0].pk}/?format=api"]
             urls += [f"{base}?q={term}" for term in terms]
@@ -138,6 +139,7 @@ class Shadow(TestCase):
                 urls.append(f"/api/v1/timeseries/?metric={metric}&group_by={group_by}&start=2015&end=2022")
         urls += ["/api/v1/timeseries/?regions=chongjin&bands=1&format=csv", "/api/v1/timeseries/?status=draft&regions=chongjin"]
         urls += ["/api/v1/timeseries/?regions=chongjin&bands=1&format=xlsx", "/api/v1/timeseries/?per=all&group_by=tier&format=xlsx",
+                 "/api/v1/timeseries/?regions=chongjin&bands=1&format=dta", "/api/v1/timeseries/?per=all&group_by=tier&format=dta",
                  "/api/v1/timeseries/?metric=stories&regions=chongjin&format=csv&bom=1"]
         # Shares: the denominators count every article a user may see, so hidden ones must not move them.
         urls += ["/api/v1/timeseries/?per=all&regions=chongjin,pyongyang&start=2015&end=2022",

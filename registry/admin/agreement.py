@@ -9,7 +9,7 @@ from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from .. import agreement_rounds, services
-from ..codebook import Activity, Code
+from ..codebook import Activity, Code, Disclosure
 from ..models import AgreementRound, Article, Claim, Enterprise, Outcome, RoundStatus, SecondCoding
 from ..visibility import DRAW_ROUND_PERMISSION, can_see_restricted
 from .common import TableAdmin, _may
@@ -59,14 +59,30 @@ class SecondCodingForm(forms.Form):
     detail = forms.CharField(label=_("detail"), max_length=500, required=False, widget=forms.TextInput(attrs={"size": 40}))
 
 
+class RoundEnterpriseSelect(AutocompleteSelect):
+    """The claims' enterprise autocomplete, asking the round's own search
+    (AgreementRoundAdmin.enterprises_view: agreement_rounds.second_coding_enterprises)."""
+
+    def __init__(self, url):
+        super().__init__(Claim._meta.get_field("enterprise"), admin.site)
+        self.round_url = url
+
+    def get_url(self):
+        return self.round_url
+
+
 class BaseSecondCodingFormSet(forms.BaseFormSet):
-    def __init__(self, *args, user=None, **kwargs):
-        self.user = user
+    def __init__(self, *args, user=None, round=None, **kwargs):
+        self.user, self.round = user, round
         super().__init__(*args, **kwargs)
 
     def _construct_form(self, i, **kwargs):
         form = super()._construct_form(i, **kwargs)
-        form.fields["enterprise"].queryset = Enterprise.objects.visible_to(self.user)
+        form.fields["enterprise"].queryset = agreement_rounds.second_coding_enterprises(self.user)
+        if self.round is not None:
+            form.fields["enterprise"].widget = RoundEnterpriseSelect(
+                reverse("admin:registry_agreementround_agreement_enterprises", args=[self.round.pk]))
+            form.fields["enterprise"].widget.choices = form.fields["enterprise"].choices
         return form
 
 
@@ -134,12 +150,14 @@ class AgreementRoundAdmin(TableAdmin, SimpleHistoryAdmin):
         round = self.get_queryset(request).filter(pk=object_id).first() if str(object_id).isdigit() else None
         extra = dict(extra_context or {})
         if round is not None:
-            drawn = list(
-                round.articles.filter(article__in=Article.objects.visible_to(request.user).values("pk"))
-                .select_related("article__source").order_by("article__published", "article_id")
-            )
-            extra["drawn"] = drawn
             extra["may_code"] = round.status == RoundStatus.OPEN and round.second_coder_id == request.user.pk
+            drawn = round.articles.all()
+            if not extra["may_code"]:
+                # Its own second coder is given the drawn articles (unpublished, and hidden from
+                # them everywhere else); anyone else sees those they may see.
+                drawn = drawn.filter(article__in=Article.objects.visible_to(request.user).values("pk"))
+            drawn = list(drawn.select_related("article__source").order_by("article__published", "article_id"))
+            extra["drawn"] = drawn
             extra["may_close"] = round.status == RoundStatus.OPEN and _may(request, AgreementRound, "close")
             if self._shows_results(request, round):
                 extra["results"] = agreement_rounds.results(round)
@@ -158,6 +176,7 @@ class AgreementRoundAdmin(TableAdmin, SimpleHistoryAdmin):
         return [
             path("<int:round_id>/code/<int:article_id>/", wrap(self.code_view), name="registry_agreementround_agreement_code"),
             path("<int:round_id>/close/", wrap(self.close_view), name="registry_agreementround_agreement_close"),
+            path("<int:round_id>/enterprises/", wrap(self.enterprises_view), name="registry_agreementround_agreement_enterprises"),
             path("<int:round_id>/adjudicate/", wrap(self.adjudicate_view), name="registry_agreementround_agreement_adjudicate"),
             *super().get_urls(),
         ]
@@ -176,13 +195,14 @@ class AgreementRoundAdmin(TableAdmin, SimpleHistoryAdmin):
         round = self._round(request, round_id, "code")
         if round.second_coder_id != request.user.pk:
             raise PermissionDenied  # a round is coded by its own second coder only
-        drawn = round.articles.filter(article_id=article_id, article__in=Article.objects.visible_to(request.user).values("pk"))
-        drawn = drawn.select_related("article__source").first()
-        if drawn is None:
+        # Not Article.objects.visible_to: a drawn article exists for its second coder here only
+        # (visibility.unblinded_articles), as its source, date, headline and text.
+        drawn = round.articles.filter(article_id=article_id).select_related("article__source").first()
+        if drawn is None or (drawn.article.disclosure != Disclosure.PUBLIC and not can_see_restricted(request.user)):
             raise Http404
         stored = SecondCoding.objects.filter(drawn=drawn).order_by("id")
         initial = [{"enterprise": c.enterprise_id, "activity": c.activity, "code": c.code, "detail": c.detail} for c in stored]
-        formset = SecondCodingFormSet(request.POST or None, initial=initial, user=request.user, prefix="coding")
+        formset = SecondCodingFormSet(request.POST or None, initial=initial, user=request.user, round=round, prefix="coding")
         if request.method == "POST" and round.status != RoundStatus.OPEN:
             messages.error(request, _("This round is closed: its codings no longer change."))
         elif request.method == "POST" and formset.is_valid():
@@ -206,6 +226,22 @@ class AgreementRoundAdmin(TableAdmin, SimpleHistoryAdmin):
             "title": _("Second coding: %(article)s") % {"article": article.title or article.title_ko},
         }
         return TemplateResponse(request, "admin/registry/agreementround/code.html", context)
+
+    def enterprises_view(self, request, round_id):
+        """The second coder's enterprise autocomplete (select2's JSON, as the admin's): the
+        enterprises search's answer over second_coding_enterprises, 20 a page."""
+        round = self._round(request, round_id, "code")
+        if round.second_coder_id != request.user.pk:
+            raise PermissionDenied
+        enterprises = self.admin_site._registry[Enterprise]
+        term = request.GET.get("term", "")
+        found, _duplicates = enterprises.get_search_results(request, agreement_rounds.second_coding_enterprises(request.user), term)
+        page = max(1, int(request.GET["page"])) if request.GET.get("page", "").isdigit() else 1
+        rows = list(found.select_related("location").order_by("name", "pk")[(page - 1) * 20:page * 20 + 1])
+        return JsonResponse({
+            "results": [{"id": str(e.pk), "text": str(enterprises.autocomplete_label(e))} for e in rows[:20]],
+            "pagination": {"more": len(rows) > 20},
+        })
 
     # ---- closing and adjudicating ---------------------------------------------------------
 

@@ -16,7 +16,7 @@ from simple_history.models import HistoricalRecords
 from .. import evidence, locking, search
 from ..codebook import TIER_GRADES, Activity, Code, Disclosure, Grade, Precision, Status, choice_check
 from ..visibility import (
-    blinded_articles, sees_everything, sees_public_view, unblinded_claims, visible_articles,
+    blinded_articles, sees_everything, sees_public_view, unblinded_articles, unblinded_claims, visible_articles,
 )
 from .enterprises import Enterprise
 from .history import DATED
@@ -118,7 +118,7 @@ class ArticleQuerySet(CountedQuerySet):
     def visible_to(self, user):
         """Articles a user may see (see visible_articles): restricted ones only with
         registry.view_restricted, drafts only by their coder, reviewers and admins."""
-        return self if sees_everything(user) else self.filter(visible_articles(user))
+        return self.filter(unblinded_articles(user)) if sees_everything(user) else self.filter(visible_articles(user))
 
     def for_api(self, user):
         """Articles as the API lists them: visible ones, source joined, claims counted, and

@@ -75,7 +75,8 @@ PARAMETERS = {
     "format": lambda: OneOfField(
         ("json", *spreadsheets.FORMATS, "api"), default="json",
         help_text=_("json (default); csv: plain UTF-8, the same columns and rows as the JSON; xlsx: an Excel "
-                    "workbook of the same columns and rows (dates as Excel dates shown YYYY-MM-DD); api: the browsable page.")),
+                    "workbook of the same columns and rows (dates as Excel dates shown YYYY-MM-DD); dta: a Stata file "
+                    "of the same columns and rows, each variable labelled with its description; api: the browsable page.")),
     "bom": lambda: YesNoField(
         help_text=_("With format=csv, 1 starts the file with a UTF-8 byte-order mark so that Excel opens Hangul "
                     "intact; default: plain UTF-8 (pandas, R).")),

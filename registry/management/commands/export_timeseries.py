@@ -32,7 +32,7 @@ class Command(BaseCommand):
                 metavar = "LIST" if isinstance(field, vocabulary.ListField) else None
                 parser.add_argument(flag, dest=name, default="", metavar=metavar, help=field.help_text)
         download = vocabulary.DownloadQuestion.base_fields
-        parser.add_argument("--format", default="csv", choices=("csv", "json", "xlsx"), help=download["format"].help_text)
+        parser.add_argument("--format", default="csv", choices=("csv", "json", "xlsx", "dta"), help=download["format"].help_text)
         parser.add_argument("--bom", action="store_true", help=download["bom"].help_text)
         parser.add_argument("--output", default="", metavar="FILE", help="write here instead of standard output")
         parser.add_argument("--user", default="", metavar="USERNAME",
@@ -47,6 +47,8 @@ class Command(BaseCommand):
             raise CommandError("; ".join(f"--{name}: {' '.join(m)}" for name, m in errors.items()))
         if options["format"] == "xlsx" and not options["output"]:
             raise CommandError(_("--format xlsx: give --output FILE.xlsx (a workbook is not text for the terminal)"))
+        if options["format"] == "dta" and not options["output"]:
+            raise CommandError(_("--format dta: give --output FILE.dta (a Stata file is not text for the terminal)"))
         if options["release"] and options["user"]:
             raise CommandError("--user: a release holds public data only; give --release or --user, not both")
         params = {name: options[name] for name in timeseries.SeriesQuestion.base_fields}
@@ -72,11 +74,11 @@ class Command(BaseCommand):
         except ReleaseError as error:
             raise CommandError(f"--release: {error}") from None
         stamp = provenance.of_release(release) if release else provenance.live(user)
-        if options["format"] == "xlsx":
+        if options["format"] in ("xlsx", "dta"):
             header, *rows = result.table()
             try:
                 with open(options["output"], "wb") as out:
-                    for chunk in spreadsheets.chunks(header, rows, format="xlsx", sheet="timeseries"):
+                    for chunk in spreadsheets.chunks(header, rows, format=options["format"], sheet="timeseries"):
                         out.write(chunk)
             except OSError as exc:
                 raise CommandError(f"--output: cannot write {options['output']}: {exc.strerror}") from None
