@@ -1,14 +1,15 @@
 """Downloads: every list streams its whole filtered result (not one page) with the same
 columns as the list's JSON rows, as CSV (`format=csv`, `bom=1` for Excel) or Excel
 (`format=xlsx`); the time series answers the same way. The tables are written by
-registry/spreadsheets.py; the parameters are the vocabulary's (format, bom)."""
+infra/spreadsheets.py; the parameters are the vocabulary's (format, bom)."""
 
 import io
 
 from django.http import HttpResponse, StreamingHttpResponse
 from rest_framework.renderers import BaseRenderer
 
-from registry import spreadsheets, vocabulary
+from infra import spreadsheets
+from registry import vocabulary
 
 from .errors import BadQuery
 

@@ -88,8 +88,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # A request id on every log line and answer (registry/logs.py).
-    "registry.logs.RequestIdMiddleware",
+    # A request id on every log line and answer (infra/logs.py).
+    "infra.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A NUL character in the path or the query string never reaches a view (PostgreSQL text
@@ -109,12 +109,12 @@ MIDDLEWARE = [
     # Records the signed-in user on every history row written during a request.
     "simple_history.middleware.HistoryRequestMiddleware",
     # The admin and the public pages answer only the methods the permission table names.
-    "registry.permissions.MethodGuard",
-    # Anonymous reads: to a read replica if there are any (registry/replicas.py), then ETag/304
-    # and the answers cache (registry/caching.py). Inside the others, so that a stored answer
+    "registry.access.permissions.MethodGuard",
+    # Anonymous reads: to a read replica if there are any (infra/replicas.py), then ETag/304
+    # and the answers cache (infra/caching.py). Inside the others, so that a stored answer
     # carries the headers the inner layers set (CSP) and the outer ones add theirs again.
-    "registry.replicas.ReplicaMiddleware",
-    "registry.caching.ConditionalCacheMiddleware",
+    "infra.replicas.ReplicaMiddleware",
+    "infra.caching.ConditionalCacheMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -152,7 +152,7 @@ if os.environ.get("DATABASE_TEST_NAME"):
 # DATABASE_CONNECT_TIMEOUT seconds; a statement runs at most DATABASE_STATEMENT_TIMEOUT seconds on
 # the primary (0: no limit, the default: imports and releases run long statements) and
 # REPLICA_STATEMENT_TIMEOUT on a replica, enforced by the server and, for a server that stopped
-# answering altogether, by the client cutting the connection (registry/replicas.py).
+# answering altogether, by the client cutting the connection (infra/replicas.py).
 # PostgreSQL's JIT compiles every plan its cost model calls expensive, which the API's list
 # queries over 500k articles are: 75 ms of compiling per query, more than it ever saves here; it
 # is turned off, and the server-side statement time-out set, by startup options. PgBouncer in
@@ -179,7 +179,7 @@ def _postgres_options(database, statement_timeout):
 
 _postgres_options(DATABASES["default"], DATABASE_STATEMENT_TIMEOUT)
 
-# Read replicas (registry/replicas.py): DATABASE_REPLICA_URLS, comma-separated, each a
+# Read replicas (infra/replicas.py): DATABASE_REPLICA_URLS, comma-separated, each a
 # streaming replica of DATABASE_URL; anonymous GETs read from the healthy, caught-up ones in
 # turn. A replica more than REPLICA_MAX_LAG seconds behind (checked at most every
 # REPLICA_CHECK_SECONDS, each check bounded by REPLICA_CHECK_TIMEOUT) is skipped; one that
@@ -262,7 +262,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    # Each view names its route in the permission table (registry/permissions.py).
+    # Each view names its route in the permission table (registry/access/permissions.py).
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.TablePermission"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "api.schema.RegistrySchema",
@@ -345,7 +345,7 @@ MIDDLEWARE += ["csp.middleware.CSPMiddleware"]
 # from one address, that pair is locked out for the cool-off time; a success resets the count.
 # Axes' backend comes first so a locked-out pair is refused before the password is checked.
 AUTHENTICATION_BACKENDS = [
-    "registry.signin.LockoutBackend",
+    "infra.signin.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Axes' middleware turns a lockout into a 429 page; it must come last.
@@ -360,11 +360,11 @@ AXES_RESET_ON_SUCCESS = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DJANGO_DATA_UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
 # Larger files are spooled to a temporary file rather than held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = envint("DJANGO_FILE_UPLOAD_MAX_MEMORY_BYTES", 5 * 1024 * 1024)
-# A claims CSV larger than this is refused before it is parsed (registry.importing).
+# A claims CSV larger than this is refused before it is parsed (registry.importing.claims).
 MAX_IMPORT_BYTES = envint("DJANGO_MAX_IMPORT_BYTES", 20 * 1024 * 1024)
 MAX_UPLOAD_BYTES = envint("DJANGO_MAX_UPLOAD_BYTES", MAX_IMPORT_BYTES + 1024 * 1024)
 FILE_UPLOAD_HANDLERS = [
-    "registry.uploads.SizeLimitUploadHandler",
+    "infra.uploads.SizeLimitUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
@@ -377,7 +377,7 @@ if os.environ.get("DJANGO_STATIC_ROOT"):
 WHITENOISE_MAX_AGE = envint("DJANGO_STATIC_MAX_AGE", 0 if DEBUG else 3600)
 # The REST API (api/): anonymous requests are throttled; tests and the schemathesis run
 # raise the rate through the environment.
-# What counts as published (registry/visibility.py visible_articles): an article in any other
+# What counts as published (registry/access/visibility.py visible_articles): an article in any other
 # status is a draft, seen only by its coder, reviewers and admins and counted for nobody else.
 REGISTRY_PUBLISHED_STATUSES = envlist("REGISTRY_PUBLISHED_STATUSES", ["coded", "reviewed"])
 if not REGISTRY_PUBLISHED_STATUSES or set(REGISTRY_PUBLISHED_STATUSES) - {"draft", "coded", "reviewed"}:
@@ -389,7 +389,7 @@ API_ANON_THROTTLE_RATE = os.environ.get("API_ANON_THROTTLE_RATE", "100000/minute
 # Signed-in users and token holders, per user: unset (the default), not throttled.
 API_USER_THROTTLE_RATE = os.environ.get("API_USER_THROTTLE_RATE", "")
 # Counted in the "throttles" cache (below): Redis with REDIS_URL, shared by every server.
-REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["api.throttling.AnonThrottle", "api.throttling.UserThrottle"]
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["infra.throttling.AnonThrottle", "infra.throttling.UserThrottle"]
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "EnterpriseKindEnum": "registry.models.EnterpriseKind",
     "LocationKindEnum": "registry.models.LocationKind",
@@ -397,20 +397,20 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "PrecisionEnum": "registry.models.Precision",
 }
 
-# Citable releases (registry/releases.py): each under RELEASES_DIR/<name>/, with its zip
+# Citable releases (registry/releases/make.py): each under RELEASES_DIR/<name>/, with its zip
 # beside it; the SQLite copies that time series are computed from in RELEASES_DIR/.cache/.
 RELEASES_DIR = Path(os.environ.get("RELEASES_DIR", BASE_DIR / "releases"))
 # The licence a release's data are published under unless make_release --licence says otherwise
 # (the place data keep their own: ODbL, GeoNames' CC BY, named in every release).
 RELEASE_LICENCE = os.environ.get("RELEASE_LICENCE", "CC-BY-4.0")
 # Reads of the registry's tables go to a release's database while a series is computed
-# from it (registry/release_data.py); everything else stays on "default".
+# from it (registry/releases/data.py); everything else stays on "default".
 # Covering indexes (INCLUDE) are for PostgreSQL's index-only scans; SQLite builds the key
 # columns alone, which is all it can use, so its warning about them is no news.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
-DATABASE_ROUTERS = ["registry.release_data.ReleaseRouter", "registry.replicas.ReplicaRouter"]
+DATABASE_ROUTERS = ["registry.releases.data.ReleaseRouter", "infra.replicas.ReplicaRouter"]
 
-# Conditional GET and the answers cache for anonymous readers (registry/caching.py): every
+# Conditional GET and the answers cache for anonymous readers (infra/caching.py): every
 # anonymous GET answers an ETag made of the data version (304 when it still holds), and with
 # REGISTRY_CACHE_SECONDS > 0 whole answers are kept that long, keyed by the data version, so a
 # write invalidates them all at once. 0 turns the stored answers off; REGISTRY_ETAGS=0 the
@@ -418,7 +418,7 @@ DATABASE_ROUTERS = ["registry.release_data.ReleaseRouter", "registry.replicas.Re
 # the cached walk of tests/test_shadow.py): a test's writes stay uncommitted and PostgreSQL's
 # version moves at COMMIT, and the version read (one query) would add to every pinned count.
 REGISTRY_ETAGS = envbool("REGISTRY_ETAGS", not TESTING)
-# Lists are counted exactly when the count takes at most this long (registry/paging.py: a
+# Lists are counted exactly when the count takes at most this long (infra/paging.py: a
 # statement time-out on PostgreSQL, a progress handler on SQLite); past it they say
 # count_exact false with the capped count as a lower bound. 0: capped counts only.
 REGISTRY_COUNT_BUDGET_MS = envint("REGISTRY_COUNT_BUDGET_MS", 200)
@@ -450,7 +450,7 @@ else:
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "answers": _answers,
-    # The throttles' counts (api/throttling.py): in Redis, one count for every worker and
+    # The throttles' counts (infra/throttling.py): in Redis, one count for every worker and
     # server; without it, each process's memory (one machine; a client is let through once per
     # worker at most). Not the file cache: its increments are not atomic.
     "throttles": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "throttle"}
@@ -462,15 +462,15 @@ if "redis" not in CACHES["answers"]["BACKEND"]:  # Redis takes client options he
 
 # Logging: with DEBUG off (production), every record at LOG_LEVEL (WARNING) and above — a 500's
 # traceback included — goes to stderr as one JSON line with the request id, the database alias
-# and the user id (registry/logs.py); with DEBUG on, Django's defaults. DJANGO_LOG_FORMAT=text
+# and the user id (infra/logs.py); with DEBUG on, Django's defaults. DJANGO_LOG_FORMAT=text
 # writes plain lines instead of JSON.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request": {"()": "registry.logs.RequestContext"}},
+    "filters": {"request": {"()": "infra.logs.RequestContext"}},
     "formatters": {
-        "json": {"()": "registry.logs.JSONFormatter"},
-        "text": {"()": "registry.logs.TextFormatter"},
+        "json": {"()": "infra.logs.JSONFormatter"},
+        "text": {"()": "infra.logs.TextFormatter"},
     },
     "handlers": {
         "stderr": {
@@ -484,6 +484,7 @@ LOGGING = {
         # Django's own handlers (mail_admins, the debug console) are replaced by this one line.
         "django": {"handlers": ["stderr"], "level": os.environ.get("LOG_LEVEL", "WARNING"), "propagate": False},
         "registry": {"handlers": ["stderr"], "level": os.environ.get("LOG_LEVEL", "WARNING"), "propagate": False},
+        "infra": {"handlers": ["stderr"], "level": os.environ.get("LOG_LEVEL", "WARNING"), "propagate": False},
     },
     "root": {"handlers": ["stderr"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }

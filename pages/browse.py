@@ -12,9 +12,11 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from api import facets as api_facets
-from api.filters import EnterpriseFilter
-from registry import codebook, method_rules, series_labels, vocabulary
+from registry.vocabulary import facets as api_facets
+from registry.vocabulary.filters import EnterpriseFilter
+from registry.method import codebook, rules as method_rules
+from registry.series import labels as series_labels
+from registry import vocabulary
 from registry.models import Article, Claim, Enterprise, EnterpriseKind, Location, LocationName, Release, Source
 
 from . import fielderrors

@@ -14,8 +14,11 @@ from django.core.management import call_command
 from django.test import Client, TestCase
 from django.urls import reverse
 
-from registry import agreement_rounds, evidence, releases, services
-from registry.importing import ImportFailed
+from registry.method import agreement_rounds
+from registry.stored import evidence
+from registry.releases import make as releases
+from registry import services
+from registry.importing.claims import ImportFailed
 from registry.models import Adjudication, AgreementRound, Article, Claim, RoundStatus, SecondCoding
 from tests.admin_support import make_article, make_enterprise, make_user, management_form, place, source
 

@@ -70,7 +70,7 @@ def test_facets_on_the_rows_grouped_straight_equal_the_guarded_ones(d, monkeypat
     for the public and for a researcher who sees restricted material."""
     from django.contrib.auth.models import AnonymousUser
 
-    from api import facets as module
+    from registry.vocabulary import facets as module
     from registry.models import Enterprise
     from tests.api_data import user_with
 
@@ -103,7 +103,7 @@ def test_a_filter_joined_to_many_claims_still_counts_each_enterprise_once(d):
     from django.contrib.auth.models import AnonymousUser
     from django.db.models import Count
 
-    from api import facets as module
+    from registry.vocabulary import facets as module
     from registry.models import Enterprise
 
     joined = Enterprise.objects.visible_to(AnonymousUser()).filter(claims__code__lte=5)

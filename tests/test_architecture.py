@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("registry", "api", "pages", "config")
+APPS = ("registry", "api", "pages", "config", "infra")
 DOC = ROOT / "docs" / "architecture.md"
 
 

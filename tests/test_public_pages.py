@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from registry import codebook
+from registry.method import codebook
 from registry.models import Enterprise, Release
 from tests.api_data import build, user_with
 

@@ -17,10 +17,10 @@ from django.core.management import CommandError, call_command
 from frictionless import Package
 from rest_framework.test import APIClient
 
-from registry import release_data, releases
-from registry.codebook import CODEBOOK_VERSION, codebook_rows
+from registry.releases import data as release_data, make as releases
+from registry.method.codebook import CODEBOOK_VERSION, codebook_rows
 from registry.models import Article, Claim, Enterprise, Location, Release
-from registry.timeseries import GROUP_BYS, INTERVALS, METRICS, compute, parse_params
+from registry.series.timeseries import GROUP_BYS, INTERVALS, METRICS, compute, parse_params
 
 from . import api_data, timeseries_data
 
@@ -453,7 +453,7 @@ def test_anyone_may_list_and_download_a_release_whose_checksums_match(disclosure
 
 @pytest.mark.django_db(transaction=True)
 def test_live_answers_carry_the_last_change_and_the_public_counts():
-    # Committed writes: the public stamp (registry/dataversion.py) moves at COMMIT, as the
+    # Committed writes: the public stamp (registry/stored/dataversion.py) moves at COMMIT, as the
     # public sees it, on PostgreSQL.
     call_command("load_reference", verbosity=0)
     world = timeseries_data.build()

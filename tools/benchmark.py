@@ -4,7 +4,7 @@
 for the endpoints) over repeated runs, and prints each figure next to its target from
 issue 6:
 
-1. the time series through registry.timeseries (parse_params + compute, as the API calls
+1. the time series through registry.series.timeseries (parse_params + compute, as the API calls
    it, anonymously) against one hand-written GROUP BY; and all regions monthly; then the
    same series plain, with coverage and with shares (per=all) side by side; then (1c) the
    headline, regions monthly and the load test's two series from the claims' stored public
@@ -38,13 +38,14 @@ from django.db import connection, transaction
 from django.db.models import OuterRef
 from django.test.utils import override_settings
 
-from registry import evidence, timeseries
-from registry.codebook import ACTIVITY_GROUPS
+from registry.stored import evidence
+from registry.series import timeseries
+from registry.method.codebook import ACTIVITY_GROUPS
 from registry.models import Article, AttributePeriod, Claim, Enterprise, Location, Story, StoryMember
 from registry.services import claims_import
 
 from .corpus import claims_csv, generate_corpus
-from registry.visibility import known_through, published_statuses
+from registry.access.visibility import known_through, published_statuses
 
 from .measuring import Timing, capture, get_ok, ms, new_client, timed, verdict
 
@@ -79,7 +80,7 @@ ENDPOINTS = [
     # A broad word that also names ~600 enterprises: their claims' articles are listed too.
     ("articles by search, broad word", "/api/v1/articles/?q=steel"),
     # Issue 18's rare word, and issue 15's two-syllable Hangul query (found inside words:
-    # 청진제철련합기업소…), both through the article search index (registry/search.py).
+    # 청진제철련합기업소…), both through the article search index (registry/articles/search.py).
     ("articles by search, rare word", "/api/v1/articles/?q=chorwon"),
     ("articles by Korean search, 2 syllables", "/api/v1/articles/?q=" + quote("제철")),
     ("claims by search, broad word", "/api/v1/claims/?q=steel"),
@@ -157,7 +158,7 @@ def timeseries_sql(places):
 def plain_series(params):
     """The series as it was before coverage: the coverage step answers "none recorded"
     without asking the database, as on a registry with no coverage rows."""
-    from registry import coverage
+    from registry.series import coverage
 
     with mock.patch.object(timeseries, "covered_shares", lambda query, keys, **kw: coverage.CoverageAnswer(None, coverage.NO_COVERAGE)):
         return timeseries_service(params)
@@ -167,8 +168,8 @@ def plain_series(params):
 # the next repeat in a rotated order), so that load on the shared machine falls on all three.
 def shares_counted(params):
     """per=all as the first request after a write asks it: the public's denominators are
-    kept per data version (registry/shares.py), so forget them first."""
-    from registry import dataversion
+    kept per data version (registry/series/shares.py), so forget them first."""
+    from registry.stored import dataversion
 
     dataversion._remembered.clear()
     return timeseries_service({**params, "per": "all"})
@@ -230,7 +231,7 @@ def bench_timeseries(out, repeats):
     totals = ", ".join(f"{group} {sum(values):,} articles" for group, values in result.values.items())
     out(f"1. time series: articles on production or investment per year 2000-2025, Pyongyang vs Chongjin, "
         f"codes 1-3, anonymous ({totals})")
-    out(f"   service (registry.timeseries)        median {ms(service.median):>12}   target < 1,000 ms  {verdict(service.median < 1)}")
+    out(f"   service (registry.series.timeseries)        median {ms(service.median):>12}   target < 1,000 ms  {verdict(service.median < 1)}")
     out(f"   hand-written SQL GROUP BY            median {ms(sql.median):>12}")
     out(f"   ratio service / SQL                  {ratio:>19.2f}   target <= 1.5  {verdict(ratio <= 1.5)}")
     if not same:
@@ -522,7 +523,7 @@ def _undo_import(marks, stored):
         for table, top in marks.items():
             pk = table._meta.pk.column
             cursor.execute(f"DELETE FROM {connection.ops.quote_name(table._meta.db_table)} WHERE {pk} > %s", [top])
-        # The copy triggers recount the enterprises whose claims went (registry/copies.py).
+        # The copy triggers recount the enterprises whose claims went (registry/stored/copies.py).
         now = set(Enterprise.objects.order_by().values_list("pk", *evidence.COLUMNS, "public_listed"))
         if any(row not in now for row in stored):
             raise AssertionError("the enterprises' stored evidence did not come back with the import undone")

@@ -23,14 +23,15 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.utils import timezone
 
-from registry import copies, evidence, search
-from registry.codebook import Grade
+from registry.stored import copies, evidence
+from registry.articles import search
+from registry.method.codebook import Grade
 from registry.models import (
     Adjudication, AgreementRound, Article, AttributePeriod, Claim, Coverage, Enterprise, EnterpriseAlias, Industry,
     Location, RoundArticle, SecondCoding, Source, StoryMember,
 )
-from registry.names import name_key
-from registry.reference import hangul_stem
+from registry.places.names import name_key
+from registry.places.reference import hangul_stem
 
 from .corpus_shape import (
     ACTIVITIES, CLAIMS_PER_ARTICLE, CODES, DETAILS, FILLER, GRADE_BONUS, HEADLINES, HEADLINES_KO, HONORIFICS,
@@ -449,7 +450,7 @@ def claims_csv(*, rows, seed, existing_share=0.7):
     import csv
     import io
 
-    from registry.importing import HEADER
+    from registry.importing.claims import HEADER
 
     rng = random.Random(seed)
     existing = list(Enterprise.objects.order_by("pk").values_list("name", flat=True)[:5000])

@@ -6,7 +6,7 @@ plans of the registry's slowest query per question instead): on the PostgreSQL d
 1. builds artifacts/peers.sqlite3, the public data as anyone may see it (public, published
    articles, their claims, the enterprises known from them or from nothing yet; places,
    industries, sources, aliases), with foreign keys, an index on every filtered column and
-   FTS5 on headline and summary; rebuilt when the data version moves (registry/dataversion.py);
+   FTS5 on headline and summary; rebuilt when the data version moves (registry/stored/dataversion.py);
 2. serves it with Datasette (tools/requirements-bench.txt, in .venv-bench; suggest_facets off,
    mutable: counts are counted, as on a live database) and the registry with gunicorn on
    PostgreSQL (caching off: REGISTRY_CACHE_SECONDS=0, so each request does its work);
@@ -41,9 +41,9 @@ if __name__ == "__main__":  # python -m tools.peers: Django first, then the regi
 from django.conf import settings
 from django.db import connection
 
-from registry import dataversion
+from registry.stored import dataversion
 from registry.models.places import place_variants
-from registry.visibility import published_statuses
+from registry.access.visibility import published_statuses
 
 ROOT = Path(settings.BASE_DIR)
 COPY = ROOT / "artifacts" / "peers.sqlite3"

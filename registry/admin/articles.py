@@ -16,14 +16,14 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from ..codebook import SUGGESTED_CODE
+from registry.method.codebook import SUGGESTED_CODE
 from .. import services
-from ..dates import PartialDateField
+from registry.method.dates import PartialDateField
 from ..models import Article, Claim, Enterprise, StoryMember
-from ..permissions import admin_requirement, satisfied
-from ..reprints import reprint_suggestions
-from ..visibility import can_see_restricted, unblinded_claims
-from ..roles import status_choices_for
+from registry.access.permissions import admin_requirement, satisfied
+from registry.method.reprints import reprint_suggestions
+from registry.access.visibility import can_see_restricted, unblinded_claims
+from registry.access.roles import status_choices_for
 from . import importer
 from .enterprises import EnterpriseAdmin
 from .. import vocabulary
@@ -129,7 +129,7 @@ class ArticleForm(VersionedForm):
 
 
 class InboxFilter(admin.SimpleListFilter):
-    """The inbox: drafts with no claim yet (registry/ingest.py), oldest first."""
+    """The inbox: drafts with no claim yet (registry/articles/ingest.py), oldest first."""
 
     title = _("inbox")
     parameter_name = "inbox"
@@ -168,7 +168,7 @@ class ArticleAdmin(TableAdmin, ArticleHistoryMixin, VersionedAdmin, FastChangeLi
         (_("Restricted"), {"fields": ["full_text", "notes"], "classes": ["collapse"]}),
         (_("Coding"), {"fields": [("status", "disclosure"), "follow_up_of", ("coded_by", "reviewed_by")]}),
         (_("Record"), {"fields": [("created_at", "updated_at"), "text_sha256"], "classes": ["collapse"]}),
-        # Other sources' articles on the same event (registry/reprints.py), to link in one click.
+        # Other sources' articles on the same event (registry/method/reprints.py), to link in one click.
         (_("Reprints"), {"fields": ["likely_reprints"]}),
     ]
 
@@ -260,9 +260,9 @@ class ArticleAdmin(TableAdmin, ArticleHistoryMixin, VersionedAdmin, FastChangeLi
 
     @staticmethod
     def proposals_for(request, article):
-        """The claims the registry proposes for the article (registry/proposals.py), as the
+        """The claims the registry proposes for the article (registry/articles/proposals.py), as the
         form's panel offers them: read from the full text only for who may see it."""
-        from ..proposals import propose
+        from registry.articles.proposals import propose
 
         body = article.full_text if can_see_restricted(request.user) and article.full_text else article.summary
         found = propose(" ".join(filter(None, [article.title, article.title_ko])), body)

@@ -6,8 +6,8 @@ Everything is re-exported here: `from registry.models import X` is how the rest 
 tree names a model or an enumeration (the enumerations live in codebook.py).
 """
 
-from ..codebook import (
-    Disclosure, EnterpriseKind, Integration, LocationKind, Precision, Reliability, SourceKind, Status,
+from registry.method.codebook import (
+    Disclosure, EnterpriseKind, Integration, LocationKind, Precision, Reliability, SourceKind, Status
 )
 from .places import Location, LocationName
 from .industries import Industry

@@ -13,10 +13,14 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .. import evidence, locking, search
-from ..codebook import TIER_GRADES, Activity, Code, Disclosure, Grade, Precision, Status, choice_check
-from ..visibility import (
-    blinded_articles, sees_everything, sees_public_view, unblinded_claims, visible_articles,
+from registry.stored import evidence
+from infra import locking
+from registry.articles import search
+from registry.method.codebook import (
+    TIER_GRADES, Activity, Code, Disclosure, Grade, Precision, Status, choice_check
+)
+from registry.access.visibility import (
+    blinded_articles, sees_everything, sees_public_view, unblinded_claims, visible_articles
 )
 from .enterprises import Enterprise
 from .history import DATED
@@ -149,7 +153,7 @@ class ArticleQuerySet(CountedQuerySet):
         return visible.exclude(pk__in=blinded_articles(user)) if user is not None and user.is_authenticated else visible
 
     def uncoded(self):
-        """The inbox: drafts with no claim yet (registry/ingest.py reads articles in so)."""
+        """The inbox: drafts with no claim yet (registry/articles/ingest.py reads articles in so)."""
         return self.filter(status=Status.DRAFT).exclude(Exists(Claim.objects.filter(article=OuterRef("pk"))))
 
     def inbox_after(self, article):
@@ -162,7 +166,7 @@ class ArticleQuerySet(CountedQuerySet):
         words whole (with `prefix`, words that begin with each word, for a coder typing
         "oxyg"), Hangul anywhere inside a word and in either Korea's spelling (김책제철,
         제철 and 연합기업소 all find 김책제철련합기업소). Through the search index of
-        registry/search.py on both databases. `ranked`: best matches first (a headline hit
+        registry/articles/search.py on both databases. `ranked`: best matches first (a headline hit
         before a summary hit before a name hit; `search_rank`, higher is better), newest
         first among equals, when at most RANKED_MATCHES rows match; a broader query comes
         newest first (see RANKED_MATCHES). `listed` (the admin's list, newest first): the
@@ -321,7 +325,7 @@ class ClaimQuerySet(CountedQuerySet):
         """SeriesColumns(claims, published, precision): the claims a time series counts for
         `user` and the names of the article's date and precision to read on them. Whoever
         sees what the public sees (visibility.sees_public_view) reads each public claim's
-        stored copies (registry/evidence.py), with no join to the articles (one index of the
+        stored copies (registry/stored/evidence.py), with no join to the articles (one index of the
         claims, registry_claim_public_series by enterprise, registry_claim_public_groups by
         region, grade or tier); everyone else visible_to(user) and the article's columns."""
         if sees_public_view(user):
@@ -376,7 +380,7 @@ class ClaimQuerySet(CountedQuerySet):
         Hangul folded) or in an article whose headlines or summary contain the text
         (ArticleQuerySet.search, through the search index). The API's q= and the admin's
         claim search. `named`: turns the matching enterprises into what goes into the SQL
-        (api.filters._enterprise_ids inlines a short list of ids)."""
+        (registry.vocabulary.filters._enterprise_ids inlines a short list of ids)."""
         if not search.query_terms(text):
             return self
         enterprises = Enterprise.objects.search(text)
@@ -479,7 +483,7 @@ class Article(models.Model):
         on_delete=models.SET_NULL,
         related_name="articles_reviewed",
     )
-    # What the article is found by (registry/search.py): headline, summary and the names of
+    # What the article is found by (registry/articles/search.py): headline, summary and the names of
     # the enterprises its claims name, as words and folded Hangul bigrams. Indexed by
     # migration 0010 (PostgreSQL: a generated tsvector with GIN; SQLite: FTS5).
     search_head = models.TextField(blank=True, default="", editable=False)
@@ -564,7 +568,7 @@ class Article(models.Model):
         for field, value in search.article_fields(self.title, self.title_ko, self.summary).items():
             setattr(self, field, value)
         # Its claims' stored copies and their enterprises' evidence follow its status,
-        # disclosure and date by the database's triggers (registry/copies.py).
+        # disclosure and date by the database's triggers (registry/stored/copies.py).
         with locking.next_version(self):
             super().save(*args, **kwargs)
 
@@ -582,7 +586,7 @@ class Claim(models.Model):
     quantity = models.DecimalField(_("quantity"), max_digits=20, decimal_places=4, null=True, blank=True)
     unit = models.CharField(_("unit"), max_length=40, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    # Stored, derived (registry/evidence.py defines them, registry/copies.py's triggers keep
+    # Stored, derived (registry/stored/evidence.py defines them, registry/stored/copies.py's triggers keep
     # them): the article's date and precision while the claim is public (its article public and
     # published), else null, so the public's time series read one index of the claims and
     # never join the articles. Not in the history: they follow the article, not an edit.
@@ -597,7 +601,7 @@ class Claim(models.Model):
     enterprise_grade = models.CharField(max_length=10, choices=Grade.choices, null=True, editable=False)
     # The rest of what its enterprise was on the claim's date (models/history.py): its place,
     # industry and parent complex. References without a database constraint, like the region:
-    # derived, never written by anyone but the triggers (registry/copies.py).
+    # derived, never written by anyone but the triggers (registry/stored/copies.py).
     enterprise_place = models.ForeignKey(
         "registry.Location", null=True, editable=False, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+",
     )
@@ -633,7 +637,7 @@ class Claim(models.Model):
             # article by article (newest range first) and reads each one's claims from here
             # alone: 0.45-0.8 s -> 0.2-0.3 s for 10,001 claims of 2015-16 under load.
             models.Index(fields=["article", "activity", "code"], name="registry_claim_article_cover"),
-            # The public's time series (registry/timeseries.py, ClaimQuerySet.for_series): an
+            # The public's time series (registry/series/timeseries.py, ClaimQuerySet.for_series): an
             # index-only scan, by enterprise for places and whole for regions, grades and tiers,
             # with no join to the articles. Public claims only: what nobody else reads.
             models.Index(

@@ -1,0 +1,303 @@
+"""The article search index: what each article is found by, stored beside it.
+
+Three stored text columns of Article, each a space-separated list of search tokens:
+`search_head` (the English and Korean headlines), `search_body` (the summary) and
+`search_names` (the names, Hangul names and aliases of the enterprises its claims name).
+A token is either a lower-cased word of Latin script or digits ("steel", "2019"), or a
+Hangul syllable bigram of the folded text (registry/hangul.fold): 김책제철련합기업소 is
+stored as 김책 책제 제철 철연 연합 합기 기업 업소. Indexing bigrams lets a query find
+Hangul inside a longer word, as Korean glues compounds and particles together.
+
+The databases index these columns the same way (migration 0010_hangul_search):
+- PostgreSQL: a stored generated column `search_vector`, the three columns as one tsvector
+  ('simple' configuration, so a token is a lexeme as written) weighted A, B and C, with a GIN
+  index (registry_article_fulltext). A query of Hangul syllables is a phrase of its bigrams
+  (제철련합 -> '제철' <-> '철연' <-> '연합'): each bigram is a GIN key, so a two-syllable query
+  is one key lookup and longer ones intersect a few posting lists, then check adjacency.
+  Ranked by ts_rank: a headline hit (A) outranks a summary hit (B), a name hit (C) comes last.
+- SQLite: an FTS5 table registry_article_fts over the three columns (external content: it
+  holds only the index), kept in step by triggers; the same phrase queries, ranked by bm25
+  with the same column weights.
+Both give the same result sets (tests/test_korean_search.py); a single Hangul syllable can
+only match as the first syllable of a bigram or a one-syllable word (prefix).
+
+Chosen over pg_trgm: trigrams of Hangul need three syllables, so a two-syllable query such
+as 제철 could not use a trigram index; and over a stored bigram column plus LIKE: LIKE '%…%'
+cannot use an ordinary index on either database. The columns are maintained by the write
+services in the same transaction (refresh_articles), and rebuilt by `manage.py
+rebuild_search`.
+"""
+
+import re
+from functools import lru_cache
+
+from django.db import connection
+
+from infra.bulk import in_sets
+from registry.places.hangul import fold
+
+_RUNS = re.compile(r"([\uac00-\ud7a3]+)|([^\W_]+)")
+WEIGHTS = {"search_head": "A", "search_body": "B", "search_names": "C"}
+# bm25 column weights for SQLite, in the FTS5 table's column order (head, body, names),
+# in the ratio of PostgreSQL's default ts_rank weights for A, B, C (1.0, 0.4, 0.2).
+BM25_WEIGHTS = (10.0, 4.0, 2.0)
+
+
+def _units(text):
+    """(is_hangul, unit) pairs of the folded text: Hangul runs and other words."""
+    for hangul, word in _RUNS.findall(fold(text or "")):
+        if hangul:
+            yield True, hangul
+        else:
+            yield False, word.lower()
+
+
+def bigrams(run):
+    return [run[i : i + 2] for i in range(len(run) - 1)] or [run]
+
+
+def tokens(*texts):
+    """The search tokens of texts, as stored: words and Hangul bigrams, space-separated."""
+    out = []
+    for text in texts:
+        for hangul, unit in _units(text):
+            out.extend(bigrams(unit) if hangul else [unit])
+    return " ".join(out)
+
+
+def query_terms(text):
+    """The query as a list of terms, each ("word", w) or ("phrase", [bigrams]) or
+    ("prefix", syllable) for a lone Hangul syllable. Every term must match.
+
+    Unlike the stored side, the query keeps its spaces: "분리기 제철" is two terms, each
+    found anywhere. Spacing still meets either way: the stored text has its Hangul spaces
+    removed, so "김책제철 연합기업소" (two terms) finds 김책제철련합기업소 and "김책제철"
+    (one phrase) finds "김책 제철"."""
+    terms = []
+    for hangul, unit in (u for piece in (text or "").split() for u in _units(piece)):
+        if not hangul:
+            terms.append(("word", unit))
+        elif len(unit) == 1:
+            terms.append(("prefix", unit))
+        else:
+            terms.append(("phrase", bigrams(unit)))
+    return terms
+
+
+def postgresql_query(terms, *, prefix=False, weights="ABC"):
+    """A to_tsquery('simple', …) string: every term, restricted to the weights (columns)."""
+    label = "" if weights == "ABC" else weights
+
+    def lexeme(token, star=False):
+        return f"'{token}':{'*' if star else ''}{label}" if (star or label) else f"'{token}'"
+
+    parts = []
+    for kind, value in terms:
+        if kind == "word":
+            parts.append(lexeme(value, prefix))
+        elif kind == "prefix":
+            parts.append(lexeme(value, True))
+        else:
+            parts.append("(" + " <-> ".join(lexeme(b) for b in value) + ")")
+    return " & ".join(parts)
+
+
+def sqlite_query(terms, *, prefix=False, columns=("search_head", "search_body", "search_names")):
+    """An FTS5 MATCH expression: every term, restricted to the columns."""
+    parts = []
+    for kind, value in terms:
+        if kind == "word":
+            parts.append(f'"{value}"' + ("*" if prefix else ""))
+        elif kind == "prefix":
+            parts.append(f'"{value}"*')
+        else:
+            parts.append('"' + " ".join(value) + '"')
+    expression = " AND ".join(parts)
+    if len(columns) < 3:
+        expression = "{" + " ".join(columns) + "} : (" + expression + ")"
+    return expression
+
+
+def article_fields(title, title_ko, summary):
+    """The stored head and body tokens of an article's own text."""
+    return {"search_head": tokens(title, title_ko), "search_body": tokens(summary)}
+
+
+def names_tokens(names):
+    """The stored `search_names` of an article naming these names: each name's tokens, in the
+    names' sorted order (the same as tokens() of them all, one name at a time)."""
+    return " ".join(t for t in map(_name_tokens, sorted(set(n for n in names if n))) if t)
+
+
+# The same few thousand enterprise names recur across every article that names them.
+@lru_cache(maxsize=50_000)
+def _name_tokens(name):
+    return tokens(name)
+
+
+def enterprise_names(enterprise_ids):
+    """{enterprise id: [name, Hangul name, aliases...]}: what an article naming it is found
+    by. Two queries."""
+    from registry.models import Enterprise, EnterpriseAlias
+
+    names = {}
+    for ids in in_sets(enterprise_ids):
+        for pk, name, hangul in Enterprise.objects.filter(pk__in=ids).order_by().values_list("pk", "name", "hangul"):
+            names[pk] = [name, hangul]
+        for pk, alias in EnterpriseAlias.objects.filter(enterprise_id__in=ids).order_by().values_list("enterprise_id", "name"):
+            names[pk].append(alias)
+    return names
+
+
+def refresh_articles(article_ids):
+    """Recompute the stored search columns of these articles from their text and the
+    enterprises their claims name (with Hangul names and aliases). Run by the write
+    services in their transaction, after the claims changed."""
+    from registry.models import Article, Claim
+
+    ids = sorted({pk for pk in article_ids if pk is not None})
+    for start in range(0, len(ids), 2000):
+        chunk = ids[start : start + 2000]
+        pairs = [pair for part in in_sets(chunk) for pair in Claim.objects.filter(article_id__in=part).order_by().values_list("article_id", "enterprise_id")]
+        by_enterprise = enterprise_names({e for _, e in pairs})
+        names = {pk: [] for pk in chunk}
+        for article_id, enterprise_id in pairs:
+            names[article_id] += by_enterprise[enterprise_id]
+        rows = []
+        texts = [row for part in in_sets(chunk) for row in Article.objects.filter(pk__in=part).order_by().values_list("pk", "title", "title_ko", "summary")]
+        for pk, title, title_ko, summary in texts:
+            own = article_fields(title, title_ko, summary)
+            rows.append((own["search_head"], own["search_body"], names_tokens(names[pk]), pk))
+        _write(rows)
+
+
+def refresh_enterprise(enterprise_id):
+    """An enterprise's names changed: every article naming it is refreshed."""
+    from registry.models import Claim
+
+    refresh_articles(Claim.objects.filter(enterprise_id=enterprise_id).values_list("article_id", flat=True).distinct())
+
+
+def _write(rows):
+    table = "registry_article"
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One statement per chunk: the arrays are unnested into a join.
+            cursor.execute(
+                f"UPDATE {table} AS a SET search_head = v.h, search_body = v.b, search_names = v.n "
+                "FROM unnest(%s::text[], %s::text[], %s::text[], %s::bigint[]) AS v(h, b, n, id) "
+                "WHERE a.id = v.id AND (a.search_head, a.search_body, a.search_names) IS DISTINCT FROM (v.h, v.b, v.n)",
+                [list(col) for col in zip(*rows)] if rows else [[], [], [], []],
+            )
+        else:
+            cursor.executemany(
+                f"UPDATE {table} SET search_head = %s, search_body = %s, search_names = %s WHERE id = %s", rows
+            )
+
+
+def rebuild_all(progress=None):
+    """Recompute every article's search columns (manage.py rebuild_search)."""
+    from registry.models import Article
+
+    ids = list(Article.objects.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), 10000):
+        refresh_articles(ids[start : start + 10000])
+        if progress:
+            progress(min(start + 10000, len(ids)), len(ids))
+    return len(ids)
+
+
+# The index structures. PostgreSQL: a generated column, so no write path can forget it.
+PG_VECTOR = (
+    "setweight(to_tsvector('simple', search_head), 'A') || "
+    "setweight(to_tsvector('simple', search_body), 'B') || "
+    "setweight(to_tsvector('simple', search_names), 'C')"
+)
+PG_CREATE = [
+    "DROP INDEX IF EXISTS registry_article_fulltext",
+    f"ALTER TABLE registry_article ADD COLUMN IF NOT EXISTS search_vector tsvector GENERATED ALWAYS AS ({PG_VECTOR}) STORED",
+    "CREATE INDEX IF NOT EXISTS registry_article_fulltext ON registry_article USING gin (search_vector)",
+]
+PG_DROP = ["DROP INDEX IF EXISTS registry_article_fulltext", "ALTER TABLE registry_article DROP COLUMN IF EXISTS search_vector"]
+
+# SQLite: an external-content FTS5 table (it stores only the index) kept by triggers.
+# remove_diacritics 0: tokens compare as PostgreSQL's 'simple' configuration compares them.
+_COLUMNS = "search_head, search_body, search_names"
+_NEW = "new.search_head, new.search_body, new.search_names"
+_OLD = "old.search_head, old.search_body, old.search_names"
+SQLITE_TRIGGERS = {
+    "registry_article_fts_ai": f"AFTER INSERT ON registry_article BEGIN "
+    f"INSERT INTO registry_article_fts(rowid, {_COLUMNS}) VALUES (new.id, {_NEW}); END",
+    "registry_article_fts_ad": f"AFTER DELETE ON registry_article BEGIN "
+    f"INSERT INTO registry_article_fts(registry_article_fts, rowid, {_COLUMNS}) VALUES ('delete', old.id, {_OLD}); END",
+    "registry_article_fts_au": f"AFTER UPDATE OF {_COLUMNS} ON registry_article BEGIN "
+    f"INSERT INTO registry_article_fts(registry_article_fts, rowid, {_COLUMNS}) VALUES ('delete', old.id, {_OLD}); "
+    f"INSERT INTO registry_article_fts(rowid, {_COLUMNS}) VALUES (new.id, {_NEW}); END",
+}
+
+
+def ensure_sqlite_index(connection):
+    """Create the FTS5 table and its triggers if missing, and rebuild the index when a
+    trigger was missing. Run by migration 0010 and after every migrate (post_migrate):
+    SQLite's schema editor rebuilds a table to alter it, and its triggers go with it."""
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger') AND name LIKE 'registry_article%%'")
+        present = {name for (name,) in cursor.fetchall()}
+        if "registry_article" not in present or "search_head" not in {c.name for c in connection.introspection.get_table_description(cursor, "registry_article")}:
+            return  # before migration 0010 (a migrate back, or a test database being built)
+        if "registry_article_fts" not in present:
+            cursor.execute(
+                f"CREATE VIRTUAL TABLE registry_article_fts USING fts5({_COLUMNS}, content='registry_article', "
+                "content_rowid='id', tokenize='unicode61 remove_diacritics 0')"
+            )
+        missing = [name for name in SQLITE_TRIGGERS if name not in present]
+        for name in missing:
+            cursor.execute(f"CREATE TRIGGER {name} {SQLITE_TRIGGERS[name]}")
+        if missing:
+            cursor.execute("INSERT INTO registry_article_fts(registry_article_fts) VALUES ('rebuild')")
+
+
+def drop_sqlite_index(connection):
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        for name in SQLITE_TRIGGERS:
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+        cursor.execute("DROP TABLE IF EXISTS registry_article_fts")
+
+
+# Single-row writes keep the columns in step wherever they come from (a service, the shell,
+# a test's fixtures), in the writer's transaction; bulk writes (import, merge) call
+# refresh_articles themselves, as signals do not fire for them.
+def _claim_saved(sender, instance, **kwargs):
+    refresh_articles([instance.article_id])
+
+
+def _enterprise_saving(sender, instance, **kwargs):
+    if instance.pk is not None:
+        instance._search_names_before = type(instance).objects.filter(pk=instance.pk).values_list("name", "hangul").first()
+
+
+def _enterprise_saved(sender, instance, created, **kwargs):
+    before = getattr(instance, "_search_names_before", None)
+    if not created and before is not None and before != (instance.name, instance.hangul):
+        refresh_enterprise(instance.pk)
+
+
+def _alias_changed(sender, instance, **kwargs):
+    refresh_enterprise(instance.enterprise_id)
+
+
+def connect_signals():
+    from django.db.models.signals import post_delete, post_save, pre_save
+
+    from registry.models import Claim, Enterprise, EnterpriseAlias
+
+    post_save.connect(_claim_saved, sender=Claim, dispatch_uid="search_claim_saved")
+    post_delete.connect(_claim_saved, sender=Claim, dispatch_uid="search_claim_deleted")
+    pre_save.connect(_enterprise_saving, sender=Enterprise, dispatch_uid="search_enterprise_saving")
+    post_save.connect(_enterprise_saved, sender=Enterprise, dispatch_uid="search_enterprise_saved")
+    post_save.connect(_alias_changed, sender=EnterpriseAlias, dispatch_uid="search_alias_saved")
+    post_delete.connect(_alias_changed, sender=EnterpriseAlias, dispatch_uid="search_alias_deleted")
