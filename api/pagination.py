@@ -12,7 +12,8 @@ from functools import partial
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
-from infra.paging import COUNT_CAP, SEARCH_COUNT_CAP, CappedCountPaginator  # noqa: F401 (the API's names)
+from infra.paging import COUNT_CAP, CappedCountPaginator  # noqa: F401 (the API's names)
+from registry.models.articles import RANKED_MATCHES as SEARCH_COUNT_CAP  # what a search ranks and counts
 
 MAX_PAGE_SIZE = 500
 

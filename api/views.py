@@ -88,7 +88,10 @@ class RegistryViewSet(MethodFirst, JSONErrors, Downloads, viewsets.GenericViewSe
         return self.detail_serializer_class
 
     def list(self, request, *args, **kwargs):
-        wanted = facets.parse(self.model, request.query_params.get("facets")) if self.action == "list" else []
+        try:
+            wanted = facets.parse(self.model, request.query_params.get("facets")) if self.action == "list" else []
+        except facets.FacetError as error:
+            raise BadQuery(error.errors) from None
         queryset = self.filter_queryset(self.get_queryset())
         if self.is_table():
             return stream_table(queryset, self.list_serializer_class, self.basename, self.download)

@@ -418,6 +418,9 @@ DATABASE_ROUTERS = ["registry.releases.data.ReleaseRouter", "infra.replicas.Repl
 # the cached walk of tests/test_shadow.py): a test's writes stay uncommitted and PostgreSQL's
 # version moves at COMMIT, and the version read (one query) would add to every pinned count.
 REGISTRY_ETAGS = envbool("REGISTRY_ETAGS", not TESTING)
+# The data version the ETags, the answers cache and the replicas' catch-up check read: the
+# domain's function, named here so that infra/ imports nothing of the domain.
+REGISTRY_DATA_VERSION = "registry.stored.dataversion.current"
 # Lists are counted exactly when the count takes at most this long (infra/paging.py: a
 # statement time-out on PostgreSQL, a progress handler on SQLite); past it they say
 # count_exact false with the capped count as a lower bound. 0: capped counts only.

@@ -5,7 +5,8 @@ at most REGISTRY_COUNT_BUDGET_MS (default 200 ms; `within_budget`: a statement t
 a savepoint on PostgreSQL, a progress handler on SQLite). Past the budget its count is the
 cap, a lower bound, with `count_exact` false ("10,000+"). A researcher
 asking how many code <= 3 claims Chongjin has gets 19,546, not "10,000". A searched list is
-counted up to SEARCH_COUNT_CAP, the matches it ranks, as before. Paging goes on past the cap;
+counted up to the `count_cap` its queryset carries (the matches a search ranks:
+registry/models/articles.py's RANKED_MATCHES, the API's SEARCH_COUNT_CAP). Paging goes on past the cap;
 `next` is known by fetching one row more."""
 
 import time
@@ -15,10 +16,7 @@ from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db import DatabaseError, connections, transaction
 from django.utils.functional import cached_property
 
-from registry.models.articles import RANKED_MATCHES
-
 COUNT_CAP = 10_000
-SEARCH_COUNT_CAP = RANKED_MATCHES  # the querysets' searches set it as `count_cap`
 # The rows a page may start after. Past the cap pages are not checked against a count, and a
 # page number of 23 digits overflowed the databases' 64-bit OFFSET (a server error; Schemathesis
 # found it); so deep, an OFFSET would also walk millions of rows. No list here is that long:
@@ -118,7 +116,7 @@ class CappedCountPaginator(Paginator):
 
     @cached_property
     def bound(self):
-        """COUNT_CAP, or a searched list's lower cap (SEARCH_COUNT_CAP)."""
+        """COUNT_CAP, or a searched list's lower cap (its queryset's `count_cap`)."""
         return min(self.cap, getattr(self.counted, "count_cap", None) or self.cap)
 
     @cached_property

@@ -44,8 +44,7 @@ from django.conf import settings
 from django.db import DatabaseError, connections
 from django.db.backends.signals import connection_created
 
-from registry.stored import dataversion
-from infra.caching import anonymous_read
+from infra.caching import anonymous_read, public_version
 
 log = logging.getLogger("infra.replicas")
 
@@ -215,7 +214,7 @@ def check(alias):
                     lag = float(cursor.fetchone()[0])
             # The public version: the one anonymous answers (what replicas serve) carry in
             # their ETags and a client sends back (infra/caching.py).
-            version = dataversion.current(using=alias, public=True)
+            version = public_version(using=alias)
     except Exception as error:  # a refused, reset or cut connection; whatever the driver says
         _fail(alias, error)
         return h

@@ -12,7 +12,6 @@ from django.db.models.functions import ExtractYear
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from api.errors import BadQuery
 from registry import vocabulary
 from registry.method.codebook import Activity, Code, Grade, Tier
 from registry.models import (
@@ -58,21 +57,29 @@ CHOICE_LABELS = {
 }
 
 
+class FacetError(ValueError):
+    """Facets asked for that this list does not have: `errors` as the API's 400 names them."""
+
+    def __init__(self, errors):
+        super().__init__(errors)
+        self.errors = errors
+
+
 def available(model):
     names = set(OWN_PATHS.get(model, ())) | (set(CLAIM_PATHS) if model in CLAIM_LINK else set())
     return sorted(names)
 
 
 def parse(model, text):
-    """The facet names asked for (the vocabulary's list syntax), or a 400 naming the ones
-    that exist."""
+    """The facet names asked for (the vocabulary's list syntax), or a FacetError naming the ones
+    that exist (the API answers it 400)."""
     known = available(model)
     field = vocabulary.ChoiceListField(known)
     try:
         return field.clean(text or "")
     except ValidationError as error:
         offer = "" if known else _("; this list has no facets")
-        raise BadQuery({"facets": [m + offer for m in error.messages]}) from None
+        raise FacetError({"facets": [m + offer for m in error.messages]}) from None
 
 
 def _expression(name, path):
