@@ -360,7 +360,7 @@ AXES_RESET_ON_SUCCESS = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DJANGO_DATA_UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
 # Larger files are spooled to a temporary file rather than held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = envint("DJANGO_FILE_UPLOAD_MAX_MEMORY_BYTES", 5 * 1024 * 1024)
-# A claims CSV larger than this is refused before it is parsed (registry.importing.claims).
+# A claims CSV larger than this is refused before it is parsed (registry/importing/rows.py).
 MAX_IMPORT_BYTES = envint("DJANGO_MAX_IMPORT_BYTES", 20 * 1024 * 1024)
 MAX_UPLOAD_BYTES = envint("DJANGO_MAX_UPLOAD_BYTES", MAX_IMPORT_BYTES + 1024 * 1024)
 FILE_UPLOAD_HANDLERS = [

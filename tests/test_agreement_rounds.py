@@ -18,7 +18,7 @@ from registry.method import agreement_rounds
 from registry.stored import evidence
 from registry.releases import make as releases
 from registry import services
-from registry.importing.claims import ImportFailed
+from registry.importing.rows import ImportFailed
 from registry.models import Adjudication, AgreementRound, Article, Claim, RoundStatus, SecondCoding
 from tests.admin_support import make_article, make_enterprise, make_user, management_form, place, source
 

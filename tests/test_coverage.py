@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 
 from registry.series.coverage import NO_COVERAGE, period_bounds
-from registry.importing.claims import ImportFailed
+from registry.importing.rows import ImportFailed
 from registry.models import Coverage, Source
 from registry.services import coverage_import
 from registry.series.timeseries import compute, parse_params

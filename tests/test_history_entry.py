@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
 from registry.enterprises.attribute_values import AttributeValueError, parse_end, parse_start, resolve_value
-from registry.importing.claims import ImportFailed
+from registry.importing.rows import ImportFailed
 from registry.models import Attribute, AttributePeriod, Enterprise, Industry, Location
 from registry.services import history_delete, history_import, history_save
 

@@ -15,7 +15,7 @@ from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
 from registry.stored import evidence
-from registry.importing.claims import HEADER
+from registry.importing.rows import HEADER
 from registry.models import Article, Claim, Enterprise, Location
 from registry.services import (
     article_restore, article_save, claim_delete, claim_save, claims_import, enterprise_merge, record_delete, record_save,

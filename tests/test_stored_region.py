@@ -21,7 +21,7 @@ from django.test.utils import CaptureQueriesContext
 
 from registry.stored import evidence
 from registry.series import timeseries
-from registry.importing.claims import HEADER
+from registry.importing.rows import HEADER
 from registry.models import Article, Claim, Enterprise, Location
 from registry.services import (
     article_save, claim_delete, claim_save, claims_import, enterprise_merge, record_delete, record_save,

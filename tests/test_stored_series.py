@@ -17,7 +17,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from registry.stored import evidence
 from registry.series import timeseries
-from registry.importing.claims import HEADER
+from registry.importing.rows import HEADER
 from registry.models import Article, Claim
 from registry.models.articles import ClaimQuerySet, SeriesColumns
 from registry.services import article_save, claim_delete, claim_save, claims_import, enterprise_merge, record_delete

@@ -87,7 +87,7 @@ HEADER = "source,published,title,summary,enterprise,grade,kind,industry,location
 
 
 def test_the_import_links_articles_of_one_story_and_counts_them_once(world):
-    from registry.importing.claims import ImportFailed
+    from registry.importing.rows import ImportFailed
     from registry.services import claims_import
 
     rows = [

@@ -13,7 +13,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from infra import locking
-from registry.importing.claims import HEADER
+from registry.importing.rows import HEADER
 from registry.services import claims_import
 from registry.models import Article, Claim, Enterprise
 from registry.series.timeseries import compute, parse_params

@@ -450,7 +450,7 @@ def claims_csv(*, rows, seed, existing_share=0.7):
     import csv
     import io
 
-    from registry.importing.claims import HEADER
+    from registry.importing.rows import HEADER
 
     rng = random.Random(seed)
     existing = list(Enterprise.objects.order_by("pk").values_list("name", flat=True)[:5000])

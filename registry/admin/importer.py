@@ -17,7 +17,7 @@ from django.template.response import TemplateResponse
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from registry.importing.claims import HEADER, ImportFailed
+from registry.importing.rows import HEADER, ImportFailed
 from registry.access.permissions import admin_requirement, satisfied
 from ..services import HISTORY_HEADER, claims_import, history_import
 

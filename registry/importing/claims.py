@@ -3,140 +3,22 @@
 One format, one validator: the management command and the admin's bulk import both call
 `parse_claims_csv` and `plan_import`, so a file that passes one passes the other.
 Every problem is collected (not just the first) and named by line and field, in the form
-`line 3: published: 2021-02-30 — not a date`.
-"""
+`line 3: published: 2021-02-30 — not a date`."""
 
-import csv
-import io
-import re
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 
-from registry.method.codebook import Activity, Grade
+from registry.method.codebook import Activity
 from registry.method.dates import BadDate, parse_partial_date
 from registry.places.industries import IndustryLookupError, resolve_industry
-from registry.models import Enterprise, EnterpriseKind, Industry, Source
+from registry.models import Article, Claim, Enterprise, EnterpriseKind, Industry, Source, Story
 from registry.places.names import name_key
 from registry.places.lookup import Gazetteer, PlaceLookupError, describe_error, resolve_place
-
-HEADER = [
-    "source", "published", "title", "summary", "enterprise", "grade", "kind", "industry",
-    "location", "activity", "code", "detail", "quantity", "unit",
-]
-# Optional columns after those, in any order: `story`, a story's title (the rows' articles
-# that name one story are linked as one event: reprints, registry/models/method.py Story,
-# created if new); `title_ko`, the Korean headline; `hangul`, the enterprise's Hangul name
-# as the press writes it (given to a new enterprise).
-OPTIONAL = ["story", "title_ko", "hangul"]
-# The import's short spellings of the grade column.
-GRADE_VALUES = {g.value: g.value for g in Grade} | {"": Grade.UNKNOWN.value}
-ACTIVITIES = frozenset(Activity.values)
-KINDS = frozenset(EnterpriseKind.values)
-# Keeps SQLite under its limit of host parameters in one statement.
-CHUNK = 500
-# The largest file the import reads (settings.MAX_IMPORT_BYTES, DJANGO_MAX_IMPORT_BYTES in the
-# environment). 20 MB is some 80,000 rows; a larger file is split, or a mistake.
-MAX_IMPORT_BYTES = 20 * 1024 * 1024
-# Control characters have no place in a cell, and PostgreSQL refuses NUL in text outright.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-@dataclass(frozen=True)
-class RowError:
-    line: int
-    field: str
-    value: str
-    message: str
-
-    def __str__(self):
-        shown = self.value if len(self.value) <= 80 else self.value[:77] + "..."
-        return _("line %(line)s: %(field)s: %(value)s — %(message)s") % {"line": self.line, "field": self.field, "value": shown, "message": self.message}
-
-
-class ImportFailed(Exception):
-    """The file cannot go in. `errors` lists every bad row; nothing was written."""
-
-    def __init__(self, errors):
-        self.errors = list(errors)
-        super().__init__("\n".join(str(e) for e in self.errors))
-
-
-def parse_claims_csv(data):
-    """Split CSV text or bytes into (line number, row dict) pairs, checking the header and
-    the shape of every row. Line numbers count physical lines, the header being line 1."""
-    return parse_csv(data, HEADER, OPTIONAL)
-
-
-def parse_csv(data, expected, optional=()):
-    """parse_claims_csv for any import of this shape (import_history's too): the columns
-    `expected` first, in order, then any of `optional`, each at most once (blank when absent)."""
-    limit = getattr(settings, "MAX_IMPORT_BYTES", MAX_IMPORT_BYTES)
-    # Checked before anything is decoded or parsed; a str is measured as the UTF-8 it came as.
-    size = len(data) if isinstance(data, bytes) else len(data.encode("utf-8", "surrogatepass"))
-    if size > limit:
-        raise ImportFailed([RowError(1, "file", "", _("the file is %(size)s bytes; the limit is %(limit)s: split it into smaller files") % {"size": f"{size:,}", "limit": f"{limit:,}"})])
-    if isinstance(data, bytes):
-        try:
-            data = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            raise ImportFailed([RowError(line, "file", "", _("not UTF-8 text: save the CSV as UTF-8"))]) from None
-    data = data.removeprefix("\ufeff")
-    reader = csv.reader(io.StringIO(data, newline=""))
-    try:
-        header = next(reader, None)
-    except csv.Error as exc:
-        raise ImportFailed([RowError(1, "header", "", _("not CSV: %(error)s") % {"error": exc})]) from None
-    if not header or not any(h.strip() for h in header):
-        raise ImportFailed([RowError(1, "header", "", _("the file is empty; the first line must be: %(header)s") % {"header": ",".join(expected)})])
-    header = [h.strip().lower() for h in header]
-    extra = header[len(expected):]
-    columns = header
-    if header[: len(expected)] != expected or len(set(extra)) != len(extra) or not set(extra) <= set(optional):
-        missing = [h for h in expected if h not in header]
-        unknown = [h for h in header if h not in [*expected, *optional]]
-        problems = []
-        if len(set(extra)) != len(extra):
-            problems.append(_("a column twice"))
-        if missing:
-            problems.append(_("missing %(columns)s") % {"columns": ", ".join(missing)})
-        if unknown:
-            problems.append(_("unknown %(columns)s") % {"columns": ", ".join(unknown)})
-        if not problems:
-            problems.append(_("columns out of order"))
-        raise ImportFailed(
-            [RowError(1, "header", ",".join(header), _("%(problems)s; expected: %(header)s, then optionally %(optional)s") % {
-                "problems": "; ".join(problems), "header": ",".join(expected), "optional": ", ".join(optional) or "-"})]
-        )
-    rows, errors = [], []
-    # Each cell is searched for control characters only if the file holds one at all.
-    controls = _CONTROL.search(data) is not None
-    line = reader.line_num + 1
-    while True:
-        try:
-            values = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            errors.append(RowError(line, "row", "", _("not valid CSV: %(error)s") % {"error": exc}))
-            break
-        if any(v.strip() for v in values):
-            if len(values) != len(columns):
-                errors.append(RowError(line, "row", "", _("%(count)s fields where the header has %(expected)s") % {"count": len(values), "expected": len(columns)}))
-            else:
-                row = dict.fromkeys(optional, "") | dict(zip(columns, (v.strip() for v in values)))
-                for column, value in row.items() if controls else ():
-                    if bad := _CONTROL.search(value):
-                        errors.append(RowError(line, column, value, _("a control character (U+%(code)04X) in the text") % {"code": ord(bad.group())}))
-                rows.append((line, row))
-        line = reader.line_num + 1
-    if errors:
-        raise ImportFailed(errors)
-    return rows
+from registry.importing.matching import duplicate_error, flag_duplicates, identical_error, match_database, relation
+from registry.importing.rows import ACTIVITIES, GRADE_VALUES, ImportFailed, KINDS, RowError, describe_value
 
 
 @dataclass
@@ -157,7 +39,7 @@ class PlannedEnterprise:
     identical: list = field(default_factory=list)
 
     def describe_refinements(self):
-        return "; ".join(f"{column} {_describe(column, old)} → {_describe(column, new)}" for column, (old, new) in self.refinements.items())
+        return "; ".join(f"{column} {describe_value(column, old)} → {describe_value(column, new)}" for column, (old, new) in self.refinements.items())
 
 
 @dataclass
@@ -299,17 +181,9 @@ def _enterprise_attributes(row, resolver, add_error, line):
     return attrs
 
 
-def _describe(column, value):
-    if value is None or value == "":
-        return _("unknown") if column == "grade" else _("none")
-    return str(value)
-
-
 def _column_lengths():
     """column -> the longest value its database column takes (what the database would refuse
     is refused in the dry run, on both databases: SQLite does not check a length itself)."""
-    from registry.models import Article, Claim, Story
-
     fields = {"title": (Article, "title"), "title_ko": (Article, "title_ko"), "enterprise": (Enterprise, "name"),
               "hangul": (Enterprise, "hangul"), "detail": (Claim, "detail"), "unit": (Claim, "unit"), "story": (Story, "title")}
     return {column: model._meta.get_field(name).max_length for column, (model, name) in fields.items()}
@@ -321,14 +195,8 @@ def plan_import(rows, accept_new=(), keep_existing=False):
     Raises ImportFailed with every problem found, in one pass: a row's own problems, what it
     contradicts in the database and, if anything else is wrong, the new enterprises held as
     possible duplicates (less those in `accept_new`), so the coder corrects the file once.
-    `keep_existing`: what is recorded wins (import_matching.match_database). Reads the
+    `keep_existing`: what is recorded wins (matching.match_database). Reads the
     database, writes nothing."""
-    # What the rows meet in the database lives in import_matching (it reads this module's
-    # RowError and helpers, hence imported here).
-    from registry.importing.matching import (
-        duplicate_error, flag_duplicates, identical_error, match_database, relation
-    )
-
     lengths = _column_lengths()
 
     resolver = _Resolver()
@@ -413,7 +281,7 @@ def plan_import(rows, accept_new=(), keep_existing=False):
                     if relation(column, given, value) == "finer":
                         setattr(enterprise, column, value)  # two rows, one more precise: keep it
                 elif given != value:
-                    add_error(line, column, row[column], _("line %(line)s gives %(enterprise)r the %(column)s %(value)s") % {"line": enterprise.line, "enterprise": row["enterprise"], "column": column, "value": _describe(column, given)})
+                    add_error(line, column, row[column], _("line %(line)s gives %(enterprise)r the %(column)s %(value)s") % {"line": enterprise.line, "enterprise": row["enterprise"], "column": column, "value": describe_value(column, given)})
 
         claim_key = (article_key, enterprise_key, row["activity"].lower())
         claim = PlannedClaim(article_key, enterprise_key, row["activity"].lower(), code, row["detail"], quantity, row["unit"], line)

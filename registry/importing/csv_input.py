@@ -1,11 +1,11 @@
 """The small CSV doors' shared reading (coverage, agreement samples): UTF-8 text (a BOM is
 fine), a header of known columns with the required ones first, a bound on the rows, sources
-by short or full name. The claims import has its own, larger reader (importing.py)."""
+by short or full name. The claims import has its own, larger reader (rows.py's parse_csv)."""
 
 import csv
 import io
 
-from registry.importing.claims import ImportFailed
+from registry.importing.rows import ImportFailed
 from registry.models import Source
 
 

@@ -6,7 +6,7 @@ from django.db import connection
 from django.utils.translation import gettext as _
 
 from registry.enterprises.duplicates import NameIndex
-from registry.importing.claims import CHUNK, RowError, _describe
+from registry.importing.rows import CHUNK, RowError, describe_value
 from infra.bulk import in_sets
 from registry.models import (
     Article, Attribute, AttributePeriod, Claim, Enterprise, EnterpriseAlias, Industry, Location
@@ -161,7 +161,7 @@ def match_database(plan, add_error, keep_existing=False):
                 add_error(
                     planned.line, column, str(given),
                     _("%(name)r is recorded with the %(column)s %(value)s; change it in the admin or leave this column blank")
-                    % {"name": existing.name, "column": column, "value": _describe(column, getattr(existing, column))},
+                    % {"name": existing.name, "column": column, "value": describe_value(column, getattr(existing, column))},
                 )
         # A Hangul name goes to a new enterprise; an existing one keeps its own (the admin
         # changes it), and a file spelling it otherwise, beyond North/South folding, is refused.
@@ -178,7 +178,7 @@ def match_database(plan, add_error, keep_existing=False):
                 add_error(
                     planned.line, column, str(given),
                     _("%(name)r is recorded with the %(column)s %(value)s; give it, %(inside)s, or leave this column blank (or change it in the admin)")
-                    % {"name": existing.name, "column": column, "value": _describe(column, recorded), "inside": inside},
+                    % {"name": existing.name, "column": column, "value": describe_value(column, recorded), "inside": inside},
                 )
 
     if keep_existing:

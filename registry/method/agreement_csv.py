@@ -7,7 +7,7 @@ anything is written; every bad row is named (services.agreement_import)."""
 from registry.method.codebook import Activity, Code
 from registry.importing.csv_input import csv_rows, sources_by_name
 from registry.method.dates import BadDate, parse_partial_date
-from registry.importing.claims import ImportFailed
+from registry.importing.rows import ImportFailed
 from registry.models import Article, Enterprise
 from registry.places.names import name_key
 

@@ -4,7 +4,7 @@ range needs a note). Parsed whole before anything is written; every bad row is n
 import datetime
 
 from registry.importing.csv_input import csv_rows, sources_by_name
-from registry.importing.claims import ImportFailed
+from registry.importing.rows import ImportFailed
 from registry.models import Coverage, Extent
 
 HEADER = ["source", "start", "end", "extent", "note"]

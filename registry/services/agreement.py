@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from registry.importing.claims import ImportFailed
+from registry.importing.rows import ImportFailed
 from registry.method.agreement_csv import parse_agreement_csv
 from registry.method.agreement_rounds import disagreements
 from registry.method.codebook import Activity, Code

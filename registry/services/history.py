@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from registry.enterprises.attribute_values import (
     AttributeValueError, enterprise_named, parse_end, parse_start, resolve_value
 )
-from registry.importing.claims import ImportFailed, RowError, parse_csv
+from registry.importing.rows import ImportFailed, RowError, parse_csv
 from registry.method.codebook import EnterpriseKind, Grade
 from registry.method.dates import BadDate
 from registry.models import Article, Attribute, AttributePeriod, Enterprise

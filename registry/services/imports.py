@@ -7,7 +7,8 @@ from registry.articles import search
 from infra.bulk import insert_rows
 from registry.series.coverage_csv import parse_coverage_csv
 from registry.importing.matching import duplicate_error
-from registry.importing.claims import ImportFailed, RowError, parse_claims_csv, plan_import
+from registry.importing.claims import plan_import
+from registry.importing.rows import ImportFailed, RowError, parse_claims_csv
 from registry.models import Article, Claim, Coverage, Enterprise, Status, Story, StoryMember
 from registry.places.names import name_key
 from registry.services.records import _claims_changed, record_save

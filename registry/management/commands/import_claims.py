@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from registry.importing.matching import duplicate_error
-from registry.importing.claims import ImportFailed
+from registry.importing.rows import ImportFailed
 from registry.services import claims_import
 
 
