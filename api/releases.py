@@ -13,7 +13,8 @@ from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 
 from registry.models import Release
-from registry.releases.make import citation, zip_path
+from registry.releases.describe import citation
+from registry.releases.files import zip_path
 
 from .errors import JSONErrors
 from .pagination import Pagination

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from registry.releases import provenance, data as release_data
 from registry.series import labels as series_labels, timeseries
 from registry import vocabulary
-from registry.releases.make import ReleaseError
+from registry.releases.files import ReleaseError
 
 from .errors import BadQuery, JSONErrors
 from .permissions import MethodFirst, TablePermission

@@ -508,7 +508,7 @@ def test_a_release_carries_public_periods_and_counts_by_them_as_live_data_does(s
 
     from frictionless import Package
 
-    from registry.releases import data as release_data, make as releases
+    from registry.releases import data as release_data, files as release_files
     from registry.models import Release
     from registry.series.timeseries import compute, parse_params
 
@@ -523,7 +523,7 @@ def test_a_release_carries_public_periods_and_counts_by_them_as_live_data_does(s
     history_save(period=period(c, "kind", None, "2010", value="factory", article=world["a5"], source="", note="KIND-MARKER"), user=None)
     call_command("make_release", "2026.h", stdout=io.StringIO(), stderr=io.StringIO())
     release = Release.objects.get(name="2026.h")
-    root = releases.release_path(release.name)
+    root = release_files.release_path(release.name)
     with open(root / "data/attribute_periods.csv", encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
     assert [(r["enterprise_id"], r["attribute"], r["value"], r["valid_from"], r["valid_to"], r["valid_to_precision"], r["source"]) for r in rows] == [

@@ -33,8 +33,11 @@ from django.core.management import call_command
 from django.db import connections, transaction
 from django.db.utils import load_backend
 
-from registry.stored import copies
 from registry.models import Release
+from registry.places.names import name_key
+from registry.releases.files import UNTIMED, ReleaseError, release_path, releases_dir, verify
+from registry.releases.tables import TABLES
+from registry.stored import copies, dataversion, evidence
 
 _reading = contextvars.ContextVar("release_alias", default=None)
 _lock = threading.Lock()
@@ -68,8 +71,7 @@ def find(name):
 def prepare(release, timings=None):
     """Build the release's database now (make_release does), so that no request has to:
     at a million claims it takes longer than a worker may spend on one. `timings`: a
-    releases.Timings that gets each stage's time."""
-    from registry.releases.make import UNTIMED
+    files.Timings that gets each stage's time."""
 
     with _lock:
         return _database(release, timings or UNTIMED)
@@ -106,14 +108,12 @@ def _connected(alias, path):
 
 
 def cache_dir():
-    from registry.releases.make import releases_dir
 
     return releases_dir() / ".cache"
 
 
 def _database(release, timings):
     """The release's SQLite database, built on first use after checking its MANIFEST."""
-    from registry.releases.make import ReleaseError, release_path, verify
 
     target = cache_dir() / f"{release.checksum}.sqlite3"
     if target.exists():
@@ -187,8 +187,6 @@ def load(root, alias, timings=None, general=False):
     get_db_prep_save), which the fast load must equal (tested)."""
     from django.utils import timezone
 
-    from registry.releases.make import UNTIMED
-    from registry.releases.tables import TABLES
 
     timings = timings or UNTIMED
     descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
@@ -245,7 +243,6 @@ def load(root, alias, timings=None, general=False):
             raise ValueError(f"the release's copy has rows whose parent is missing (table, rowid, parent): {broken}")
     # The stored evidence and regions are not in the release: derived from its rows, as the
     # registry derives them (registry/stored/evidence.py); series by region read the region.
-    from registry.stored import dataversion, evidence
 
     with timings.stage("copy: evidence, regions"):
         evidence.rebuild(using=alias)
@@ -335,7 +332,6 @@ def _plan(table, fields, header, schema, connection, now, fast=True):
     or now) or derives (the name's key, from the name). `fast=False`: every value the
     general way (parsed by its Table Schema type, then get_db_prep_save), which the fast
     converters must equal (tested)."""
-    from registry.places.names import name_key
 
     types = {f["name"]: f["type"] for f in schema["fields"]}
     position = {name: i for i, name in enumerate(header)}

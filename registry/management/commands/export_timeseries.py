@@ -8,7 +8,7 @@ from registry.releases import provenance, data as release_data
 from infra import spreadsheets
 from registry.series import timeseries
 from registry import vocabulary
-from registry.releases.make import ReleaseError
+from registry.releases.files import ReleaseError
 
 # The command's own options; every other option is a series parameter (--max-code is max_code).
 OWN = ("format", "bom", "output", "user", "release")
