@@ -17,7 +17,7 @@ class RegistryConfig(AppConfig):
 
     def ready(self):
         from registry.stored import copies
-        from registry.stored.dataversion import after_migrate
+        from registry.stored.version_triggers import after_migrate
         from registry.articles.search import connect_signals
 
         # SQLite's FTS5 triggers are lost when a migration rebuilds registry_article.

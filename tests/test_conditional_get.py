@@ -21,7 +21,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 
 from infra import caching
-from registry.stored import dataversion
+from registry.stored import dataversion, version_triggers
 from registry import services
 from registry.models import Article, Claim, Enterprise, Location
 from tests.admin_support import make_user
@@ -233,7 +233,7 @@ def test_drafts_internal_notes_and_restricted_articles_leave_the_public_etag_and
 
 @pytest.mark.django_db
 def test_every_registry_table_carries_the_trigger():
-    assert dataversion.installed_on() == dataversion.tables()
+    assert version_triggers.installed_on() == dataversion.tables()
     assert {"registry_claim", "registry_article", "registry_enterprise", "registry_storymember"} <= set(dataversion.tables())
     assert not any("historical" in table for table in dataversion.tables())
 

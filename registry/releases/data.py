@@ -37,7 +37,7 @@ from registry.models import Release
 from registry.places.names import name_key
 from registry.releases.files import UNTIMED, ReleaseError, release_path, releases_dir, verify
 from registry.releases.tables import TABLES
-from registry.stored import copies, dataversion, evidence
+from registry.stored import copies, evidence, version_triggers
 
 _reading = contextvars.ContextVar("release_alias", default=None)
 _lock = threading.Lock()
@@ -253,7 +253,7 @@ def load(root, alias, timings=None, general=False):
                 cursor.execute("INSERT INTO registry_article_fts(registry_article_fts) VALUES ('rebuild')")
             for _name, sql in triggers:
                 cursor.execute(sql)
-            cursor.execute(dataversion._PUBLIC_BUMP)  # a release is public data: both versions move
+            cursor.execute(version_triggers.PUBLIC_BUMP)  # a release is public data: both versions move
 
 
 def _insert(table, header, schema, connection, now, general=False):

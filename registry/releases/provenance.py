@@ -15,14 +15,9 @@ nothing about them. Counting what the public sees takes 0.5 s at a million claim
 public counts are kept on the version row by the same triggers (dataversion.public_state).
 """
 
-import datetime
-
-from django.db import connections, router
-from django.utils.dateparse import parse_datetime
-
 from registry.stored import dataversion
 from registry.method.codebook import CODEBOOK_VERSION
-from registry.models import Article, Claim, Enterprise, EnterpriseAlias, Industry, Location, Source
+from registry.models import Article, Claim, Enterprise
 from registry.access.visibility import sees_public_view
 
 # Whose view a live answer is (registry/method/rules.py, "signed-in-view").
@@ -30,26 +25,12 @@ PUBLIC_VIEW = "public view"
 SIGNED_IN_VIEW = "signed-in view: restricted articles and drafts this user may see included; not reproducible from a release"
 
 
-def last_change(using=None):
-    """The newest history record's time: one query, each MAX read from the end of an index."""
-    histories = [m.history.model for m in (Claim, Article, Enterprise, EnterpriseAlias, Location, Industry, Source)]
-    connection = connections[using or router.db_for_read(Claim) or "default"]
-    table = connection.ops.quote_name
-    changes = " UNION ALL ".join(f"SELECT MAX(history_date) AS changed FROM {table(m._meta.db_table)}" for m in histories)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT MAX(changed) FROM ({changes}) AS changes")
-        (last,) = cursor.fetchone()
-    if isinstance(last, str):  # SQLite keeps timestamps as text
-        last = parse_datetime(last).replace(tzinfo=datetime.timezone.utc)
-    return last
-
-
 def live(user=None):
     if not (user and user.is_authenticated):
         # Kept by the public version's triggers: one primary-key read, even right after a publication.
         last, counts = dataversion.public_state()
     else:
-        last = last_change()
+        last = dataversion.last_change()
         counts = {
             "articles": Article.objects.visible_to(user).count(),
             "enterprises": Enterprise.objects.visible_to(user).count(),
