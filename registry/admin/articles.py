@@ -29,6 +29,7 @@ from .enterprises import EnterpriseAdmin
 from .. import vocabulary
 from .common import ConstraintSentences, FastChangeList, RegionFilter, TableAdmin, TableInline, VersionedAdmin, VersionedForm
 from .history import ArticleHistoryMixin, ReadableHistoryMixin
+from registry.articles.proposals import propose
 
 
 
@@ -262,8 +263,6 @@ class ArticleAdmin(TableAdmin, ArticleHistoryMixin, VersionedAdmin, FastChangeLi
     def proposals_for(request, article):
         """The claims the registry proposes for the article (registry/articles/proposals.py), as the
         form's panel offers them: read from the full text only for who may see it."""
-        from registry.articles.proposals import propose
-
         body = article.full_text if can_see_restricted(request.user) and article.full_text else article.summary
         found = propose(" ".join(filter(None, [article.title, article.title_ko])), body)
         known = {e.pk: e for e in Enterprise.objects.visible_to(request.user).filter(

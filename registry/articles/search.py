@@ -25,121 +25,18 @@ Chosen over pg_trgm: trigrams of Hangul need three syllables, so a two-syllable 
 as 제철 could not use a trigram index; and over a stored bigram column plus LIKE: LIKE '%…%'
 cannot use an ordinary index on either database. The columns are maintained by the write
 services in the same transaction (refresh_articles), and rebuilt by `manage.py
-rebuild_search`.
-"""
-
-import re
-from functools import lru_cache
+rebuild_search`."""
 
 from django.db import connection
 
 from infra.bulk import in_sets
-from registry.places.hangul import fold
-
-_RUNS = re.compile(r"([\uac00-\ud7a3]+)|([^\W_]+)")
-WEIGHTS = {"search_head": "A", "search_body": "B", "search_names": "C"}
-# bm25 column weights for SQLite, in the FTS5 table's column order (head, body, names),
-# in the ratio of PostgreSQL's default ts_rank weights for A, B, C (1.0, 0.4, 0.2).
-BM25_WEIGHTS = (10.0, 4.0, 2.0)
-
-
-def _units(text):
-    """(is_hangul, unit) pairs of the folded text: Hangul runs and other words."""
-    for hangul, word in _RUNS.findall(fold(text or "")):
-        if hangul:
-            yield True, hangul
-        else:
-            yield False, word.lower()
-
-
-def bigrams(run):
-    return [run[i : i + 2] for i in range(len(run) - 1)] or [run]
-
-
-def tokens(*texts):
-    """The search tokens of texts, as stored: words and Hangul bigrams, space-separated."""
-    out = []
-    for text in texts:
-        for hangul, unit in _units(text):
-            out.extend(bigrams(unit) if hangul else [unit])
-    return " ".join(out)
-
-
-def query_terms(text):
-    """The query as a list of terms, each ("word", w) or ("phrase", [bigrams]) or
-    ("prefix", syllable) for a lone Hangul syllable. Every term must match.
-
-    Unlike the stored side, the query keeps its spaces: "분리기 제철" is two terms, each
-    found anywhere. Spacing still meets either way: the stored text has its Hangul spaces
-    removed, so "김책제철 연합기업소" (two terms) finds 김책제철련합기업소 and "김책제철"
-    (one phrase) finds "김책 제철"."""
-    terms = []
-    for hangul, unit in (u for piece in (text or "").split() for u in _units(piece)):
-        if not hangul:
-            terms.append(("word", unit))
-        elif len(unit) == 1:
-            terms.append(("prefix", unit))
-        else:
-            terms.append(("phrase", bigrams(unit)))
-    return terms
-
-
-def postgresql_query(terms, *, prefix=False, weights="ABC"):
-    """A to_tsquery('simple', …) string: every term, restricted to the weights (columns)."""
-    label = "" if weights == "ABC" else weights
-
-    def lexeme(token, star=False):
-        return f"'{token}':{'*' if star else ''}{label}" if (star or label) else f"'{token}'"
-
-    parts = []
-    for kind, value in terms:
-        if kind == "word":
-            parts.append(lexeme(value, prefix))
-        elif kind == "prefix":
-            parts.append(lexeme(value, True))
-        else:
-            parts.append("(" + " <-> ".join(lexeme(b) for b in value) + ")")
-    return " & ".join(parts)
-
-
-def sqlite_query(terms, *, prefix=False, columns=("search_head", "search_body", "search_names")):
-    """An FTS5 MATCH expression: every term, restricted to the columns."""
-    parts = []
-    for kind, value in terms:
-        if kind == "word":
-            parts.append(f'"{value}"' + ("*" if prefix else ""))
-        elif kind == "prefix":
-            parts.append(f'"{value}"*')
-        else:
-            parts.append('"' + " ".join(value) + '"')
-    expression = " AND ".join(parts)
-    if len(columns) < 3:
-        expression = "{" + " ".join(columns) + "} : (" + expression + ")"
-    return expression
-
-
-def article_fields(title, title_ko, summary):
-    """The stored head and body tokens of an article's own text."""
-    return {"search_head": tokens(title, title_ko), "search_body": tokens(summary)}
-
-
-def names_tokens(names):
-    """The stored `search_names` of an article naming these names: each name's tokens, in the
-    names' sorted order (the same as tokens() of them all, one name at a time)."""
-    return " ".join(t for t in map(_name_tokens, sorted(set(n for n in names if n))) if t)
-
-
-# The same few thousand enterprise names recur across every article that names them.
-@lru_cache(maxsize=50_000)
-def _name_tokens(name):
-    return tokens(name)
+from registry.articles.search_terms import article_fields, names_tokens  # noqa: F401 (search.article_fields, as before)
+from registry.models import Article, Claim, Enterprise, EnterpriseAlias
 
 
 def enterprise_names(enterprise_ids):
     """{enterprise id: [name, Hangul name, aliases...]}: what an article naming it is found
     by. Two queries."""
-    from registry.models import Enterprise, EnterpriseAlias
-
     names = {}
     for ids in in_sets(enterprise_ids):
         for pk, name, hangul in Enterprise.objects.filter(pk__in=ids).order_by().values_list("pk", "name", "hangul"):
@@ -153,8 +50,6 @@ def refresh_articles(article_ids):
     """Recompute the stored search columns of these articles from their text and the
     enterprises their claims name (with Hangul names and aliases). Run by the write
     services in their transaction, after the claims changed."""
-    from registry.models import Article, Claim
-
     ids = sorted({pk for pk in article_ids if pk is not None})
     for start in range(0, len(ids), 2000):
         chunk = ids[start : start + 2000]
@@ -173,8 +68,6 @@ def refresh_articles(article_ids):
 
 def refresh_enterprise(enterprise_id):
     """An enterprise's names changed: every article naming it is refreshed."""
-    from registry.models import Claim
-
     refresh_articles(Claim.objects.filter(enterprise_id=enterprise_id).values_list("article_id", flat=True).distinct())
 
 
@@ -197,8 +90,6 @@ def _write(rows):
 
 def rebuild_all(progress=None):
     """Recompute every article's search columns (manage.py rebuild_search)."""
-    from registry.models import Article
-
     ids = list(Article.objects.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), 10000):
         refresh_articles(ids[start : start + 10000])
@@ -292,8 +183,6 @@ def _alias_changed(sender, instance, **kwargs):
 
 def connect_signals():
     from django.db.models.signals import post_delete, post_save, pre_save
-
-    from registry.models import Claim, Enterprise, EnterpriseAlias
 
     post_save.connect(_claim_saved, sender=Claim, dispatch_uid="search_claim_saved")
     post_delete.connect(_claim_saved, sender=Claim, dispatch_uid="search_claim_deleted")

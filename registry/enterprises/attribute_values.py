@@ -20,6 +20,7 @@ from registry.models import Attribute, Enterprise
 from registry.models.history import VALUE_COLUMN
 from registry.places.names import name_key
 from registry.places.lookup import PlaceLookupError, describe_error, resolve_place
+from registry.importing.matching import enterprises_named
 
 # "none": a parent or industry period saying the enterprise had none (an independent unit).
 NONE_WORDS = frozenset({"", "none", "-", "—"})
@@ -45,8 +46,6 @@ def _choice(choices, text, what):
 def enterprise_named(text, *, exclude=None):
     """The one enterprise a name means (current name, Hangul, alias or past name), else
     AttributeValueError naming the trouble. `exclude`: an enterprise that may not be meant (itself)."""
-    from registry.importing.matching import enterprises_named
-
     key = name_key(text)
     found = {pk: e for pk, e in enterprises_named([key]).get(key, {}).items() if pk != exclude}
     if not found:

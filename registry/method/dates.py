@@ -8,7 +8,7 @@ from functools import lru_cache
 from django import forms
 from django.utils.translation import gettext as _
 
-from registry.models import Precision
+from registry.method.codebook import Precision
 
 _PARTIAL_DATE = re.compile(r"^([0-9]{4})(?:-([0-9]{1,2})(?:-([0-9]{1,2}))?)?$")
 

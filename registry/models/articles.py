@@ -13,9 +13,9 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from registry.stored import evidence
+from registry.stored.columns import CLAIM_COLUMNS, ENTERPRISE_COLUMNS
 from infra import locking
-from registry.articles import search
+from registry.articles import search_terms
 from registry.method.codebook import (
     TIER_GRADES, Activity, Code, Disclosure, Grade, Precision, Status, choice_check
 )
@@ -172,21 +172,21 @@ class ArticleQuerySet(CountedQuerySet):
         newest first (see RANKED_MATCHES). `listed` (the admin's list, newest first): the
         same check of how many match, for PostgreSQL to plan a broad match (VectorMatch).
         `also`: a condition the matches must meet too (search_as), counted with them."""
-        terms = search.query_terms(text)
+        terms = search_terms.query_terms(text)
         if not terms:
             return self
-        columns = tuple(search.WEIGHTS) if names else ("search_head", "search_body")
+        columns = tuple(search_terms.WEIGHTS) if names else ("search_head", "search_body")
         postgresql = _vendor(self.db) == "postgresql"
         if postgresql:
-            query = search.postgresql_query(terms, prefix=prefix, weights="".join(search.WEIGHTS[c] for c in columns))
+            query = search_terms.postgresql_query(terms, prefix=prefix, weights="".join(search_terms.WEIGHTS[c] for c in columns))
             qs = self.filter(VectorMatch(query), *[also] if also is not None else [])
             rank = RawSQL(f"ts_rank({ARTICLE_TSVECTOR}, to_tsquery('simple', %s))", [query], output_field=FloatField())
         else:
-            query = search.sqlite_query(terms, prefix=prefix, columns=columns)
+            query = search_terms.sqlite_query(terms, prefix=prefix, columns=columns)
             qs = self.filter(pk__in=RawSQL("SELECT rowid FROM registry_article_fts WHERE registry_article_fts MATCH %s", [query]))
             if also is not None:
                 qs = qs.filter(also)
-            weights = ", ".join(map(str, search.BM25_WEIGHTS))
+            weights = ", ".join(map(str, search_terms.BM25_WEIGHTS))
             # bm25 is lower for better matches; negated so both databases rank high-first.
             rank = RawSQL(
                 f"(SELECT -bm25(registry_article_fts, {weights}) FROM registry_article_fts "
@@ -381,7 +381,7 @@ class ClaimQuerySet(CountedQuerySet):
         (ArticleQuerySet.search, through the search index). The API's q= and the admin's
         claim search. `named`: turns the matching enterprises into what goes into the SQL
         (registry.vocabulary.filters._enterprise_ids inlines a short list of ids)."""
-        if not search.query_terms(text):
+        if not search_terms.query_terms(text):
             return self
         enterprises = Enterprise.objects.search(text)
         enterprises = named(enterprises) if named else enterprises.values("pk")
@@ -390,8 +390,8 @@ class ClaimQuerySet(CountedQuerySet):
             # then walks the newest articles and stops at the page, where `article_id IN
             # (every matching article)` hashed all of them first ("steel": 38k articles,
             # 82k claims joined and sorted, 3.3 s at 1M claims).
-            terms = search.query_terms(text)
-            query = search.postgresql_query(terms, prefix=prefix, weights="AB")
+            terms = search_terms.query_terms(text)
+            query = search_terms.postgresql_query(terms, prefix=prefix, weights="AB")
             in_articles = Q(ArticleVectorMatch("article__", query))
         else:
             in_articles = Q(article__in=Article.objects.search(text, prefix=prefix, names=False).values("pk"))
@@ -565,7 +565,7 @@ class Article(models.Model):
             hashlib.sha256(self.full_text.encode("utf-8")).hexdigest() if self.full_text else ""
         )
         # Its own text's tokens; the enterprises' names follow its claims (search.refresh_articles).
-        for field, value in search.article_fields(self.title, self.title_ko, self.summary).items():
+        for field, value in search_terms.article_fields(self.title, self.title_ko, self.summary).items():
             setattr(self, field, value)
         # Its claims' stored copies and their enterprises' evidence follow its status,
         # disclosure and date by the database's triggers (registry/stored/copies.py).
@@ -612,7 +612,7 @@ class Claim(models.Model):
         "registry.Enterprise", null=True, editable=False, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+",
     )
 
-    history = HistoricalRecords(excluded_fields=[*evidence.CLAIM_COLUMNS, *evidence.ENTERPRISE_COLUMNS])
+    history = HistoricalRecords(excluded_fields=[*CLAIM_COLUMNS, *ENTERPRISE_COLUMNS])
     objects = ClaimQuerySet.as_manager()
 
     class Meta:

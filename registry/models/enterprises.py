@@ -12,7 +12,7 @@ from infra import locking
 from registry.method.codebook import (
     TIER_GRADES, EnterpriseKind, Grade, Integration, Precision, Tier, choice_check
 )
-from registry.stored.evidence import COLUMNS as EVIDENCE_COLUMNS
+from registry.stored.columns import COLUMNS as EVIDENCE_COLUMNS
 
 STORED_EVIDENCE = {*EVIDENCE_COLUMNS, "public_listed"}
 STORED = {*STORED_EVIDENCE, "region"}  # kept by the database (registry/stored/copies.py)

@@ -17,10 +17,11 @@ from django.db.models import Case, Exists, F, OuterRef, When
 
 from registry.method.codebook import Activity, Code, Grade, Tier, codebook_rows_english
 from registry.models import (
-    Article, Attribute, AttributePeriod, Claim, Coverage, Enterprise, EnterpriseAlias, EnterpriseKind,
-    Extent, Industry, Integration, Location, LocationKind, LocationName, Precision, Reliability, Source,
-    SourceKind, Status, Story, StoryMember
+    AgreementRound, Article, Attribute, AttributePeriod, Claim, Coverage, Enterprise, EnterpriseAlias,
+    EnterpriseKind, Extent, Industry, Integration, Location, LocationKind, LocationName, Precision,
+    Reliability, RoundStatus, Source, SourceKind, Status, Story, StoryMember
 )
+from registry.method.agreement_rounds import results
 
 
 @dataclass
@@ -116,9 +117,6 @@ def _aliases():
 def _agreement_rows():
     """One row per closed agreement round, measured over its public, published articles only
     (registry/method/agreement_rounds.py); no coder is named (a release never says who coded what)."""
-    from registry.method.agreement_rounds import results
-    from registry.models import AgreementRound, RoundStatus
-
     public = Article.objects.visible_to(_public())
     for round in AgreementRound.objects.filter(status=RoundStatus.CLOSED).select_related("second_coder").order_by("id"):
         measured = results(round, articles=public)

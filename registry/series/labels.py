@@ -19,6 +19,7 @@ from registry.method.codebook import Grade, Tier
 from registry.models import Industry, Location
 from registry.places.reference import hangul_stem
 from registry.series.params import bands_of
+from registry.releases import provenance
 
 
 def _place(place, label):
@@ -122,8 +123,6 @@ def period_value(period, interval):
 
 def about(result, stamp, url):
     """The xlsx's second sheet: [(key, text)] saying what the numbers are and where from."""
-    from registry.releases import provenance
-
     query = result.query
     parameters = "&".join(f"{k}={v}" for k, v in query.parameters().items())
     return [

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from registry import vocabulary
 from registry.method.codebook import Grade, Tier
 from registry.models import Industry, Location, Source
-from registry.method.codebook import SourceKind
+from registry.method.codebook import Precision, SourceKind
 
 METRICS = ("articles", "enterprises", "claims", "stories")
 INTERVALS = ("year", "quarter", "month")
@@ -196,8 +196,6 @@ def date_window(start, end, date, precision, coarse=()):
     the interval (`coarse`: precisions too coarse), and counted in left_out — never dropped
     without a word. `date` and `precision` name the columns (the stored first day)."""
     from django.db.models import Q
-
-    from registry.method.codebook import Precision
 
     window, straddles = Q(), Q()
     if start:

@@ -26,31 +26,13 @@ from django.db import connections
 from django.db.models import BooleanField, ExpressionWrapper, F, OuterRef, Subquery
 
 from registry.stored import copies
+from registry.stored.columns import CLAIM_COLUMNS, COLUMNS, ENTERPRISE_COLUMNS  # noqa: F401 (evidence.COLUMNS, as before)
 from registry.access.visibility import known_through, visible_articles
-
-# The stored columns and the annotation (ClaimQuerySet.evidence) each one stores.
-COLUMNS = {
-    "public_claim_count": "claim_count",
-    "public_first_seen": "first_seen",
-    "public_first_seen_precision": "first_seen_precision",
-    "public_last_seen": "last_seen",
-    "public_last_seen_precision": "last_seen_precision",
-}
-# The claim's stored copy of its article's date and precision while public, and the article
-# column each copies.
-CLAIM_COLUMNS = {"public_published": "published", "public_precision": "precision"}
-# The claim's stored copies of what its enterprise was on the claim's date, on every claim
-# (public or not), and the enterprise field holding today's value of each: the series group
-# and filter the claims by them without the join.
-ENTERPRISE_COLUMNS = {
-    "enterprise_region": "region_id", "enterprise_grade": "grade", "enterprise_place": "location_id",
-    "enterprise_industry": "industry_id", "enterprise_parent": "parent_id",
-}
+from registry.models import Article, Claim, Enterprise, Location
+from registry.models.history import DATED_FIELDS, dated_value
 
 
 def _models():
-    from registry.models import Claim, Enterprise, Location
-
     return Claim, Enterprise, Location
 
 
@@ -59,9 +41,6 @@ def claim_values():
     precision if the article is one anyone may see (visibility.visible_articles(None)), else
     null; what its enterprise was on its article's date (dated_value). The region of that
     place is claim_differences' (a place's region is its path's first step)."""
-    from registry.models import Article
-    from registry.models.history import DATED_FIELDS, dated_value
-
     public = Article.objects.filter(visible_articles(None), pk=OuterRef("article_id"))
     # The claim's date: an annotation of the claims (claim_day, claim_differences), read
     # from inside each period subquery.
