@@ -6,7 +6,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from registry.models import Article
-from registry.models.articles import ARTICLE_TSVECTOR
+from registry.models.querying import ARTICLE_TSVECTOR
 from tests.api_data import build, ids
 
 pytestmark = pytest.mark.django_db

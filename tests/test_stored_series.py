@@ -19,7 +19,7 @@ from registry.stored import evidence
 from registry.series import timeseries
 from registry.importing.rows import HEADER
 from registry.models import Article, Claim
-from registry.models.articles import ClaimQuerySet, SeriesColumns
+from registry.models.claims import ClaimQuerySet, SeriesColumns
 from registry.services import article_save, claim_delete, claim_save, claims_import, enterprise_merge, record_delete
 from tests.api_data import user_with
 from tests.stored_support import d, reviewer  # noqa: F401 (fixtures)

@@ -245,7 +245,7 @@ def bench_timeseries(out, repeats):
 def computed_series(params):
     """The series as an anonymous user got it before the claims stored their public dates
     (and as a reviewer or coder still gets it): visible_to and a join to the articles."""
-    from registry.models.articles import ClaimQuerySet, SeriesColumns
+    from registry.models.claims import ClaimQuerySet, SeriesColumns
 
     def joined(claims, user):
         return SeriesColumns(claims.visible_to(user), "article__published", "article__precision")

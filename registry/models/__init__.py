@@ -13,7 +13,8 @@ from .places import Location, LocationName
 from .industries import Industry
 from .enterprises import Enterprise, EnterpriseAlias
 from .sources import Source
-from .articles import Article, Claim
+from .articles import Article
+from .claims import Claim
 from .releases import RELEASE_NAME_PATTERN, Release
 from .method import Coverage, Extent, Story, StoryMember
 from .agreement import Adjudication, AgreementRound, Outcome, RoundArticle, RoundStatus, SecondCoding
