@@ -33,9 +33,7 @@ ETag it got) is served only by a replica whose version is at least that, else by
 import contextvars
 import itertools
 import logging
-import os
 import re
-import socket
 import threading
 import time
 from contextlib import contextmanager
@@ -45,6 +43,7 @@ from django.db import DatabaseError, connections
 from django.db.backends.signals import connection_created
 
 from infra.caching import anonymous_read, public_version
+from infra.watchdog import guarded
 
 log = logging.getLogger("infra.replicas")
 
@@ -204,7 +203,7 @@ def check(alias):
     h = health(alias)
     connection = connections[alias]
     try:
-        with _guarded(connection, _setting("REPLICA_CHECK_TIMEOUT", 2.0)):
+        with guarded(connection, _setting("REPLICA_CHECK_TIMEOUT", 2.0)):
             if connection.errors_occurred or (connection.connection is not None and not connection.is_usable()):
                 connection.close()
             lag = 0.0
@@ -255,7 +254,7 @@ def usable(alias, seen=None):
         # check Django runs at its first use in a request anyway, bounded here.
         connection = connections[alias]
         try:
-            with _guarded(connection, _setting("REPLICA_CHECK_TIMEOUT", 2.0)):
+            with guarded(connection, _setting("REPLICA_CHECK_TIMEOUT", 2.0)):
                 if connection.connection is not None and not connection.is_usable():
                     connection.close()
                 connection.ensure_connection()
@@ -305,71 +304,8 @@ def seen_version(request):
 
 
 # ---------------------------------------------------------------------------------------------
-# Time-outs: a watchdog thread cuts the socket of a query that outlives its time-out. A server
-# whose processes are stopped (or a machine gone from the network) never answers, so neither
-# its statement_timeout nor TCP notices; the cut turns the wait into an OperationalError.
-
-
-class _Watchdog:
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._due = {}
-        self._keys = itertools.count()
-        self._thread = None
-
-    def arm(self, seconds, connection):
-        key = next(self._keys)
-        with self._lock:
-            self._due[key] = (time.monotonic() + seconds, connection)
-            if self._thread is None or not self._thread.is_alive():  # also after a fork
-                self._thread = threading.Thread(target=self._run, name="registry-db-watchdog", daemon=True)
-                self._thread.start()
-        return key
-
-    def disarm(self, key):
-        with self._lock:
-            self._due.pop(key, None)
-
-    def _run(self):
-        while True:
-            time.sleep(0.1)
-            now = time.monotonic()
-            with self._lock:
-                late = [key for key, (due, _) in self._due.items() if due <= now]
-                fired = [self._due.pop(key)[1] for key in late]
-            for connection in fired:
-                _cut(connection)
-
-
-_watchdog = _Watchdog()
-
-
-def _cut(connection):
-    raw = connection.connection
-    if raw is None or connection.vendor != "postgresql":
-        return
-    try:
-        fd = raw.pgconn.socket if hasattr(raw, "pgconn") else raw.fileno()
-        sock = socket.socket(fileno=os.dup(fd))
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        finally:
-            sock.close()
-        log.warning("database %s: no answer within its time-out, connection cut", connection.alias)
-    except OSError:
-        pass
-
-
-@contextmanager
-def _guarded(connection, seconds):
-    if not seconds or connection.vendor != "postgresql":
-        yield
-        return
-    key = _watchdog.arm(seconds, connection)
-    try:
-        yield
-    finally:
-        _watchdog.disarm(key)
+# Time-outs: the server's statement_timeout, and a watchdog's cut (infra/watchdog.py) for a
+# server that stopped answering.
 
 
 def statement_timeout(alias):
@@ -385,7 +321,7 @@ def _guard_query(execute, sql, params, many, context):
         if not seconds:
             return execute(sql, params, many, context)
         # A little after the server's own statement_timeout, which cancels cleanly.
-        with _guarded(connection, seconds + 1):
+        with guarded(connection, seconds + 1):
             return execute(sql, params, many, context)
     except DatabaseError:
         marked = _request.get()

@@ -6,7 +6,7 @@ Below claims.py and matching.py, which both read it."""
 import csv
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils.translation import gettext as _
