@@ -1,6 +1,6 @@
 """Public browsing pages: the home's figures, the enterprise list, a place, the method.
 Thin: who sees what is `visible_to(user)`, what a parameter means is the API's filterset (the
-one query vocabulary), facets are api/facets, the codebook is registry/codebook."""
+one query vocabulary), facets are registry/vocabulary/facets, the codebook is registry/method/codebook."""
 
 from urllib.parse import urlencode
 
@@ -143,7 +143,7 @@ def _member_label(scheme, member_of):
 @throttled
 @without_parameters
 def method(request):
-    """The codebook as the data speaks it (registry/codebook.codebook_rows) and how counts are made."""
+    """The codebook as the data speaks it (registry/method/codebook.codebook_rows) and how counts are made."""
     schemes = {}
     for scheme, value, label, definition, member_of in codebook.codebook_rows():
         schemes.setdefault(scheme, []).append({

@@ -18,7 +18,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
 @pytest.fixture(scope="session", autouse=True)
 def release_schema_template():
     """A release's SQLite copy starts from an empty database migrated by this code
-    (registry/release_data.template): ~19 s of CPU, once per process. Between test runs it is
+    (registry/releases/data.template): ~19 s of CPU, once per process. Between test runs it is
     kept under .pytest_cache/, named by the same fingerprint of Django's version and every
     migration's text that names it in production, so a new migration builds a new one."""
     from registry.releases import data as release_data

@@ -66,7 +66,7 @@ def test_no_facets_key_unless_asked(d):
 
 def test_facets_on_the_rows_grouped_straight_equal_the_guarded_ones(d, monkeypatch):
     """The list's own facets group its filtered query directly when the query repeats no
-    row (api/facets.repeats_rows); the answer is the one the `pk IN (ids)` guard gives,
+    row (registry/vocabulary/facets.repeats_rows); the answer is the one the `pk IN (ids)` guard gives,
     for the public and for a researcher who sees restricted material."""
     from django.contrib.auth.models import AnonymousUser
 

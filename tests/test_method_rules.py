@@ -1,5 +1,5 @@
 """The counting rules (registry/method/rules.py): each rule's worked example computed through
-the series service (registry/timeseries.compute) on tests/timeseries_data.py's world, its
+the series service (registry/series/timeseries.compute) on tests/timeseries_data.py's world, its
 numbers counted by hand in the rule's example; and the list itself held to its promise: every
 rule names a test that exists, and /method/ and /api/v1/method/ tell exactly these rules.
 

@@ -4,7 +4,7 @@ Three stored text columns of Article, each a space-separated list of search toke
 `search_head` (the English and Korean headlines), `search_body` (the summary) and
 `search_names` (the names, Hangul names and aliases of the enterprises its claims name).
 A token is either a lower-cased word of Latin script or digits ("steel", "2019"), or a
-Hangul syllable bigram of the folded text (registry/hangul.fold): 김책제철련합기업소 is
+Hangul syllable bigram of the folded text (registry/places/hangul.fold): 김책제철련합기업소 is
 stored as 김책 책제 제철 철연 연합 합기 기업 업소. Indexing bigrams lets a query find
 Hangul inside a longer word, as Korean glues compounds and particles together.
 

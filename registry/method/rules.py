@@ -2,7 +2,7 @@
 
 Each rule has a stable id, one sentence in English and one in Korean, a worked example on the
 small world of tests/timeseries_data.py, and the node id of the test that computes that
-example through the series service (registry/timeseries.compute) and asserts the sentence's
+example through the series service (registry/series/timeseries.compute) and asserts the sentence's
 claim. /method/, the API's method document (/api/v1/method/) and a release's README are
 written from RULES; tests/test_method_rules.py fails when a rule names no test, so the page
 cannot say something the code does not do.

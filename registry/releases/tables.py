@@ -7,7 +7,7 @@ Places (with every spelling), industries and sources are public reference data; 
 coverage (which ranges of each source were read), without who read them, so that a series
 from the release leaves unread periods empty as the live one does. Stories keep only their
 links to public articles, so metric=stories counts from the release as the public counts live. Column names are the
-models' column names, so a release loads back into the same schema (release_data.py).
+models' column names, so a release loads back into the same schema (data.py).
 """
 
 from dataclasses import dataclass, field
