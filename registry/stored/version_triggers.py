@@ -223,12 +223,12 @@ def _install_totals_postgresql(connection, cursor):
                 RETURN NULL;
             END $$"""
         )
-        for event, tables in (("insert", "NEW TABLE AS new_rows"), ("update", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+        for event, transition in (("insert", "NEW TABLE AS new_rows"), ("update", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
                               ("delete", "OLD TABLE AS old_rows")):
             name = f"registry_public_totals_{event}"
             cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {quoted}")
             cursor.execute(
-                f"CREATE TRIGGER {name} AFTER {event.upper()} ON {quoted} REFERENCING {tables} "
+                f"CREATE TRIGGER {name} AFTER {event.upper()} ON {quoted} REFERENCING {transition} "
                 f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
             )
 
