@@ -72,7 +72,7 @@ def main(source):
                 shapes.append(rounded)
         units.append({"slug": slug, "rings": shapes})
     units.sort(key=lambda unit: unit["slug"])
-    out = ROOT / "registry" / "data" / "nk_units.json"
+    out = ROOT / "registry" / "series" / "data" / "nk_units.json"
     out.write_text(json.dumps({"attribution": ATTRIBUTION, "units": units}, separators=(",", ":")) + "\n", encoding="utf-8")
     points = sum(len(r) for u in units for r in u["rings"])
     print(f"{len(units)} units, {points} points, {out.stat().st_size} bytes -> {out.relative_to(ROOT)}")
