@@ -5,7 +5,7 @@
 Reads the OSM export (197 units: counties, cities, Pyongyang's districts, Kaesong and Rason
 whole), ties each polygon to its place in fixtures/places.csv by its Hangul name (every one
 matches exactly one place), simplifies the rings (Douglas–Peucker, TOLERANCE degrees, about
-700 m) and rounds to 3 decimals, and writes registry/data/nk_units.json:
+700 m) and rounds to 3 decimals, and writes registry/series/data/nk_units.json:
 {"attribution", "units": [{"slug", "rings": [[[lon, lat], …], …]}]}.
 
 Map data © OpenStreetMap contributors, ODbL 1.0 (https://www.openstreetmap.org/copyright).

@@ -1,6 +1,6 @@
 """The map: a measure (articles, enterprises, claims or stories) per second-level unit of North
 Korea, counted by the database in one GROUP BY per period, and drawn on the server as SVG
-from the OpenStreetMap polygons in registry/data/nk_units.json (scripts/simplify_map.py).
+from the OpenStreetMap polygons in registry/series/data/nk_units.json (scripts/simplify_map.py).
 
 What is counted is the time series' own metric (registry.series.timeseries) over the claims the
 user may see that the question selects (registry.vocabulary.select_claims): an article
