@@ -17,7 +17,7 @@ from registry.models import (
     SecondCoding
 )
 from registry.access.visibility import DRAW_ROUND_PERMISSION, published_statuses
-from registry.services.records import _record, claim_delete, claim_save, record_save
+from registry.services.records import name_change, claim_delete, claim_save, record_save
 
 
 # ---- inter-coder agreement rounds ------------------------------------------------------
@@ -117,7 +117,7 @@ def second_coding_save(*, user, drawn, codings):
     stored = {(c.enterprise_id, c.activity): c for c in SecondCoding.objects.filter(drawn=drawn)}
     for unit, coding in stored.items():
         if unit not in wanted:
-            _record(coding, user)
+            name_change(coding, user)
             coding.delete()
     for (enterprise_id, activity), (code, detail) in wanted.items():
         coding = stored.get((enterprise_id, activity)) or SecondCoding(drawn=drawn, enterprise_id=enterprise_id, activity=activity, coder=user)

@@ -16,7 +16,7 @@ from registry.method.dates import BadDate
 from registry.models import Article, Attribute, AttributePeriod, Enterprise
 from registry.models.history import PLAIN_FIELD, VALUE_COLUMN
 from registry.places.names import name_key
-from registry.services.records import _record, record_save
+from registry.services.records import name_change, record_save
 
 
 # ---- enterprises' attributes in time (registry/models/history.py) ------------------------
@@ -95,7 +95,7 @@ def history_save(*, period, user):
         period.value = period.value.strip()
     period.name_key = name_key(period.value) if period.attribute == Attribute.NAME else ""
     history_check(period)
-    _record(period, user)
+    name_change(period, user)
     period.save()
     if _covers(period, timezone.localdate()):
         enterprise = Enterprise.objects.select_for_update().get(pk=period.enterprise_id)
@@ -112,7 +112,7 @@ def history_save(*, period, user):
 def history_delete(*, period, user):
     """Delete an attribute period as `user`. The enterprise's own fields keep what they
     hold (today's value is changed on the enterprise, or by a period covering today)."""
-    _record(period, user)
+    name_change(period, user)
     period.delete()
 
 

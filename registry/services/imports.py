@@ -11,7 +11,7 @@ from registry.importing.claims import plan_import
 from registry.importing.rows import ImportFailed, RowError, parse_claims_csv
 from registry.models import Article, Claim, Coverage, Enterprise, Status, Story, StoryMember
 from registry.places.names import name_key
-from registry.services.records import _claims_changed, record_save
+from registry.services.records import claims_changed, record_save
 
 
 def claims_import(*, data, user=None, dry_run=False, progress=None, accept_new=(), keep_existing=False):
@@ -103,7 +103,7 @@ def _write(plan, user, progress):
     # New claims on articles already stored change those articles: they move on, and a
     # reviewed one goes back to coded unless a reviewer imports; their search columns
     # follow the enterprises they now name.
-    _claims_changed({c["article_id"] for c in claims} & already_stored, user)
+    claims_changed({c["article_id"] for c in claims} & already_stored, user)
     _link_stories(plan, user)
 
 

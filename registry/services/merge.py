@@ -10,7 +10,7 @@ from registry.articles import search
 from registry.models import AttributePeriod, Claim, Enterprise, EnterpriseAlias
 from registry.places.names import name_key
 from registry.services.history import history_check
-from registry.services.records import _claims_changed, _record
+from registry.services.records import claims_changed, name_change
 
 
 class MergeConflict(Exception):
@@ -42,26 +42,26 @@ def _merge_periods(keep, absorb, user, reason):
     absorbed one as its own parent would make it its own parent, and goes."""
     for period in AttributePeriod.objects.filter(parent=absorb).exclude(enterprise__in=[keep, absorb]):
         period.parent = keep
-        _record(period, user, reason)
+        name_change(period, user, reason)
         period.save()
     for period in AttributePeriod.objects.filter(parent=absorb, enterprise=keep):
-        _record(period, user, reason)
+        name_change(period, user, reason)
         period.delete()
     for period in AttributePeriod.objects.filter(enterprise=absorb).select_related("location", "parent", "industry"):
         period.enterprise = keep
         if period.parent_id in (keep.pk, absorb.pk):
-            _record(period, user, reason)
+            name_change(period, user, reason)
             period.delete()
             continue
         try:
             history_check(period)
         except ValidationError as error:
             raise PeriodMergeConflict("; ".join(m for messages in error.message_dict.values() for m in messages)) from None
-        _record(period, user, reason)
+        name_change(period, user, reason)
         period.save()
 
 
-def _claim_content(claim):
+def claim_content(claim):
     return (claim.code, claim.detail, claim.quantity, claim.unit)
 
 
@@ -87,7 +87,7 @@ def enterprise_merge(*, keep, absorb, user=None):
         twin = kept_claims.get((claim.article_id, claim.activity))
         if twin is None:
             moving.append(claim)
-        elif _claim_content(twin) == _claim_content(claim):
+        elif claim_content(twin) == claim_content(claim):
             duplicates.append(claim)
         else:
             conflicts.append((twin, claim))
@@ -102,7 +102,7 @@ def enterprise_merge(*, keep, absorb, user=None):
     # Their stored copies and both enterprises' evidence follow by the triggers (copies.py).
     bulk_update_with_history(moving, Claim, ["enterprise"], default_user=user, default_change_reason=reason)
     # Their articles now name another enterprise: a coder holding one open must reload it.
-    _claims_changed({claim.article_id for claim in moving + duplicates}, user)
+    claims_changed({claim.article_id for claim in moving + duplicates}, user)
 
     # Fill what `keep` does not know from what `absorb` did; never overwrite.
     blank = {"hangul": "", "grade": "unknown", "kind": "other", "integration": "", "location_id": None,

@@ -34,7 +34,9 @@ def _differs(instance, stored):
     return any(getattr(instance, name) != getattr(stored, name) for name in fields)
 
 
-def _record(instance, user, reason=None):
+def name_change(instance, user, reason=None):
+    """The user (none for an anonymous or system write) and the reason the history row of
+    `instance`'s next save will carry. Every write area calls it before saving."""
     instance._history_user = user if user is not None and user.is_authenticated else None
     if reason:
         instance._change_reason = reason
@@ -61,12 +63,12 @@ def article_save(*, article, user, reason=None):
         article.reviewed_by = user
     if article.status != Status.REVIEWED:
         article.reviewed_by = None
-    _record(article, user, reason)
+    name_change(article, user, reason)
     article.save()
     return article
 
 
-def _claims_changed(article_ids, user, touch=True):
+def claims_changed(article_ids, user, touch=True):
     """Claims of these articles were written: each article's version moves on (a coder holding
     it must reload it), and a reviewed one is returned to coded unless a reviewer did it."""
     article_ids = {pk for pk in article_ids if pk is not None}
@@ -78,7 +80,7 @@ def _claims_changed(article_ids, user, touch=True):
     if not may_review(user):
         for article in Article.objects.filter(pk__in=article_ids, status=Status.REVIEWED):
             article.status, article.reviewed_by = Status.CODED, None
-            _record(article, user, REOPENED + " (a claim)")
+            name_change(article, user, REOPENED + " (a claim)")
             article.save()
             article_ids.discard(article.pk)
     if touch:
@@ -102,27 +104,27 @@ def claim_save(*, claim, user, with_article=False):
     `with_article`: saved on its article's own page, whose save has moved the article on."""
     _refuse_blinded(claim, user)
     stored = _stored(claim)
-    _record(claim, user)
+    name_change(claim, user)
     claim.save()
     if stored is not None and not _differs(claim, stored):
         return claim
-    _claims_changed({claim.article_id, stored.article_id if stored else None}, user, touch=not with_article)
+    claims_changed({claim.article_id, stored.article_id if stored else None}, user, touch=not with_article)
     return claim
 
 
 @transaction.atomic
 def claim_delete(*, claim, user, with_article=False):
     """Delete a claim as `user`; its article moves on (see claim_save)."""
-    _record(claim, user)
+    name_change(claim, user)
     article_id = claim.article_id
     claim.delete()
-    _claims_changed({article_id}, user, touch=not with_article)
+    claims_changed({article_id}, user, touch=not with_article)
 
 
 @transaction.atomic
 def record_save(*, instance, user, reason=None):
     """Create or change any other record (enterprise, alias, place, industry, source) as `user`."""
-    _record(instance, user, reason)
+    name_change(instance, user, reason)
     instance.save()  # an enterprise's or alias's new name reaches its articles' search columns (search.py's signals)
     return instance
 
@@ -132,5 +134,5 @@ def record_delete(*, instance, user):
     """Delete a record as `user`; a claim through claim_delete, so its article is told."""
     if isinstance(instance, Claim):
         return claim_delete(claim=instance, user=user)
-    _record(instance, user)
+    name_change(instance, user)
     instance.delete()

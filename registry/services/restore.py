@@ -3,7 +3,7 @@
 from django.db import transaction
 
 from registry.models import Article, Claim, Enterprise
-from registry.services.merge import _claim_content
+from registry.services.merge import claim_content
 from registry.services.records import article_save, claim_delete, claim_save
 
 
@@ -44,9 +44,9 @@ def article_restore(*, article, history_id, user=None):
             changed += 1
     for key, old in wanted.items():
         claim = current.get(key) or Claim(article_id=article.pk, enterprise_id=old.enterprise_id, activity=old.activity)
-        if claim.pk is not None and _claim_content(claim) == _claim_content(old):
+        if claim.pk is not None and claim_content(claim) == claim_content(old):
             continue
-        claim.code, claim.detail, claim.quantity, claim.unit = _claim_content(old)
+        claim.code, claim.detail, claim.quantity, claim.unit = claim_content(old)
         claim._change_reason = reason
         claim_save(claim=claim, user=user, with_article=True)
         changed += 1
