@@ -1,12 +1,12 @@
-"""/api/v1/method/: the method document — the counting rules (registry/method_rules.py) and the
-codebook (registry/codebook.py), as the /method/ page tells them, for a program to read."""
+"""/api/v1/method/: the method document — the counting rules (registry/method/rules.py) and the
+codebook (registry/method/codebook.py), as the /method/ page tells them, for a program to read."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import renderers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from registry import codebook, method_rules
+from registry.method import codebook, rules as method_rules
 
 from .errors import JSONErrors
 from .permissions import MethodFirst, TablePermission

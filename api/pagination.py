@@ -1,7 +1,7 @@
 """Page-number pagination: `page` and `page_size` (up to 500), with facets beside results.
 
 Counts are exact up to COUNT_CAP rows, and beyond it when the whole count fits the time
-budget (REGISTRY_COUNT_BUDGET_MS, 200 ms by default; registry/paging.py). Past the budget a
+budget (REGISTRY_COUNT_BUDGET_MS, 200 ms by default; infra/paging.py). Past the budget a
 list says `count: 10000` with `count_exact: false` (as search engines report "10,000+" hits). A list searched with `q=` is counted up to SEARCH_COUNT_CAP (1,000: the matches it
 ranks, registry.models.articles.RANKED_MATCHES), as counting search matches reads a heap
 page per match. Paging goes on past the cap; `next` is known by fetching one row more."""
@@ -12,7 +12,8 @@ from functools import partial
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
-from registry.paging import COUNT_CAP, SEARCH_COUNT_CAP, CappedCountPaginator  # noqa: F401 (the API's names)
+from infra.paging import COUNT_CAP, CappedCountPaginator  # noqa: F401 (the API's names)
+from registry.models.articles import RANKED_MATCHES as SEARCH_COUNT_CAP  # what a search ranks and counts
 
 MAX_PAGE_SIZE = 500
 

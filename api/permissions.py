@@ -1,4 +1,4 @@
-"""Who may call what through the API: the permission table (registry/permissions.py).
+"""Who may call what through the API: the permission table (registry/access/permissions.py).
 
 Reading needs no permission (what a user sees is narrowed by the querysets' visible_to);
 a write needs the model permission the table names, the admin's own. A method the table does
@@ -9,7 +9,7 @@ anonymous caller (so anonymous users never write) and a 403 for a signed-in one.
 from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.permissions import BasePermission
 
-from registry.permissions import api_requirement, satisfied
+from registry.access.permissions import api_requirement, satisfied
 
 
 def requirement(view, method):

@@ -1,4 +1,4 @@
-"""/api/v1/releases/: the citable releases (registry/releases.py), listed and downloadable
+"""/api/v1/releases/: the citable releases (registry/releases/make.py), listed and downloadable
 by anyone. A download is the release's one zip, byte for byte the file whose SHA-256 the
 list gives (`zip_sha256`); inside it, MANIFEST lists every file's SHA-256 and its own
 SHA-256 is the release's `checksum`."""
@@ -13,7 +13,8 @@ from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 
 from registry.models import Release
-from registry.releases import citation, zip_path
+from registry.releases.describe import citation
+from registry.releases.files import zip_path
 
 from .errors import JSONErrors
 from .pagination import Pagination

@@ -1,7 +1,7 @@
 """Downloads: every list streams its whole filtered result (not one page) with the same
 columns as the list's JSON rows, as CSV (`format=csv`, `bom=1` for Excel), Excel
 (`format=xlsx`) or Stata (`format=dta`, written whole); the time series answers the same way. The tables are written by
-registry/spreadsheets.py; the parameters are the vocabulary's (format, bom)."""
+infra/spreadsheets.py; the parameters are the vocabulary's (format, bom)."""
 
 import io
 
@@ -9,7 +9,8 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from rest_framework.renderers import BaseRenderer
 
-from registry import spreadsheets, vocabulary
+from infra import spreadsheets
+from registry import vocabulary
 
 from .errors import BadQuery
 
@@ -60,7 +61,7 @@ def table_response(header, rows, *, filename, download, inline=False, count=None
     chunks = spreadsheets.chunks(header, rows, format=format, bom=download["bom"], sheet=filename, about=about, labels=labels)
     content_type = spreadsheets.CONTENT_TYPES[format]
     if format == "dta":
-        # Written whole anyway (registry/stata.py): written here, so that a failure is an
+        # Written whole anyway (infra/stata.py): written here, so that a failure is an
         # answer saying so rather than a download cut short.
         try:
             chunks = [b"".join(chunks)]
@@ -122,7 +123,7 @@ class CSVRenderer(_TableRenderer):
 
 
 class DTARenderer(_TableRenderer):
-    """Selected by `?format=dta`; as CSVRenderer, a Stata file of one row (registry/stata.py)."""
+    """Selected by `?format=dta`; as CSVRenderer, a Stata file of one row (infra/stata.py)."""
 
     media_type = spreadsheets.CONTENT_TYPES["dta"]
     format = "dta"

@@ -41,7 +41,7 @@ class RegistrySchema(AutoSchema):
         """Security as the permission table has it: anonymous access (`{}`) only where the
         table lets everyone in, so a fuzzer knows every write needs a token."""
         from .permissions import TablePermission, requirement
-        from registry.permissions import EVERYONE
+        from registry.access.permissions import EVERYONE
 
         auths = [a for a in super().get_auth() if a != {}]
         if not any(isinstance(p, TablePermission) for p in self.view.get_permissions()):

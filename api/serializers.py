@@ -15,10 +15,10 @@ from rest_framework.fields import get_error_detail
 from rest_framework.settings import api_settings
 
 from registry import services
-from registry.codebook import Tier
+from registry.method.codebook import Tier
 from registry.models import Article, Attribute, Claim, Enterprise, Industry, Location, LocationName, Precision, Source, Status
 from registry.models.history import VALUE_COLUMN
-from registry.visibility import can_see_restricted
+from registry.access.visibility import can_see_restricted
 
 
 def _text(source, **kwargs):

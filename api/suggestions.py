@@ -1,4 +1,4 @@
-"""POST /api/v1/suggestions/: the proposed claims of one article (registry/proposals.py),
+"""POST /api/v1/suggestions/: the proposed claims of one article (registry/articles/proposals.py),
 the same as `manage.py suggest_claims` gives for its line. Coders only (the permission
 table: registry.add_claim)."""
 
@@ -8,7 +8,7 @@ from rest_framework.authentication import SessionAuthentication, TokenAuthentica
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from registry.proposals import BadRequest, suggest
+from registry.articles.proposals import BadRequest, suggest
 
 from .errors import BadQuery, JSONErrors
 from .permissions import MethodFirst, TablePermission

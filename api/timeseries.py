@@ -1,6 +1,6 @@
 """/api/v1/timeseries/: the time-series service over HTTP, as JSON, long CSV or Excel.
 
-The parameters are the export command's (registry/series_params.py), spelled with
+The parameters are the export command's (registry/series/params.py), spelled with
 underscores (max_code, group_by, source_kind); lists follow the query vocabulary's syntax. Anonymous users count public
 articles only; a signed-in user with registry.view_restricted counts everything."""
 
@@ -12,8 +12,10 @@ from rest_framework.views import APIView
 
 from django.utils.translation import gettext as _
 
-from registry import provenance, release_data, series_labels, timeseries, vocabulary
-from registry.releases import ReleaseError
+from registry.releases import provenance, data as release_data
+from registry.series import labels as series_labels, timeseries
+from registry import vocabulary
+from registry.releases.files import ReleaseError
 
 from .errors import BadQuery, JSONErrors
 from .permissions import MethodFirst, TablePermission

@@ -1,4 +1,4 @@
-"""Optimistic locking over HTTP (registry/locking.py does the locking itself).
+"""Optimistic locking over HTTP (infra/locking.py does the locking itself).
 
 A detail GET answers an `ETag: "v<version>"`. A PUT or PATCH must say which version it
 changes: `If-Match: "v<version>"` (the ETag as read), or `version` in the body. If the record
@@ -15,7 +15,7 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
 
-from registry.locking import VersionConflict
+from infra.locking import VersionConflict
 
 _TAG = re.compile(r'^"v(\d{1,9})"$')
 

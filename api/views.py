@@ -10,12 +10,14 @@ from rest_framework import mixins, viewsets
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from registry import locking, vocabulary
-from registry.permissions import satisfied
-from registry.locking import VersionConflict
+from infra import locking
+from registry import vocabulary
+from registry.access.permissions import satisfied
+from infra.locking import VersionConflict
 from registry.models import Article, AttributePeriod, Claim, Enterprise, EnterpriseAlias, Industry, Location, LocationName, Source
 
-from . import facets, filters, serializers, versions
+from registry.vocabulary import facets, filters
+from api import serializers, versions
 from .errors import BadQuery, JSONErrors
 from .pagination import Pagination
 from .permissions import MethodFirst, TablePermission, requirement
@@ -67,7 +69,7 @@ class RegistryViewSet(MethodFirst, JSONErrors, Downloads, viewsets.GenericViewSe
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer, XLSXRenderer, DTARenderer]
     pagination_class = Pagination
     filter_backends = [FilterBackend]
-    # Who may call which method: registry/permissions.py API[table_route].
+    # Who may call which method: registry/access/permissions.py API[table_route].
     permission_classes = [TablePermission]
     table_route = None
     schema = RegistrySchema()
@@ -86,7 +88,10 @@ class RegistryViewSet(MethodFirst, JSONErrors, Downloads, viewsets.GenericViewSe
         return self.detail_serializer_class
 
     def list(self, request, *args, **kwargs):
-        wanted = facets.parse(self.model, request.query_params.get("facets")) if self.action == "list" else []
+        try:
+            wanted = facets.parse(self.model, request.query_params.get("facets")) if self.action == "list" else []
+        except facets.FacetError as error:
+            raise BadQuery(error.errors) from None
         queryset = self.filter_queryset(self.get_queryset())
         if self.is_table():
             return stream_table(queryset, self.list_serializer_class, self.basename, self.download)
@@ -134,7 +139,7 @@ class ETagMixin:
 
 class VersionedUpdateMixin(ETagMixin):
     """PUT/PATCH must name the version they change, and a stale one writes nothing (see
-    api/versions.py and registry/locking.py). Only the viewsets whose rows the API may change
+    api/versions.py and infra/locking.py). Only the viewsets whose rows the API may change
     take this in: a route without `update` cannot be written however it is asked."""
 
     def update(self, request, *args, **kwargs):

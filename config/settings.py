@@ -1,4 +1,5 @@
-"""Settings for the enterprise registry: one file, driven by the environment.
+"""Settings for the enterprise registry, driven by the environment (read by config/env.py; the
+databases and replicas in config/databases.py, named here).
 
 Unset, everything falls back to a local SQLite database with DEBUG on, so a fresh
 checkout runs with `make run`. Production sets DATABASE_URL, DJANGO_SECRET_KEY,
@@ -6,59 +7,14 @@ DJANGO_DEBUG=0 and DJANGO_ALLOWED_HOSTS.
 """
 
 import os
-import sys
 from pathlib import Path
 
-import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+from config.env import DEBUG, TESTING, envbool, envint, envlist
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-
-def envbool(name, default):
-    """Read a yes/no setting, refusing a typo rather than guessing ("ture" is an error)."""
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    lowered = value.strip().lower()
-    if lowered in {"1", "true", "yes", "on"}:
-        return True
-    if lowered in {"0", "false", "no", "off"}:
-        return False
-    raise ImproperlyConfigured(f"{name}={value!r}: expected one of 1/0, true/false, yes/no, on/off")
-
-
-def envlist(name, default):
-    value = os.environ.get(name)
-    if value is None or value.strip() == "":
-        return default
-    return [item.strip() for item in value.split(",") if item.strip()]
-
-
-def envint(name, default):
-    """Read a whole number, refusing anything else ("20MB" is an error, not 20)."""
-    value = os.environ.get(name)
-    if value is None or value.strip() == "":
-        return default
-    try:
-        return int(value.strip())
-    except ValueError:
-        raise ImproperlyConfigured(f"{name}={value!r}: expected a whole number") from None
-
-
-def envfloat(name, default):
-    value = os.environ.get(name)
-    if value is None or value.strip() == "":
-        return default
-    try:
-        return float(value.strip())
-    except ValueError:
-        raise ImproperlyConfigured(f"{name}={value!r}: expected a number") from None
-
-
-TESTING = "pytest" in sys.modules
-
-DEBUG = envbool("DJANGO_DEBUG", default=True)
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
@@ -88,8 +44,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # A request id on every log line and answer (registry/logs.py).
-    "registry.logs.RequestIdMiddleware",
+    # A request id on every log line and answer (infra/logs.py).
+    "infra.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A NUL character in the path or the query string never reaches a view (PostgreSQL text
@@ -109,12 +65,12 @@ MIDDLEWARE = [
     # Records the signed-in user on every history row written during a request.
     "simple_history.middleware.HistoryRequestMiddleware",
     # The admin and the public pages answer only the methods the permission table names.
-    "registry.permissions.MethodGuard",
-    # Anonymous reads: to a read replica if there are any (registry/replicas.py), then ETag/304
-    # and the answers cache (registry/caching.py). Inside the others, so that a stored answer
+    "registry.access.permissions.MethodGuard",
+    # Anonymous reads: to a read replica if there are any (infra/replicas.py), then ETag/304
+    # and the answers cache (infra/caching.py). Inside the others, so that a stored answer
     # carries the headers the inner layers set (CSP) and the outer ones add theirs again.
-    "registry.replicas.ReplicaMiddleware",
-    "registry.caching.ConditionalCacheMiddleware",
+    "infra.replicas.ReplicaMiddleware",
+    "infra.caching.ConditionalCacheMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -136,76 +92,11 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "config.wsgi.application"
 
-DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        # Persistent connections in production (no connection set-up, a PostgreSQL backend
-        # fork, per request; each gunicorn thread keeps one), checked before reuse.
-        conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE") or (0 if DEBUG or TESTING else 60)),
-        conn_health_checks=True,
-    )
-}
-# Lets several test runs share one PostgreSQL server without clobbering each other.
-if os.environ.get("DATABASE_TEST_NAME"):
-    DATABASES["default"]["TEST"] = {"NAME": os.environ["DATABASE_TEST_NAME"]}
-# Time-outs and pooling (docs/replicas.md). Every PostgreSQL alias connects within
-# DATABASE_CONNECT_TIMEOUT seconds; a statement runs at most DATABASE_STATEMENT_TIMEOUT seconds on
-# the primary (0: no limit, the default: imports and releases run long statements) and
-# REPLICA_STATEMENT_TIMEOUT on a replica, enforced by the server and, for a server that stopped
-# answering altogether, by the client cutting the connection (registry/replicas.py).
-# PostgreSQL's JIT compiles every plan its cost model calls expensive, which the API's list
-# queries over 500k articles are: 75 ms of compiling per query, more than it ever saves here; it
-# is turned off, and the server-side statement time-out set, by startup options. PgBouncer in
-# transaction mode refuses startup options: with DATABASE_PGBOUNCER=1 none are sent (set jit and
-# statement_timeout per database or role instead, DEPLOY.md) and server-side cursors are off.
-DATABASE_CONNECT_TIMEOUT = envint("DATABASE_CONNECT_TIMEOUT", 5)
-DATABASE_STATEMENT_TIMEOUT = envfloat("DATABASE_STATEMENT_TIMEOUT", 0)
-REPLICA_STATEMENT_TIMEOUT = envfloat("REPLICA_STATEMENT_TIMEOUT", 15)
-DATABASE_PGBOUNCER = envbool("DATABASE_PGBOUNCER", False)
-DATABASE_DISABLE_SERVER_SIDE_CURSORS = envbool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", DATABASE_PGBOUNCER)
-
-
-def _postgres_options(database, statement_timeout):
-    if not database["ENGINE"].endswith("postgresql"):
-        return
-    options = database.setdefault("OPTIONS", {})
-    options.setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
-    if not DATABASE_PGBOUNCER:
-        startup = "-c jit=off" + (f" -c statement_timeout={int(statement_timeout * 1000)}" if statement_timeout else "")
-        options.setdefault("options", startup)
-    if DATABASE_DISABLE_SERVER_SIDE_CURSORS:
-        database["DISABLE_SERVER_SIDE_CURSORS"] = True
-
-
-_postgres_options(DATABASES["default"], DATABASE_STATEMENT_TIMEOUT)
-
-# Read replicas (registry/replicas.py): DATABASE_REPLICA_URLS, comma-separated, each a
-# streaming replica of DATABASE_URL; anonymous GETs read from the healthy, caught-up ones in
-# turn. A replica more than REPLICA_MAX_LAG seconds behind (checked at most every
-# REPLICA_CHECK_SECONDS, each check bounded by REPLICA_CHECK_TIMEOUT) is skipped; one that
-# fails is skipped for REPLICA_RETRY_SECONDS, doubling up to REPLICA_RETRY_MAX_SECONDS.
-# See DEPLOY.md and docs/replicas.md.
-REPLICA_MAX_LAG = envfloat("REPLICA_MAX_LAG", 5)
-REPLICA_CHECK_SECONDS = envfloat("REPLICA_CHECK_SECONDS", 2)
-REPLICA_CHECK_TIMEOUT = envfloat("REPLICA_CHECK_TIMEOUT", 2)
-REPLICA_RETRY_SECONDS = envfloat("REPLICA_RETRY_SECONDS", 2)
-REPLICA_RETRY_MAX_SECONDS = envfloat("REPLICA_RETRY_MAX_SECONDS", 60)
-REGISTRY_REPLICAS = []
-for _number, _url in enumerate(envlist("DATABASE_REPLICA_URLS", []), start=1):
-    _alias = f"replica{_number}"
-    DATABASES[_alias] = dj_database_url.parse(
-        _url, conn_max_age=DATABASES["default"].get("CONN_MAX_AGE", 0), conn_health_checks=True
-    )
-    _postgres_options(DATABASES[_alias], REPLICA_STATEMENT_TIMEOUT)
-    # Under test, a replica is the test database itself (no second server needed), unless
-    # the replica tests (tests/replication/) bring up real ones.
-    if not os.environ.get("REGISTRY_REAL_REPLICAS"):
-        DATABASES[_alias]["TEST"] = {"MIRROR": "default"}
-    REGISTRY_REPLICAS.append(_alias)
-if TESTING and not REGISTRY_REPLICAS:
-    # tests/test_replicas.py routes to this alias (a mirror of the test database) with
-    # override_settings(REGISTRY_REPLICAS=["replica_test"]); nothing else reads from it.
-    DATABASES["replica_test"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+from config.databases import (  # noqa: E402, F401 (settings: the databases, their replicas and time-outs)
+    DATABASE_CONNECT_TIMEOUT, DATABASE_DISABLE_SERVER_SIDE_CURSORS, DATABASE_PGBOUNCER, DATABASE_STATEMENT_TIMEOUT,
+    DATABASES, REGISTRY_REPLICAS, REPLICA_CHECK_SECONDS, REPLICA_CHECK_TIMEOUT, REPLICA_MAX_LAG, REPLICA_RETRY_MAX_SECONDS,
+    REPLICA_RETRY_SECONDS, REPLICA_STATEMENT_TIMEOUT,
+)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -262,7 +153,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    # Each view names its route in the permission table (registry/permissions.py).
+    # Each view names its route in the permission table (registry/access/permissions.py).
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.TablePermission"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "api.schema.RegistrySchema",
@@ -345,7 +236,7 @@ MIDDLEWARE += ["csp.middleware.CSPMiddleware"]
 # from one address, that pair is locked out for the cool-off time; a success resets the count.
 # Axes' backend comes first so a locked-out pair is refused before the password is checked.
 AUTHENTICATION_BACKENDS = [
-    "registry.signin.LockoutBackend",
+    "infra.signin.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Axes' middleware turns a lockout into a 429 page; it must come last.
@@ -360,11 +251,11 @@ AXES_RESET_ON_SUCCESS = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DJANGO_DATA_UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
 # Larger files are spooled to a temporary file rather than held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = envint("DJANGO_FILE_UPLOAD_MAX_MEMORY_BYTES", 5 * 1024 * 1024)
-# A claims CSV larger than this is refused before it is parsed (registry.importing).
+# A claims CSV larger than this is refused before it is parsed (registry/importing/rows.py).
 MAX_IMPORT_BYTES = envint("DJANGO_MAX_IMPORT_BYTES", 20 * 1024 * 1024)
 MAX_UPLOAD_BYTES = envint("DJANGO_MAX_UPLOAD_BYTES", MAX_IMPORT_BYTES + 1024 * 1024)
 FILE_UPLOAD_HANDLERS = [
-    "registry.uploads.SizeLimitUploadHandler",
+    "infra.uploads.SizeLimitUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
@@ -377,7 +268,7 @@ if os.environ.get("DJANGO_STATIC_ROOT"):
 WHITENOISE_MAX_AGE = envint("DJANGO_STATIC_MAX_AGE", 0 if DEBUG else 3600)
 # The REST API (api/): anonymous requests are throttled; tests and the schemathesis run
 # raise the rate through the environment.
-# What counts as published (registry/visibility.py visible_articles): an article in any other
+# What counts as published (registry/access/visibility.py visible_articles): an article in any other
 # status is a draft, seen only by its coder, reviewers and admins and counted for nobody else.
 REGISTRY_PUBLISHED_STATUSES = envlist("REGISTRY_PUBLISHED_STATUSES", ["coded", "reviewed"])
 if not REGISTRY_PUBLISHED_STATUSES or set(REGISTRY_PUBLISHED_STATUSES) - {"draft", "coded", "reviewed"}:
@@ -389,7 +280,7 @@ API_ANON_THROTTLE_RATE = os.environ.get("API_ANON_THROTTLE_RATE", "100000/minute
 # Signed-in users and token holders, per user: unset (the default), not throttled.
 API_USER_THROTTLE_RATE = os.environ.get("API_USER_THROTTLE_RATE", "")
 # Counted in the "throttles" cache (below): Redis with REDIS_URL, shared by every server.
-REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["api.throttling.AnonThrottle", "api.throttling.UserThrottle"]
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["infra.throttling.AnonThrottle", "infra.throttling.UserThrottle"]
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "EnterpriseKindEnum": "registry.models.EnterpriseKind",
     "LocationKindEnum": "registry.models.LocationKind",
@@ -397,20 +288,20 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "PrecisionEnum": "registry.models.Precision",
 }
 
-# Citable releases (registry/releases.py): each under RELEASES_DIR/<name>/, with its zip
+# Citable releases (registry/releases/make.py): each under RELEASES_DIR/<name>/, with its zip
 # beside it; the SQLite copies that time series are computed from in RELEASES_DIR/.cache/.
 RELEASES_DIR = Path(os.environ.get("RELEASES_DIR", BASE_DIR / "releases"))
 # The licence a release's data are published under unless make_release --licence says otherwise
 # (the place data keep their own: ODbL, GeoNames' CC BY, named in every release).
 RELEASE_LICENCE = os.environ.get("RELEASE_LICENCE", "CC-BY-4.0")
 # Reads of the registry's tables go to a release's database while a series is computed
-# from it (registry/release_data.py); everything else stays on "default".
+# from it (registry/releases/data.py); everything else stays on "default".
 # Covering indexes (INCLUDE) are for PostgreSQL's index-only scans; SQLite builds the key
 # columns alone, which is all it can use, so its warning about them is no news.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
-DATABASE_ROUTERS = ["registry.release_data.ReleaseRouter", "registry.replicas.ReplicaRouter"]
+DATABASE_ROUTERS = ["registry.releases.data.ReleaseRouter", "infra.replicas.ReplicaRouter"]
 
-# Conditional GET and the answers cache for anonymous readers (registry/caching.py): every
+# Conditional GET and the answers cache for anonymous readers (infra/caching.py): every
 # anonymous GET answers an ETag made of the data version (304 when it still holds), and with
 # REGISTRY_CACHE_SECONDS > 0 whole answers are kept that long, keyed by the data version, so a
 # write invalidates them all at once. 0 turns the stored answers off; REGISTRY_ETAGS=0 the
@@ -418,7 +309,10 @@ DATABASE_ROUTERS = ["registry.release_data.ReleaseRouter", "registry.replicas.Re
 # the cached walk of tests/test_shadow.py): a test's writes stay uncommitted and PostgreSQL's
 # version moves at COMMIT, and the version read (one query) would add to every pinned count.
 REGISTRY_ETAGS = envbool("REGISTRY_ETAGS", not TESTING)
-# Lists are counted exactly when the count takes at most this long (registry/paging.py: a
+# The data version the ETags, the answers cache and the replicas' catch-up check read: the
+# domain's function, named here so that infra/ imports nothing of the domain.
+REGISTRY_DATA_VERSION = "registry.stored.dataversion.current"
+# Lists are counted exactly when the count takes at most this long (infra/paging.py: a
 # statement time-out on PostgreSQL, a progress handler on SQLite); past it they say
 # count_exact false with the capped count as a lower bound. 0: capped counts only.
 REGISTRY_COUNT_BUDGET_MS = envint("REGISTRY_COUNT_BUDGET_MS", 200)
@@ -450,7 +344,7 @@ else:
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "answers": _answers,
-    # The throttles' counts (api/throttling.py): in Redis, one count for every worker and
+    # The throttles' counts (infra/throttling.py): in Redis, one count for every worker and
     # server; without it, each process's memory (one machine; a client is let through once per
     # worker at most). Not the file cache: its increments are not atomic.
     "throttles": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "throttle"}
@@ -462,15 +356,15 @@ if "redis" not in CACHES["answers"]["BACKEND"]:  # Redis takes client options he
 
 # Logging: with DEBUG off (production), every record at LOG_LEVEL (WARNING) and above — a 500's
 # traceback included — goes to stderr as one JSON line with the request id, the database alias
-# and the user id (registry/logs.py); with DEBUG on, Django's defaults. DJANGO_LOG_FORMAT=text
+# and the user id (infra/logs.py); with DEBUG on, Django's defaults. DJANGO_LOG_FORMAT=text
 # writes plain lines instead of JSON.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request": {"()": "registry.logs.RequestContext"}},
+    "filters": {"request": {"()": "infra.logs.RequestContext"}},
     "formatters": {
-        "json": {"()": "registry.logs.JSONFormatter"},
-        "text": {"()": "registry.logs.TextFormatter"},
+        "json": {"()": "infra.logs.JSONFormatter"},
+        "text": {"()": "infra.logs.TextFormatter"},
     },
     "handlers": {
         "stderr": {
@@ -484,6 +378,7 @@ LOGGING = {
         # Django's own handlers (mail_admins, the debug console) are replaced by this one line.
         "django": {"handlers": ["stderr"], "level": os.environ.get("LOG_LEVEL", "WARNING"), "propagate": False},
         "registry": {"handlers": ["stderr"], "level": os.environ.get("LOG_LEVEL", "WARNING"), "propagate": False},
+        "infra": {"handlers": ["stderr"], "level": os.environ.get("LOG_LEVEL", "WARNING"), "propagate": False},
     },
     "root": {"handlers": ["stderr"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }

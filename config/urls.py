@@ -15,7 +15,7 @@ urlpatterns = [
     path("api/", include("api.urls")),
     # The language switcher on every page and in the admin posts to Django's set_language.
     # Without a CSRF token: choosing a display language changes no data, and a token would
-    # give every public page a cookie, which makes it uncacheable (registry/caching.py).
+    # give every public page a cookie, which makes it uncacheable (infra/caching.py).
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("", include("pages.urls")),
 ]

@@ -1,6 +1,6 @@
 """Public browsing pages: the home's figures, the enterprise list, a place, the method.
 Thin: who sees what is `visible_to(user)`, what a parameter means is the API's filterset (the
-one query vocabulary), facets are api/facets, the codebook is registry/codebook."""
+one query vocabulary), facets are registry/vocabulary/facets, the codebook is registry/method/codebook."""
 
 from urllib.parse import urlencode
 
@@ -12,9 +12,11 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from api import facets as api_facets
-from api.filters import EnterpriseFilter
-from registry import codebook, method_rules, series_labels, vocabulary
+from registry.vocabulary import facets as api_facets
+from registry.vocabulary.filters import EnterpriseFilter
+from registry.method import codebook, rules as method_rules
+from registry.series import labels as series_labels
+from registry import vocabulary
 from registry.models import Article, Claim, Enterprise, EnterpriseKind, Location, LocationName, Release, Source
 
 from . import fielderrors
@@ -141,7 +143,7 @@ def _member_label(scheme, member_of):
 @throttled
 @without_parameters
 def method(request):
-    """The codebook as the data speaks it (registry/codebook.codebook_rows) and how counts are made."""
+    """The codebook as the data speaks it (registry/method/codebook.codebook_rows) and how counts are made."""
     schemes = {}
     for scheme, value, label, definition, member_of in codebook.codebook_rows():
         schemes.setdefault(scheme, []).append({

@@ -1,5 +1,5 @@
 """The map page: a measure per county, city and district for one period, or two side by
-side, as SVG, a table and CSV. Thin: counting and drawing are registry/maps.py, the
+side, as SVG, a table and CSV. Thin: counting and drawing are registry/series/maps.py, the
 parameters the query vocabulary's."""
 
 import csv
@@ -11,9 +11,11 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from registry import codebook, maps, series_labels, vocabulary
+from registry.method import codebook
+from registry.series import maps, labels as series_labels
+from registry import vocabulary
 from registry.models import Location
-from registry.csvsafe import inert_row
+from infra.csvsafe import inert_row
 
 from . import fielderrors
 from .throttling import throttled

@@ -7,7 +7,7 @@ from functools import wraps
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
-from api.throttling import AnonThrottle
+from infra.throttling import AnonThrottle
 from registry import vocabulary
 
 

@@ -1,5 +1,5 @@
 """Public pages: the comparison chart and an enterprise's page. Thin: the counting is
-registry.timeseries, the drawing registry.charts."""
+registry.series.timeseries, the drawing registry.series.charts."""
 
 import datetime
 from urllib.parse import urlencode
@@ -13,10 +13,11 @@ from django.utils.safestring import mark_safe
 from django.utils import translation
 from django.utils.translation import gettext as _, gettext_lazy
 
-from registry import chart_panels, charts, provenance, series_labels, timeseries
-from registry.codebook import ACTIVITY_GROUP_LABELS, Activity, Grade, Tier, activity_group_choices, short_label
+from registry.series import chart_panels, charts, labels as series_labels, timeseries
+from registry.releases import provenance
+from registry.method.codebook import ACTIVITY_GROUP_LABELS, Activity, Grade, Tier, activity_group_choices, short_label
 from registry.models import Article, AttributePeriod, Claim, Enterprise, Industry, Location, Release, SourceKind
-from registry.reference import hangul_stem
+from registry.places.reference import hangul_stem
 from registry.vocabulary.fields import split_values
 
 from . import fielderrors

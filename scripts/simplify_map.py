@@ -5,7 +5,7 @@
 Reads the OSM export (197 units: counties, cities, Pyongyang's districts, Kaesong and Rason
 whole), ties each polygon to its place in fixtures/places.csv by its Hangul name (every one
 matches exactly one place), simplifies the rings (Douglas–Peucker, TOLERANCE degrees, about
-700 m) and rounds to 3 decimals, and writes registry/data/nk_units.json:
+700 m) and rounds to 3 decimals, and writes registry/series/data/nk_units.json:
 {"attribution", "units": [{"slug", "rings": [[[lon, lat], …], …]}]}.
 
 Map data © OpenStreetMap contributors, ODbL 1.0 (https://www.openstreetmap.org/copyright).
@@ -72,7 +72,7 @@ def main(source):
                 shapes.append(rounded)
         units.append({"slug": slug, "rings": shapes})
     units.sort(key=lambda unit: unit["slug"])
-    out = ROOT / "registry" / "data" / "nk_units.json"
+    out = ROOT / "registry" / "series" / "data" / "nk_units.json"
     out.write_text(json.dumps({"attribution": ATTRIBUTION, "units": units}, separators=(",", ":")) + "\n", encoding="utf-8")
     points = sum(len(r) for u in units for r in u["rings"])
     print(f"{len(units)} units, {points} points, {out.stat().st_size} bytes -> {out.relative_to(ROOT)}")

@@ -5,7 +5,7 @@ import datetime
 from django.contrib.auth.models import Group, User
 
 from registry.models import Article, Claim, Enterprise, Location, Source
-from registry.roles import ensure_roles
+from registry.access.roles import ensure_roles
 
 PASSWORD = "a-long-test-password"
 

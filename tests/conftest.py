@@ -18,10 +18,10 @@ def django_db_setup(django_db_setup, django_db_blocker):
 @pytest.fixture(scope="session", autouse=True)
 def release_schema_template():
     """A release's SQLite copy starts from an empty database migrated by this code
-    (registry/release_data.template): ~19 s of CPU, once per process. Between test runs it is
+    (registry/releases/data.template): ~19 s of CPU, once per process. Between test runs it is
     kept under .pytest_cache/, named by the same fingerprint of Django's version and every
     migration's text that names it in production, so a new migration builds a new one."""
-    from registry import release_data
+    from registry.releases import data as release_data
 
     key = release_data.schema_fingerprint()
     path = ROOT / ".pytest_cache" / "release-schema" / f"schema-{key[:16]}.sqlite3"

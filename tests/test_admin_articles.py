@@ -157,7 +157,7 @@ def test_the_article_list_costs_the_same_for_5_and_50_rows(client, coder, kim_ch
     # the text, the place so named: EnterpriseQuerySet.search, whose enterprises find their
     # articles). How many match up to RANKED_MATCHES (narrow or broad: the plan) is asked of
     # the rows listed (the blind-coding condition counted with the search), and that one
-    # query is the paginator's capped count (registry/paging.py).
+    # query is the paginator's capped count (infra/paging.py).
     assert changelist_queries(client, rows, CHANGELIST + "?status__exact=coded&q=Report") == 11 + 2
 
 
@@ -272,7 +272,7 @@ def test_a_broad_search_lists_the_same_rows_newest_first_with_the_same_years(cli
 
 
 def test_a_list_is_counted_up_to_the_cap_and_says_so(client, coder, monkeypatch):
-    """The admin counts as the API does (registry/paging.py): exactly up to the cap, beyond
+    """The admin counts as the API does (infra/paging.py): exactly up to the cap, beyond
     it the cap shown as "4+"; paging goes on past it. Another coder's drafts, which this
     coder may not see, are never counted."""
     from registry.admin import common

@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from registry.models import Article
-from registry.roles import ROLES
+from registry.access.roles import ROLES
 
 from .admin_support import make_article, make_user
 from .test_admin_articles import article_post
@@ -30,11 +30,11 @@ def test_the_roles_exist_with_their_permissions():
 @pytest.mark.slow  # migrates a whole SQLite database
 def test_migrating_another_database_makes_the_roles_there(settings, tmp_path, monkeypatch):
     """The migrations that make the roles write to the database being migrated: a release's
-    SQLite copy (registry/release_data.py migrates one) gets its own groups, and migrating it
+    SQLite copy (registry/releases/data.py migrates one) gets its own groups, and migrating it
     leaves the live database's alone (they once went to the default database)."""
     import sqlite3
 
-    from registry import release_data
+    from registry.releases import data as release_data
 
     settings.RELEASES_DIR = tmp_path
     monkeypatch.setattr(release_data, "_templates", {})

@@ -6,7 +6,7 @@ import random
 
 import numpy
 
-from registry.agreement import _alpha_of, _per_unit, alpha, bootstrap, compare, verdict
+from registry.method.agreement import _alpha_of, _per_unit, alpha, bootstrap, compare, verdict
 
 N = None
 # Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", the example of four
@@ -101,7 +101,7 @@ def test_the_bootstraps_alpha_is_the_packages(level):
 
 
 def test_masi_distance_follows_passonneau():
-    from registry.agreement import jaccard_distance, masi_distance
+    from registry.method.agreement import jaccard_distance, masi_distance
 
     # Passonneau (2006), "Measuring agreement on set-valued items (MASI) for semantic and
     # pragmatic annotation": MASI = 1 - J x M, M = 1 (identical), 2/3 (subsumption), 1/3
@@ -139,7 +139,7 @@ def test_the_bootstrap_resamples_articles():
 
 def test_the_verdict_reads_the_lower_bound():
     # The methodologist's case: a point estimate 0.816 over an interval 0.531-1.0 is not reliable.
-    from registry.agreement import _measure
+    from registry.method.agreement import _measure
 
     assert _measure(0.816, (0.531, 1.0), "MASI", 11)["verdict"] == "unreliable"
     assert _measure(0.9, (0.7, 1.0), "MASI", 11)["verdict"] == "tentative"

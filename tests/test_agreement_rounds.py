@@ -15,8 +15,11 @@ from django.core.management import call_command
 from django.test import Client, TestCase
 from django.urls import reverse
 
-from registry import agreement_rounds, evidence, releases, services
-from registry.importing import ImportFailed
+from registry.method import agreement_rounds
+from registry.stored import evidence
+from registry.releases import files as release_files
+from registry import services
+from registry.importing.rows import ImportFailed
 from registry.models import Adjudication, AgreementRound, Article, Claim, RoundStatus, SecondCoding
 from tests.admin_support import make_article, make_enterprise, make_user, management_form, place, source
 
@@ -275,11 +278,11 @@ class Coding(TestCase):
 
         with tempfile.TemporaryDirectory() as tmp, override_settings(RELEASES_DIR=tmp):
             call_command("make_release", "2026.1", stdout=io.StringIO(), stderr=io.StringIO())
-            with open(releases.release_path("2026.1") / "data/agreement.csv", encoding="utf-8") as f:
+            with open(release_files.release_path("2026.1") / "data/agreement.csv", encoding="utf-8") as f:
                 lines = f.read().splitlines()
-            with open(releases.release_path("2026.1") / "data/codings.csv", encoding="utf-8") as f:
+            with open(release_files.release_path("2026.1") / "data/codings.csv", encoding="utf-8") as f:
                 codings = list(csv.DictReader(f))
-            with open(releases.release_path("2026.1") / "datapackage.json", encoding="utf-8") as f:
+            with open(release_files.release_path("2026.1") / "datapackage.json", encoding="utf-8") as f:
                 package = json.load(f)
         # Article a alone: (e1, production) 5/5 and (e2, facility) 2/3: ordinal over 5,5,2,3.
         expected = agreement_rounds.agreement.compare({(1, 1, "p"): 5, (1, 2, "f"): 2}, {(1, 1, "p"): 5, (1, 2, "f"): 3}, seed=1)

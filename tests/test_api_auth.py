@@ -10,7 +10,7 @@ from rest_framework.authtoken.models import Token, TokenProxy
 from rest_framework.test import APIClient
 
 from registry.models import Article, Claim
-from registry.roles import may_review
+from registry.access.roles import may_review
 from tests.api_data import build, user_with
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ format and every facet, walked as an anonymous user (and as a signed-in user wit
 import pytest
 from rest_framework.test import APIClient
 
-from api import facets
+from registry.vocabulary import facets
 from registry.models import Article, Claim, Enterprise, Industry, Location, Release, Source
 from tests.api_data import MARKERS, build, user_with
 

@@ -66,11 +66,11 @@ def test_no_facets_key_unless_asked(d):
 
 def test_facets_on_the_rows_grouped_straight_equal_the_guarded_ones(d, monkeypatch):
     """The list's own facets group its filtered query directly when the query repeats no
-    row (api/facets.repeats_rows); the answer is the one the `pk IN (ids)` guard gives,
+    row (registry/vocabulary/facets.repeats_rows); the answer is the one the `pk IN (ids)` guard gives,
     for the public and for a researcher who sees restricted material."""
     from django.contrib.auth.models import AnonymousUser
 
-    from api import facets as module
+    from registry.vocabulary import facets as module
     from registry.models import Enterprise
     from tests.api_data import user_with
 
@@ -103,7 +103,7 @@ def test_a_filter_joined_to_many_claims_still_counts_each_enterprise_once(d):
     from django.contrib.auth.models import AnonymousUser
     from django.db.models import Count
 
-    from api import facets as module
+    from registry.vocabulary import facets as module
     from registry.models import Enterprise
 
     joined = Enterprise.objects.visible_to(AnonymousUser()).filter(claims__code__lte=5)

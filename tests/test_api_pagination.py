@@ -180,7 +180,7 @@ def test_past_the_cap_a_list_is_counted_exactly_within_the_budget(twelve_claims,
 
 
 def test_past_the_budget_the_count_is_the_capped_lower_bound(twelve_claims, monkeypatch):
-    from registry import paging
+    from infra import paging
 
     monkeypatch.setattr(pagination.CappedCountPaginator, "cap", 5)
     monkeypatch.setattr(paging, "within_budget", lambda compute, using="default", budget_ms=None: None)  # too slow
@@ -199,7 +199,7 @@ def test_within_budget_stops_a_slow_statement_and_leaves_the_connection_as_it_wa
 
     from django.db import connection
 
-    from registry.paging import within_budget
+    from infra.paging import within_budget
 
     def run(sql):
         with connection.cursor() as cursor:

@@ -25,7 +25,7 @@ LISTS = {
     "industries": 1,
     "sources": 1,
     # The facets read from the rows themselves in one GROUP BY while their values together
-    # stay few (api/facets.py GROUPS_AT_MOST): enterprises' grade and region together,
+    # stay few (registry/vocabulary/facets.py GROUPS_AT_MOST): enterprises' grade and region together,
     # industry apart; articles' source and year together; claims' activity and code
     # together, grade and region together. One GROUP BY for each facet on the claims, plus
     # the label lookups of region, industry and source.
@@ -76,7 +76,7 @@ def with_size(url, size):
 
 def asks_count(client, url):
     """Does a page of 5 have rows after it? Then the paginator counts them, unless facets on
-    the rows themselves told it how many there are (api/facets.py compute_with_total: every
+    the rows themselves told it how many there are (registry/vocabulary/facets.py compute_with_total: every
     facets= list here asks one)."""
     return client.get(with_size(url, 5)).json()["next"] is not None and "facets=" not in url
 
@@ -114,7 +114,7 @@ def test_signed_in_counts_do_not_grow_with_the_page_either(d):
 
 def test_public_enterprise_lists_read_stored_evidence_not_the_claims(d):
     """Anonymous and viewer lists of enterprises (and their grade/region facets) read the
-    stored public evidence (registry/evidence.py): no query touches the claims table."""
+    stored public evidence (registry/stored/evidence.py): no query touches the claims table."""
     viewer = APIClient()
     viewer.force_login(user_with("vera", "view_enterprise"))
     for client in (APIClient(), viewer):

@@ -6,7 +6,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from registry.models import Article
-from registry.models.articles import ARTICLE_TSVECTOR
+from registry.models.querying import ARTICLE_TSVECTOR
 from tests.api_data import build, ids
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +53,7 @@ def test_search_never_reaches_restricted_articles(d):
 
 def test_search_uses_the_same_expression_as_the_postgresql_index():
     # Since migration 0010 the index is on the stored, generated search_vector column.
-    from registry import search
+    from registry.articles import search
 
     assert f"registry_article_fulltext ON registry_article USING gin ({ARTICLE_TSVECTOR})" in " ".join(search.PG_CREATE)
 
@@ -81,8 +81,8 @@ def test_a_place_spelled_another_way_finds_the_enterprise_named_after_it(d):
 @pytest.mark.parametrize("inline", [2000, 1])
 def test_articles_found_by_headline_or_by_an_enterprise_they_name(d, inline, monkeypatch):
     """The same answer whether the named enterprises go into the SQL as ids or, when there
-    are many, as a subquery (api.filters.NAMED_IDS_INLINE)."""
-    from api import filters
+    are many, as a subquery (registry.vocabulary.filters.NAMED_IDS_INLINE)."""
+    from registry.vocabulary import filters
 
     monkeypatch.setattr(filters, "NAMED_IDS_INLINE", inline)
     # "Kim Chaek": E1 (claims in A1, A2; A4 is restricted) and E3 (A1), and A1's headline.

@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 from rest_framework.test import APIClient
 
-from registry import spreadsheets
+from infra import spreadsheets
 from registry.models import Article, Claim, Source
 from tests.api_data import MARKERS, build
 

@@ -15,8 +15,9 @@ from django.core.management import call_command
 from django.test import Client, TestCase, override_settings
 from django.urls import reverse
 
-from registry import releases, services
-from registry.importing import ImportFailed
+from registry import services
+from registry.releases import files as releases
+from registry.importing.rows import ImportFailed
 from registry.models import Article, Claim, SecondCoding
 from tests.admin_support import PASSWORD, make_article, make_enterprise, make_user, management_form, place
 

@@ -15,7 +15,7 @@ import pytest
 import yaml
 from django.core.management import call_command
 
-from registry import releases
+from registry.releases import files as releases
 from registry.models import Release
 
 from . import timeseries_data

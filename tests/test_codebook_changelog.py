@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 from django.conf import settings
 
-from registry.codebook import CODEBOOK_VERSION, codebook_rows_english
+from registry.method.codebook import CODEBOOK_VERSION, codebook_rows_english
 
 ROOT = Path(settings.BASE_DIR)
 CHANGELOG = ROOT / "docs" / "codebook_changelog.md"
@@ -30,7 +30,7 @@ def test_the_version_the_code_reports_has_an_entry_with_its_fingerprint():
     found = entries(CHANGELOG.read_text(encoding="utf-8"))
     assert CODEBOOK_VERSION in found, f"docs/codebook_changelog.md has no entry for codebook version {CODEBOOK_VERSION}"
     assert found[CODEBOOK_VERSION][1] == fingerprint(), (
-        f"the definitions in registry/codebook.py are not those of version {CODEBOOK_VERSION}'s entry: a changed "
+        f"the definitions in registry/method/codebook.py are not those of version {CODEBOOK_VERSION}'s entry: a changed "
         "definition is a new CODEBOOK_VERSION with its own entry")
 
 
@@ -47,7 +47,7 @@ def test_the_changelog_is_in_the_docs_nav():
 
 
 def test_a_release_carries_the_entries_one_level_down(monkeypatch, tmp_path):
-    from registry import codebook_changelog
+    from registry.method import changelog as codebook_changelog
 
     text = codebook_changelog.as_markdown()
     assert text.startswith("### Version 1 — 2026-12-01\n\nFingerprint: `") and "\n## " not in text

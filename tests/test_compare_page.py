@@ -5,8 +5,8 @@ import re
 import pytest
 from django.contrib.auth.models import Permission, User
 
-from registry import charts
-from registry.timeseries import compute, parse_params
+from registry.series import charts
+from registry.series.timeseries import compute, parse_params
 
 from .timeseries_data import build
 
@@ -77,7 +77,7 @@ def test_a_bad_choice_is_shown_not_raised(client, world):
 def test_page_query_count_does_not_grow_with_bands(client, world, django_assert_num_queries):
     # place options, 2 × resolve a place (name, row), one UNION of GROUP BYs; the data's
     # stamp: the public's last change and counts, one read of the version row where the
-    # triggers keep them (registry/dataversion.py); the coverage ranges of the sources in
+    # triggers keep them (registry/stored/dataversion.py); the coverage ranges of the sources in
     # scope; the top-level industries for the industry control.
     with django_assert_num_queries(9):
         response = client.get("/compare/")

@@ -1,6 +1,6 @@
 """Two coders editing one article or enterprise: the second save is refused with a message
 saying who changed the record and when; nothing is silently overwritten (optimistic locking,
-registry/locking.py), in the model, the admin and the API."""
+infra/locking.py), in the model, the admin and the API."""
 
 import re
 
@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from registry import locking
+from infra import locking
 from registry.models import Article, Claim, Enterprise
 
 from .admin_support import make_article, make_enterprise, make_user, management_form, place, source

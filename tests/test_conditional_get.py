@@ -1,4 +1,4 @@
-"""Conditional GET and the answers cache (registry/caching.py, registry/dataversion.py).
+"""Conditional GET and the answers cache (infra/caching.py, registry/stored/dataversion.py).
 
 Anonymous reads answer an ETag made of the data version, 304 while it holds; every kind of
 write, through the services, moves the version (database triggers, at COMMIT on PostgreSQL:
@@ -20,7 +20,9 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 
-from registry import caching, dataversion, services
+from infra import caching
+from registry.stored import dataversion, version_triggers
+from registry import services
 from registry.models import Article, Claim, Enterprise, Location
 from tests.admin_support import make_user
 from tests.api_data import build
@@ -171,7 +173,7 @@ def test_drafts_internal_notes_and_restricted_articles_leave_the_public_etag_and
     """Issue 28: what the public cannot see moves neither the anonymous ETag nor the data
     version stamp (a side channel, and every cached answer emptied by each draft saved); a
     publication moves both. Signed-in stamps keep the full history."""
-    from registry import provenance
+    from registry.releases import provenance
 
     call_command("load_reference", verbosity=0)
     d = build()
@@ -240,7 +242,7 @@ def test_drafts_internal_notes_and_restricted_articles_leave_the_public_etag_and
 
 @pytest.mark.django_db
 def test_every_registry_table_carries_the_trigger():
-    assert dataversion.installed_on() == dataversion.tables()
+    assert version_triggers.installed_on() == dataversion.tables()
     assert {"registry_claim", "registry_article", "registry_enterprise", "registry_storymember"} <= set(dataversion.tables())
     assert not any("historical" in table for table in dataversion.tables())
 

@@ -175,7 +175,7 @@ def test_the_benchmark_runs_end_to_end_on_a_tiny_corpus():
 def test_korean_headlines_and_hangul_names_are_searchable():
     """The corpus gives its enterprises Hangul names and the Korean sources' articles Korean
     headlines, with the search columns written as the services would (search.refresh_articles)."""
-    from registry import search
+    from registry.articles import search
 
     generate_corpus(enterprises=30, articles=120, seed=9)
     assert not Enterprise.objects.filter(hangul="").exists()

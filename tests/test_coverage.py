@@ -9,11 +9,11 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 
-from registry.coverage import NO_COVERAGE, period_bounds
-from registry.importing import ImportFailed
+from registry.series.coverage import NO_COVERAGE, period_bounds
+from registry.importing.rows import ImportFailed
 from registry.models import Coverage, Source
 from registry.services import coverage_import
-from registry.timeseries import compute, parse_params
+from registry.series.timeseries import compute, parse_params
 
 from .admin_support import PASSWORD, make_user
 from .timeseries_data import build

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from registry.csvsafe import inert, inert_row
+from infra.csvsafe import inert, inert_row
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,8 @@
-"""The duplicate guard's name folding and candidate search (registry/duplicates.py)."""
+"""The duplicate guard's name folding and candidate search (registry/enterprises/duplicates.py)."""
 
 import pytest
 
-from registry.duplicates import NameIndex, fold, similar_enterprises
+from registry.enterprises.duplicates import NameIndex, fold, similar_enterprises
 from registry.models import EnterpriseAlias
 
 from .admin_support import make_enterprise

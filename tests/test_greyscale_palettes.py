@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from registry import charts, maps
+from registry.series import charts, maps
 
 CSS = Path(__file__).resolve().parent.parent / "static" / "pages" / "site.css"
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from registry.hangul import fold
-from registry.names import name_key
+from registry.places.hangul import fold
+from registry.places.names import name_key
 
 # (North, South): real pairs from the two Koreas' press.
 PAIRS = [

@@ -1,6 +1,6 @@
 """History that stays true: every count reads what the enterprise was on the claim's date
 (models/history.py), the copies that let the series read it without a join are kept by the
-database (registry/copies.py) whatever the kind of write, and as_of=DATE|today reads one
+database (registry/stored/copies.py) whatever the kind of write, and as_of=DATE|today reads one
 day's values instead.
 
 The world, counted by hand below. Enterprise E, "Hamhung Test Steel Works" (today: special
@@ -36,7 +36,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from registry import evidence, timeseries
+from registry.stored import evidence
+from registry.series import timeseries
 from registry.models import Article, AttributePeriod, Claim, Enterprise, Industry, Location, Source
 from registry.services import article_restore, article_save, claim_delete, claim_save, enterprise_merge, record_save
 from tests.api_data import user_with
@@ -295,7 +296,7 @@ def test_a_restore_keeps_the_copies(w):
 
 
 def test_every_copy_trigger_is_installed():
-    from registry import copies
+    from registry.stored import copies
 
     names = copies.installed()
     expected = [n for n, *_ in (copies._postgresql_statements() if connection.vendor == "postgresql" else copies._sqlite_statements())]

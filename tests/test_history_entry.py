@@ -1,5 +1,5 @@
 """Entering history: the services that write attribute periods (history_save/delete), the one
-reader of typed values (registry/attribute_values.py), the import_history command, the
+reader of typed values (registry/enterprises/attribute_values.py), the import_history command, the
 admin's timeline, the API's `history`, past names found, and releases carrying time."""
 
 import datetime
@@ -10,8 +10,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
-from registry.attribute_values import AttributeValueError, parse_end, parse_start, resolve_value
-from registry.importing import ImportFailed
+from registry.enterprises.attribute_values import AttributeValueError, parse_end, parse_start, resolve_value
+from registry.importing.rows import ImportFailed
 from registry.models import Attribute, AttributePeriod, Enterprise, Industry, Location
 from registry.services import history_delete, history_import, history_save
 
@@ -436,7 +436,7 @@ def test_the_api_search_finds_a_past_name(steel):
 
 
 def test_the_duplicate_guard_knows_past_names(steel):
-    from registry.duplicates import similar_enterprises
+    from registry.enterprises.duplicates import similar_enterprises
 
     history_save(period=period(steel, "name", "1990", "2004", value="Kangson Steel Works"), user=None)
     [candidate] = similar_enterprises("Kangson Steel Works")
@@ -444,7 +444,7 @@ def test_the_duplicate_guard_knows_past_names(steel):
 
 
 def test_a_past_name_resting_on_a_restricted_article_is_not_named_to_a_viewer(steel):
-    from registry.duplicates import similar_enterprises
+    from registry.enterprises.duplicates import similar_enterprises
 
     make_article("Public", claims=[(steel, "operation", 1)])
     hidden = make_article("Restricted", disclosure="restricted", claims=[(steel, "operation", 2)])
@@ -520,9 +520,9 @@ def test_a_release_carries_public_periods_and_counts_by_them_as_live_data_does(s
 
     from frictionless import Package
 
-    from registry import release_data, releases
+    from registry.releases import data as release_data, files as release_files
     from registry.models import Release
-    from registry.timeseries import compute, parse_params
+    from registry.series.timeseries import compute, parse_params
 
     from . import timeseries_data
 
@@ -535,7 +535,7 @@ def test_a_release_carries_public_periods_and_counts_by_them_as_live_data_does(s
     history_save(period=period(c, "kind", None, "2010", value="factory", article=world["a5"], source="", note="KIND-MARKER"), user=None)
     call_command("make_release", "2026.h", stdout=io.StringIO(), stderr=io.StringIO())
     release = Release.objects.get(name="2026.h")
-    root = releases.release_path(release.name)
+    root = release_files.release_path(release.name)
     with open(root / "data/attribute_periods.csv", encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
     assert [(r["enterprise_id"], r["attribute"], r["value"], r["valid_from"], r["valid_to"], r["valid_to_precision"], r["source"]) for r in rows] == [

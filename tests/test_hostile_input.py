@@ -15,10 +15,11 @@ from django.test import override_settings
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from registry.dates import BadDate, parse_partial_date, period_end
-from registry.importing import HEADER, ImportFailed, parse_claims_csv, plan_import
+from registry.method.dates import BadDate, parse_partial_date, period_end
+from registry.importing.claims import plan_import
+from registry.importing.rows import HEADER, ImportFailed, parse_claims_csv
 from registry.models import Article, Claim, Enterprise, EnterpriseAlias, Location
-from registry.places import PlaceLookupError, describe_error, resolve_place
+from registry.places.lookup import PlaceLookupError, describe_error, resolve_place
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from registry.importing import HEADER, ImportFailed
+from registry.importing.rows import HEADER, ImportFailed
 from registry.models import Article, Claim, Enterprise, Industry, Location
 from registry.services import claims_import
 

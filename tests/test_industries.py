@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from registry.industries import ISIC_DIVISIONS, IndustryLookupError, resolve_industry
+from registry.places.industries import ISIC_DIVISIONS, IndustryLookupError, resolve_industry
 from registry.models import Industry
 
 pytestmark = pytest.mark.django_db

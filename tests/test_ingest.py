@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from registry.ingest import ingest
+from registry.articles.ingest import ingest
 from registry.models import Article, StoryMember
 
 from .admin_support import make_user

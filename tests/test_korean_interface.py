@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation.template import templatize
 
-from registry.codebook import Activity, Code, codebook_rows, codebook_rows_english
+from registry.method.codebook import Activity, Code, codebook_rows, codebook_rows_english
 from tests.admin_support import PASSWORD, make_user
 from tests.api_data import build
 
@@ -197,7 +197,7 @@ def test_the_switcher_sets_the_language_cookie_and_goes_back(client):
 @pytest.mark.django_db
 def test_the_switcher_needs_no_token_so_public_pages_set_no_cookie():
     # A token would give every public page a CSRF cookie, and an answer that sets a cookie is
-    # never cached (registry/caching.py); choosing a display language writes no data.
+    # never cached (infra/caching.py); choosing a display language writes no data.
     strict = Client(enforce_csrf_checks=True)
     home = strict.get("/")
     assert not home.cookies and "csrfmiddlewaretoken" not in _text(home)

@@ -29,7 +29,8 @@ WORD = re.compile(r"[A-Za-z][A-Za-z'’-]{2,}")
 def machine_values():
     """The values one types in a URL (grade=special, metric=articles): an error may list
     them as the values accepted, and nowhere else may they stand for words."""
-    from registry import codebook, series_params
+    from registry.method import codebook
+    from registry.series import params as series_params
     from registry.models import EnterpriseKind, SourceKind
 
     values = {*codebook.ACTIVITY_GROUPS, *codebook.Activity.values, *codebook.Grade.values, *codebook.Tier.values,

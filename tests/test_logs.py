@@ -1,4 +1,4 @@
-"""Production log lines (registry/logs.py): one JSON object per record on one line, with the
+"""Production log lines (infra/logs.py): one JSON object per record on one line, with the
 request id, the database alias and the user id; a traceback inside the line; never a token."""
 
 import io
@@ -10,8 +10,8 @@ from django.test import Client, override_settings
 from django.urls import path
 from rest_framework.authtoken.models import Token
 
-from registry import replicas
-from registry.logs import JSONFormatter, RequestContext
+from infra import replicas
+from infra.logs import JSONFormatter, RequestContext
 from tests.admin_support import make_user
 
 

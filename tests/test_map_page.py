@@ -9,7 +9,7 @@ import re
 import pytest
 from rest_framework.test import APIClient
 
-from registry import maps
+from registry.series import maps
 from tests.api_data import build, user_with
 
 pytestmark = pytest.mark.django_db
@@ -102,7 +102,7 @@ def test_the_query_count_is_fixed(client, d, django_assert_num_queries):
 
 
 def test_the_legend_counts_in_whole_numbers():
-    from registry.maps import breaks
+    from registry.series.maps import breaks
 
     # A count read back as 3.0 (a database's numeric) must not print "3.0" on the legend.
     assert breaks([3.0, 12.0]) == [3, 6, 9, 12, 15] and all(type(b) is int for b in breaks([3.0, 12.0]))

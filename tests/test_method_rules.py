@@ -1,5 +1,5 @@
-"""The counting rules (registry/method_rules.py): each rule's worked example computed through
-the series service (registry/timeseries.compute) on tests/timeseries_data.py's world, its
+"""The counting rules (registry/method/rules.py): each rule's worked example computed through
+the series service (registry/series/timeseries.compute) on tests/timeseries_data.py's world, its
 numbers counted by hand in the rule's example; and the list itself held to its promise: every
 rule names a test that exists, and /method/ and /api/v1/method/ tell exactly these rules.
 
@@ -19,9 +19,10 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from django.utils import translation
 
-from registry import method_rules, provenance
+from registry.method import rules as method_rules
+from registry.releases import provenance
 from registry.models import Article, Coverage, Source, Story, StoryMember
-from registry.timeseries import compute, parse_params
+from registry.series.timeseries import compute, parse_params
 
 from .timeseries_data import build
 

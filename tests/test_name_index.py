@@ -1,10 +1,10 @@
-"""One name index (the duplicate guard's, registry/duplicates.py) for the guard, the admin's
+"""One name index (the duplicate guard's, registry/enterprises/duplicates.py) for the guard, the admin's
 enterprise search and autocomplete: issue 26's walk through the coding desk."""
 
 import pytest
 from django.urls import reverse
 
-from registry.duplicates import NameIndex, similarity, similar_enterprises
+from registry.enterprises.duplicates import NameIndex, similarity, similar_enterprises
 from registry.models import Enterprise
 
 from .admin_support import make_enterprise, place
@@ -96,7 +96,7 @@ def test_an_article_that_exists_is_refused_in_a_sentence_naming_it(client, coder
 
 
 def test_the_import_refuses_a_copy_of_a_name_in_the_same_place_even_confirmed():
-    from registry.importing import ImportFailed
+    from registry.importing.rows import ImportFailed
     from registry.services import claims_import
 
     make_enterprise("Chongjin Bag Factory", kind="factory", grade="local", location=place("chongjin"))
@@ -113,7 +113,7 @@ def test_the_import_refuses_a_copy_of_a_name_in_the_same_place_even_confirmed():
 
 
 def test_the_import_finds_every_row_error_in_one_pass():
-    from registry.importing import ImportFailed
+    from registry.importing.rows import ImportFailed
     from registry.services import claims_import
 
     make_enterprise("Kim Chaek Iron and Steel Complex", location=place("chongjin"), grade="special")

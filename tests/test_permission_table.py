@@ -1,4 +1,4 @@
-"""The permission table (registry/permissions.py), walked: every API route, every admin URL
+"""The permission table (registry/access/permissions.py), walked: every API route, every admin URL
 and every public page × every method × every role, each answer's status computed from the
 table alone, and for every write that is not let through, a checksum of every table in the
 database before and after. If a door stops asking the table, or the table stops describing a
@@ -20,7 +20,7 @@ from django.utils import timezone
 from api.models import ApiToken
 from api.urls import router
 from registry.models import AgreementRound, AttributePeriod, Coverage, Industry, Location, Release, Source, Story
-from registry.permissions import (
+from registry.access.permissions import (
     ADMIN, ADMIN_VIEWS, API, EVERYONE, METHODS, PAGES, ROLES, SAFE, admin_requirement, admin_view_kind, api_requirement,
     satisfied,
 )
@@ -43,7 +43,7 @@ def _checksum_sql():
         with connection.cursor() as cursor:
             for table in sorted(connection.introspection.table_names(cursor)):
                 if table.startswith("registry_article_fts"):
-                    continue  # SQLite's FTS5 index of the articles (registry/search.py): derived from them
+                    continue  # SQLite's FTS5 index of the articles (registry/articles/search.py): derived from them
                 q = connection.ops.quote_name(table)
                 if connection.vendor == "postgresql":
                     parts.append(f"SELECT '{table}', md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) FROM {q} x")

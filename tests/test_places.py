@@ -2,7 +2,7 @@
 
 import pytest
 
-from registry.places import PlaceLookupError, describe_error, resolve_place
+from registry.places.lookup import PlaceLookupError, describe_error, resolve_place
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""Proposed claims (registry/proposals.py), the command and the API (issue 26): the hard
+"""Proposed claims (registry/articles/proposals.py), the command and the API (issue 26): the hard
 cases pinned."""
 
 import json
@@ -6,7 +6,7 @@ import json
 import pytest
 from django.core.management import call_command
 
-from registry.proposals import propose
+from registry.articles.proposals import propose
 
 from .admin_support import make_enterprise, make_user, place
 

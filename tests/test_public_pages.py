@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from registry import codebook
+from registry.method import codebook
 from registry.models import Enterprise, Release
 from tests.api_data import build, user_with
 
@@ -148,7 +148,7 @@ def test_the_list_query_count_does_not_grow_with_the_rows(client, d):
         page(client, "/enterprises/?activity=investment&place=chongjin")
     # the place (its spelling, then the place), count, page rows, the 5 facets on the
     # enterprises in 2 GROUP BYs (grade, tier and kind together; region and industry:
-    # api/facets.GROUPS_AT_MOST), 2 on the claims, 2 facet label lookups (region,
+    # registry/vocabulary/facets.GROUPS_AT_MOST), 2 on the claims, 2 facet label lookups (region,
     # industry): whatever the number of rows.
     assert len(queries) == 10, [q["sql"][:120] for q in queries]
 

@@ -11,7 +11,8 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 from rest_framework.test import APIClient
 
-from registry import series_params, vocabulary
+from registry.series import params as series_params
+from registry import vocabulary
 from registry.models import Article, Claim, Location, Source
 
 from .timeseries_data import build
@@ -112,9 +113,9 @@ def test_a_server_error_under_the_api_is_json_with_debug_off(world, monkeypatch)
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr("registry.timeseries.compute", broken)
-    monkeypatch.setattr("api.facets.compute", broken)
-    monkeypatch.setattr("api.facets.compute_with_total", broken)  # what the lists call (the facets tell their count)
+    monkeypatch.setattr("registry.series.timeseries.compute", broken)
+    monkeypatch.setattr("registry.vocabulary.facets.compute", broken)
+    monkeypatch.setattr("registry.vocabulary.facets.compute_with_total", broken)  # what the lists call (the facets tell their count)
     client = APIClient(raise_request_exception=False)
     for path, params in [("/api/v1/timeseries/", {}), ("/api/v1/timeseries/", {"format": "csv"}),
                          ("/api/v1/enterprises/", {"facets": "grade"})]:

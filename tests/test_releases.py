@@ -17,10 +17,10 @@ from django.core.management import CommandError, call_command
 from frictionless import Package
 from rest_framework.test import APIClient
 
-from registry import release_data, releases
-from registry.codebook import CODEBOOK_VERSION, codebook_rows
+from registry.releases import data as release_data, files as release_files, make as releases, validate as release_checks
+from registry.method.codebook import CODEBOOK_VERSION, codebook_rows
 from registry.models import Article, Claim, Enterprise, Location, Release
-from registry.timeseries import GROUP_BYS, INTERVALS, METRICS, compute, parse_params
+from registry.series.timeseries import GROUP_BYS, INTERVALS, METRICS, compute, parse_params
 
 from . import api_data, timeseries_data
 
@@ -40,12 +40,12 @@ def make(name="2026.1", **options):
 
 
 def files(release):
-    root = releases.release_path(release.name)
+    root = release_files.release_path(release.name)
     return sorted(p for p in root.rglob("*") if p.is_file())
 
 
 def csv_rows(release, table):
-    with open(releases.release_path(release.name) / f"data/{table}.csv", encoding="utf-8", newline="") as f:
+    with open(release_files.release_path(release.name) / f"data/{table}.csv", encoding="utf-8", newline="") as f:
         return list(csv.DictReader(f))
 
 
@@ -145,10 +145,10 @@ def disclosure_release():
 
 def test_it_validates_with_frictionless_and_the_manifest_matches(disclosure_release):
     _d, release = disclosure_release
-    root = releases.release_path(release.name)
+    root = release_files.release_path(release.name)
     report = Package(str(root / "datapackage.json")).validate()
     assert report.valid, report.flatten(["type", "note"])
-    assert releases.verify(root) == release.checksum
+    assert release_files.verify(root) == release.checksum
     manifest = (root / "MANIFEST").read_text()
     assert release.checksum == hashlib.sha256(manifest.encode()).hexdigest()
     assert sorted(line.split("  ")[1] for line in manifest.splitlines()) == sorted(
@@ -160,7 +160,7 @@ def test_it_validates_with_frictionless_and_the_manifest_matches(disclosure_rele
 def test_frictionless_catches_a_broken_foreign_key(disclosure_release, tmp_path):
     _d, release = disclosure_release
     copy = tmp_path / "copy"
-    shutil.copytree(releases.release_path(release.name), copy)
+    shutil.copytree(release_files.release_path(release.name), copy)
     descriptor = json.loads((copy / "datapackage.json").read_text())
     for resource in descriptor["resources"]:
         resource.pop("hash")  # so that only the key is wrong
@@ -176,11 +176,11 @@ def test_frictionless_catches_a_broken_foreign_key(disclosure_release, tmp_path)
     assert not report.valid
     assert [t for t, in report.flatten(["type"])] == ["foreign-key"]
     # make_release's own key check, which spares frictionless keeping every key, finds it too.
-    assert releases._check_files(copy) == ["data/claims.csv line 2: enterprise_id 999999 is not in enterprises.csv"]
-    with pytest.raises(releases.ReleaseError, match="enterprise_id 999999 is not in enterprises.csv"):
-        releases._validate(copy)
-    with pytest.raises(releases.ReleaseError, match="claims.csv: its SHA-256 differs"):
-        releases.verify(copy)
+    assert release_checks.check_files(copy) == ["data/claims.csv line 2: enterprise_id 999999 is not in enterprises.csv"]
+    with pytest.raises(release_files.ReleaseError, match="enterprise_id 999999 is not in enterprises.csv"):
+        release_checks.validate(copy)
+    with pytest.raises(release_files.ReleaseError, match="claims.csv: its SHA-256 differs"):
+        release_files.verify(copy)
 
 
 def test_make_release_checks_every_cell_not_only_the_rows_frictionless_reads(disclosure_release, tmp_path, monkeypatch):
@@ -188,7 +188,7 @@ def test_make_release_checks_every_cell_not_only_the_rows_frictionless_reads(dis
     # `frictionless validate` reads them all); make_release's own pass checks every row.
     _d, release = disclosure_release
     copy = tmp_path / "copy"
-    shutil.copytree(releases.release_path(release.name), copy)
+    shutil.copytree(release_files.release_path(release.name), copy)
     claims = copy / "data/claims.csv"
     claims.chmod(0o644)
     lines = claims.read_text().splitlines()
@@ -199,14 +199,14 @@ def test_make_release_checks_every_cell_not_only_the_rows_frictionless_reads(dis
     bad[1][header.index("quantity")] = "twelve"  # not a number
     bad[2][header.index("activity")] = ""  # required
     claims.write_text("\n".join([lines[0], *(",".join(row) for row in bad), *lines[4:]]) + "\n")
-    assert releases._check_files(copy) == [
+    assert release_checks.check_files(copy) == [
         "data/claims.csv line 2: code '7' is not one of its enumeration",
         "data/claims.csv line 3: quantity 'twelve' is not a valid number",
         "data/claims.csv line 4: activity is empty",
     ]
-    monkeypatch.setattr(releases, "FRICTIONLESS_ROWS", 0)  # so that only make_release's own pass looks
-    with pytest.raises(releases.ReleaseError, match="code '7' is not one of its enumeration"):
-        releases._validate(copy)
+    monkeypatch.setattr(release_checks, "FRICTIONLESS_ROWS", 0)  # so that only make_release's own pass looks
+    with pytest.raises(release_files.ReleaseError, match="code '7' is not one of its enumeration"):
+        release_checks.validate(copy)
     # Frictionless, reading every row, agrees.
     descriptor = json.loads((copy / "datapackage.json").read_text())
     for resource in descriptor["resources"]:
@@ -225,7 +225,7 @@ def test_the_copy_loads_each_cell_as_djangos_own_preparation_would(disclosure_re
     d, _release = disclosure_release
     Claim.objects.filter(pk=d.c1.pk).update(quantity=decimal.Decimal("12.5"), unit="t")
     release = make("2026.2")
-    root = releases.release_path(release.name)
+    root = release_files.release_path(release.name)
     loaded = {}
     for general in (False, True):
         path = tmp_path / f"general-{general}.sqlite3"
@@ -290,7 +290,7 @@ def test_the_copys_schema_is_migrated_once_per_code_version_and_copied(db, monke
             assert cursor.fetchone()[0] >= 1
     # The same data, the same files byte for byte (only the name and the moment differ elsewhere).
     for table in releases.TABLES:
-        assert (releases.release_path("2026.1") / table.path).read_bytes() == (releases.release_path("2026.2") / table.path).read_bytes()
+        assert (release_files.release_path("2026.1") / table.path).read_bytes() == (release_files.release_path("2026.2") / table.path).read_bytes()
     # A new or edited migration gives a new fingerprint, hence a new template (a stand-in
     # migration here: the real one costs ~20 s of CPU).
     def stand_in(command, database, **options):
@@ -308,7 +308,7 @@ def test_the_copys_schema_is_migrated_once_per_code_version_and_copied(db, monke
 def test_nothing_restricted_and_no_internal_note_is_in_any_file(disclosure_release):
     d, release = disclosure_release
     texts = {p.name: p.read_text(encoding="utf-8") for p in files(release)}
-    with zipfile.ZipFile(releases.zip_path(release.name)) as zf:
+    with zipfile.ZipFile(release_files.zip_path(release.name)) as zf:
         texts.update({f"zip:{n}": zf.read(n).decode() for n in zf.namelist()})
     for name, text in texts.items():
         for marker in api_data.MARKERS:
@@ -353,10 +353,10 @@ _READ = {
 
 def typed_rows(release, table):
     """A CSV read as R or pandas read it with the Table Schema: each column by its type."""
-    descriptor = json.loads((releases.release_path(release.name) / "datapackage.json").read_text())
+    descriptor = json.loads((release_files.release_path(release.name) / "datapackage.json").read_text())
     schema = next(r["schema"] for r in descriptor["resources"] if r["name"] == table)
     types = [(f["name"], f["type"]) for f in schema["fields"]]
-    with open(releases.release_path(release.name) / f"data/{table}.csv", encoding="utf-8", newline="") as f:
+    with open(release_files.release_path(release.name) / f"data/{table}.csv", encoding="utf-8", newline="") as f:
         reader = csv.reader(f)
         assert next(reader) == [name for name, _ in types]
         return [{name: None if text == "" else _READ[kind](text) for (name, kind), text in zip(types, row)} for row in reader]
@@ -409,10 +409,10 @@ def test_the_release_row_records_counts_checksum_codebook_and_maker(releases_dir
         "articles": 3, "claims": 5, "enterprises": 5, "enterprise_aliases": 2,
     }
     assert release.counts["places"] == Location.objects.count()
-    assert release.checksum == releases.verify(releases.release_path("2027.1"))
-    readme = (releases.release_path("2027.1") / "README.md").read_text()
+    assert release.checksum == release_files.verify(release_files.release_path("2027.1"))
+    readme = (release_files.release_path("2027.1") / "README.md").read_text()
     assert "Second release." in readme and "OpenStreetMap" in readme and "| claims | 5 |" in readme
-    assert 'version: "2027.1"' in (releases.release_path("2027.1") / "CITATION.cff").read_text()
+    assert 'version: "2027.1"' in (release_files.release_path("2027.1") / "CITATION.cff").read_text()
 
 
 def test_the_codebook_version_is_bumped_with_its_definitions():
@@ -453,7 +453,7 @@ def test_anyone_may_list_and_download_a_release_whose_checksums_match(disclosure
 
 @pytest.mark.django_db(transaction=True)
 def test_live_answers_carry_the_last_change_and_the_public_counts():
-    # Committed writes: the public stamp (registry/dataversion.py) moves at COMMIT, as the
+    # Committed writes: the public stamp (registry/stored/dataversion.py) moves at COMMIT, as the
     # public sees it, on PostgreSQL.
     call_command("load_reference", verbosity=0)
     world = timeseries_data.build()
@@ -490,7 +490,7 @@ def test_an_unknown_or_tampered_release_is_a_clear_error(world_release):
     # and refuses files that differ from their MANIFEST.
     assert (release_data.cache_dir() / f"{release.checksum}.sqlite3").exists()
     shutil.rmtree(release_data.cache_dir())
-    claims = releases.release_path(release.name) / "data/claims.csv"
+    claims = release_files.release_path(release.name) / "data/claims.csv"
     claims.chmod(0o644)
     claims.write_text(claims.read_text().replace(",1,", ",2,", 1))
     response = APIClient().get("/api/v1/timeseries/", {"release": "2026.1"})
@@ -542,7 +542,7 @@ def test_a_release_carries_coverage_and_public_story_links_and_its_series_match_
     Coverage.objects.create(source=kcna, start=datetime.date(2016, 1, 1), end=datetime.date(2017, 12, 31))
     assert live({"source": "KCNA", "start": "2015", "end": "2018"})["values"] == {"all": [2, 1, 0, 1]}
     assert from_release(release, {"source": "KCNA", "start": "2015", "end": "2018"})["values"] == {"all": [2, 1, None, 1]}
-    assert Package(str(releases.release_path(release.name) / "datapackage.json")).validate().valid
+    assert Package(str(release_files.release_path(release.name) / "datapackage.json")).validate().valid
 
 
 # --- authors and licence (issue 25) ----------------------------------------------------------
@@ -553,7 +553,7 @@ def test_a_release_names_its_authors_and_licence_in_every_file(db):
 
     timeseries_data.build()
     release = make("2026.5", authors=["Kim, Min-jun, 0000-0002-1825-0097", "Lee, Seo-yeon"], licence="CC-BY-4.0")
-    root = releases.release_path(release.name)
+    root = release_files.release_path(release.name)
     package = json.loads((root / "datapackage.json").read_text())
     assert package["licenses"] == [{"name": "CC-BY-4.0", "title": "Creative Commons Attribution 4.0 International",
                                     "path": "https://creativecommons.org/licenses/by/4.0/"}]
@@ -580,4 +580,4 @@ def test_a_bad_author_or_licence_is_refused_before_anything_is_written(db):
         make("2026.6", authors=["Kim, Min-jun, 1234"])
     with pytest.raises(CommandError, match="--licence 'MIT'"):
         make("2026.6", licence="MIT")
-    assert not Release.objects.filter(name="2026.6").exists() and not releases.release_path("2026.6").exists()
+    assert not Release.objects.filter(name="2026.6").exists() and not release_files.release_path("2026.6").exists()

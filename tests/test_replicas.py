@@ -1,4 +1,4 @@
-"""Read replicas (registry/replicas.py): anonymous GETs read from a replica, taken in turn;
+"""Read replicas (infra/replicas.py): anonymous GETs read from a replica, taken in turn;
 signed-in requests, token requests, the admin and every write use the primary.
 
 The replicas here are test mirrors of the test database ("replica_test" in config/settings.py,
@@ -14,7 +14,8 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 
-from registry import replicas, services
+from infra import replicas
+from registry import services
 from registry.models import Enterprise
 from tests.admin_support import make_user
 from tests.api_data import build
@@ -102,7 +103,7 @@ def test_the_replica_setting_makes_aliases(monkeypatch):
     aliases, details, routers = json.loads(out)
     assert aliases == ["replica1", "replica2"]
     assert details == {"replica1": ["r1", 5433, {"MIRROR": "default"}], "replica2": ["r2", 5434, {"MIRROR": "default"}]}
-    assert routers[-1] == "registry.replicas.ReplicaRouter"
+    assert routers[-1] == "infra.replicas.ReplicaRouter"
 
 
 @pytest.fixture
@@ -135,7 +136,7 @@ def test_a_replica_failing_under_a_request_is_answered_around_from_the_primary(d
 
 @REPLICAS
 def test_a_replica_behind_what_the_client_has_seen_is_skipped(d, fresh_health):
-    from registry import dataversion
+    from registry.stored import dataversion
 
     version = dataversion.current(public=True)  # what anonymous ETags carry
     status, counts = served_by(Client(), "/api/v1/enterprises/", HTTP_X_REGISTRY_SEEN_VERSION=str(version))

@@ -16,7 +16,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from registry.permissions import API, METHODS, api_requirement
+from registry.access.permissions import API, METHODS, api_requirement
 from tests.admin_support import make_user
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,7 +15,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
-from config.settings import envbool, envint
+from config.env import envbool, envint
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -4,7 +4,7 @@ imported with --keep-existing, which adds what is missing and leaves the coder's
 import pytest
 from django.core.management import call_command
 
-from registry.importing import ImportFailed
+from registry.importing.rows import ImportFailed
 from registry.models import Article, Claim, Enterprise
 from registry.services import claims_import
 

@@ -16,8 +16,8 @@ from django.urls import reverse
 
 from registry import services
 from registry.models import Article, Claim, Enterprise, EnterpriseAlias, Story, StoryMember
-from registry.timeseries import GROUP_BYS, INTERVALS, METRICS
-from api import facets
+from registry.series.timeseries import GROUP_BYS, INTERVALS, METRICS
+from registry.vocabulary import facets
 from tests.admin_support import make_user
 from tests.api_data import MARKERS, build
 

@@ -1,4 +1,4 @@
-"""Throttles counted in the "throttles" cache (api/throttling.py): Redis with REDIS_URL, shared
+"""Throttles counted in the "throttles" cache (infra/throttling.py): Redis with REDIS_URL, shared
 by every server (tests/replication/test_shared_state.py proves it with two gunicorns and a real
 Redis); here the counting itself, on the cache abstraction, with a clock the test moves."""
 
@@ -6,7 +6,7 @@ import pytest
 from django.core.cache import caches
 from django.test import RequestFactory, override_settings
 
-from api.throttling import AnonThrottle, UserThrottle
+from infra.throttling import AnonThrottle, UserThrottle
 
 
 class Clock:

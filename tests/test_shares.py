@@ -10,7 +10,7 @@ from django.contrib.auth.models import Permission, User
 from django.core.management import call_command
 
 from registry.models import Coverage, Source
-from registry.timeseries import ParameterError, compute, parse_params
+from registry.series.timeseries import ParameterError, compute, parse_params
 
 from .timeseries_data import build
 

@@ -63,6 +63,6 @@ def test_a_successful_sign_in_resets_the_count(client, coder):
 
 
 def test_the_test_clients_login_still_works_without_a_request(client, coder):
-    # authenticate() without a request has no client to lock out (see registry.signin).
+    # authenticate() without a request has no client to lock out (see infra.signin).
     assert client.login(username="coder", password=PASSWORD)
     assert not client.login(username="coder", password="wrong")

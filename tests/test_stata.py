@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from registry import stata
+from infra import stata
 from tests.admin_support import make_article, make_enterprise, make_user, place, source
 
 pytestmark = pytest.mark.django_db

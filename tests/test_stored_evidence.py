@@ -1,4 +1,4 @@
-"""Stored public evidence (registry/evidence.py): after every kind of write the columns on the
+"""Stored public evidence (registry/stored/evidence.py): after every kind of write the columns on the
 enterprise equal what the computed path gives an anonymous reader, anonymous readers and
 viewers read them, and nobody who may see more gets them.
 
@@ -14,13 +14,13 @@ import pytest
 from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
-from registry import evidence
-from registry.importing import HEADER
+from registry.stored import evidence
+from registry.importing.rows import HEADER
 from registry.models import Article, Claim, Enterprise, Location
 from registry.services import (
     article_restore, article_save, claim_delete, claim_save, claims_import, enterprise_merge, record_delete, record_save,
 )
-from registry.visibility import sees_public_view
+from registry.access.visibility import sees_public_view
 from tests.api_data import user_with
 from tests.stored_support import d, reviewer  # noqa: F401 (fixtures)
 

@@ -1,4 +1,4 @@
-"""The claims' stored copies of their enterprise's region and grade (registry/evidence.py,
+"""The claims' stored copies of their enterprise's region and grade (registry/stored/evidence.py,
 ENTERPRISE_COLUMNS) and the public's series by region, grade and tier that read them
 (ClaimQuerySet.for_series): after every kind of write the stored columns equal the
 enterprise's, the public's series from them equal the series joined to the enterprises, and
@@ -19,8 +19,9 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from registry import evidence, timeseries
-from registry.importing import HEADER
+from registry.stored import evidence
+from registry.series import timeseries
+from registry.importing.rows import HEADER
 from registry.models import Article, Claim, Enterprise, Location
 from registry.services import (
     article_save, claim_delete, claim_save, claims_import, enterprise_merge, record_delete, record_save,
@@ -136,7 +137,7 @@ def test_enterprise_regraded(d, reviewer):
 
 def test_an_edit_that_moves_nothing_leaves_the_claims_as_they_were(d, reviewer):
     # The enterprise trigger recomputes its claims only when a copied field changed
-    # (registry/copies.py): an edit of its products leaves the claims' copies as they were.
+    # (registry/stored/copies.py): an edit of its products leaves the claims' copies as they were.
     e2 = Enterprise.objects.get(pk=d.e2.pk)
     e2.grade = "3"
     record_save(instance=e2, user=reviewer)

@@ -1,4 +1,4 @@
-"""The claims' stored public dates (registry/evidence.py, CLAIM_COLUMNS) and the time series
+"""The claims' stored public dates (registry/stored/evidence.py, CLAIM_COLUMNS) and the time series
 that read them (ClaimQuerySet.for_series): after every kind of write the stored columns equal
 the article's, the public's series from them equal the series joined to the articles, and
 whoever may see more than the public is counted from the articles they may see.
@@ -15,10 +15,11 @@ from unittest import mock
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from registry import evidence, timeseries
-from registry.importing import HEADER
+from registry.stored import evidence
+from registry.series import timeseries
+from registry.importing.rows import HEADER
 from registry.models import Article, Claim
-from registry.models.articles import ClaimQuerySet, SeriesColumns
+from registry.models.claims import ClaimQuerySet, SeriesColumns
 from registry.services import article_save, claim_delete, claim_save, claims_import, enterprise_merge, record_delete
 from tests.api_data import user_with
 from tests.stored_support import d, reviewer  # noqa: F401 (fixtures)

@@ -7,8 +7,8 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from registry.models import Article, Claim, Source, Story, StoryMember
-from registry.reprints import reprint_suggestions
-from registry.timeseries import compute, parse_params
+from registry.method.reprints import reprint_suggestions
+from registry.series.timeseries import compute, parse_params
 
 from .admin_support import PASSWORD, make_user
 from .timeseries_data import build
@@ -87,7 +87,7 @@ HEADER = "source,published,title,summary,enterprise,grade,kind,industry,location
 
 
 def test_the_import_links_articles_of_one_story_and_counts_them_once(world):
-    from registry.importing import ImportFailed
+    from registry.importing.rows import ImportFailed
     from registry.services import claims_import
 
     rows = [

@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.auth.models import Permission, User
 
-from registry.timeseries import ParameterError, compute, parse_params
+from registry.series.timeseries import ParameterError, compute, parse_params
 
 from .timeseries_data import build
 

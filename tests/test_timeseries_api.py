@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from django.core.management import call_command
 
-from registry.timeseries import compute, parse_params
+from registry.series.timeseries import compute, parse_params
 
 from .timeseries_data import build
 
@@ -91,7 +91,7 @@ def test_bad_parameters_are_a_400_naming_the_parameter(client, params, errors):
 def test_query_count_does_not_grow_with_bands(client, world, django_assert_num_queries):
     # Resolving the place (name, then the row), then one UNION of GROUP BYs; the data's
     # stamp: the public's last change and counts, one read of the version row where the
-    # triggers keep them (registry/dataversion.py); the coverage ranges of the sources in scope.
+    # triggers keep them (registry/stored/dataversion.py); the coverage ranges of the sources in scope.
     with django_assert_num_queries(5):
         response = client.get(URL, {"regions": "Chongjin"})
     assert response.status_code == 200

@@ -6,7 +6,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from registry.timeseries import compute, parse_params
+from registry.series.timeseries import compute, parse_params
 
 from .timeseries_data import build
 

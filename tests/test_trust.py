@@ -12,11 +12,11 @@ from django.test import override_settings
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from registry import locking
-from registry.importing import HEADER
+from infra import locking
+from registry.importing.rows import HEADER
 from registry.services import claims_import
 from registry.models import Article, Claim, Enterprise
-from registry.timeseries import compute, parse_params
+from registry.series.timeseries import compute, parse_params
 from api import versions
 from tests.admin_support import make_user
 from tests.api_data import MARKERS, build, user_with

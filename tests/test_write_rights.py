@@ -2,7 +2,7 @@
 articles and claims, reviewers also review, delete and merge, viewers read) and checked at
 the doors: the API over HTTP, the admin through its own has_*_permission gates.
 
-Nothing here is read from registry/permissions.py or registry/roles.py: the walk in
+Nothing here is read from registry/access/permissions.py or registry/access/roles.py: the walk in
 test_permission_table.py checks that every door asks the table, this file checks that the
 table says what the team agreed. Loosen one entry (a viewer may post a claim) and this fails.
 """
@@ -15,7 +15,7 @@ from django.test import Client, RequestFactory, TestCase
 
 from api.models import ApiToken
 from registry.models import Article, Claim, Coverage, Enterprise, Source, Story
-from registry.roles import may_review
+from registry.access.roles import may_review
 from tests.admin_support import make_user
 from tests.api_data import build
 

@@ -7,71 +7,40 @@ month- or year-only. Everything is drawn from one `random.Random(seed)`: one see
 
 Rows are written without history (no django-simple-history rows): synthetic data has no
 author and its history would only double the size of the database. PostgreSQL gets COPY,
-other databases bulk_create in batches.
-"""
+other databases bulk_create in batches."""
 
 import hashlib
 import random
 import time
-from bisect import bisect
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from itertools import accumulate
+from tools.corpus_rows import (
+    ARTICLE_COLUMNS, CHUNK, CLAIM_COLUMNS, ENTERPRISE_COLUMNS, FIRST_YEAR, LAST_YEAR, Pick, write_rows,
+    coverage_rows, history_rows
+)
 
 from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.utils import timezone
 
-from registry import copies, evidence, search
-from registry.codebook import Grade
+from registry.stored import copies, evidence
+from registry.articles import search
 from registry.models import (
-    Adjudication, AgreementRound, Article, AttributePeriod, Claim, Coverage, Enterprise, EnterpriseAlias, Industry,
-    Location, RoundArticle, SecondCoding, Source, StoryMember,
+    Adjudication, AgreementRound, Article, AttributePeriod, Claim, Coverage, Enterprise, EnterpriseAlias,
+    Industry, Location, RoundArticle, SecondCoding, Source, StoryMember
 )
-from registry.names import name_key
-from registry.reference import hangul_stem
-
+from registry.places.names import name_key
+from registry.places.reference import hangul_stem
 from .corpus_shape import (
     ACTIVITIES, CLAIMS_PER_ARTICLE, CODES, DETAILS, FILLER, GRADE_BONUS, HEADLINES, HEADLINES_KO, HONORIFICS,
-    HOT_PLACES, KINDS, KINDS_KO, KOREAN_SOURCES, MINISTRIES, PRODUCT_WORDS_KO, MONTH_ONLY, PRODUCT_WORDS, PROMINENCE, PROVINCE_SHARE, RESTRICTED_SHARE,
-    SAME_ENTERPRISE, SOURCES, STATUSES, UNITS, YEAR_ONLY,
+    HOT_PLACES, KINDS, KINDS_KO, KOREAN_SOURCES, MINISTRIES, PRODUCT_WORDS_KO, MONTH_ONLY, PRODUCT_WORDS,
+    PROMINENCE, PROVINCE_SHARE, RESTRICTED_SHARE, SAME_ENTERPRISE, SOURCES, STATUSES, UNITS, YEAR_ONLY
 )
-
-FIRST_YEAR, LAST_YEAR = 1995, 2025
-# Articles written per COPY / per transaction: big enough to be fast, small enough that
-# progress shows and memory stays flat.
-CHUNK = 20_000
-
-ARTICLE_COLUMNS = [
-    "id", "source_id", "published", "precision", "page", "title", "title_ko", "summary", "full_text", "text_sha256",
-    "url", "follow_up_of_id", "disclosure", "status", "notes", "coded_by_id", "reviewed_by_id", "created_at", "updated_at",
-    "search_head", "search_body", "search_names",
-]
-CLAIM_COLUMNS = ["id", "article_id", "enterprise_id", "activity", "code", "detail", "quantity", "unit", "created_at"]
-ENTERPRISE_COLUMNS = [
-    "id", "name", "name_key", "hangul", "hangul_key", "grade", "kind", "integration", "parent_id", "location_id", "industry_id",
-    "products", "ministry", "notes", "created_at", "updated_at",
-]
 
 
 class CorpusError(Exception):
     pass
-
-
-class Pick:
-    """A weighted choice that costs one random() and one bisect."""
-
-    def __init__(self, weights):
-        if isinstance(weights, dict):
-            self.items, values = list(weights), list(weights.values())
-        else:
-            self.items, values = [w[0] for w in weights], [w[1] for w in weights]
-        self.cumulative = list(accumulate(values))
-        self.total = self.cumulative[-1]
-
-    def __call__(self, rng):
-        return self.items[bisect(self.cumulative, rng.random() * self.total)]
 
 
 @dataclass
@@ -290,42 +259,6 @@ class _ArticleMaker:
         return enterprise_id - self.enterprise_ids[0]
 
 
-def _write(model, columns, rows):
-    if not rows:
-        return
-    if connection.vendor == "postgresql":
-        # Django's cursor wrapper hands through to psycopg 3's cursor, which speaks COPY.
-        with connection.cursor() as cursor:
-            with cursor.cursor.copy(f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-    else:
-        model.objects.bulk_create([model(**dict(zip(columns, row))) for row in rows], batch_size=2000)
-
-
-# Coverage of the synthetic sources: most years read, a few half-years only partly, and some
-# years nobody read (the series shows those as unknown). Drawn from a generator of its own, so
-# the articles and claims of a seed stay what they were before coverage was added.
-UNREAD_YEAR, PARTLY_READ = 0.08, 0.1
-
-
-def coverage_rows(seed):
-    """Coverage ranges (source_id, start, end, extent, note), two half-years a source and year."""
-    rng = random.Random(f"coverage-{seed}")
-    sources = dict(Source.objects.filter(short_name__in=SOURCES).values_list("short_name", "pk"))
-    rows = []
-    for short_name in SOURCES:
-        for year in range(FIRST_YEAR, LAST_YEAR + 1):
-            if rng.random() < UNREAD_YEAR:
-                continue
-            for start, end in ((date(year, 1, 1), date(year, 6, 30)), (date(year, 7, 1), date(year, 12, 31))):
-                if rng.random() < PARTLY_READ:
-                    rows.append((sources[short_name], start, end, "partial", "synthetic: some issues missing"))
-                else:
-                    rows.append((sources[short_name], start, end, "complete", ""))
-    return rows
-
-
 def _write_coverage(seed, now):
     rows = coverage_rows(seed)
     Coverage.objects.bulk_create(
@@ -358,40 +291,6 @@ def generate_corpus(*, enterprises, articles, seed, claims_per_article=(1, 4), c
         return _generate(enterprises, articles, seed, low, high, progress)
 
 
-# Share of enterprises whose grade, and whose place, changed once (models/history.py).
-GRADE_CHANGED, PLACE_CHANGED = 0.10, 0.05
-
-
-def history_rows(seed, enterprise_rows, now):
-    """AttributePeriod rows: 10% of the enterprises promoted or demoted once, 5% moved once,
-    in a year between 2000 and 2020: the former value up to the end of the year before, the
-    present one (the enterprise's own field) from 1 January. From a generator of its own, so
-    the rest of a seed's corpus is what it was before histories were added."""
-    rng = random.Random(f"history-{seed}")
-    places = list(Location.objects.filter(level=2).values_list("pk", flat=True))
-    grades = [g for g in Grade.values if g != Grade.UNKNOWN]
-    columns = dict(zip(ENTERPRISE_COLUMNS, range(len(ENTERPRISE_COLUMNS))))
-    rows = []
-    for row in enterprise_rows:
-        pk = row[columns["id"]]
-        for attribute, share in (("grade", GRADE_CHANGED), ("place", PLACE_CHANGED)):
-            if rng.random() >= share:
-                continue
-            year = rng.randint(2000, 2020)
-            if attribute == "grade":
-                before, after = rng.choice([g for g in grades if g != row[columns["grade"]]]), row[columns["grade"]]
-                values = ({"value": before}, {"value": after})
-            else:
-                if row[columns["location_id"]] is None:
-                    continue
-                values = ({"location_id": rng.choice(places)}, {"location_id": row[columns["location_id"]]})
-            rows.append(AttributePeriod(enterprise_id=pk, attribute=attribute, valid_to=date(year - 1, 12, 31),
-                                        valid_to_precision="year", source="synthetic", created_at=now, **values[0]))
-            rows.append(AttributePeriod(enterprise_id=pk, attribute=attribute, valid_from=date(year, 1, 1),
-                                        valid_from_precision="year", source="synthetic", created_at=now, **values[1]))
-    return rows
-
-
 def _generate(enterprises, articles, seed, low, high, progress):
     started = time.perf_counter()
     rng = random.Random(seed)
@@ -400,7 +299,7 @@ def _generate(enterprises, articles, seed, low, high, progress):
     ko_rng = random.Random(f"{seed}-ko")
     rows, traits, popularity = _enterprises(rng, enterprises, _next_id(Enterprise), now, ko_rng)
     with transaction.atomic():
-        _write(Enterprise, ENTERPRISE_COLUMNS, rows)
+        write_rows(Enterprise, ENTERPRISE_COLUMNS, rows)
     if progress:
         progress("enterprises", enterprises, enterprises, enterprises / (time.perf_counter() - started))
     maker = _ArticleMaker(rng, rows, traits, popularity, (low, high), now, ko_rng)
@@ -415,8 +314,8 @@ def _generate(enterprises, articles, seed, low, high, progress):
             article_id += 1
             claim_id += len(article_claims)
         with transaction.atomic():
-            _write(Article, ARTICLE_COLUMNS, batch)
-            _write(Claim, CLAIM_COLUMNS, claims)
+            write_rows(Article, ARTICLE_COLUMNS, batch)
+            write_rows(Claim, CLAIM_COLUMNS, claims)
         done += len(batch)
         total_claims += len(claims)
         if progress:
@@ -449,7 +348,7 @@ def claims_csv(*, rows, seed, existing_share=0.7):
     import csv
     import io
 
-    from registry.importing import HEADER
+    from registry.importing.rows import HEADER
 
     rng = random.Random(seed)
     existing = list(Enterprise.objects.order_by("pk").values_list("name", flat=True)[:5000])

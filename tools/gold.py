@@ -1,4 +1,4 @@
-"""Measure the claim proposals (registry/proposals.py) on a gold set (issue 26).
+"""Measure the claim proposals (registry/articles/proposals.py) on a gold set (issue 26).
 
     python tools/gold.py GOLD.jsonl [--registry CSV ...] [--show]
 
@@ -32,10 +32,10 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 
-from registry.duplicates import fold, similarity  # noqa: E402
+from registry.enterprises.duplicates import fold, similarity  # noqa: E402
 from registry.models import Enterprise  # noqa: E402
-from registry.names import name_key  # noqa: E402
-from registry.proposals import Lexicon, propose  # noqa: E402
+from registry.places.names import name_key  # noqa: E402
+from registry.articles.proposals import Lexicon, propose  # noqa: E402
 from registry.services import claims_import  # noqa: E402
 
 

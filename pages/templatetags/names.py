@@ -1,5 +1,5 @@
 """{{ place|local_name }}: a place's name for the page's reader (its Hangul in Korean when
-the reference data has one), registry.series_labels.local_name; {{ sentence|latin_marked }}."""
+the reference data has one), registry.series.labels.local_name; {{ sentence|latin_marked }}."""
 
 import re
 
@@ -7,7 +7,7 @@ from django import template
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
-from registry.series_labels import local_name as _local_name
+from registry.series.labels import local_name as _local_name
 
 register = template.Library()
 

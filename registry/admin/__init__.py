@@ -1,6 +1,6 @@
 """The coders' workbench. One module per area; importing them registers the ModelAdmins."""
 
-from . import agreement, articles, enterprises, lockouts, method, reference, timeline  # noqa: F401
+from . import agreement, articles, claims, enterprises, lockouts, method, reference, timeline  # noqa: F401
 
 
 def _autocomplete_with_labels():

@@ -16,10 +16,11 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .. import agreement_rounds, services
-from ..codebook import Activity, Code, Disclosure
+from registry import services
+from registry.method import agreement_rounds
+from registry.method.codebook import Activity, Code, Disclosure
 from ..models import AgreementRound, Article, Claim, Enterprise, Outcome, RoundStatus, SecondCoding
-from ..visibility import DRAW_ROUND_PERMISSION, can_see_restricted
+from registry.access.visibility import DRAW_ROUND_PERMISSION, can_see_restricted
 from .common import TableAdmin, _may
 
 

@@ -1,6 +1,5 @@
 """Articles and their coded claims: the screen coders spend their days in."""
 
-import json
 from urllib.parse import urlencode
 
 from django import forms
@@ -16,73 +15,19 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from ..codebook import SUGGESTED_CODE
 from .. import services
-from ..dates import PartialDateField
+from registry.method.dates import PartialDateField
 from ..models import Article, Claim, Enterprise, StoryMember
-from ..permissions import admin_requirement, satisfied
-from ..reprints import reprint_suggestions
-from ..visibility import can_see_restricted, unblinded_claims
-from ..roles import status_choices_for
+from registry.access.permissions import admin_requirement, satisfied
+from registry.method.reprints import reprint_suggestions
+from registry.access.visibility import can_see_restricted, unblinded_claims
+from registry.access.roles import status_choices_for
 from . import importer
 from .enterprises import EnterpriseAdmin
-from .. import vocabulary
-from .common import ConstraintSentences, FastChangeList, RegionFilter, TableAdmin, TableInline, VersionedAdmin, VersionedForm
-from .history import ArticleHistoryMixin, ReadableHistoryMixin
-
-
-
-class ClaimForm(ConstraintSentences, forms.ModelForm):
-    class Meta:
-        model = Claim
-        fields = ["enterprise", "activity", "code", "detail", "quantity", "unit"]
-        widgets = {
-            "detail": forms.TextInput(attrs={"size": 40}),
-            "quantity": forms.NumberInput(attrs={"style": "width: 8em"}),
-            "unit": forms.TextInput(attrs={"size": 6}),
-        }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if "activity" not in self.fields:
-            return  # read-only (a viewer's page): nothing to pick
-        # static/registry/claim_codes.js reads this to pre-select the suggested code.
-        self.fields["activity"].widget.attrs["data-suggested-codes"] = json.dumps(
-            {str(activity): int(code) for activity, code in SUGGESTED_CODE.items()}
-        )
-        code = self.fields["code"]
-        code.widget.attrs["class"] = "claim-code"
-        code.choices = [("", _("code…")), *list(code.choices)[1:]]
-        code.error_messages["invalid_choice"] = _("The reliability code is a number from 1 to 5 (%(value)s is not).")
-
-
-class ClaimInline(TableInline, admin.TabularInline):
-    model = Claim
-    form = ClaimForm
-    extra = 2
-    autocomplete_fields = ["enterprise"]
-
-    class Media:
-        js = ["registry/claim_codes.js", "registry/keyboard.js", "registry/proposals.js"]
-        css = {"all": ["registry/workbench.css"]}
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("enterprise")
-
-    def get_readonly_fields(self, request, obj=None):
-        # Offered to whoever may add a period (the permission table's attributeperiod add).
-        if satisfied(request.user, admin_requirement("registry.attributeperiod", "add")):
-            return [*super().get_readonly_fields(request, obj), "record_history"]
-        return super().get_readonly_fields(request, obj)
-
-    @admin.display(description=_("history"))
-    def record_history(self, claim):
-        """One click: "this article shows grade X / name Y at this date" - the attribute
-        period add form with the enterprise, the article and its date filled in."""
-        if claim is None or claim.pk is None:
-            return ""
-        query = urlencode({"enterprise": claim.enterprise_id, "article": claim.article_id, "valid_from": claim.article.published_label})
-        return format_html('<a href="{}?{}" class="record-history">{}</a>', reverse("admin:registry_attributeperiod_add"), query, _("record as history"))
+from .common import FastChangeList, TableAdmin, VersionedAdmin, VersionedForm
+from .history import ArticleHistoryMixin
+from registry.articles.proposals import propose
+from .claims import ClaimInline
 
 
 class ArticleForm(VersionedForm):
@@ -129,7 +74,7 @@ class ArticleForm(VersionedForm):
 
 
 class InboxFilter(admin.SimpleListFilter):
-    """The inbox: drafts with no claim yet (registry/ingest.py), oldest first."""
+    """The inbox: drafts with no claim yet (registry/articles/ingest.py), oldest first."""
 
     title = _("inbox")
     parameter_name = "inbox"
@@ -168,7 +113,7 @@ class ArticleAdmin(TableAdmin, ArticleHistoryMixin, VersionedAdmin, FastChangeLi
         (_("Restricted"), {"fields": ["full_text", "notes"], "classes": ["collapse"]}),
         (_("Coding"), {"fields": [("status", "disclosure"), "follow_up_of", ("coded_by", "reviewed_by")]}),
         (_("Record"), {"fields": [("created_at", "updated_at"), "text_sha256"], "classes": ["collapse"]}),
-        # Other sources' articles on the same event (registry/reprints.py), to link in one click.
+        # Other sources' articles on the same event (registry/method/reprints.py), to link in one click.
         (_("Reprints"), {"fields": ["likely_reprints"]}),
     ]
 
@@ -260,10 +205,8 @@ class ArticleAdmin(TableAdmin, ArticleHistoryMixin, VersionedAdmin, FastChangeLi
 
     @staticmethod
     def proposals_for(request, article):
-        """The claims the registry proposes for the article (registry/proposals.py), as the
+        """The claims the registry proposes for the article (registry/articles/proposals.py), as the
         form's panel offers them: read from the full text only for who may see it."""
-        from ..proposals import propose
-
         body = article.full_text if can_see_restricted(request.user) and article.full_text else article.summary
         found = propose(" ".join(filter(None, [article.title, article.title_ko])), body)
         known = {e.pk: e for e in Enterprise.objects.visible_to(request.user).filter(
@@ -398,48 +341,3 @@ class ArticleAdmin(TableAdmin, ArticleHistoryMixin, VersionedAdmin, FastChangeLi
     @admin.display(description=_("claims"), ordering="claim_count")
     def claim_total(self, obj):  # not "claims": the list would sort by the relation of that name, a row per claim
         return obj.claim_count or 0
-
-
-class ClaimRegionFilter(RegionFilter):
-    def apply(self, queryset, places):
-        return vocabulary.select_claims(queryset, {"places": places})
-
-
-@admin.register(Claim)
-class ClaimAdmin(TableAdmin, ReadableHistoryMixin, FastChangeList, SimpleHistoryAdmin):
-    """Every claim on its own, for search across articles and for each claim's history."""
-
-    list_display = ["article_date", "source_name", "article", "enterprise", "activity", "code", "detail"]
-    list_select_related = ["article__source", "enterprise"]
-    list_filter = ["activity", "code", "article__status", ClaimRegionFilter]
-    search_fields = ["enterprise__name", "article__title"]  # see get_search_results
-    autocomplete_fields = ["article", "enterprise"]
-    form = ClaimForm
-
-    def get_search_results(self, request, queryset, search_term):
-        """The API's claim search (ClaimQuerySet.search), words by their beginnings."""
-        return queryset.search(search_term, prefix=True), False
-
-    class Media:
-        js = ["registry/claim_codes.js"]
-
-    def get_fields(self, request, obj=None):
-        return ["article", *ClaimForm.Meta.fields]
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "article":
-            # Not an article the user is second-coding blind: the hidden claims would collide.
-            kwargs["queryset"] = Article.objects.open_to_coding(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def save_model(self, request, obj, form, change):
-        # A claim is part of its article: the service moves the article on (and back to coded).
-        services.claim_save(claim=obj, user=request.user)
-
-    @admin.display(description=_("date"), ordering="article__published")
-    def article_date(self, obj):
-        return obj.article.published_label
-
-    @admin.display(description=_("source"), ordering="article__source__short_name")
-    def source_name(self, obj):
-        return obj.article.source.short_name

@@ -15,11 +15,12 @@ from simple_history.manager import SIMPLE_HISTORY_REVERSE_ATTR_NAME
 from simple_history.models import DeletedObject
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from .. import locking, services, vocabulary
+from infra import locking
+from registry import services, vocabulary
 from ..models import Article, AttributePeriod, Claim, Location
-from ..paging import CappedCountPaginator
-from ..permissions import admin_requirement, satisfied
-from ..visibility import RESTRICTED_FIELDS, can_see_restricted, inside_places, sees_everything
+from infra.paging import CappedCountPaginator
+from registry.access.permissions import admin_requirement, satisfied
+from registry.access.visibility import RESTRICTED_FIELDS, can_see_restricted, inside_places, sees_everything
 
 # Below this many rows an exact COUNT is cheap enough and the page numbers stay exact.
 ESTIMATE_ABOVE = 100_000
@@ -60,7 +61,7 @@ class AtLeast(int):
 
 class ChangeListPaginator(CappedCountPaginator):
     """The admin's change lists: an unfiltered big table's estimate (estimated_count), and a
-    filtered or searched list counted up to the API's caps (registry/paging.py: 10,000 rows,
+    filtered or searched list counted up to the API's caps (infra/paging.py: 10,000 rows,
     1,000 search matches), shown as "1,000+" beyond. An exact COUNT read every match of a
     search (210 ms for "oxygen furnace" at 500k articles, its 16,500 matches) on each view."""
 
@@ -181,7 +182,7 @@ def constraint_sentence(instance, constraint, user=None):
 
 
 class VersionedForm(ConstraintSentences, forms.ModelForm):
-    """A change form that carries the version the coder opened (see registry/locking.py) and
+    """A change form that carries the version the coder opened (see infra/locking.py) and
     refuses to save over a newer one, keeping what the coder typed on the page."""
 
     # Not named `version`: the admin refuses a non-editable model field in its fieldsets.
@@ -304,7 +305,7 @@ class TableAdmin(TableInline):
     """What every ModelAdmin of the registry shares: permissions from the permission table;
     change lists, forms, autocomplete, inlines and history pages through visible_to (what a
     user may not see is the same "does not exist" as a missing id); every save and delete
-    through registry/services.py."""
+    through registry/services/__init__.py."""
 
     # Links that may point at a row the user may not see (Article.follow_up_of,
     # Enterprise.parent). Where they might, or where the user only reads, the form shows

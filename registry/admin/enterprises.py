@@ -17,13 +17,13 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from ..codebook import Tier
-from ..dates import partial_date_label
-from ..duplicates import NameIndex, similar_enterprises
+from registry.method.codebook import Tier
+from registry.method.dates import partial_date_label
+from registry.enterprises.duplicates import NameIndex, similar_enterprises
 from ..models import Claim, Enterprise, EnterpriseAlias, Industry
-from ..visibility import can_see_restricted, in_industries, sees_public_view
+from registry.access.visibility import can_see_restricted, in_industries, sees_public_view
 from ..services import MergeConflict, enterprise_merge
-from ..permissions import admin_requirement, satisfied
+from registry.access.permissions import admin_requirement, satisfied
 from .common import FastChangeList, RegionFilter, TableAdmin, TableInline, VersionedAdmin, VersionedForm, VocabularyFilter
 from .history import ReadableHistoryMixin
 from .timeline import TimelineInline
@@ -211,7 +211,7 @@ class EnterpriseAdmin(TableAdmin, ReadableHistoryMixin, VersionedAdmin, FastChan
     def get_queryset(self, request):
         # visible_to (TableAdmin) and the evidence of visible claims only: an enterprise known
         # only from what the user may not see is not listed, searched or offered. The
-        # first-level region is stored on the enterprise (registry/evidence.py).
+        # first-level region is stored on the enterprise (registry/stored/evidence.py).
         queryset = super().get_queryset(request).annotate(region_name=F("region__name"))
         if getattr(request, "evidence_of_page", False):
             return queryset  # EnterpriseChangeList sets it on the page's rows

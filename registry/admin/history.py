@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Article, Claim, Enterprise
-from ..visibility import sees_everything
+from registry.access.visibility import sees_everything
 
 # Bookkeeping that changes on every save and says nothing to a reader.
 HIDDEN_FIELDS = {"version", "updated_at", "text_sha256"}

@@ -17,8 +17,8 @@ from django.template.response import TemplateResponse
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from ..importing import HEADER, ImportFailed
-from ..permissions import admin_requirement, satisfied
+from registry.importing.rows import HEADER, ImportFailed
+from registry.access.permissions import admin_requirement, satisfied
 from ..services import HISTORY_HEADER, claims_import, history_import
 
 SESSION_KEY = "registry_claims_import"

@@ -4,7 +4,7 @@ cleared (deleted), never added or edited by hand (their change form saved an emp
 from axes import admin as axes_admin  # noqa: F401  registers axes' ModelAdmins first
 from django.contrib import admin
 
-from ..permissions import admin_requirement, satisfied
+from registry.access.permissions import admin_requirement, satisfied
 
 
 def _table_admin(model_admin_class):

@@ -10,7 +10,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from ..models import Coverage, Story, StoryMember
 from ..models import Article
-from ..reprints import reprint_suggestions
+from registry.method.reprints import reprint_suggestions
 from .common import TableAdmin, TableInline
 
 

@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from .. import services
-from ..attribute_values import AttributeValueError, resolve_value, value_text
-from ..dates import PartialDateField, partial_date_label, period_end
+from registry.enterprises.attribute_values import AttributeValueError, resolve_value, value_text
+from registry.method.dates import PartialDateField, partial_date_label, period_end
 from ..models import AttributePeriod
 from .common import TableAdmin, TableInline
 from .history import ReadableHistoryMixin

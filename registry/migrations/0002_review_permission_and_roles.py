@@ -15,7 +15,7 @@ def create_roles(apps, schema_editor):
         create_permissions(config, apps=apps, verbosity=0, using=using)
         config.models_module = None
 
-    from registry.roles import ensure_roles
+    from registry.access.roles import ensure_roles
 
     ensure_roles(
         Group=apps.get_model("auth", "Group"), Permission=apps.get_model("auth", "Permission"), partial=True, using=using

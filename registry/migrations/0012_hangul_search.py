@@ -1,18 +1,18 @@
 """Korean search (issue 15) and the article search index (issue 18): the stored search
-columns of Article and their index on each database (registry/search.py says why this
+columns of Article and their index on each database (registry/articles/search.py says why this
 index), Enterprise.hangul_key and Source.hangul, and every stored name key re-derived now
 that names.name_key folds North and South Hangul spelling."""
 
 from django.db import migrations, models
 
-from registry import search
-from registry.names import name_key
+from registry.articles import search
+from registry.places.names import name_key
 
 
 def fill(apps, schema_editor):
     connection = schema_editor.connection
     # The database being migrated, not the default one: migrating a release's SQLite copy
-    # (registry/release_data.py) rewrote every live article's search columns.
+    # (registry/releases/data.py) rewrote every live article's search columns.
     db = connection.alias
     if connection.vendor == "postgresql":
         for sql in search.PG_CREATE:

@@ -6,10 +6,10 @@ from django.db import migrations, models
 
 def fill(apps, schema_editor):  # noqa: ARG001
     """Compute the stored evidence of the enterprises already recorded, with the one code
-    that keeps it (registry/evidence.py; `manage.py rebuild_evidence` runs the same). A new,
+    that keeps it (registry/stored/evidence.py; `manage.py rebuild_evidence` runs the same). A new,
     empty database has nothing to fill (and the live models may be ahead of this migration)."""
     # The live code that kept them then (evidence.rebuild) now needs the columns of 0021,
-    # whose own fill (registry/copies.py) recomputes every copy: nothing to do here.
+    # whose own fill (registry/stored/copies.py) recomputes every copy: nothing to do here.
 
 
 class Migration(migrations.Migration):

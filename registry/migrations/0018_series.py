@@ -5,11 +5,11 @@ from django.db.models import OuterRef, Subquery
 
 
 def fill(apps, schema_editor):
-    """Each claim's public date and precision, by the rule registry/evidence.py keeps them
+    """Each claim's public date and precision, by the rule registry/stored/evidence.py keeps them
     (`manage.py rebuild_evidence` recomputes the same); before the index, which is then
     built once over the filled rows."""
-    from registry.evidence import CLAIM_COLUMNS
-    from registry.visibility import visible_articles
+    from registry.stored.evidence import CLAIM_COLUMNS
+    from registry.access.visibility import visible_articles
 
     alias = schema_editor.connection.alias
     Article, Claim = apps.get_model("registry", "Article"), apps.get_model("registry", "Claim")

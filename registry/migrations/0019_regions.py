@@ -4,7 +4,7 @@ from django.db import migrations, models
 
 
 def fill(apps, schema_editor):
-    """Each claim's copy of its enterprise's region and grade (registry/evidence.py,
+    """Each claim's copy of its enterprise's region and grade (registry/stored/evidence.py,
     ENTERPRISE_COLUMNS; `manage.py rebuild_evidence` recomputes the same): one UPDATE joined
     to the enterprises (PostgreSQL and SQLite >= 3.33 alike), before the index, which is then
     built once over the filled rows."""

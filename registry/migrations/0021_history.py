@@ -7,12 +7,12 @@ from django.db import migrations, models
 
 
 def fill(apps, schema_editor):
-    """Every stored copy recomputed with the triggers' expressions (registry/copies.py), the
+    """Every stored copy recomputed with the triggers' expressions (registry/stored/copies.py), the
     new dated columns included: the triggers themselves are installed after migrate."""
     alias = schema_editor.connection.alias
     if not apps.get_model("registry", "Claim").objects.using(alias).exists():
         return
-    from registry import copies
+    from registry.stored import copies
 
     copies.rebuild(using=alias)
 

@@ -6,14 +6,15 @@ Everything is re-exported here: `from registry.models import X` is how the rest 
 tree names a model or an enumeration (the enumerations live in codebook.py).
 """
 
-from ..codebook import (
-    Disclosure, EnterpriseKind, Integration, LocationKind, Precision, Reliability, SourceKind, Status,
+from registry.method.codebook import (
+    Disclosure, EnterpriseKind, Integration, LocationKind, Precision, Reliability, SourceKind, Status
 )
 from .places import Location, LocationName
 from .industries import Industry
 from .enterprises import Enterprise, EnterpriseAlias
 from .sources import Source
-from .articles import Article, Claim
+from .articles import Article
+from .claims import Claim
 from .releases import RELEASE_NAME_PATTERN, Release
 from .method import Coverage, Extent, Story, StoryMember
 from .agreement import Adjudication, AgreementRound, Outcome, RoundArticle, RoundStatus, SecondCoding

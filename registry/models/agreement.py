@@ -1,8 +1,8 @@
 """Inter-coder agreement rounds: a reviewer draws a random sample of published articles, a
 second coder codes them blind into a table of their own (never into Claim), and
-registry/agreement.py measures how far the two codings agree.
+registry/method/agreement.py measures how far the two codings agree.
 
-Blindness is a visibility rule (registry/visibility.py `unblinded_claims`): while a round is
+Blindness is a visibility rule (registry/access/visibility.py `unblinded_claims`): while a round is
 open, the claims of its sampled articles do not exist for its second coder.
 """
 
@@ -12,8 +12,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from ..codebook import Activity, Code, choice_check
-from ..visibility import DRAW_ROUND_PERMISSION, sees_everything
+from registry.method.codebook import Activity, Code, choice_check
+from registry.access.visibility import DRAW_ROUND_PERMISSION, sees_everything
 
 __all__ = ["AgreementRound", "RoundArticle", "RoundStatus", "SecondCoding", "Adjudication", "Outcome"]
 

@@ -1,4 +1,4 @@
-"""Two numbers that move when the registry's data changes (registry/dataversion.py)."""
+"""Two numbers that move when the registry's data changes (registry/stored/dataversion.py)."""
 
 from django.db import models
 
@@ -9,7 +9,7 @@ class DataVersion(models.Model):
     raw SQL, COPY) moves it and readers see it move together with the data they read.
 
     `public_number` and `public_changed` move in the same way, but only when the transaction
-    changed something the public may see (registry/dataversion.py, public_rows): anonymous
+    changed something the public may see (registry/stored/dataversion.py, public_rows): anonymous
     answers are keyed by them, so a draft or an internal note leaves them as they were. The
 public totals beside them are the public's counts of articles, enterprises and claims."""
 

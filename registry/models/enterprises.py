@@ -8,14 +8,16 @@ from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .. import locking
-from ..codebook import TIER_GRADES, EnterpriseKind, Grade, Integration, Precision, Tier, choice_check
-from ..evidence import COLUMNS as EVIDENCE_COLUMNS
+from infra import locking
+from registry.method.codebook import (
+    TIER_GRADES, EnterpriseKind, Grade, Integration, Precision, Tier, choice_check
+)
+from registry.stored.columns import COLUMNS as EVIDENCE_COLUMNS
 
 STORED_EVIDENCE = {*EVIDENCE_COLUMNS, "public_listed"}
-STORED = {*STORED_EVIDENCE, "region"}  # kept by the database (registry/copies.py)
-from ..names import name_key, spelling_variants
-from ..visibility import known_through, sees_everything, sees_public_view
+STORED = {*STORED_EVIDENCE, "region"}  # kept by the database (registry/stored/copies.py)
+from registry.places.names import name_key, spelling_variants
+from registry.access.visibility import known_through, sees_everything, sees_public_view
 from .industries import Industry
 from .places import Location, place_variants
 
@@ -47,7 +49,7 @@ class EnterpriseQuerySet(models.QuerySet):
         """Annotate claim count and first/last seen (and their precisions) from the claims
         `user` may see: a restricted article or a draft must not show through them
         (ClaimQuerySet.evidence). For whoever sees what the public sees, the stored public
-        evidence (registry/evidence.py) is read instead of computed."""
+        evidence (registry/stored/evidence.py) is read instead of computed."""
         if sees_public_view(user):
             return self.annotate(**{name: F(column) for column, name in EVIDENCE_COLUMNS.items()})
         return self.annotate(**_claims().visible_to(user).evidence(OuterRef("pk")))
@@ -208,7 +210,7 @@ class Enterprise(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # Two coders on one enterprise: the second save is refused, not merged (see locking.py).
     version = locking.version_field()
-    # Stored, derived (registry/evidence.py defines them, registry/copies.py's triggers keep them): the
+    # Stored, derived (registry/stored/evidence.py defines them, registry/stored/copies.py's triggers keep them): the
     # evidence anonymous readers see, and the first-level region. Not in the history: they
     # change with claims and articles, not with an edit of the enterprise.
     public_claim_count = models.PositiveIntegerField(default=0, db_default=0, editable=False)
@@ -248,7 +250,7 @@ class Enterprise(models.Model):
             models.Index(fields=["name", "id"], name="registry_ent_name"),
             # The public's COUNT reads this partial index alone.
             models.Index(fields=["id"], condition=Q(public_listed=True), name="registry_ent_public"),
-            # The public's facets by grade and region, one GROUP BY (api/facets.py), read from
+            # The public's facets by grade and region, one GROUP BY (registry/vocabulary/facets.py), read from
             # this index alone: 3 ms where the table scan took 14 ms at 20,000 enterprises.
             models.Index(
                 fields=["grade", "region"], include=["id"], condition=Q(public_listed=True), name="registry_ent_public_facets"
@@ -268,14 +270,14 @@ class Enterprise(models.Model):
         self.name_key = name_key(self.name)
         self.hangul_key = name_key(self.hangul)
         if not self._state.adding and kwargs.get("update_fields") is None:
-            # The stored evidence and region are the database's (registry/copies.py): an edit
+            # The stored evidence and region are the database's (registry/stored/copies.py): an edit
             # of an enterprise loaded before a claim changed must not write them back.
             kwargs["update_fields"] = [
                 f.name for f in self._meta.concrete_fields
                 if not f.primary_key and not f.generated and f.name not in STORED
             ]
         # Its region, and its claims' dated copies of its grade, place, industry and parent,
-        # follow by the database's triggers (registry/copies.py).
+        # follow by the database's triggers (registry/stored/copies.py).
         with locking.next_version(self):
             super().save(*args, **kwargs)
 

@@ -11,7 +11,7 @@ since), so that a claim is counted under what its enterprise was on the claim's 
 - periods of one attribute of one enterprise never overlap (services.history_save refuses it,
   naming both periods).
 
-The claims' stored copies of these values (registry/copies.py) are kept by database
+The claims' stored copies of these values (registry/stored/copies.py) are kept by database
 triggers on this table, the enterprises, the articles and the places.
 """
 
@@ -24,9 +24,9 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from ..codebook import EnterpriseKind, Grade, Precision, choice_check
-from ..dates import partial_date_label
-from ..visibility import inside_places, sees_everything, visible_articles
+from registry.method.codebook import EnterpriseKind, Grade, Precision, choice_check
+from registry.method.dates import partial_date_label
+from registry.access.visibility import inside_places, sees_everything, visible_articles
 from .enterprises import Enterprise
 from .industries import Industry
 from .places import Location
@@ -133,7 +133,7 @@ class AttributePeriod(models.Model):
             ),
         ]
         indexes = [
-            # The triggers' lookup (registry/copies.py): an enterprise's periods of one
+            # The triggers' lookup (registry/stored/copies.py): an enterprise's periods of one
             # attribute covering a claim's date.
             models.Index(fields=["enterprise", "attribute", "valid_from"], name="registry_period_lookup"),
         ]
@@ -164,7 +164,7 @@ class AttributePeriod(models.Model):
         return f"{start} – {end}"
 
 
-# Where each claim column of copies.DATED reads its value (registry/copies.py keeps the copies;
+# Where each claim column of copies.DATED reads its value (registry/stored/copies.py keeps the copies;
 # dated_value states the same with the ORM): (attribute, period field, enterprise field).
 DATED_FIELDS = {
     "enterprise_place": (Attribute.PLACE, "location", "location"),

@@ -12,7 +12,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from ..visibility import ReferenceQuerySet
+from registry.access.visibility import ReferenceQuerySet
 
 __all__ = ["Coverage", "Extent", "Story", "StoryMember"]
 

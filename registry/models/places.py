@@ -10,9 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from rapidfuzz import fuzz
 from simple_history.models import HistoricalRecords
 
-from ..codebook import LocationKind, choice_check
-from ..names import name_key
-from ..visibility import ReferenceQuerySet
+from registry.method.codebook import LocationKind, choice_check
+from registry.places.names import name_key
+from registry.access.visibility import ReferenceQuerySet
 
 _WORDS = re.compile(r"[\s\-–]+")
 
@@ -127,7 +127,7 @@ class Location(models.Model):
     def _follow_move(self):
         """A place moved in the tree (another parent, another slug): the places inside it
         take their new paths (each saved, so each recurses). The enterprises and claims on
-        each place follow its new path by the database's triggers (registry/copies.py)."""
+        each place follow its new path by the database's triggers (registry/stored/copies.py)."""
         for child in Location.objects.filter(parent=self.pk):
             child.parent = self
             child._change_reason = f"{self.name} moved"

@@ -12,7 +12,7 @@ RELEASE_NAME_PATTERN = r"^[0-9A-Za-z][0-9A-Za-z._-]{0,39}$"
 
 
 class Release(models.Model):
-    """A frozen, citable data package written by `make_release` (see releases.py). The
+    """A frozen, citable data package written by `make_release` (see registry/releases/make.py). The
     files under RELEASES_DIR/<name>/ never change; this row is their public record."""
 
     name = models.CharField(_("name"), max_length=40, help_text=_("e.g. 2026.1"))

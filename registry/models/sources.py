@@ -4,8 +4,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from ..codebook import Reliability, SourceKind, choice_check
-from ..visibility import ReferenceQuerySet
+from registry.method.codebook import Reliability, SourceKind, choice_check
+from registry.access.visibility import ReferenceQuerySet
 
 
 class Source(models.Model):

@@ -14,7 +14,7 @@ fields below, so a parameter is parsed, bounded and reported the same way everyw
   the command as `--flag: message`.
 - **Bounds.** At most MAX_VALUES values per list parameter (each at most MAX_VALUE_CHARS
   long); `q` at most MAX_Q_CHARS characters and MAX_Q_WORDS words. Series bounds live with
-  the series parameters (registry/series_params.py).
+  the series parameters (registry/series/params.py).
 - **One claim selector.** A field declared with `claim="…"` is a claim filter: the door
   collects them with Question.claim_selection() and applies them together, through
   select_claims(), so a row matches when one of its claims meets all of them at once.
@@ -23,8 +23,9 @@ fields below, so a parameter is parsed, bounded and reported the same way everyw
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .. import codebook, spreadsheets
-from ..codebook import Activity, Code, Grade, Tier
+from registry.method import codebook
+from infra import spreadsheets
+from registry.method.codebook import Activity, Code, Grade, Tier
 from ..models import Disclosure, EnterpriseKind, LocationKind, SourceKind, Status
 from .fields import (  # noqa: F401 (the vocabulary's fields, for the doors that declare parameters)
     LIST_HELP, MAX_Q_CHARS, MAX_Q_WORDS, MAX_VALUE_CHARS, MAX_VALUES, ActivityField, CandidatesError,
@@ -71,7 +72,7 @@ PARAMETERS = {
     "end": lambda: PartialDateField(end=True, claim="end", help_text="Article published on or before (2019 means to 2019-12-31). " + HELP["date"]),
     "q": lambda: SearchField(help_text=HELP["q"]),
     "location_kind": lambda: ChoiceListField(LocationKind.values, help_text=_choices_help("Kinds of place.", LocationKind.values)),
-    # How an answer is downloaded (registry/spreadsheets.py); DRF picks its renderer by `format`.
+    # How an answer is downloaded (infra/spreadsheets.py); DRF picks its renderer by `format`.
     "format": lambda: OneOfField(
         ("json", *spreadsheets.FORMATS, "api"), default="json",
         help_text=_("json (default); csv: plain UTF-8, the same columns and rows as the JSON; xlsx: an Excel "

@@ -8,11 +8,11 @@ import re
 from django import forms
 from django.utils.translation import gettext as _
 
-from .. import codebook
-from ..dates import BadDate, parse_partial_date, period_end
-from ..industries import IndustryLookupError, resolve_industry
+from registry.method import codebook
+from registry.method.dates import BadDate, parse_partial_date, period_end
+from registry.places.industries import IndustryLookupError, resolve_industry
 from ..models import Industry, Source
-from ..places import PlaceLookupError, describe_error, place_label, resolve_place
+from registry.places.lookup import PlaceLookupError, describe_error, place_label, resolve_place
 
 MAX_VALUES = 50
 MAX_VALUE_CHARS = 200

@@ -18,7 +18,8 @@ from django.conf import settings
 from django.db import OperationalError, connections
 from django.test import override_settings
 
-from registry import dataversion, replicas
+from registry.stored import dataversion
+from infra import replicas
 from registry.models import Enterprise
 from tests.admin_support import make_user
 
@@ -47,7 +48,7 @@ def control(alias):
 
 def version_on(alias):
     with control(alias) as conn:
-        # The public version: what anonymous answers' ETags carry (registry/caching.py).
+        # The public version: what anonymous answers' ETags carry (infra/caching.py).
         return conn.execute("SELECT public_number FROM registry_dataversion WHERE id = 1").fetchone()[0]
 
 

@@ -3,7 +3,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from registry.agreement_rounds import REPORT_COLUMNS, report_rows
+from registry.method.agreement_rounds import REPORT_COLUMNS, report_rows
 from registry.models import AgreementRound
 
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from registry.backups import BackupError, backup, default_filename
+from infra.backups import BackupError, backup, default_filename
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tools import benchmark
+from tools import bench_http, benchmark
 from tools.corpus import CorpusError
 
 
@@ -32,7 +32,7 @@ class Command(BaseCommand):
     def handle(self, *args, **o):
         out = self.stdout.write
         if o["export_child"]:
-            out(json.dumps(benchmark.export_child(o["export_child"])))
+            out(json.dumps(bench_http.export_child(o["export_child"])))
             return
         if o["explain"]:
             benchmark.explain(out=out)

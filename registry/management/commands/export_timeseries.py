@@ -4,8 +4,11 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext_lazy as _
 
-from registry import provenance, release_data, spreadsheets, timeseries, vocabulary
-from registry.releases import ReleaseError
+from registry.releases import provenance, data as release_data
+from infra import spreadsheets
+from registry.series import timeseries
+from registry import vocabulary
+from registry.releases.files import ReleaseError
 
 # The command's own options; every other option is a series parameter (--max-code is max_code).
 OWN = ("format", "bom", "output", "user", "release")
@@ -23,7 +26,7 @@ class Command(BaseCommand):
         return super().create_parser(prog_name, subcommand, allow_abbrev=False, **kwargs)
 
     def add_arguments(self, parser):
-        # One flag per series parameter, from its one declaration (registry/series_params.py).
+        # One flag per series parameter, from its one declaration (registry/series/params.py).
         for name, field in timeseries.SeriesQuestion.base_fields.items():
             flag = timeseries.ParameterError.flag_of(name)
             if isinstance(field, vocabulary.YesNoField):

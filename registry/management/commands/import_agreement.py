@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 
-from registry.importing import ImportFailed
+from registry.importing.rows import ImportFailed
 from registry.services import agreement_import
 
 

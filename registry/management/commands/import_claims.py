@@ -4,8 +4,8 @@ import sys
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from registry.import_matching import duplicate_error
-from registry.importing import ImportFailed
+from registry.importing.matching import duplicate_error
+from registry.importing.rows import ImportFailed
 from registry.services import claims_import
 
 

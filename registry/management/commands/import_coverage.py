@@ -3,7 +3,7 @@ import sys
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from registry.importing import ImportFailed
+from registry.importing.rows import ImportFailed
 from registry.services import coverage_import
 
 

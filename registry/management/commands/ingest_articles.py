@@ -3,12 +3,12 @@ import time
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from registry.ingest import ingest
+from registry.articles.ingest import ingest
 
 
 class Command(BaseCommand):
     help = (
-        "Read articles in as drafts with their full text (registry/ingest.py): PATH is a .jsonl "
+        "Read articles in as drafts with their full text (registry/articles/ingest.py): PATH is a .jsonl "
         "(one article a line: source, published, title, text, url), .txt or .html file, or a folder "
         "of them. Articles already recorded (same source, date and text) are skipped."
     )

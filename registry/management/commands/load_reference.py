@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from registry.reference import FIXTURES, load_reference
+from registry.places.reference import FIXTURES, load_reference
 
 
 class Command(BaseCommand):

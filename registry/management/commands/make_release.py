@@ -6,7 +6,11 @@ import time
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from registry.releases import ReleaseError, Timings, citation, make_release, release_path
+from registry.releases.describe import citation
+
+from registry.releases.files import ReleaseError, Timings, release_path
+
+from registry.releases.make import make_release
 
 
 class Command(BaseCommand):

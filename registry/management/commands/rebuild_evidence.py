@@ -2,13 +2,13 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from registry import evidence
+from registry.stored import evidence
 
 
 class Command(BaseCommand):
     help = (
         "Recompute every stored copy with the database triggers' own expressions "
-        "(registry/copies.py): each enterprise's public evidence (claim count, first and last seen "
+        "(registry/stored/copies.py): each enterprise's public evidence (claim count, first and last seen "
         "with precision, listed) and first-level region, and each claim's public date and "
         "precision and what its enterprise was on the claim's date (place, region, grade, "
         "industry, parent). The triggers keep them through every kind of write; run this after "

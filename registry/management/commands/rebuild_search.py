@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
-from registry import search
+from registry.articles import search
 
 
 class Command(BaseCommand):

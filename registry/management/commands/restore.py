@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from registry.backups import BackupError, restore
+from infra.backups import BackupError, restore
 
 
 class Command(BaseCommand):

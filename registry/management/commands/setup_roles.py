@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from registry.roles import ROLES, ensure_roles
+from registry.access.roles import ROLES, ensure_roles
 
 
 class Command(BaseCommand):

@@ -3,12 +3,12 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from registry.proposals import BadRequest, Lexicon, suggest
+from registry.articles.proposals import BadRequest, Lexicon, suggest
 
 
 class Command(BaseCommand):
     help = (
-        "Propose the claims of articles (registry/proposals.py): FILE is JSON Lines as for "
+        "Propose the claims of articles (registry/articles/proposals.py): FILE is JSON Lines as for "
         "ingest_articles (id, title, text, ...), or - for standard input; one JSON line out per "
         "line in: its id and claims (enterprise, enterprise_id, new_name, place, activity, code, evidence)."
     )

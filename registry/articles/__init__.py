@@ -1,0 +1,1 @@
+"""Articles and their claims: the search index, the inbox (ingest), proposed claims."""

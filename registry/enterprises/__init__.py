@@ -1,0 +1,1 @@
+"""Enterprises: the duplicate guard and attribute values read from text."""

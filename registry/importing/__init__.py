@@ -1,0 +1,1 @@
+"""The claims import: reading and checking a coder's CSV, and matching its rows."""

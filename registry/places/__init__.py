@@ -1,0 +1,1 @@
+"""Places, names and industries: the one lookup, name keys, Hangul folding, the reference data."""

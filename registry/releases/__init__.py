@@ -1,0 +1,1 @@
+"""Citable releases: making them, their tables, reading from them, and provenance stamps."""

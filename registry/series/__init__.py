@@ -1,0 +1,1 @@
+"""The time series: parameters, compute, shares, coverage, labels, charts and the map."""

@@ -1,0 +1,1 @@
+"""Copies the database keeps: the data version, the copy triggers, the stored evidence."""
