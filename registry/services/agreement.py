@@ -128,7 +128,7 @@ def second_coding_save(*, user, drawn, codings, enterprises=None):
     stored = {(c.enterprise_id, c.activity): c for c in SecondCoding.objects.filter(drawn=drawn)}
     for unit, coding in stored.items():
         if unit not in wanted:
-            _record(coding, user)
+            name_change(coding, user)
             coding.delete()
     for (enterprise_id, activity), (code, detail) in wanted.items():
         coding = stored.get((enterprise_id, activity)) or SecondCoding(drawn=drawn, enterprise_id=enterprise_id, activity=activity, coder=user)
