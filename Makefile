@@ -56,11 +56,12 @@ test: install
 # The inner loop: the test database kept between runs (--reuse-db; pass ARGS=--create-db
 # after changing reference data by hand), tests marked `slow` (a server, a second database,
 # a whole permission walk) and browser tests skipped, the property tests at 30 examples
-# (200 in `make test`). ARGS= narrows it (ARGS=tests/test_x.py).
+# (200 in `make test`), on two worker processes (pytest-xdist; FAST_WORKERS=0 for one).
+# ARGS= narrows it (ARGS=tests/test_x.py).
 # On SQLite the test database is a file under .pytest_cache/ (in memory it could not be kept).
 FAST_TEST_DATABASE := $(if $(DATABASE_URL),$(DATABASE_TEST_NAME),.pytest_cache/test-fast.sqlite3)
 test-fast: install
-	DATABASE_TEST_NAME=$(FAST_TEST_DATABASE) HYPOTHESIS_EXAMPLES=$${HYPOTHESIS_EXAMPLES:-30} $(PY) -m pytest --reuse-db -m "not slow and not browser" $(ARGS)
+	DATABASE_TEST_NAME=$(FAST_TEST_DATABASE) HYPOTHESIS_EXAMPLES=$${HYPOTHESIS_EXAMPLES:-30} $(PY) -m pytest --reuse-db -n $${FAST_WORKERS:-2} -m "not slow and not browser" $(ARGS)
 
 test-postgres: install
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(PY) -m pytest

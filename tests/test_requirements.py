@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 REQUIREMENTS = ROOT / "requirements"
 # The import name of each distribution only dev.txt installs.
 IMPORT_NAMES = {
-    "pytest": "pytest", "pytest-django": "pytest_django", "factory-boy": "factory", "selenium": "selenium",
+    "pytest": "pytest", "pytest-django": "pytest_django", "pytest-xdist": "xdist", "factory-boy": "factory", "selenium": "selenium",
     "hypothesis": "hypothesis", "schemathesis": "schemathesis", "mkdocs": "mkdocs", "mkdocs-material": "material",
     "locust": "locust",
 }
