@@ -299,7 +299,7 @@ def test_every_copy_trigger_is_installed():
     from registry.stored import copies
 
     names = copies.installed()
-    expected = [n for n, *_ in (copies._postgresql_statements() if connection.vendor == "postgresql" else copies._sqlite_statements())]
+    expected = [n for n, *_ in (copies._postgresql_statements(connection) if connection.vendor == "postgresql" else copies._sqlite_statements(connection))]
     assert names == sorted(f"{copies.PREFIX}_{n}" for n in expected)
 
 

@@ -31,7 +31,7 @@ from contextlib import contextmanager
 
 from django.db import connections, transaction
 
-from registry.access.visibility import published_statuses
+from registry.stored.dataversion import public_article
 
 PREFIX = "registry_copies"
 
@@ -44,19 +44,16 @@ DATED = {
 }
 
 
-def _quoted(values):
-    return ", ".join("'%s'" % str(v).replace("'", "''") for v in values)
-
-
 # Every stored copy of a claim, in the order copies() selects them.
 COPIES = ("public_published", "public_precision", *DATED, "enterprise_region")
 
 
-def copies(claims="registry_claim", where=None, enterprises=None, periods=True):
+def copies(connection, claims="registry_claim", where=None, enterprises=None, periods=True):
     """SELECT id, every copy FROM the claims `claims` names (a table or a subquery with id,
     article_id and enterprise_id), those `where` keeps: the one statement of each value
     (registry/stored/evidence.py states them again, apart, to check). The article's date and
-    precision if the public may see it (visibility.visible_articles(None)); what the
+    precision if the public may see it (visibility.visible_articles(None), compiled for
+    `connection` as the data version's triggers compile it); what the
     enterprise was on the article's date (models/history.py): the period covering it; if
     the attribute has periods but none covers the day, unknown; if it has none, the
     enterprise's own field; the first-level region of that place.
@@ -80,7 +77,7 @@ def copies(claims="registry_claim", where=None, enterprises=None, periods=True):
             f"ON h_{alias}.enterprise_id = c.enterprise_id"
         )
         values[column] = f"COALESCE(p_{alias}.{period_column}, CASE WHEN h_{alias}.enterprise_id IS NOT NULL THEN {unknown} ELSE e.{plain} END)"
-    public = f"a.disclosure = 'public' AND a.status IN ({_quoted(published_statuses())})"
+    public = public_article(connection, "a")
     if not periods:
         # The enterprise's own place: its region is the one the enterprise stores (kept by
         # the enterprise_region trigger with the same region()).
@@ -97,10 +94,10 @@ def copies(claims="registry_claim", where=None, enterprises=None, periods=True):
     return f"SELECT s.*, {region('s.enterprise_place_id')} AS enterprise_region FROM ({inner}) s"
 
 
-def update_claims(where=None, enterprises=None):
+def update_claims(connection, where=None, enterprises=None):
     """UPDATE setting every copy of the claims `where` keeps (on c, the claim)."""
     assignments = ", ".join(f"{column} = s.{column}" for column in COPIES)
-    return f"UPDATE registry_claim SET {assignments} FROM ({copies(where=where, enterprises=enterprises)}) s WHERE registry_claim.id = s.id"
+    return f"UPDATE registry_claim SET {assignments} FROM ({copies(connection, where=where, enterprises=enterprises)}) s WHERE registry_claim.id = s.id"
 
 
 def region(place):
@@ -150,16 +147,16 @@ def _enterprise_region():
     return f"UPDATE registry_enterprise SET region_id = {region('registry_enterprise.location_id')}"
 
 
-def _sqlite_statements():
+def _sqlite_statements(connection):
     """(name, CREATE TRIGGER) for SQLite: row triggers; a trigger's own UPDATE does not fire
     it again (recursive_triggers is off), other triggers fire as usual."""
-    this = update_claims("c.id = NEW.id", "NEW.enterprise_id")
+    this = update_claims(connection, "c.id = NEW.id", "NEW.enterprise_id")
     changed_enterprise = "OLD.grade IS NOT NEW.grade OR OLD.location_id IS NOT NEW.location_id OR OLD.industry_id IS NOT NEW.industry_id OR OLD.parent_id IS NOT NEW.parent_id"
     changed_article = "OLD.status IS NOT NEW.status OR OLD.disclosure IS NOT NEW.disclosure OR OLD.published IS NOT NEW.published OR OLD.precision IS NOT NEW.precision"
     # A new claim adds to its enterprise's evidence without recounting the claims it had
     # (an import adds thousands of claims to enterprises holding thousands).
     added = _added_sqlite()
-    article_claims = update_claims("c.article_id = NEW.id", "SELECT enterprise_id FROM registry_claim WHERE article_id = NEW.id")
+    article_claims = update_claims(connection, "c.article_id = NEW.id", "SELECT enterprise_id FROM registry_claim WHERE article_id = NEW.id")
     return [
         ("claim_insert", f"AFTER INSERT ON registry_claim FOR EACH ROW BEGIN {this}; {added}; END"),
         ("claim_move", "AFTER UPDATE OF article_id, enterprise_id ON registry_claim FOR EACH ROW "
@@ -173,10 +170,10 @@ def _sqlite_statements():
         ("enterprise_region", "AFTER UPDATE OF location_id, region_id ON registry_enterprise FOR EACH ROW "
          f"WHEN NEW.region_id IS NOT {region('NEW.location_id')} BEGIN {_enterprise_region()} WHERE id = NEW.id; END"),
         ("enterprise_update", "AFTER UPDATE OF grade, location_id, industry_id, parent_id ON registry_enterprise FOR EACH ROW "
-         f"WHEN {changed_enterprise} BEGIN {update_claims('c.enterprise_id = NEW.id', 'NEW.id')}; END"),
+         f"WHEN {changed_enterprise} BEGIN {update_claims(connection, 'c.enterprise_id = NEW.id', 'NEW.id')}; END"),
         *[
             (f"period_{event.lower()}", f"AFTER {event} ON registry_attributeperiod FOR EACH ROW BEGIN "
-             f"{update_claims(f'c.enterprise_id IN ({ids})', ids)}; END")
+             f"{update_claims(connection, f'c.enterprise_id IN ({ids})', ids)}; END")
             for event, ids in (("INSERT", "NEW.enterprise_id"), ("UPDATE", "OLD.enterprise_id, NEW.enterprise_id"), ("DELETE", "OLD.enterprise_id"))
         ],
         ("place_moved", "AFTER UPDATE OF path ON registry_location FOR EACH ROW WHEN OLD.path IS NOT NEW.path BEGIN "
@@ -216,13 +213,13 @@ def _added_sqlite():
     return f"UPDATE registry_enterprise SET {_added_set(count, row, precision, row, precision)} WHERE id = NEW.enterprise_id"
 
 
-def _postgresql_statements():
+def _postgresql_statements(connection):
     """(name, function body, CREATE TRIGGER ... EXECUTE FUNCTION {function}()) for PostgreSQL:
     a claim's copies set BEFORE it is written (no second row version), its enterprises'
     evidence once per statement from the transition tables (a COPY of 50,000 claims updates
     each enterprise once)."""
     def into(periods):
-        new = copies("(SELECT NEW.id AS id, NEW.article_id AS article_id, NEW.enterprise_id AS enterprise_id)",
+        new = copies(connection, "(SELECT NEW.id AS id, NEW.article_id AS article_id, NEW.enterprise_id AS enterprise_id)",
                      enterprises="NEW.enterprise_id", periods=periods)
         return f"SELECT {', '.join(COPIES)} INTO {', '.join(f'NEW.{column}' for column in COPIES)} FROM ({new}) new"
     batch = (
@@ -255,16 +252,16 @@ def _postgresql_statements():
          ) + "; RETURN NULL; END",
          "AFTER UPDATE ON registry_claim REFERENCING OLD TABLE AS old_claims NEW TABLE AS new_claims FOR EACH STATEMENT"),
         ("article_update", f"BEGIN IF {changed_article} THEN "
-         + update_claims("c.article_id = NEW.id", "SELECT enterprise_id FROM registry_claim WHERE article_id = NEW.id")
+         + update_claims(connection, "c.article_id = NEW.id", "SELECT enterprise_id FROM registry_claim WHERE article_id = NEW.id")
          + "; END IF; RETURN NULL; END",
          "AFTER UPDATE OF status, disclosure, published, precision ON registry_article FOR EACH ROW"),
         ("enterprise_region", f"BEGIN NEW.region_id := {region('NEW.location_id')}; RETURN NEW; END",
          "BEFORE INSERT OR UPDATE OF location_id, region_id ON registry_enterprise FOR EACH ROW"),
-        ("enterprise_update", f"BEGIN IF {changed_enterprise} THEN {update_claims('c.enterprise_id = NEW.id', 'NEW.id')}; "
+        ("enterprise_update", f"BEGIN IF {changed_enterprise} THEN {update_claims(connection, 'c.enterprise_id = NEW.id', 'NEW.id')}; "
          "END IF; RETURN NULL; END",
          "AFTER UPDATE OF grade, location_id, industry_id, parent_id ON registry_enterprise FOR EACH ROW"),
         *[
-            (f"period_{event.lower()}", f"BEGIN {update_claims(f'c.enterprise_id IN ({ids})', ids)}; RETURN NULL; END",
+            (f"period_{event.lower()}", f"BEGIN {update_claims(connection, f'c.enterprise_id IN ({ids})', ids)}; RETURN NULL; END",
              f"AFTER {event} ON registry_attributeperiod FOR EACH ROW")
             for event, ids in period_ids.items()
         ],
@@ -286,13 +283,13 @@ def install(using="default"):
     connection = connections[using]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            for name, body, definition in _postgresql_statements():
+            for name, body, definition in _postgresql_statements(connection):
                 function = f"{PREFIX}_{name}"
                 cursor.execute(f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ {body} $$")
                 cursor.execute(f"DROP TRIGGER IF EXISTS {function} ON {_table_of(definition)}")
                 cursor.execute(f"CREATE TRIGGER {function} {definition} EXECUTE FUNCTION {function}()")
         elif connection.vendor == "sqlite":
-            for name, definition in _sqlite_statements():
+            for name, definition in _sqlite_statements(connection):
                 cursor.execute(f'DROP TRIGGER IF EXISTS "{PREFIX}_{name}"')
                 cursor.execute(f'CREATE TRIGGER "{PREFIX}_{name}" {definition}')
 
@@ -301,10 +298,10 @@ def uninstall(using="default"):
     connection = connections[using]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            for name, _body, definition in _postgresql_statements():
+            for name, _body, definition in _postgresql_statements(connection):
                 cursor.execute(f"DROP TRIGGER IF EXISTS {PREFIX}_{name} ON {_table_of(definition)}")
         elif connection.vendor == "sqlite":
-            for name, _definition in _sqlite_statements():
+            for name, _definition in _sqlite_statements(connection):
                 cursor.execute(f'DROP TRIGGER IF EXISTS "{PREFIX}_{name}"')
 
 
@@ -348,7 +345,7 @@ def rebuild(using="default"):
     with transaction.atomic(using=using), connection.cursor() as cursor:
         uninstall(using)
         cursor.execute(_enterprise_region())
-        cursor.execute(update_claims())
+        cursor.execute(update_claims(connection))
         for sql in RECOUNT_ALL:
             cursor.execute(sql)
         install(using)

@@ -67,7 +67,7 @@ BOOKKEEPING = ("updated_at", "version")
 UNSHOWN = {"registry.article": ("coded_by", "reviewed_by")}
 
 
-def _public_article(connection, row):
+def public_article(connection, row):
     """SQL: the article `row` ("NEW", "OLD" or the table itself) is one the public may see:
     visibility.visible_articles(None), compiled as the querysets compile it."""
     query = Article.objects.filter(visible_articles(None)).query
@@ -89,10 +89,10 @@ def public_rows(connection):
     article = connection.ops.quote_name("registry_article")
     by_article = (
         f"EXISTS (SELECT 1 FROM {article} WHERE {article}.id = {{row}}.article_id "
-        f"AND {_public_article(connection, 'registry_article').replace('{', '{{').replace('}', '}}')})"
+        f"AND {public_article(connection, 'registry_article').replace('{', '{{').replace('}', '}}')})"
     )
     return {
-        "registry_article": _public_article(connection, "{row}"),
+        "registry_article": public_article(connection, "{row}"),
         "registry_claim": by_article,
         "registry_storymember": by_article,
         # The stored known_through(None) that EnterpriseQuerySet.visible_to reads for the public.
@@ -110,7 +110,7 @@ def public_references(connection):
     return {
         "registry_article": {
             "follow_up_of_id": f"EXISTS (SELECT 1 FROM {article} WHERE {article}.id = {{id}} "
-            f"AND {_public_article(connection, 'registry_article')})",
+            f"AND {public_article(connection, 'registry_article')})",
         },
         "registry_enterprise": {
             "parent_id": "EXISTS (SELECT 1 FROM registry_enterprise AS p WHERE p.id = {id} AND p.public_listed)",
@@ -132,7 +132,7 @@ PUBLIC_DELTA = "registry.public_delta_"
 def counted_rows(connection):
     """{table: (what, SQL condition on a row "{row}")} for the public totals."""
     return {
-        "registry_article": ("articles", _public_article(connection, "{row}")),
+        "registry_article": ("articles", public_article(connection, "{row}")),
         "registry_enterprise": ("enterprises", "{row}.public_listed"),
         "registry_claim": ("claims", "{row}.public_published IS NOT NULL"),
     }
